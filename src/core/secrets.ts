@@ -1,0 +1,78 @@
+/**
+ * Process-wide registry of secret values (passwords, tokens, tickets, keys).
+ * Every credential and every derived token is registered the moment it is known;
+ * all log output and every error message stored or printed passes through `redact`.
+ * The Action registers `core.setSecret` as a listener so the runner masks them too.
+ */
+const secrets = new Set<string>();
+const listeners: Array<(value: string) => void> = [];
+
+/** Values shorter than this are not treated as secrets (redacting "1" would shred every log). */
+const MIN_SECRET_LENGTH = 4;
+
+export function registerSecret(value: string | undefined | null): void {
+  if (value === undefined || value === null) return;
+  const trimmed = value.trim();
+  if (trimmed.length < MIN_SECRET_LENGTH || secrets.has(trimmed)) return;
+  secrets.add(trimmed);
+  // URL-encoded and base64 forms leak through query strings and headers just as easily.
+  const variants = [encodeURIComponent(trimmed), Buffer.from(trimmed).toString('base64')];
+  for (const variant of variants) if (variant !== trimmed && variant.length >= MIN_SECRET_LENGTH) secrets.add(variant);
+  for (const listener of listeners) {
+    listener(trimmed);
+  }
+}
+
+export function onSecretRegistered(listener: (value: string) => void): void {
+  listeners.push(listener);
+  for (const value of secrets) listener(value);
+}
+
+/** Replaces every registered secret, and well-known secret shapes, with `***`. */
+export function redact(text: string): string {
+  let out = text;
+  // Longest first so a secret containing another is replaced whole.
+  const ordered = [...secrets].sort((a, b) => b.length - a.length);
+  for (const secret of ordered) {
+    if (out.includes(secret)) out = out.split(secret).join('***');
+  }
+  return redactPatterns(out);
+}
+
+const PATTERNS: ReadonlyArray<[RegExp, string]> = [
+  // Garmin/CAS service tickets.
+  [/\bST-\d+-[A-Za-z0-9]+-(?:sso|cas)\b/g, 'ST-***'],
+  // Bearer / Basic credentials in headers or messages.
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, '$1 ***'],
+  // JWTs.
+  [/\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}/g, '***'],
+];
+
+function redactPatterns(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
+  return out;
+}
+
+const SECRET_QUERY_KEYS = /^(?:token|access_?token|refresh_?token|ticket|key|sign|signature|password|pwd|secret|code|x-amz-[a-z-]+|x-oss-[a-z-]+|accesskeyid|security-token|sendkey|logintoken|sessionid|client_secret)$/i;
+
+/** A URL safe to show: query values of secret-looking parameters and user info removed, registered secrets redacted. */
+export function redactUrl(url: string | URL): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(String(url));
+  } catch {
+    return redact(String(url));
+  }
+  parsed.username = '';
+  parsed.password = '';
+  for (const key of [...parsed.searchParams.keys()]) {
+    if (SECRET_QUERY_KEYS.test(key)) parsed.searchParams.set(key, '***');
+  }
+  return redact(parsed.toString().replace(/%2A%2A%2A/g, '***'));
+}
+
+/** For tests: forget every registered secret. */
+export function clearSecretsForTests(): void {
+  secrets.clear();
+}
