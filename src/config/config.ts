@@ -1,0 +1,209 @@
+import { PLATFORM_IDS, type PlatformId } from '../core/activity.ts';
+import { EndpointMap } from '../core/endpoints.ts';
+import { ConfigError } from '../core/errors.ts';
+import { registerSecret } from '../core/secrets.ts';
+
+export type Lookup = (name: string) => string | undefined;
+
+export interface GarminAccountConfig {
+  readonly email: string | undefined;
+  readonly password: string | undefined;
+  /** Token blob printed by `sports-sync-x login` (repository secret GARMIN_TOKEN_COM / _CN). */
+  readonly tokenBlob: string | undefined;
+  readonly proxyUrl: string | undefined;
+}
+
+export interface CorosAccountConfig {
+  readonly email: string | undefined;
+  readonly password: string | undefined;
+  readonly proxyUrl: string | undefined;
+}
+
+export interface SyncConfig {
+  /** Platforms to keep in sync, in the user's order. */
+  readonly platforms: readonly PlatformId[];
+  readonly garminCom: GarminAccountConfig;
+  readonly garminCn: GarminAccountConfig;
+  readonly coros: CorosAccountConfig;
+  /** How many newest activities per platform a run looks at. */
+  readonly newestNum: number;
+  /** Start-time tolerance for "the same workout", seconds. */
+  readonly sportDiffSecond: number;
+  readonly deleteDuplicate: boolean;
+  /** Most duplicates deleted in one run (a safety cap). */
+  readonly maxDeletesPerRun: number;
+  readonly dryRun: boolean;
+  readonly fullScan: boolean;
+  /** Full re-listing every N runs even without --full-scan (0 = never). */
+  readonly fullScanEvery: number;
+  readonly maxUploadAttempts: number;
+  /** Parallel operations per platform. */
+  readonly concurrency: number;
+  readonly dbPath: string;
+  readonly fitDir: string;
+  /** Key material for sealing tokens in the state, when the user gives one. */
+  readonly stateSecret: string | undefined;
+  readonly endpoints: EndpointMap;
+  readonly httpsProxy: string | undefined;
+  readonly noProxy: string | undefined;
+  readonly timeoutMs: number;
+}
+
+const PLATFORM_NAMES: Readonly<Record<string, PlatformId>> = {
+  GARMINCOM: 'garmin_com',
+  GARMIN_COM: 'garmin_com',
+  GARMIN: 'garmin_com',
+  GARMINCN: 'garmin_cn',
+  GARMIN_CN: 'garmin_cn',
+  COROS: 'coros',
+};
+
+function text(lookup: Lookup, name: string): string | undefined {
+  const value = lookup(name);
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function secret(lookup: Lookup, name: string): string | undefined {
+  const value = text(lookup, name);
+  registerSecret(value);
+  return value;
+}
+
+function integer(lookup: Lookup, name: string, fallback: number, min: number, max: number, unit: string): number {
+  const raw = text(lookup, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name}="${raw}" is not a whole number; set it to ${unit} between ${min} and ${max} (default ${fallback})`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name}=${raw} is out of range; set it to ${unit} between ${min} and ${max} (default ${fallback})`);
+  return value;
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'on', 'y']);
+const FALSE = new Set(['0', 'false', 'no', 'off', 'n']);
+
+function flag(lookup: Lookup, name: string, fallback: boolean): boolean {
+  const raw = text(lookup, name);
+  if (raw === undefined) return fallback;
+  const lower = raw.toLowerCase();
+  if (TRUE.has(lower)) return true;
+  if (FALSE.has(lower)) return false;
+  throw new ConfigError(`${name}="${raw}" is not a yes/no value; use 1 or 0 (true/false also work)`);
+}
+
+function proxy(lookup: Lookup, name: string): string | undefined {
+  const raw = text(lookup, name);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a URL; use e.g. http://127.0.0.1:7890`);
+  }
+  if (!['http:', 'https:'].includes(url.protocol)) throw new ConfigError(`${name} must be an http:// or https:// proxy URL, e.g. http://127.0.0.1:7890`);
+  // Proxy URLs may carry user:password.
+  if (url.username || url.password) registerSecret(raw);
+  if (url.password) registerSecret(decodeURIComponent(url.password));
+  return raw;
+}
+
+function parsePlatforms(lookup: Lookup): PlatformId[] {
+  const raw = text(lookup, 'SYNC_PLATFORM');
+  if (raw === undefined) return [];
+  const platforms: PlatformId[] = [];
+  for (const part of raw.split(/[,;\s]+/).filter(Boolean)) {
+    const id = PLATFORM_NAMES[part.toUpperCase()];
+    if (!id) throw new ConfigError(`SYNC_PLATFORM contains "${part}"; use a comma-separated list of GARMINCOM, GARMINCN and COROS, e.g. SYNC_PLATFORM=GARMINCN,COROS`);
+    if (!platforms.includes(id)) platforms.push(id);
+  }
+  return platforms;
+}
+
+function garminAccount(lookup: Lookup, suffix: 'COM' | 'CN'): GarminAccountConfig {
+  return {
+    email: secret(lookup, `GARMIN_EMAIL_${suffix}`),
+    password: secret(lookup, `GARMIN_PASSWORD_${suffix}`),
+    tokenBlob: secret(lookup, `GARMIN_TOKEN_${suffix}`),
+    proxyUrl: proxy(lookup, `GARMIN_${suffix}_PROXY`),
+  };
+}
+
+/**
+ * Parses every setting once into a readonly object. Pure apart from registering secrets for
+ * redaction. Every bad value is a ConfigError whose message is one line naming the variable,
+ * the value (never for secrets) and the fix.
+ */
+export function parseConfig(lookup: Lookup): SyncConfig {
+  const platforms = parsePlatforms(lookup);
+  const garminCom = garminAccount(lookup, 'COM');
+  const garminCn = garminAccount(lookup, 'CN');
+  const coros: CorosAccountConfig = {
+    email: secret(lookup, 'COROS_EMAIL'),
+    password: secret(lookup, 'COROS_PASSWORD'),
+    proxyUrl: proxy(lookup, 'COROS_PROXY'),
+  };
+
+  for (const platform of platforms) {
+    if (platform === 'coros') {
+      if (!coros.email || !coros.password) throw new ConfigError(`SYNC_PLATFORM includes COROS but ${!coros.email ? 'COROS_EMAIL' : 'COROS_PASSWORD'} is empty; add it as a repository secret (or remove COROS from SYNC_PLATFORM)`);
+    } else {
+      const suffix = platform === 'garmin_com' ? 'COM' : 'CN';
+      const account = platform === 'garmin_com' ? garminCom : garminCn;
+      if (!account.tokenBlob && !(account.email && account.password)) {
+        throw new ConfigError(`SYNC_PLATFORM includes GARMIN${suffix} but neither GARMIN_TOKEN_${suffix} nor GARMIN_EMAIL_${suffix} + GARMIN_PASSWORD_${suffix} is set; run \`npx sports-sync-x login --region ${suffix.toLowerCase()}\` and store the token as GARMIN_TOKEN_${suffix}`);
+      }
+    }
+  }
+
+  const stateSecret = secret(lookup, 'STATE_SECRET');
+  if (stateSecret !== undefined && stateSecret.length < 12) throw new ConfigError('STATE_SECRET is too short; use at least 12 random characters (e.g. the output of `openssl rand -base64 24`)');
+
+  return {
+    platforms,
+    garminCom,
+    garminCn,
+    coros,
+    newestNum: integer(lookup, 'GARMIN_NEWEST_NUM', 1000, 1, 100_000, 'a number of activities'),
+    sportDiffSecond: integer(lookup, 'SPORT_DIFF_SECOND', 60, 1, 3600, 'seconds'),
+    deleteDuplicate: flag(lookup, 'DELETE_DUPLICATE', false),
+    maxDeletesPerRun: integer(lookup, 'MAX_DELETES_PER_RUN', 10, 0, 1000, 'a number of deletions'),
+    dryRun: flag(lookup, 'DRY_RUN', false),
+    fullScan: flag(lookup, 'FULL_SCAN', false),
+    fullScanEvery: integer(lookup, 'FULL_SCAN_EVERY', 30, 0, 10_000, 'a number of runs'),
+    maxUploadAttempts: integer(lookup, 'MAX_UPLOAD_ATTEMPTS', 3, 1, 50, 'a number of attempts'),
+    concurrency: integer(lookup, 'SYNC_CONCURRENCY', 2, 1, 8, 'a number of parallel transfers per platform'),
+    dbPath: text(lookup, 'SYNC_DB_PATH') ?? 'db/sports_sync.sqlite',
+    fitDir: text(lookup, 'FIT_DIR') ?? 'fit',
+    stateSecret,
+    endpoints: EndpointMap.fromJson(text(lookup, 'SPORTS_SYNC_ENDPOINTS')),
+    httpsProxy: proxy(lookup, 'HTTPS_PROXY') ?? proxy(lookup, 'https_proxy'),
+    noProxy: text(lookup, 'NO_PROXY') ?? text(lookup, 'no_proxy'),
+    timeoutMs: integer(lookup, 'HTTP_TIMEOUT_SECONDS', 60, 30, 600, 'seconds') * 1000,
+  };
+}
+
+/** Reads a .env file's text: KEY=value lines, # comments, optional quotes, `export ` prefix. */
+export function parseDotEnv(source: string, fileName = '.env'): Map<string, string> {
+  const values = new Map<string, string>();
+  const lines = source.split(/\r?\n/);
+  lines.forEach((line, index) => {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) return;
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(trimmed);
+    if (!match) throw new ConfigError(`${fileName}:${index + 1} is not KEY=value; fix or remove that line`);
+    let value = match[2]!;
+    const quote = value[0];
+    if ((quote === '"' || quote === "'") && value.length >= 2 && value.endsWith(quote)) {
+      value = value.slice(1, -1);
+      if (quote === '"') value = value.replace(/\\n/g, '\n').replace(/\\"/g, '"');
+    } else {
+      value = value.replace(/\s+#.*$/, '');
+    }
+    values.set(match[1]!, value);
+  });
+  return values;
+}
+
+export const PLATFORM_ENV_NAMES: Readonly<Record<PlatformId, string>> = { garmin_com: 'GARMINCOM', garmin_cn: 'GARMINCN', coros: 'COROS' };
+export { PLATFORM_IDS };

@@ -1,0 +1,199 @@
+import type { Activity, PlatformId } from '../core/activity.ts';
+import { sportsCompatible } from '../core/sports.ts';
+
+/** Why two records are taken for the same workout. */
+export interface MatchReason {
+  readonly kind: 'same-start' | 'timezone-suspect';
+  /** Start-time difference b − a, seconds (for time-zone suspects: after removing the offset). */
+  readonly deltaSec: number;
+  /** Whole- or half-hour offset assumed (0 for same-start). */
+  readonly offsetSec: number;
+  /** Relative differences, null when one side lacks the value. */
+  readonly deltaDistance: number | null;
+  readonly deltaDuration: number | null;
+}
+
+export interface Match {
+  readonly a: Activity;
+  readonly b: Activity;
+  readonly reason: MatchReason;
+}
+
+export interface MatchOptions {
+  /** SPORT_DIFF_SECOND. */
+  readonly toleranceSec: number;
+  /** Relative elapsed-time agreement for a same-start match (fit.md §6: ±10 %). */
+  readonly durationTolerance?: number;
+  /** Relative distance agreement for a same-start match (fit.md §6: ±5 %). */
+  readonly distanceTolerance?: number;
+  /** Time-zone suspects need closer agreement (default ±2 %) and an elapsed time on both sides. */
+  readonly timezoneTolerance?: number;
+  /** Largest time-zone error considered, seconds (UTC−12 … UTC+14). */
+  readonly maxTimezoneOffsetSec?: number;
+}
+
+const HALF_HOUR = 1800;
+
+function relativeDelta(a: number | null, b: number | null): number | null {
+  if (a === null || b === null) return null;
+  // Zero or tiny values (strength sessions with distance 0) compare as absent.
+  if (a < 1 && b < 1) return null;
+  const larger = Math.max(Math.abs(a), Math.abs(b));
+  return larger === 0 ? 0 : Math.abs(a - b) / larger;
+}
+
+/** Sport, duration and distance agree: the part of the identity rule beyond start times. */
+export function bodiesAgree(a: Activity, b: Activity, durationTolerance: number, distanceTolerance: number): { ok: boolean; deltaDistance: number | null; deltaDuration: number | null } {
+  const deltaDuration = relativeDelta(a.elapsedSec, b.elapsedSec);
+  const deltaDistance = relativeDelta(a.distanceM, b.distanceM);
+  const ok =
+    sportsCompatible(a.sport.family, b.sport.family) &&
+    (deltaDuration === null || deltaDuration <= durationTolerance) &&
+    (deltaDistance === null || deltaDistance <= distanceTolerance);
+  return { ok, deltaDistance, deltaDuration };
+}
+
+/**
+ * All pairs of records (on any platforms, including one platform twice) that are the same workout
+ * by start time within the tolerance plus compatible body. O(n log n + pairs): a sweep over
+ * records sorted by start time.
+ */
+export function findSameStartMatches(activities: readonly Activity[], options: MatchOptions): Match[] {
+  const durationTolerance = options.durationTolerance ?? 0.1;
+  const distanceTolerance = options.distanceTolerance ?? 0.05;
+  const sorted = [...activities].sort((x, y) => x.startUtc - y.startUtc);
+  const matches: Match[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const a = sorted[i]!;
+    for (let j = i + 1; j < sorted.length; j++) {
+      const b = sorted[j]!;
+      const deltaSec = b.startUtc - a.startUtc;
+      if (deltaSec > options.toleranceSec) break;
+      if (a.platform === b.platform && a.remoteId === b.remoteId) continue;
+      const agreement = bodiesAgree(a, b, durationTolerance, distanceTolerance);
+      if (!agreement.ok) continue;
+      matches.push({ a, b, reason: { kind: 'same-start', deltaSec, offsetSec: 0, deltaDistance: agreement.deltaDistance, deltaDuration: agreement.deltaDuration } });
+    }
+  }
+  return matches;
+}
+
+/**
+ * Records on different platforms whose starts differ by a whole or half number of hours (a
+ * time-zone error in one platform's data) while duration and distance agree closely. Only
+ * records without a same-start partner are considered, so this pass stays small.
+ */
+export function findTimezoneSuspects(candidates: readonly Activity[], options: MatchOptions): Match[] {
+  const tolerance = options.timezoneTolerance ?? 0.02;
+  const maxOffset = options.maxTimezoneOffsetSec ?? 26 * 3600;
+  const bucketWidth = Math.max(1, options.toleranceSec);
+  const bucketCount = Math.max(1, Math.floor(HALF_HOUR / bucketWidth));
+  const buckets = new Map<number, Activity[]>();
+  const bucketOf = (activity: Activity) => Math.floor((((activity.startUtc % HALF_HOUR) + HALF_HOUR) % HALF_HOUR) / bucketWidth) % bucketCount;
+  for (const activity of candidates) {
+    if (activity.elapsedSec === null) continue;
+    const bucket = bucketOf(activity);
+    const list = buckets.get(bucket) ?? [];
+    list.push(activity);
+    buckets.set(bucket, list);
+  }
+  const matches: Match[] = [];
+  const seen = new Set<string>();
+  for (const a of candidates) {
+    if (a.elapsedSec === null) continue;
+    const bucket = bucketOf(a);
+    const neighbours = new Set([bucket, (bucket + 1) % bucketCount, (bucket + bucketCount - 1) % bucketCount]);
+    for (const neighbour of neighbours) {
+      for (const b of buckets.get(neighbour) ?? []) {
+        if (b.platform === a.platform) continue;
+        const raw = b.startUtc - a.startUtc;
+        if (Math.abs(raw) > maxOffset + options.toleranceSec) continue;
+        const offsetSec = Math.round(raw / HALF_HOUR) * HALF_HOUR;
+        if (offsetSec === 0) continue;
+        const deltaSec = raw - offsetSec;
+        if (Math.abs(deltaSec) > options.toleranceSec || Math.abs(offsetSec) > maxOffset) continue;
+        const key = [`${a.platform}:${a.remoteId}`, `${b.platform}:${b.remoteId}`].sort().join('|');
+        if (seen.has(key)) continue;
+        const agreement = bodiesAgree(a, b, tolerance, tolerance);
+        if (!agreement.ok || agreement.deltaDuration === null) continue;
+        seen.add(key);
+        matches.push({ a, b, reason: { kind: 'timezone-suspect', deltaSec, offsetSec, deltaDistance: agreement.deltaDistance, deltaDuration: agreement.deltaDuration } });
+      }
+    }
+  }
+  return matches;
+}
+
+/** A workout: every record of it, on every platform (a platform may hold it twice). */
+export interface Workout {
+  readonly members: readonly Activity[];
+  readonly matches: readonly Match[];
+  readonly startUtc: number;
+}
+
+class UnionFind {
+  private readonly parent: number[];
+  constructor(size: number) {
+    this.parent = Array.from({ length: size }, (_, index) => index);
+  }
+  find(index: number): number {
+    let root = index;
+    while (this.parent[root] !== root) root = this.parent[root]!;
+    let current = index;
+    while (this.parent[current] !== root) {
+      const next = this.parent[current]!;
+      this.parent[current] = root;
+      current = next;
+    }
+    return root;
+  }
+  union(a: number, b: number): void {
+    const rootA = this.find(a);
+    const rootB = this.find(b);
+    if (rootA !== rootB) this.parent[rootB] = rootA;
+  }
+}
+
+/** Groups records into workouts: same-start matches first, then time-zone suspects among the rest. */
+export function groupWorkouts(activities: readonly Activity[], options: MatchOptions): Workout[] {
+  const index = new Map<string, number>();
+  activities.forEach((activity, position) => index.set(`${activity.platform}:${activity.remoteId}`, position));
+  const keyOf = (activity: Activity) => index.get(`${activity.platform}:${activity.remoteId}`)!;
+  const unions = new UnionFind(activities.length);
+  const sameStart = findSameStartMatches(activities, options);
+  const hasCrossPartner = new Set<number>();
+  for (const match of sameStart) {
+    unions.union(keyOf(match.a), keyOf(match.b));
+    if (match.a.platform !== match.b.platform) {
+      hasCrossPartner.add(keyOf(match.a));
+      hasCrossPartner.add(keyOf(match.b));
+    }
+  }
+  const lonely = activities.filter((activity) => !hasCrossPartner.has(keyOf(activity)));
+  const suspects = findTimezoneSuspects(lonely, options);
+  for (const match of suspects) unions.union(keyOf(match.a), keyOf(match.b));
+
+  const groups = new Map<number, { members: Activity[]; matches: Match[] }>();
+  activities.forEach((activity, position) => {
+    const root = unions.find(position);
+    const group = groups.get(root) ?? { members: [], matches: [] };
+    group.members.push(activity);
+    groups.set(root, group);
+  });
+  for (const match of [...sameStart, ...suspects]) groups.get(unions.find(keyOf(match.a)))!.matches.push(match);
+  return [...groups.values()]
+    .map((group) => ({ members: group.members, matches: group.matches, startUtc: group.members.reduce((oldest, member) => Math.min(oldest, member.startUtc), Number.POSITIVE_INFINITY) }))
+    .sort((x, y) => y.startUtc - x.startUtc);
+}
+
+export function describeMatch(reason: MatchReason): string {
+  const parts = [`Δt ${reason.deltaSec >= 0 ? '+' : ''}${reason.deltaSec}s`];
+  if (reason.kind === 'timezone-suspect') parts.unshift(`time-zone suspect (${reason.offsetSec >= 0 ? '+' : '−'}${Math.abs(reason.offsetSec) / 3600} h)`);
+  if (reason.deltaDuration !== null) parts.push(`Δduration ${(reason.deltaDuration * 100).toFixed(1)}%`);
+  if (reason.deltaDistance !== null) parts.push(`Δdistance ${(reason.deltaDistance * 100).toFixed(1)}%`);
+  return parts.join(', ');
+}
+
+export function platformsOf(workout: Workout): Set<PlatformId> {
+  return new Set(workout.members.map((member) => member.platform));
+}

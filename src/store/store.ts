@@ -1,0 +1,388 @@
+import { mkdirSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { Activity, DeviceVendor, PlatformId } from '../core/activity.ts';
+import type { SportFamily } from '../core/sports.ts';
+import { MIGRATIONS } from './migrations.ts';
+import { deriveStateKey, seal, unseal, type PlatformState } from './state-box.ts';
+
+export type TransferLedgerOutcome = 'in-flight' | 'created' | 'duplicate' | 'rejected' | 'failed' | 'pending';
+
+export interface TransferRow {
+  readonly sourcePlatform: PlatformId;
+  readonly sourceId: string;
+  readonly targetPlatform: PlatformId;
+  readonly outcome: TransferLedgerOutcome;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly targetId: string | null;
+  readonly ticket: string | null;
+  readonly fitSha256: string | null;
+  readonly updatedAt: string;
+}
+
+export interface ListingState {
+  readonly platform: PlatformId;
+  /** Oldest start time covered by a contiguous listing from the newest (null: nothing listed yet). */
+  readonly coveredFromUtc: number | null;
+  /** True when a listing reached the end of the platform's history. */
+  readonly complete: boolean;
+  readonly lastFullScanRun: number | null;
+}
+
+export interface LinkRow {
+  readonly a: { readonly platform: PlatformId; readonly remoteId: string };
+  readonly b: { readonly platform: PlatformId; readonly remoteId: string };
+  readonly reason: string;
+}
+
+export interface DuplicateDecisionRow {
+  readonly platform: PlatformId;
+  readonly duplicateId: string;
+  readonly keptId: string;
+  readonly reason: string;
+  readonly action: string;
+  readonly message: string | null;
+}
+
+export interface RunRow {
+  readonly id: number;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly outcome: string | null;
+  readonly dryRun: boolean;
+  readonly counts: Record<string, number> | null;
+}
+
+interface ActivityDbRow {
+  platform: string;
+  remote_id: string;
+  start_utc: number;
+  elapsed_sec: number | null;
+  distance_m: number | null;
+  sport_id: string;
+  sport_family: string;
+  sport_code: string;
+  name: string | null;
+  device: string | null;
+  vendor: string;
+  manual: number;
+  extra_json: string | null;
+  gone_run: number | null;
+}
+
+function rowToActivity(row: ActivityDbRow): Activity {
+  return {
+    platform: row.platform as PlatformId,
+    remoteId: row.remote_id,
+    startUtc: row.start_utc,
+    elapsedSec: row.elapsed_sec,
+    distanceM: row.distance_m,
+    sport: { id: row.sport_id, family: row.sport_family as SportFamily, code: row.sport_code },
+    name: row.name,
+    device: row.device,
+    vendor: row.vendor as DeviceVendor,
+    manual: row.manual === 1,
+    ...(row.extra_json ? { extra: JSON.parse(row.extra_json) as Activity['extra'] } : {}),
+  };
+}
+
+/**
+ * The SQLite store: a ledger plus a cache, never the only truth. Rollback-journal mode, so the file
+ * on disk is always one self-contained file (no -wal/-shm side files to lose when persisting).
+ */
+export class Store {
+  readonly path: string;
+  private readonly db: DatabaseSync;
+  private closed = false;
+
+  private constructor(path: string, db: DatabaseSync) {
+    this.path = path;
+    this.db = db;
+  }
+
+  static open(path: string): Store {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const db = new DatabaseSync(path);
+    db.exec('PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+    const store = new Store(path, db);
+    store.migrate();
+    return store;
+  }
+
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    const applied = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((row) => row.version));
+    const newest = Math.max(0, ...applied);
+    const known = Math.max(...MIGRATIONS.map((migration) => migration.version));
+    if (newest > known) {
+      throw new Error(`${this.path} was written by a newer Sports Sync X (schema ${newest} > ${known}); upgrade before running`);
+    }
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      this.transaction(() => {
+        this.db.exec(migration.sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, new Date().toISOString());
+      });
+    }
+  }
+
+  schemaVersion(): number {
+    const row = this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+    return row.v ?? 0;
+  }
+
+  transaction<T>(body: () => T): T {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = body();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  // ---- runs
+
+  startRun(options: { dryRun: boolean; fullScan: boolean }): number {
+    const result = this.db.prepare('INSERT INTO runs (started_at, dry_run, full_scan) VALUES (?, ?, ?)').run(new Date().toISOString(), options.dryRun ? 1 : 0, options.fullScan ? 1 : 0);
+    return Number(result.lastInsertRowid);
+  }
+
+  finishRun(runId: number, outcome: string, counts: Record<string, number>): void {
+    this.db.prepare('UPDATE runs SET finished_at = ?, outcome = ?, counts_json = ? WHERE id = ?').run(new Date().toISOString(), outcome, JSON.stringify(counts), runId);
+  }
+
+  /** Completed (not dry) runs so far, for the occasional full scan. */
+  completedRunCount(): number {
+    const row = this.db.prepare("SELECT COUNT(*) AS n FROM runs WHERE finished_at IS NOT NULL AND dry_run = 0").get() as { n: number };
+    return row.n;
+  }
+
+  runs(limit = 20): RunRow[] {
+    const rows = this.db.prepare('SELECT id, started_at, finished_at, outcome, dry_run, counts_json FROM runs ORDER BY id DESC LIMIT ?').all(limit) as Array<{
+      id: number;
+      started_at: string;
+      finished_at: string | null;
+      outcome: string | null;
+      dry_run: number;
+      counts_json: string | null;
+    }>;
+    return rows.map((row) => ({
+      id: row.id,
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+      outcome: row.outcome,
+      dryRun: row.dry_run === 1,
+      counts: row.counts_json ? (JSON.parse(row.counts_json) as Record<string, number>) : null,
+    }));
+  }
+
+  // ---- activities
+
+  upsertActivities(runId: number, activities: readonly Activity[]): void {
+    const statement = this.db.prepare(`
+      INSERT INTO activities (platform, remote_id, start_utc, elapsed_sec, distance_m, sport_id, sport_family, sport_code, name, device, vendor, manual, extra_json, first_seen_run, last_seen_run, gone_run)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+      ON CONFLICT (platform, remote_id) DO UPDATE SET
+        start_utc = excluded.start_utc, elapsed_sec = excluded.elapsed_sec, distance_m = excluded.distance_m,
+        sport_id = excluded.sport_id, sport_family = excluded.sport_family, sport_code = excluded.sport_code,
+        name = excluded.name, device = excluded.device, vendor = excluded.vendor, manual = excluded.manual,
+        extra_json = excluded.extra_json, last_seen_run = excluded.last_seen_run, gone_run = NULL`);
+    this.transaction(() => {
+      for (const a of activities) {
+        statement.run(a.platform, a.remoteId, a.startUtc, a.elapsedSec, a.distanceM, a.sport.id, a.sport.family, a.sport.code, a.name, a.device, a.vendor, a.manual ? 1 : 0, a.extra ? JSON.stringify(a.extra) : null, runId, runId);
+      }
+    });
+  }
+
+  /** Records not seen in a listing that covered their start time: deleted on the platform. */
+  markGone(platform: PlatformId, fromUtc: number, seenIds: ReadonlySet<string>, runId: number): Activity[] {
+    const rows = this.db.prepare('SELECT * FROM activities WHERE platform = ? AND start_utc >= ? AND gone_run IS NULL').all(platform, fromUtc) as unknown as ActivityDbRow[];
+    const gone = rows.filter((row) => !seenIds.has(row.remote_id));
+    if (gone.length === 0) return [];
+    const statement = this.db.prepare('UPDATE activities SET gone_run = ? WHERE platform = ? AND remote_id = ?');
+    this.transaction(() => {
+      for (const row of gone) statement.run(runId, platform, row.remote_id);
+    });
+    return gone.map(rowToActivity);
+  }
+
+  markOneGone(platform: PlatformId, remoteId: string, runId: number): void {
+    this.db.prepare('UPDATE activities SET gone_run = ? WHERE platform = ? AND remote_id = ?').run(runId, platform, remoteId);
+  }
+
+  /** Present (not gone) records of a platform, newest first, at most `limit`. */
+  presentActivities(platform: PlatformId, limit = Number.MAX_SAFE_INTEGER): Activity[] {
+    const rows = this.db.prepare('SELECT * FROM activities WHERE platform = ? AND gone_run IS NULL ORDER BY start_utc DESC LIMIT ?').all(platform, limit) as unknown as ActivityDbRow[];
+    return rows.map(rowToActivity);
+  }
+
+  goneActivities(platform: PlatformId, sinceUtc: number): Activity[] {
+    const rows = this.db.prepare('SELECT * FROM activities WHERE platform = ? AND gone_run IS NOT NULL AND start_utc >= ?').all(platform, sinceUtc) as unknown as ActivityDbRow[];
+    return rows.map(rowToActivity);
+  }
+
+  knownIds(platform: PlatformId): Set<string> {
+    const rows = this.db.prepare('SELECT remote_id FROM activities WHERE platform = ? AND gone_run IS NULL').all(platform) as Array<{ remote_id: string }>;
+    return new Set(rows.map((row) => row.remote_id));
+  }
+
+  activityCount(platform: PlatformId): number {
+    const row = this.db.prepare('SELECT COUNT(*) AS n FROM activities WHERE platform = ? AND gone_run IS NULL').get(platform) as { n: number };
+    return row.n;
+  }
+
+  // ---- listing state
+
+  listingState(platform: PlatformId): ListingState {
+    const row = this.db.prepare('SELECT covered_from_utc, complete, last_full_scan_run FROM listing_state WHERE platform = ?').get(platform) as
+      | { covered_from_utc: number | null; complete: number; last_full_scan_run: number | null }
+      | undefined;
+    return {
+      platform,
+      coveredFromUtc: row?.covered_from_utc ?? null,
+      complete: row?.complete === 1,
+      lastFullScanRun: row?.last_full_scan_run ?? null,
+    };
+  }
+
+  setListingState(state: ListingState): void {
+    this.db
+      .prepare(
+        `INSERT INTO listing_state (platform, covered_from_utc, complete, last_full_scan_run) VALUES (?, ?, ?, ?)
+         ON CONFLICT (platform) DO UPDATE SET covered_from_utc = excluded.covered_from_utc, complete = excluded.complete, last_full_scan_run = excluded.last_full_scan_run`,
+      )
+      .run(state.platform, state.coveredFromUtc, state.complete ? 1 : 0, state.lastFullScanRun);
+  }
+
+  // ---- links
+
+  recordLinks(runId: number, links: readonly LinkRow[]): void {
+    const statement = this.db.prepare(
+      `INSERT INTO links (platform_a, id_a, platform_b, id_b, reason, run_id) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (platform_a, id_a, platform_b, id_b) DO UPDATE SET reason = excluded.reason, run_id = excluded.run_id`,
+    );
+    this.transaction(() => {
+      for (const link of links) {
+        const [first, second] = `${link.a.platform}:${link.a.remoteId}` < `${link.b.platform}:${link.b.remoteId}` ? [link.a, link.b] : [link.b, link.a];
+        statement.run(first.platform, first.remoteId, second.platform, second.remoteId, link.reason, runId);
+      }
+    });
+  }
+
+  linkCount(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM links').get() as { n: number }).n;
+  }
+
+  // ---- transfer ledger
+
+  transfers(): TransferRow[] {
+    const rows = this.db.prepare('SELECT * FROM transfers').all() as Array<Record<string, unknown>>;
+    return rows.map((row) => ({
+      sourcePlatform: row.source_platform as PlatformId,
+      sourceId: row.source_id as string,
+      targetPlatform: row.target_platform as PlatformId,
+      outcome: row.outcome as TransferLedgerOutcome,
+      attempts: row.attempts as number,
+      lastError: (row.last_error as string | null) ?? null,
+      targetId: (row.target_id as string | null) ?? null,
+      ticket: (row.ticket as string | null) ?? null,
+      fitSha256: (row.fit_sha256 as string | null) ?? null,
+      updatedAt: row.updated_at as string,
+    }));
+  }
+
+  /** Written before the upload starts, so a run killed mid-upload leaves a trace. */
+  recordTransferStart(source: Activity, target: PlatformId, fitSha256: string, runId: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO transfers (source_platform, source_id, target_platform, outcome, attempts, last_error, target_id, ticket, fit_sha256, first_run, updated_at)
+         VALUES (?, ?, ?, 'in-flight', 1, NULL, NULL, NULL, ?, ?, ?)
+         ON CONFLICT (source_platform, source_id, target_platform) DO UPDATE SET outcome = 'in-flight', attempts = attempts + 1, fit_sha256 = excluded.fit_sha256, updated_at = excluded.updated_at`,
+      )
+      .run(source.platform, source.remoteId, target, fitSha256, runId, new Date().toISOString());
+  }
+
+  recordTransferOutcome(source: Pick<Activity, 'platform' | 'remoteId'>, target: PlatformId, outcome: Exclude<TransferLedgerOutcome, 'in-flight'>, details: { targetId?: string | null; ticket?: string | null; error?: string | null }): void {
+    this.db
+      .prepare(
+        `INSERT INTO transfers (source_platform, source_id, target_platform, outcome, attempts, last_error, target_id, ticket, fit_sha256, first_run, updated_at)
+         VALUES (?, ?, ?, ?, 1, ?, ?, ?, NULL, NULL, ?)
+         ON CONFLICT (source_platform, source_id, target_platform) DO UPDATE SET outcome = excluded.outcome, last_error = excluded.last_error,
+           target_id = COALESCE(excluded.target_id, transfers.target_id), ticket = excluded.ticket, updated_at = excluded.updated_at`,
+      )
+      .run(source.platform, source.remoteId, target, outcome, details.error ?? null, details.targetId ?? null, details.ticket ?? null, new Date().toISOString());
+  }
+
+  // ---- duplicate decisions
+
+  recordDuplicateDecision(runId: number, decision: DuplicateDecisionRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO duplicate_decisions (platform, duplicate_id, kept_id, reason, action, message, run_id, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (platform, duplicate_id) DO UPDATE SET kept_id = excluded.kept_id, reason = excluded.reason, action = excluded.action, message = excluded.message, run_id = excluded.run_id, decided_at = excluded.decided_at`,
+      )
+      .run(decision.platform, decision.duplicateId, decision.keptId, decision.reason, decision.action, decision.message, runId, new Date().toISOString());
+  }
+
+  duplicateDecisions(): DuplicateDecisionRow[] {
+    const rows = this.db.prepare('SELECT platform, duplicate_id, kept_id, reason, action, message FROM duplicate_decisions').all() as Array<Record<string, string | null>>;
+    return rows.map((row) => ({
+      platform: row.platform as PlatformId,
+      duplicateId: row.duplicate_id!,
+      keptId: row.kept_id!,
+      reason: row.reason!,
+      action: row.action!,
+      message: row.message ?? null,
+    }));
+  }
+
+  // ---- platform state (plain and sealed)
+
+  platformState(platform: PlatformId, keyMaterial: string): PlatformState {
+    const key = deriveStateKey(keyMaterial);
+    const read = this.db.prepare('SELECT value, sealed FROM platform_state WHERE platform = ? AND name = ?');
+    const write = this.db.prepare(
+      `INSERT INTO platform_state (platform, name, value, sealed, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (platform, name) DO UPDATE SET value = excluded.value, sealed = excluded.sealed, updated_at = excluded.updated_at`,
+    );
+    const remove = this.db.prepare('DELETE FROM platform_state WHERE platform = ? AND name = ?');
+    const aad = (name: string) => `${platform}/${name}`;
+    return {
+      getPlain: (name) => {
+        const row = read.get(platform, name) as { value: string; sealed: number } | undefined;
+        return row && row.sealed === 0 ? row.value : undefined;
+      },
+      setPlain: (name, value) => {
+        if (value === undefined) remove.run(platform, name);
+        else write.run(platform, name, value, 0, new Date().toISOString());
+      },
+      getSecret: (name) => {
+        const row = read.get(platform, name) as { value: string; sealed: number } | undefined;
+        return row && row.sealed === 1 ? unseal(key, row.value, aad(name)) : undefined;
+      },
+      setSecret: (name, value) => {
+        if (value === undefined) remove.run(platform, name);
+        else write.run(platform, name, seal(key, value, aad(name)), 1, new Date().toISOString());
+      },
+    };
+  }
+
+  /** Closes the database; the file left behind is complete on its own. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  /** Writes a compacted standalone copy (VACUUM INTO) and moves it over `destination`. */
+  writeCompactCopy(destination: string): void {
+    const temporary = `${destination}.tmp-${process.pid}`;
+    if (existsSync(temporary)) rmSync(temporary);
+    this.db.prepare('VACUUM INTO ?').run(temporary);
+    renameSync(temporary, destination);
+  }
+}
