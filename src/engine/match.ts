@@ -79,45 +79,44 @@ export function findSameStartMatches(activities: readonly Activity[], options: M
 }
 
 /**
- * Records on different platforms whose starts differ by a whole or half number of hours (a
- * time-zone error in one platform's data) while duration and distance agree closely. Only
- * records without a same-start partner are considered, so this pass stays small.
+ * Time-zone suspects: a record with no same-start partner on another platform, and a record on
+ * another platform whose start differs by a whole or half number of hours (one platform stored
+ * local time as UTC) while duration and distance agree closely. `tryJoin(a, b)` joins a and b when the caller allows it: it can
+ * refuse candidates that already have a record on a's platform (a daily 07:00 treadmill run must
+ * not match the next day's).
  */
-export function findTimezoneSuspects(candidates: readonly Activity[], options: MatchOptions): Match[] {
+export function findTimezoneSuspects(
+  lonely: readonly Activity[],
+  everything: readonly Activity[],
+  options: MatchOptions,
+  tryJoin: (a: Activity, b: Activity) => boolean = () => true,
+): Match[] {
   const tolerance = options.timezoneTolerance ?? 0.02;
-  const maxOffset = options.maxTimezoneOffsetSec ?? 26 * 3600;
-  const bucketWidth = Math.max(1, options.toleranceSec);
-  const bucketCount = Math.max(1, Math.floor(HALF_HOUR / bucketWidth));
-  const buckets = new Map<number, Activity[]>();
-  const bucketOf = (activity: Activity) => Math.floor((((activity.startUtc % HALF_HOUR) + HALF_HOUR) % HALF_HOUR) / bucketWidth) % bucketCount;
-  for (const activity of candidates) {
-    if (activity.elapsedSec === null) continue;
-    const bucket = bucketOf(activity);
-    const list = buckets.get(bucket) ?? [];
-    list.push(activity);
-    buckets.set(bucket, list);
-  }
+  const maxOffset = options.maxTimezoneOffsetSec ?? 14 * 3600;
+  const sorted = [...everything].sort((x, y) => x.startUtc - y.startUtc);
+  const starts = sorted.map((activity) => activity.startUtc);
+  const lowerBound = (value: number) => {
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (starts[mid]! < value) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
   const matches: Match[] = [];
-  const seen = new Set<string>();
-  for (const a of candidates) {
+  for (const a of lonely) {
     if (a.elapsedSec === null) continue;
-    const bucket = bucketOf(a);
-    const neighbours = new Set([bucket, (bucket + 1) % bucketCount, (bucket + bucketCount - 1) % bucketCount]);
-    for (const neighbour of neighbours) {
-      for (const b of buckets.get(neighbour) ?? []) {
-        if (b.platform === a.platform) continue;
-        const raw = b.startUtc - a.startUtc;
-        if (Math.abs(raw) > maxOffset + options.toleranceSec) continue;
-        const offsetSec = Math.round(raw / HALF_HOUR) * HALF_HOUR;
-        if (offsetSec === 0) continue;
-        const deltaSec = raw - offsetSec;
-        if (Math.abs(deltaSec) > options.toleranceSec || Math.abs(offsetSec) > maxOffset) continue;
-        const key = [`${a.platform}:${a.remoteId}`, `${b.platform}:${b.remoteId}`].sort().join('|');
-        if (seen.has(key)) continue;
+    for (let offsetSec = -maxOffset; offsetSec <= maxOffset; offsetSec += HALF_HOUR) {
+      if (offsetSec === 0) continue;
+      const centre = a.startUtc + offsetSec;
+      for (let index = lowerBound(centre - options.toleranceSec); index < sorted.length && starts[index]! <= centre + options.toleranceSec; index++) {
+        const b = sorted[index]!;
+        if (b.platform === a.platform || b.elapsedSec === null) continue;
         const agreement = bodiesAgree(a, b, tolerance, tolerance);
-        if (!agreement.ok || agreement.deltaDuration === null) continue;
-        seen.add(key);
-        matches.push({ a, b, reason: { kind: 'timezone-suspect', deltaSec, offsetSec, deltaDistance: agreement.deltaDistance, deltaDuration: agreement.deltaDuration } });
+        if (!agreement.ok || !tryJoin(a, b)) continue;
+        matches.push({ a, b, reason: { kind: 'timezone-suspect', deltaSec: b.startUtc - centre, offsetSec, deltaDistance: agreement.deltaDistance, deltaDuration: agreement.deltaDuration } });
       }
     }
   }
@@ -170,9 +169,26 @@ export function groupWorkouts(activities: readonly Activity[], options: MatchOpt
     }
   }
   const lonely = activities.filter((activity) => !hasCrossPartner.has(keyOf(activity)));
-  const suspects = findTimezoneSuspects(lonely, options);
-  for (const match of suspects) unions.union(keyOf(match.a), keyOf(match.b));
-
+  const platformsOfRoot = new Map<number, Set<PlatformId>>();
+  activities.forEach((activity, position) => {
+    const root = unions.find(position);
+    const set = platformsOfRoot.get(root) ?? new Set<PlatformId>();
+    set.add(activity.platform);
+    platformsOfRoot.set(root, set);
+  });
+  const suspects = findTimezoneSuspects(lonely, activities, options, (a, b) => {
+    const rootA = unions.find(keyOf(a));
+    const rootB = unions.find(keyOf(b));
+    if (rootA === rootB) return false;
+    const platformsA = platformsOfRoot.get(rootA)!;
+    const platformsB = platformsOfRoot.get(rootB)!;
+    // Joining must not put two records of one platform into one workout.
+    for (const platform of platformsA) if (platformsB.has(platform)) return false;
+    unions.union(rootA, rootB);
+    const merged = new Set([...platformsA, ...platformsB]);
+    platformsOfRoot.set(unions.find(rootA), merged);
+    return true;
+  });
   const groups = new Map<number, { members: Activity[]; matches: Match[] }>();
   activities.forEach((activity, position) => {
     const root = unions.find(position);

@@ -246,12 +246,12 @@ async function executePlan(plan: readonly PlanItem[], context: ExecutionContext)
   const { config, store, log } = context;
   const results: TransferResult[] = [];
   for (const item of plan) {
-    if (item.kind !== 'skip') continue;
-    if (item.reason === 'deleted-on-target') continue;
-    const source = item.source ?? item.workout.members[0]!;
-    const outcome = item.reason === 'no-original' ? 'no-original' : item.reason === 'source-unavailable' ? 'failed' : 'set-aside';
-    if (item.reason === 'source-unavailable') continue;
-    results.push({ from: source.platform, to: item.target, ...describeWorkout(source), outcome, message: item.detail });
+    // Set-aside items were reported when they failed or were rejected; `status` lists them.
+    if (item.kind !== 'skip' || item.reason !== 'no-original') continue;
+    const source = item.workout.members.find((member) => member.manual) ?? item.workout.members[0]!;
+    // Recorded once in the ledger so later runs skip it quietly.
+    if (!config.dryRun) store.recordTransferOutcome(source, item.target, 'rejected', { error: item.detail });
+    results.push({ from: source.platform, to: item.target, ...describeWorkout(source), outcome: 'no-original', message: item.detail });
   }
 
   const work = plan.filter((item): item is Exclude<PlanItem, { kind: 'skip' }> => item.kind !== 'skip');
@@ -288,6 +288,7 @@ async function executePlan(plan: readonly PlanItem[], context: ExecutionContext)
           } else {
             download ??= await downloadOriginal(source, context);
             if (download.kind === 'no-original') {
+              store.recordTransferOutcome(source, item.target, 'rejected', { error: `no original FIT: ${download.reason}` });
               record({ outcome: 'no-original', message: download.reason });
               continue;
             }

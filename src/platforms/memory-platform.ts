@@ -9,6 +9,11 @@ interface StoredRecord {
   fit: Uint8Array | null;
 }
 
+export interface MemoryPlatformSnapshot {
+  readonly nextId: string;
+  readonly records: ReadonlyArray<{ readonly activity: Activity; readonly fit: string | null }>;
+}
+
 export interface MemoryPlatformOptions {
   readonly id: PlatformId;
   /** Start-time window in which an upload counts as a duplicate (Garmin: same start; COROS: none). */
@@ -80,6 +85,20 @@ export class MemoryPlatform implements Platform {
     }
     this.records.set(id, { activity, fit });
     return activity;
+  }
+
+  /** Everything the platform holds, as JSON-safe data (the demo keeps its world between runs). */
+  snapshot(): MemoryPlatformSnapshot {
+    return {
+      nextId: String(this.nextId),
+      records: [...this.records.values()].map((record) => ({ activity: record.activity, fit: record.fit ? Buffer.from(record.fit).toString('base64') : null })),
+    };
+  }
+
+  restore(snapshot: MemoryPlatformSnapshot): void {
+    this.records.clear();
+    this.nextId = BigInt(snapshot.nextId);
+    for (const record of snapshot.records) this.records.set(record.activity.remoteId, { activity: record.activity, fit: record.fit ? Buffer.from(record.fit, 'base64') : null });
   }
 
   all(): Activity[] {
