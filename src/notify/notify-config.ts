@@ -1,0 +1,325 @@
+import { ConfigError } from '../core/errors.ts';
+import { registerSecret } from '../core/secrets.ts';
+
+export type NotifyPolicy = 'always' | 'on-change' | 'on-failure';
+export type HeartbeatMode = 'weekly' | 'off';
+export type WeComMessageType = 'markdown' | 'markdown_v2' | 'text';
+
+export type ChannelConfig =
+  | { readonly kind: 'wecom'; readonly key: string; readonly messageType: WeComMessageType; readonly mentions: readonly string[] }
+  | { readonly kind: 'telegram'; readonly botToken: string; readonly chatId: string | number }
+  | { readonly kind: 'dingtalk'; readonly accessToken: string; readonly secret?: string }
+  | { readonly kind: 'feishu'; readonly host: 'open.feishu.cn' | 'open.larksuite.com'; readonly token: string; readonly secret?: string }
+  | { readonly kind: 'bark'; readonly server: string; readonly deviceKey: string }
+  | { readonly kind: 'serverchan'; readonly sendKey: string }
+  | { readonly kind: 'ntfy'; readonly server: string; readonly topic: string; readonly token?: string }
+  | { readonly kind: 'slack'; readonly webhookUrl: string }
+  | { readonly kind: 'discord'; readonly webhookUrl: string }
+  | { readonly kind: 'webhook'; readonly url: string; readonly secret?: string };
+
+export interface NotifyConfig {
+  readonly policy: NotifyPolicy;
+  readonly heartbeat: HeartbeatMode;
+  /** IANA time zone for workout times in messages. */
+  readonly timeZone: string;
+  /** Days before a saved sign-in expires that messages start warning. */
+  readonly expiryWarningDays: number;
+  readonly channels: readonly ChannelConfig[];
+}
+
+export type Lookup = (name: string) => string | undefined;
+
+/** Every environment variable this module reads, for documentation and the Action's input mapping. */
+export const NOTIFY_VARIABLES = [
+  'NOTIFY_POLICY',
+  'NOTIFY_HEARTBEAT',
+  'NOTIFY_TIMEZONE',
+  'NOTIFY_EXPIRY_WARNING_DAYS',
+  'QYWX_BOT_KEY',
+  'QYWX_MSG_TYPE',
+  'QYWX_MENTION',
+  'TELEGRAM_BOT_TOKEN',
+  'TELEGRAM_CHAT_ID',
+  'DINGTALK_WEBHOOK',
+  'DINGTALK_TOKEN',
+  'DINGTALK_SECRET',
+  'FEISHU_WEBHOOK',
+  'FEISHU_SECRET',
+  'BARK_URL',
+  'BARK_KEY',
+  'SERVERCHAN_SENDKEY',
+  'NTFY_URL',
+  'NTFY_TOPIC',
+  'NTFY_TOKEN',
+  'SLACK_WEBHOOK_URL',
+  'DISCORD_WEBHOOK_URL',
+  'NOTIFY_WEBHOOK_URL',
+  'NOTIFY_WEBHOOK_SECRET',
+] as const;
+
+function text(lookup: Lookup, name: string): string | undefined {
+  const value = lookup(name);
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+/** Reads a credential and registers it as a secret before anything else can print it. */
+function secret(lookup: Lookup, name: string): string | undefined {
+  const value = text(lookup, name);
+  registerSecret(value);
+  return value;
+}
+
+function choice<T extends string>(lookup: Lookup, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = text(lookup, name);
+  if (raw === undefined) return fallback;
+  const value = raw.toLowerCase().replace(/_/g, '-');
+  const match = allowed.find((option) => option.replace(/_/g, '-') === value);
+  if (match === undefined) throw new ConfigError(`${name}="${raw}" is not recognised; set it to one of ${allowed.join(', ')} (default ${fallback})`);
+  return match;
+}
+
+function parseUrl(raw: string, name: string, example: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a URL; set it to the address the service gave you, e.g. ${example}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`${name} must be an https:// address, e.g. ${example}`);
+  return url;
+}
+
+const WECOM_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Accepts the bare WeCom robot key or the whole webhook address and returns the key. */
+export function parseWeComKey(raw: string): string {
+  let key = raw;
+  if (/^https?:\/\//i.test(raw) || raw.includes('key=')) {
+    const query = raw.includes('?') ? raw.slice(raw.indexOf('?') + 1) : raw;
+    const found = new URLSearchParams(query).get('key');
+    if (!found) throw new ConfigError('QYWX_BOT_KEY looks like a URL but has no key=… part; paste the robot webhook address (https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…) or just the key');
+    key = found.trim();
+    registerSecret(key);
+  }
+  if (!WECOM_KEY.test(key)) {
+    throw new ConfigError('QYWX_BOT_KEY does not look like a WeCom robot key (8-4-4-4-12 characters); copy the key=… part of the robot webhook address, or the whole address');
+  }
+  return key;
+}
+
+function wecom(lookup: Lookup): ChannelConfig | undefined {
+  const raw = secret(lookup, 'QYWX_BOT_KEY');
+  if (raw === undefined) return undefined;
+  const key = parseWeComKey(raw);
+  const messageType = choice<WeComMessageType>(lookup, 'QYWX_MSG_TYPE', ['markdown', 'markdown_v2', 'text'], 'markdown');
+  const mentions = (text(lookup, 'QYWX_MENTION') ?? '')
+    .split(/[,;\s]+/)
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const mention of mentions) {
+    if (!/^(@all|[A-Za-z0-9_.@-]{1,64}|\+?\d{5,20})$/.test(mention)) {
+      throw new ConfigError(`QYWX_MENTION entry "${mention}" is neither a WeCom user id, a phone number nor @all; separate entries with commas`);
+    }
+  }
+  return { kind: 'wecom', key, messageType, mentions };
+}
+
+function telegram(lookup: Lookup): ChannelConfig | undefined {
+  const token = secret(lookup, 'TELEGRAM_BOT_TOKEN');
+  const chat = text(lookup, 'TELEGRAM_CHAT_ID');
+  if (token === undefined && chat === undefined) return undefined;
+  if (token === undefined) throw new ConfigError('TELEGRAM_CHAT_ID is set but TELEGRAM_BOT_TOKEN is not; add the token @BotFather gave you, or remove TELEGRAM_CHAT_ID');
+  if (chat === undefined) throw new ConfigError('TELEGRAM_BOT_TOKEN is set but TELEGRAM_CHAT_ID is not; set it to your chat id (a number, negative for groups) or @channelname');
+  const bare = token.replace(/^bot/i, '');
+  registerSecret(bare);
+  if (!/^\d+:[A-Za-z0-9_-]{20,}$/.test(bare)) throw new ConfigError('TELEGRAM_BOT_TOKEN does not look like a bot token (123456789:AA…); copy it exactly as @BotFather shows it');
+  let chatId: string | number;
+  if (/^-?\d+$/.test(chat)) chatId = Number(chat);
+  else if (/^@[A-Za-z][A-Za-z0-9_]{3,}$/.test(chat)) chatId = chat;
+  else throw new ConfigError(`TELEGRAM_CHAT_ID="${chat}" is neither a numeric chat id (e.g. 123456789 or -1001234567890) nor @channelname`);
+  if (typeof chatId === 'number' && !Number.isSafeInteger(chatId)) throw new ConfigError(`TELEGRAM_CHAT_ID="${chat}" is out of range for a chat id`);
+  return { kind: 'telegram', botToken: bare, chatId };
+}
+
+function dingtalk(lookup: Lookup): ChannelConfig | undefined {
+  const webhook = secret(lookup, 'DINGTALK_WEBHOOK');
+  const tokenVar = secret(lookup, 'DINGTALK_TOKEN');
+  const signSecret = secret(lookup, 'DINGTALK_SECRET');
+  const raw = webhook ?? tokenVar;
+  const name = webhook !== undefined ? 'DINGTALK_WEBHOOK' : 'DINGTALK_TOKEN';
+  if (raw === undefined) {
+    if (signSecret !== undefined) throw new ConfigError('DINGTALK_SECRET is set but DINGTALK_WEBHOOK is not; add the robot webhook address (https://oapi.dingtalk.com/robot/send?access_token=…)');
+    return undefined;
+  }
+  let accessToken = raw;
+  if (/^https?:\/\//i.test(raw) || raw.includes('access_token=')) {
+    const query = raw.includes('?') ? raw.slice(raw.indexOf('?') + 1) : raw;
+    const found = new URLSearchParams(query).get('access_token');
+    if (!found) throw new ConfigError(`${name} has no access_token=… part; paste the robot webhook address https://oapi.dingtalk.com/robot/send?access_token=…`);
+    accessToken = found.trim();
+    registerSecret(accessToken);
+  }
+  if (!/^[A-Za-z0-9]{16,128}$/.test(accessToken)) throw new ConfigError(`${name} does not contain a DingTalk access token (letters and digits); copy the robot webhook address from the group settings`);
+  if (signSecret !== undefined && !/^SEC[A-Za-z0-9]{16,}$/.test(signSecret)) {
+    throw new ConfigError('DINGTALK_SECRET does not look like a DingTalk signing secret (SEC…); copy it from the robot security settings ("加签"), or remove it if signing is off');
+  }
+  return { kind: 'dingtalk', accessToken, ...(signSecret === undefined ? {} : { secret: signSecret }) };
+}
+
+function feishu(lookup: Lookup): ChannelConfig | undefined {
+  const raw = secret(lookup, 'FEISHU_WEBHOOK');
+  const signSecret = secret(lookup, 'FEISHU_SECRET');
+  if (raw === undefined) {
+    if (signSecret !== undefined) throw new ConfigError('FEISHU_SECRET is set but FEISHU_WEBHOOK is not; add the bot webhook address (https://open.feishu.cn/open-apis/bot/v2/hook/…)');
+    return undefined;
+  }
+  let host: 'open.feishu.cn' | 'open.larksuite.com' = 'open.feishu.cn';
+  let token = raw;
+  if (/^https?:\/\//i.test(raw)) {
+    const url = parseUrl(raw, 'FEISHU_WEBHOOK', 'https://open.feishu.cn/open-apis/bot/v2/hook/…');
+    const hostname = url.hostname.toLowerCase();
+    if (hostname === 'open.larksuite.com') host = 'open.larksuite.com';
+    else if (hostname !== 'open.feishu.cn') throw new ConfigError('FEISHU_WEBHOOK must be a https://open.feishu.cn/… or https://open.larksuite.com/… bot webhook address');
+    const match = /^\/open-apis\/bot\/v2\/hook\/([^/]+)\/?$/.exec(url.pathname);
+    if (!match?.[1]) throw new ConfigError('FEISHU_WEBHOOK is not a custom-bot address; expected https://open.feishu.cn/open-apis/bot/v2/hook/<token>');
+    token = decodeURIComponent(match[1]);
+    registerSecret(token);
+  }
+  if (!/^[A-Za-z0-9-]{8,128}$/.test(token)) throw new ConfigError('FEISHU_WEBHOOK does not contain a bot token; copy the whole webhook address from the bot settings');
+  return { kind: 'feishu', host, token, ...(signSecret === undefined ? {} : { secret: signSecret }) };
+}
+
+function bark(lookup: Lookup): ChannelConfig | undefined {
+  const rawUrl = secret(lookup, 'BARK_URL');
+  const rawKey = secret(lookup, 'BARK_KEY');
+  if (rawUrl === undefined && rawKey === undefined) return undefined;
+  let server = 'https://api.day.app';
+  let deviceKey = rawKey;
+  if (rawUrl !== undefined) {
+    const url = parseUrl(rawUrl, 'BARK_URL', 'https://api.day.app/<device key>');
+    const segments = url.pathname.split('/').filter((segment) => segment !== '');
+    if (deviceKey === undefined) {
+      // https://api.day.app/<key>[/title/body] as copied from the Bark app: the first segment is the key.
+      const first = segments[0];
+      if (first === undefined) throw new ConfigError('BARK_URL has no device key; use https://api.day.app/<device key> or set BARK_KEY as well');
+      deviceKey = decodeURIComponent(first);
+      server = url.origin;
+    } else {
+      server = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    }
+  }
+  if (deviceKey === undefined || !/^[A-Za-z0-9_-]{6,128}$/.test(deviceKey)) throw new ConfigError('BARK_KEY does not look like a Bark device key; copy it from the Bark app (the part after https://api.day.app/)');
+  registerSecret(deviceKey);
+  return { kind: 'bark', server, deviceKey };
+}
+
+function serverchan(lookup: Lookup): ChannelConfig | undefined {
+  const sendKey = secret(lookup, 'SERVERCHAN_SENDKEY');
+  if (sendKey === undefined) return undefined;
+  if (!/^[A-Za-z0-9]{10,}$/.test(sendKey)) throw new ConfigError('SERVERCHAN_SENDKEY does not look like a ServerChan SendKey (SCT… or sctp…); copy it from sct.ftqq.com or sc3.ft07.com');
+  return { kind: 'serverchan', sendKey };
+}
+
+function ntfy(lookup: Lookup): ChannelConfig | undefined {
+  const rawUrl = secret(lookup, 'NTFY_URL');
+  const rawTopic = secret(lookup, 'NTFY_TOPIC');
+  const token = secret(lookup, 'NTFY_TOKEN');
+  if (rawUrl === undefined && rawTopic === undefined) {
+    if (token !== undefined) throw new ConfigError('NTFY_TOKEN is set but neither NTFY_URL nor NTFY_TOPIC is; set NTFY_TOPIC (or NTFY_URL=https://ntfy.sh/<topic>)');
+    return undefined;
+  }
+  let server = 'https://ntfy.sh';
+  let topic = rawTopic;
+  if (rawUrl !== undefined) {
+    const url = parseUrl(rawUrl, 'NTFY_URL', 'https://ntfy.sh/<topic>');
+    const path = url.pathname.replace(/\/+$/, '');
+    if (topic === undefined) {
+      const segments = path.split('/').filter((segment) => segment !== '');
+      const last = segments.pop();
+      if (last === undefined) throw new ConfigError('NTFY_URL has no topic; use https://ntfy.sh/<topic> or set NTFY_TOPIC');
+      topic = decodeURIComponent(last);
+      server = `${url.origin}${segments.length > 0 ? `/${segments.join('/')}` : ''}`;
+    } else {
+      server = `${url.origin}${path}`;
+    }
+  }
+  if (topic === undefined || !/^[-_A-Za-z0-9]{1,64}$/.test(topic)) throw new ConfigError('NTFY_TOPIC must be 1–64 letters, digits, - or _; on public ntfy.sh pick a long random topic');
+  registerSecret(topic);
+  return { kind: 'ntfy', server, topic, ...(token === undefined ? {} : { token }) };
+}
+
+function webhookUrl(lookup: Lookup, name: string, hosts: readonly string[], pathPattern: RegExp, example: string): string | undefined {
+  const raw = secret(lookup, name);
+  if (raw === undefined) return undefined;
+  const url = parseUrl(raw, name, example);
+  if (url.protocol !== 'https:' || !hosts.includes(url.hostname.toLowerCase()) || !pathPattern.test(url.pathname)) {
+    throw new ConfigError(`${name} is not a webhook address of the expected form; copy it exactly, e.g. ${example}`);
+  }
+  registerSecret(url.toString());
+  registerSecret(url.pathname);
+  return url.toString();
+}
+
+function generic(lookup: Lookup): ChannelConfig | undefined {
+  const raw = secret(lookup, 'NOTIFY_WEBHOOK_URL');
+  const signSecret = secret(lookup, 'NOTIFY_WEBHOOK_SECRET');
+  if (raw === undefined) {
+    if (signSecret !== undefined) throw new ConfigError('NOTIFY_WEBHOOK_SECRET is set but NOTIFY_WEBHOOK_URL is not; add the address to POST the JSON report to');
+    return undefined;
+  }
+  const url = parseUrl(raw, 'NOTIFY_WEBHOOK_URL', 'https://example.com/hooks/sports-sync');
+  registerSecret(url.toString());
+  registerSecret(url.password);
+  for (const value of url.searchParams.values()) registerSecret(value);
+  // Long opaque path segments are tokens in practice (Slack-, Discord- and IFTTT-style hooks).
+  for (const segment of url.pathname.split('/')) if (/^[A-Za-z0-9_-]{16,}$/.test(segment)) registerSecret(segment);
+  return { kind: 'webhook', url: url.toString(), ...(signSecret === undefined ? {} : { secret: signSecret }) };
+}
+
+function timeZone(lookup: Lookup): string {
+  const raw = text(lookup, 'NOTIFY_TIMEZONE') ?? text(lookup, 'TZ');
+  if (raw === undefined) return 'UTC';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: raw });
+  } catch {
+    throw new ConfigError(`NOTIFY_TIMEZONE="${raw}" is not a known time zone; use an IANA name such as Asia/Shanghai or Europe/Berlin`);
+  }
+  return raw;
+}
+
+function expiryDays(lookup: Lookup): number {
+  const raw = text(lookup, 'NOTIFY_EXPIRY_WARNING_DAYS');
+  if (raw === undefined) return 14;
+  if (!/^\d+$/.test(raw) || Number(raw) > 365) throw new ConfigError(`NOTIFY_EXPIRY_WARNING_DAYS="${raw}" must be a whole number of days between 0 and 365 (default 14)`);
+  return Number(raw);
+}
+
+/**
+ * Notification settings from environment-variable names. Pure apart from registering every key,
+ * token and webhook address as a secret. Several channels may be configured at once.
+ */
+export function parseNotifyConfig(lookup: Lookup): NotifyConfig {
+  const slackUrl = webhookUrl(lookup, 'SLACK_WEBHOOK_URL', ['hooks.slack.com'], /^\/(services|triggers|workflows)\/[A-Za-z0-9_/-]+$/, 'https://hooks.slack.com/services/T…/B…/…');
+  const discordUrl = webhookUrl(lookup, 'DISCORD_WEBHOOK_URL', ['discord.com', 'discordapp.com', 'ptb.discord.com', 'canary.discord.com'], /^\/api(\/v\d+)?\/webhooks\/\d+\/[A-Za-z0-9_-]+\/?$/, 'https://discord.com/api/webhooks/<id>/<token>');
+  const channels = [
+    wecom(lookup),
+    telegram(lookup),
+    dingtalk(lookup),
+    feishu(lookup),
+    bark(lookup),
+    serverchan(lookup),
+    ntfy(lookup),
+    slackUrl === undefined ? undefined : ({ kind: 'slack', webhookUrl: slackUrl } as const),
+    discordUrl === undefined ? undefined : ({ kind: 'discord', webhookUrl: discordUrl } as const),
+    generic(lookup),
+  ].filter((channel): channel is ChannelConfig => channel !== undefined);
+  return {
+    policy: choice<NotifyPolicy>(lookup, 'NOTIFY_POLICY', ['always', 'on-change', 'on-failure'], 'on-change'),
+    heartbeat: choice<HeartbeatMode>(lookup, 'NOTIFY_HEARTBEAT', ['weekly', 'off'], 'off'),
+    timeZone: timeZone(lookup),
+    expiryWarningDays: expiryDays(lookup),
+    channels,
+  };
+}
