@@ -214,7 +214,7 @@ describe('Garmin adapter against the sandbox (contract)', () => {
     }
     expect(sandbox.counters().sso).toBe(0);
     expect(sandbox.counters().refreshes).toBe(0);
-    expect(await platform.credentialExpiry()).toEqual(new Date(decodeTokenBlob(blob).refreshExpiresAt * 1000));
+    expect(await platform.credentialExpiry!()).toEqual(new Date(decodeTokenBlob(blob).refreshExpiresAt * 1000));
     const tokens = JSON.parse(state.getSecret('di_tokens')!) as { accessToken: string; refreshToken: string };
     assertNoSecrets([...captured.lines, plainStateText(state)], [PASSWORD, blob, tokens.accessToken, tokens.refreshToken]);
   });
