@@ -91,7 +91,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       }
       case 'demo': {
         const dir = typeof args.flags.get('dir') === 'string' ? (args.flags.get('dir') as string) : 'db/demo';
-        const result = await runDemo({ dir, reset: args.flags.has('reset'), dryRun: args.flags.has('dry-run'), log });
+        const delay = Number(io.env.DEMO_OPERATION_DELAY_MS ?? 0);
+        const result = await runDemo({ dir, reset: args.flags.has('reset'), dryRun: args.flags.has('dry-run'), operationDelayMs: Number.isFinite(delay) ? delay : 0, log });
         io.out('');
         io.out(renderReportText(result.report));
         io.out('');

@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PLATFORM_IDS, type PlatformId } from '../core/activity.ts';
 import { parseConfig } from '../config/config.ts';
 import { sportFromFit } from '../core/sports.ts';
 import type { Logger } from '../core/log.ts';
 import { runSync, type RunSyncResult } from '../engine/sync-run.ts';
-import { MemoryPlatform, type MemoryPlatformSnapshot } from '../platforms/memory-platform.ts';
+import { MemoryPlatform } from '../platforms/memory-platform.ts';
 import { demoSeeds, seedFit } from './demo-seed.ts';
 
 export interface DemoOptions {
@@ -14,6 +14,8 @@ export interface DemoOptions {
   /** Start from the seeded world again. */
   readonly reset: boolean;
   readonly dryRun?: boolean;
+  /** Slows every emulated write (tests kill a run half-way with it). */
+  readonly operationDelayMs?: number;
   readonly log: Logger;
 }
 
@@ -22,8 +24,11 @@ export interface DemoResult extends RunSyncResult {
   readonly firstRun: boolean;
 }
 
-function seededWorld(): Map<PlatformId, MemoryPlatform> {
-  const platforms = new Map(PLATFORM_IDS.map((id) => [id, new MemoryPlatform({ id })]));
+function openWorld(dir: string, operationDelayMs: number): Map<PlatformId, MemoryPlatform> {
+  return new Map(PLATFORM_IDS.map((id) => [id, new MemoryPlatform({ id, persistPath: join(dir, 'world', `${id}.json`), operationDelayMs })]));
+}
+
+function seedWorld(platforms: Map<PlatformId, MemoryPlatform>): void {
   for (const seed of demoSeeds()) {
     const copies = new Map<PlatformId, number>();
     for (const id of seed.on) {
@@ -46,27 +51,21 @@ function seededWorld(): Map<PlatformId, MemoryPlatform> {
       }
     }
   }
-  return platforms;
 }
 
 /**
  * Syncs three emulated platforms end to end with no accounts. The emulated platforms keep their
- * contents in `<dir>/world.json` between runs, so a second run shows a converged world.
+ * contents in `<dir>/world/` between runs, so a second run shows a converged world.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
-  const worldPath = join(options.dir, 'world.json');
   const dbPath = join(options.dir, 'sports_sync.sqlite');
   if (options.reset) rmSync(options.dir, { recursive: true, force: true });
   mkdirSync(options.dir, { recursive: true });
-  const firstRun = !existsSync(worldPath);
-  let platforms: Map<PlatformId, MemoryPlatform>;
-  if (firstRun) {
-    platforms = seededWorld();
-  } else {
-    const saved = JSON.parse(readFileSync(worldPath, 'utf8')) as Record<PlatformId, MemoryPlatformSnapshot>;
-    platforms = new Map(PLATFORM_IDS.map((id) => [id, new MemoryPlatform({ id })]));
-    for (const id of PLATFORM_IDS) platforms.get(id)!.restore(saved[id]);
-  }
+  const firstRun = !existsSync(join(options.dir, 'world'));
+  // Every emulated platform writes its contents to disk after each change, like a real service:
+  // a run killed half-way leaves the world exactly as far as it got.
+  const platforms = openWorld(options.dir, options.operationDelayMs ?? 0);
+  if (firstRun) seedWorld(platforms);
 
   const settings: Record<string, string> = {
     SYNC_PLATFORM: 'GARMINCOM,GARMINCN,COROS',
@@ -82,9 +81,5 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   };
   const config = parseConfig((name) => settings[name]);
   const result = await runSync({ config, log: options.log, createPlatform: (id) => platforms.get(id)! });
-  if (!options.dryRun) {
-    const snapshot = Object.fromEntries(PLATFORM_IDS.map((id) => [id, platforms.get(id)!.snapshot()]));
-    writeFileSync(worldPath, JSON.stringify(snapshot));
-  }
   return { ...result, dbPath, firstRun };
 }

@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Activity, DeviceVendor, PlatformId } from '../core/activity.ts';
 import { RejectedError, RetryableError } from '../core/errors.ts';
 import { sportById, type NormalisedSport } from '../core/sports.ts';
@@ -8,6 +10,8 @@ interface StoredRecord {
   activity: Activity;
   fit: Uint8Array | null;
 }
+
+export type MemoryOperation = 'list' | 'download' | 'upload' | 'delete';
 
 export interface MemoryPlatformSnapshot {
   readonly nextId: string;
@@ -21,6 +25,12 @@ export interface MemoryPlatformOptions {
   readonly pageSize?: number;
   /** Number of operations that fail with a RetryableError before succeeding (fault injection). */
   failNext?: number;
+  /** Operations the injected faults apply to (default: all). */
+  readonly failOperations?: readonly MemoryOperation[];
+  /** Keep the platform's contents in this JSON file, rewritten atomically after every change. */
+  readonly persistPath?: string;
+  /** Delay before every write operation (lets tests kill a run half-way). */
+  readonly operationDelayMs?: number;
 }
 
 function sportCode(platform: PlatformId, sport: NormalisedSport): string {
@@ -38,6 +48,9 @@ export class MemoryPlatform implements Platform {
   private readonly duplicateWindowSec: number | null;
   private readonly pageSize: number;
   failNext: number;
+  private readonly failOperations: ReadonlySet<MemoryOperation>;
+  private readonly persistPath: string | undefined;
+  private readonly operationDelayMs: number;
   readonly calls = { list: 0, download: 0, upload: 0, delete: 0 };
 
   constructor(options: MemoryPlatformOptions) {
@@ -45,7 +58,11 @@ export class MemoryPlatform implements Platform {
     this.duplicateWindowSec = options.duplicateWindowSec === undefined ? (options.id === 'coros' ? null : 0) : options.duplicateWindowSec;
     this.pageSize = options.pageSize ?? 100;
     this.failNext = options.failNext ?? 0;
+    this.failOperations = new Set(options.failOperations ?? ['list', 'download', 'upload', 'delete']);
+    this.persistPath = options.persistPath;
+    this.operationDelayMs = options.operationDelayMs ?? 0;
     this.nextId = options.id === 'coros' ? 476_543_210_987_654_321n : options.id === 'garmin_cn' ? 310_000_000_000n : 21_400_000_000n;
+    if (this.persistPath && existsSync(this.persistPath)) this.restore(JSON.parse(readFileSync(this.persistPath, 'utf8')) as MemoryPlatformSnapshot);
   }
 
   /** Seeds a record as if recorded by a device (bytes may be null for manual entries). */
@@ -84,7 +101,20 @@ export class MemoryPlatform implements Platform {
       };
     }
     this.records.set(id, { activity, fit });
+    this.persist();
     return activity;
+  }
+
+  private persist(): void {
+    if (!this.persistPath) return;
+    mkdirSync(dirname(this.persistPath), { recursive: true });
+    const temporary = `${this.persistPath}.tmp`;
+    writeFileSync(temporary, JSON.stringify(this.snapshot()));
+    renameSync(temporary, this.persistPath);
+  }
+
+  private async pause(): Promise<void> {
+    if (this.operationDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.operationDelayMs));
   }
 
   /** Everything the platform holds, as JSON-safe data (the demo keeps its world between runs). */
@@ -107,8 +137,8 @@ export class MemoryPlatform implements Platform {
 
   async connect(): Promise<void> {}
 
-  private maybeFail(operation: string): void {
-    if (this.failNext > 0) {
+  private maybeFail(operation: MemoryOperation): void {
+    if (this.failNext > 0 && this.failOperations.has(operation)) {
       this.failNext--;
       throw new RetryableError(`${this.id} ${operation} failed (injected fault)`, { status: 503 });
     }
@@ -139,6 +169,7 @@ export class MemoryPlatform implements Platform {
 
   async uploadFit(upload: FitUpload): Promise<UploadOutcome> {
     this.calls.upload++;
+    await this.pause();
     this.maybeFail('upload');
     let summary;
     try {
@@ -156,7 +187,9 @@ export class MemoryPlatform implements Platform {
 
   async deleteActivity(activity: Activity): Promise<void> {
     this.calls.delete++;
+    await this.pause();
     this.maybeFail('delete');
     if (!this.records.delete(activity.remoteId)) throw new RejectedError(`${this.id} activity ${activity.remoteId} not found`, { status: 404 });
+    this.persist();
   }
 }

@@ -1,0 +1,93 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MemoryPlatform } from '../../src/platforms/memory-platform.ts';
+import { PLATFORM_IDS } from '../../src/core/activity.ts';
+
+const cli = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(SYNC_|GARMIN_|COROS_|DELETE_|SPORT_|QYWX_|STATE_|FIT_DIR|DRY_RUN|FULL_SCAN)/.test(name)));
+
+function run(args: string[], options: { cwd: string; env?: Record<string, string> }) {
+  return spawnSync(process.execPath, [cli, ...args], { cwd: options.cwd, env: { ...cleanEnv(), ...options.env }, encoding: 'utf8' });
+}
+
+describe('CLI', () => {
+  const invalid: Array<[string, Record<string, string>, RegExp]> = [
+    ['bad platform', { SYNC_PLATFORM: 'GARMINCOM,STRAVA' }, /SYNC_PLATFORM contains "STRAVA"/],
+    ['one platform only', { SYNC_PLATFORM: 'COROS', COROS_EMAIL: 'a@b.c', COROS_PASSWORD: 'secret-password-1' }, /names only one platform/],
+    ['bad tolerance', { SYNC_PLATFORM: 'COROS,GARMINCOM', COROS_EMAIL: 'a@b.c', COROS_PASSWORD: 'secret-password-1', GARMIN_TOKEN_COM: 'tok-secret-2', SPORT_DIFF_SECOND: 'x' }, /SPORT_DIFF_SECOND="x"/],
+    ['missing password', { SYNC_PLATFORM: 'COROS,GARMINCOM', COROS_EMAIL: 'a@b.c', GARMIN_TOKEN_COM: 'tok-secret-2' }, /COROS_PASSWORD is empty/],
+  ];
+  for (const [name, env, message] of invalid) {
+    it(`exits 2 with one line and writes nothing: ${name}`, () => {
+      const cwd = mkdtempSync(join(tmpdir(), 'ssx-cli-'));
+      const result = run(['sync'], { cwd, env });
+      expect(result.status).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(message);
+      expect(result.stdout + result.stderr).not.toMatch(/secret-password-1|tok-secret-2/);
+      expect(readdirSync(cwd)).toEqual([]);
+    });
+  }
+
+  it('reads settings from a .env file', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'ssx-cli-'));
+    writeFileSync(join(cwd, '.env'), 'SYNC_PLATFORM=GARMINCOM\n');
+    const result = run(['sync'], { cwd });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/GARMIN_TOKEN_COM nor GARMIN_EMAIL_COM/);
+  });
+
+  it('rejects an unknown command', () => {
+    const result = run(['frobnicate'], { cwd: tmpdir() });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/unknown command "frobnicate"/);
+  });
+
+  it('demo: the second run uploads 0 and deletes 0; status reads the database', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'ssx-demo-'));
+    const first = run(['demo'], { cwd });
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/Uploaded (\d+), duplicates found 2, deleted 2/);
+    expect(Number(/Uploaded (\d+)/.exec(first.stdout)![1])).toBeGreaterThan(10);
+    const second = run(['demo'], { cwd });
+    expect(second.status).toBe(0);
+    expect(second.stdout).toMatch(/Uploaded 0, duplicates found 0, deleted 0, pending 0, failed 0/);
+    expect(second.stdout).toMatch(/Everything is in sync/);
+    const status = run(['status', '--db', 'db/demo/sports_sync.sqlite'], { cwd });
+    expect(status.status).toBe(0);
+    expect(status.stdout).toMatch(/COROS: \d+ activities known/);
+  });
+
+  it('a demo run killed with SIGKILL half-way converges on the next run with no duplicate anywhere', async () => {
+    const reference = mkdtempSync(join(tmpdir(), 'ssx-ref-'));
+    expect(run(['demo'], { cwd: reference }).status).toBe(0);
+    const cwd = mkdtempSync(join(tmpdir(), 'ssx-kill-'));
+    const child = spawn(process.execPath, [cli, 'demo'], { cwd, env: { ...cleanEnv(), DEMO_OPERATION_DELAY_MS: '100' } });
+    let uploads = 0;
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        uploads += (chunk.toString().match(/^uploaded /gm) ?? []).length;
+        if (uploads >= 4 && child.exitCode === null && !child.killed) child.kill('SIGKILL');
+      });
+      child.on('exit', () => resolve());
+    });
+    expect(child.signalCode).toBe('SIGKILL');
+    const resumed = run(['demo'], { cwd });
+    expect(resumed.status).toBe(0);
+    const settled = run(['demo'], { cwd });
+    expect(settled.stdout).toMatch(/Uploaded 0, duplicates found 0, deleted 0/);
+    for (const id of PLATFORM_IDS) {
+      const expected = new MemoryPlatform({ id, persistPath: join(reference, 'db', 'demo', 'world', `${id}.json`) }).all();
+      const actual = new MemoryPlatform({ id, persistPath: join(cwd, 'db', 'demo', 'world', `${id}.json`) }).all();
+      expect(actual.map((record) => record.startUtc)).toEqual(expected.map((record) => record.startUtc));
+      // No two records of one platform within a minute of each other: no duplicate.
+      const starts = actual.map((record) => record.startUtc).sort((a, b) => a - b);
+      for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThan(60);
+    }
+    expect(existsSync(join(cwd, 'db', 'demo', 'sports_sync.sqlite-journal'))).toBe(false);
+    expect(readFileSync(join(cwd, 'db', 'demo', 'sports_sync.sqlite')).subarray(0, 15).toString()).toBe('SQLite format 3');
+  });
+});
