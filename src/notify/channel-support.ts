@@ -117,12 +117,17 @@ interface ErrorContext {
 }
 
 function errorText(context: ErrorContext): string {
-  const base = `${context.channel} refused the notification (HTTP ${context.response.status}, ${context.detail}) at ${redactUrl(context.response.url)}`;
-  return redact(context.hint ? `${base}; ${context.hint}` : base);
+  // HTTP 200 with an error code in the body: the code says it all. Otherwise the status and (redacted) address help.
+  const where = context.response.status === 200 ? context.detail : `HTTP ${context.response.status}, ${context.detail}`;
+  const base = `${context.channel} refused the notification (${where})`;
+  return redact(context.hint ? `${base}: ${context.hint}` : base);
 }
 
-function errorOptions(context: ErrorContext): { status: number; url: string; hint?: string } {
-  return { status: context.response.status, url: redactUrl(context.response.url), ...(context.hint ? { hint: redact(context.hint) } : {}) };
+function errorOptions(context: ErrorContext): { status?: number; url?: string; hint?: string } {
+  return {
+    ...(context.response.status === 200 ? {} : { status: context.response.status, url: redactUrl(context.response.url) }),
+    ...(context.hint ? { hint: redact(context.hint) } : {}),
+  };
 }
 
 export function configFailure(context: ErrorContext): AttemptOutcome {

@@ -83,9 +83,13 @@ function formatDuration(elapsedSec: number | null): string | undefined {
 }
 
 function describeWorkout(transfer: TransferResult, timeZone: string): string {
-  const pieces = [formatTime(transfer.startUtc, timeZone), transfer.sport, formatDistance(transfer.distanceM), formatDuration(transfer.elapsedSec)];
+  const pieces = [formatTime(transfer.startUtc, timeZone), sportName(transfer.sport), formatDistance(transfer.distanceM), formatDuration(transfer.elapsedSec)];
   if (transfer.name) pieces.push(`“${transfer.name}”`);
   return pieces.filter((piece): piece is string => piece !== undefined && piece !== '').join(' · ');
+}
+
+function sportName(sport: string): string {
+  return sport.replace(/_/g, ' ');
 }
 
 function clip(text: string): string {
@@ -224,12 +228,15 @@ export function buildReportMessage(report: SyncReport, options: BuildMessageOpti
     if (!platform.error) continue;
     failureItems.push(clip(`${platform.label || label(platform.id)}: ${platform.error.message}${platform.error.nextStep ? ` → ${platform.error.nextStep}` : ''}`));
   }
+  const transferMessages = new Set(report.transfers.filter((t) => t.outcome === 'failed' || t.outcome === 'rejected').map((t) => t.message));
   for (const failure of report.failures) {
+    // The engine may list a failed transfer both ways: the transfer line is the more specific one.
+    if (transferMessages.has(failure.message)) continue;
     failureItems.push(clip(`${failure.scope}: ${failure.message}${failure.nextStep ? ` → ${failure.nextStep}` : ''}`));
   }
   for (const transfer of report.transfers) {
     if (transfer.outcome !== 'failed' && transfer.outcome !== 'rejected') continue;
-    const what = `${label(transfer.from)} → ${label(transfer.to)} ${formatTime(transfer.startUtc, timeZone)} ${transfer.sport}`;
+    const what = `${label(transfer.from)} → ${label(transfer.to)} ${formatTime(transfer.startUtc, timeZone)} ${sportName(transfer.sport)}`;
     failureItems.push(clip(`${what}: ${transfer.message ?? transfer.outcome}${transfer.nextStep ? ` → ${transfer.nextStep}` : ''}`));
   }
   if (failureItems.length > 0) sections.push({ heading: `Needs attention: ${failureItems.length}`, tone: 'warning', items: capped(dedupe(failureItems), maxItems, 'problems') });

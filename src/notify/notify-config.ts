@@ -259,7 +259,13 @@ function webhookUrl(lookup: Lookup, name: string, hosts: readonly string[], path
   }
   registerSecret(url.toString());
   registerSecret(url.pathname);
+  registerTokenSegments(url);
   return url.toString();
+}
+
+/** Long opaque path segments are tokens in practice (Slack-, Discord- and IFTTT-style hooks). */
+function registerTokenSegments(url: URL): void {
+  for (const segment of url.pathname.split('/')) if (/^[A-Za-z0-9_-]{16,}$/.test(segment)) registerSecret(segment);
 }
 
 function generic(lookup: Lookup): ChannelConfig | undefined {
@@ -273,8 +279,7 @@ function generic(lookup: Lookup): ChannelConfig | undefined {
   registerSecret(url.toString());
   registerSecret(url.password);
   for (const value of url.searchParams.values()) registerSecret(value);
-  // Long opaque path segments are tokens in practice (Slack-, Discord- and IFTTT-style hooks).
-  for (const segment of url.pathname.split('/')) if (/^[A-Za-z0-9_-]{16,}$/.test(segment)) registerSecret(segment);
+  registerTokenSegments(url);
   return { kind: 'webhook', url: url.toString(), ...(signSecret === undefined ? {} : { secret: signSecret }) };
 }
 

@@ -276,7 +276,7 @@ describe('Slack', () => {
     await createSlackNotifier({ webhookUrl: url }, h.deps).send(message);
     const body = h.server.requests[0]?.json as Record<string, unknown>;
     expect(Object.keys(body)).toEqual(['text']);
-    expect(String(body.text)).toContain('*Needs attention: 2*');
+    expect(String(body.text)).toContain('*Needs attention: 1*');
   });
 
   it('a revoked webhook (404 no_service) is a config error that does not show the URL', async () => {
@@ -331,7 +331,7 @@ describe('generic JSON webhook', () => {
       const body = server.requests[0]?.json as Record<string, unknown>;
       expect(body).toMatchObject({ schema: 1, event: 'sync-report', severity: 'error', runUrl: RUN_URL });
       expect((body.report as { runId: string }).runId).toBe('run-busy');
-      expect(String(body.text)).toContain('Needs attention: 2');
+      expect(String(body.text)).toContain('Needs attention: 1');
       const error = await failure(createWebhookNotifier({ url: `${server.baseUrl}/hooks/sync`, secret: 'not-the-secret' }, deps));
       expect(isSyncError(error) && error.kind).toBe('config');
     } finally {

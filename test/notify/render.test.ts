@@ -18,7 +18,7 @@ describe('buildReportMessage', () => {
       'Garmin CN → COROS: 2 uploaded, 1 failed',
       'COROS → Garmin CN: 1 uploaded',
       'Duplicates: 1',
-      'Needs attention: 2',
+      'Needs attention: 1',
       'Sign-in expiring',
       'Warnings',
     ]);

@@ -39,7 +39,7 @@ describe('WeCom group robot', () => {
     const { msgtype, content } = contentOf(request.json);
     expect(msgtype).toBe('markdown');
     expect(content.split('\n')[0]).toBe('### ❌ Sports Sync X: 3 uploaded, 1 duplicate deleted, 1 failed');
-    expect(content).toContain('<font color="warning">Needs attention: 2</font>');
+    expect(content).toContain('<font color="warning">Needs attention: 1</font>');
     expect(content).toContain(`[Run log](${RUN_URL})`);
   });
 

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { registerSecret } from '../../core/secrets.ts';
 import { bodySnippet, configFailure, jsonBody, numberField, postJson, rejectedFailure, retryableFailure, statusFailure, withRetries, type AttemptOutcome, type ChannelDeps, type Notifier } from '../channel-support.ts';
 import { PRODUCT_NAME } from '../message.ts';
+import { truncateChars } from '../text-fit.ts';
 import { renderParts } from '../render.ts';
 
 /** DingTalk does not publish a size limit (protocol §2: UNCERTAIN); stay well under 4 KB. */
@@ -48,7 +49,7 @@ export function createDingTalkNotifier(settings: DingTalkSettings, deps: Channel
           const json = jsonBody(response);
           const errcode = numberField(json, 'errcode');
           if (errcode === 0) return { ok: true };
-          const detail = `errcode ${errcode ?? 'missing'}: ${bodySnippet(response, 100)}`;
+          const detail = `errcode ${errcode ?? 'missing'}${typeof json?.errmsg === 'string' ? `: ${truncateChars(json.errmsg, 100)}` : ''}`;
           switch (errcode) {
             case 300001:
               return configFailure({ ...context, detail, hint: 'the access token is not valid: set DINGTALK_WEBHOOK to the robot webhook address https://oapi.dingtalk.com/robot/send?access_token=…' });

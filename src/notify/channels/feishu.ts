@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { registerSecret } from '../../core/secrets.ts';
-import { bodySnippet, configFailure, jsonBody, numberField, postJson, rejectedFailure, retryableFailure, statusFailure, withRetries, type AttemptOutcome, type ChannelDeps, type Notifier } from '../channel-support.ts';
+import { bodySnippet, configFailure, jsonBody, numberField, postJson, stringField, rejectedFailure, retryableFailure, statusFailure, withRetries, type AttemptOutcome, type ChannelDeps, type Notifier } from '../channel-support.ts';
 import type { NotificationMessage } from '../message.ts';
+import { truncateChars } from '../text-fit.ts';
 import { renderParts, severityMark } from '../render.ts';
 
 /** The whole body may be 20 KB; leave room for JSON quoting and the post structure. */
@@ -54,7 +55,8 @@ export function createFeishuNotifier(settings: FeishuSettings, deps: ChannelDeps
         // Older deployments answer {"StatusCode":0,...}; current ones {"code":0,...}.
         const code = numberField(json, 'code') ?? numberField(json, 'StatusCode');
         if (response.status === 200 && code === 0) return { ok: true };
-        const detail = `code ${code ?? 'missing'}: ${bodySnippet(response, 100)}`;
+        const msg = stringField(json, 'msg') ?? stringField(json, 'StatusMessage');
+        const detail = `code ${code ?? 'missing'}${msg ? `: ${truncateChars(msg, 100)}` : ''}`;
         switch (code) {
           case 19021:
             return configFailure({ ...context, detail, hint: 'the signature was refused: set FEISHU_SECRET to the bot\'s signing secret exactly (and keep the clock right), or turn signing off' });

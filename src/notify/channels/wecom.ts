@@ -3,8 +3,8 @@ import { registerSecret } from '../../core/secrets.ts';
 import { bodySnippet, configFailure, jsonBody, numberField, postJson, rejectedFailure, retryableFailure, statusFailure, withRetries, type AttemptOutcome, type ChannelDeps, type Notifier } from '../channel-support.ts';
 import type { NotificationMessage } from '../message.ts';
 import type { WeComMessageType } from '../notify-config.ts';
+import { packLines, truncateChars, utf8ByteLength } from '../text-fit.ts';
 import { renderParts, type Dialect } from '../render.ts';
-import { packLines, utf8ByteLength } from '../text-fit.ts';
 
 /** Content limits in UTF-8 bytes (protocol §1.2). */
 export const WECOM_BYTE_LIMITS: Readonly<Record<WeComMessageType, number>> = { text: 2048, markdown: 4096, markdown_v2: 4096 };
@@ -63,7 +63,7 @@ export function createWeComNotifier(settings: WeComSettings, deps: ChannelDeps):
       const json = jsonBody(response);
       const errcode = numberField(json, 'errcode');
       if (errcode === 0) return { ok: true };
-      const detail = `errcode ${errcode ?? 'missing'}: ${bodySnippet(response, 100)}`;
+      const detail = `errcode ${errcode ?? 'missing'}${typeof json?.errmsg === 'string' ? `: ${truncateChars(json.errmsg, 100)}` : ''}`;
       switch (errcode) {
         case 93000:
           return configFailure({ ...context, detail, hint: 'the robot key is not valid: set QYWX_BOT_KEY to the key=… part of the group robot webhook address (or the whole address); the robot must be in an internal group' });
