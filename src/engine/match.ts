@@ -155,9 +155,10 @@ class UnionFind {
 
 /** Groups records into workouts: same-start matches first, then time-zone suspects among the rest. */
 export function groupWorkouts(activities: readonly Activity[], options: MatchOptions): Workout[] {
-  const index = new Map<string, number>();
-  activities.forEach((activity, position) => index.set(`${activity.platform}:${activity.remoteId}`, position));
-  const keyOf = (activity: Activity) => index.get(`${activity.platform}:${activity.remoteId}`)!;
+  // Records are plain objects shared by reference: index them by identity (string keys cost more than the matching).
+  const index = new Map<Activity, number>();
+  activities.forEach((activity, position) => index.set(activity, position));
+  const keyOf = (activity: Activity) => index.get(activity)!;
   const unions = new UnionFind(activities.length);
   const sameStart = findSameStartMatches(activities, options);
   const hasCrossPartner = new Set<number>();
