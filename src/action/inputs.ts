@@ -1,0 +1,191 @@
+import { ConfigError } from '../core/errors.ts';
+import { registerSecret } from '../core/secrets.ts';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+export type Lookup = (name: string) => string | undefined;
+
+/**
+ * Every Action input that stands for a configuration setting, with the environment-variable name
+ * the configuration parser reads. The input wins over the variable; an empty input (a secret that
+ * is not set expands to '') counts as absent, so the old environment names keep working.
+ */
+export interface SettingInput {
+  readonly input: string;
+  readonly env: string;
+  /** Credentials, tokens, keys and webhook addresses: masked before anything is printed. */
+  readonly secret: boolean;
+}
+
+const setting = (input: string, env: string, secret = false): SettingInput => ({ input, env, secret });
+
+export const SETTING_INPUTS: readonly SettingInput[] = [
+  setting('platforms', 'SYNC_PLATFORM'),
+  setting('garmin-email-com', 'GARMIN_EMAIL_COM', true),
+  setting('garmin-password-com', 'GARMIN_PASSWORD_COM', true),
+  setting('garmin-token-com', 'GARMIN_TOKEN_COM', true),
+  setting('garmin-email-cn', 'GARMIN_EMAIL_CN', true),
+  setting('garmin-password-cn', 'GARMIN_PASSWORD_CN', true),
+  setting('garmin-token-cn', 'GARMIN_TOKEN_CN', true),
+  setting('coros-email', 'COROS_EMAIL', true),
+  setting('coros-password', 'COROS_PASSWORD', true),
+  setting('garmin-newest-num', 'GARMIN_NEWEST_NUM'),
+  setting('sport-diff-second', 'SPORT_DIFF_SECOND'),
+  setting('delete-duplicate', 'DELETE_DUPLICATE'),
+  setting('max-deletes-per-run', 'MAX_DELETES_PER_RUN'),
+  setting('dry-run', 'DRY_RUN'),
+  setting('full-scan', 'FULL_SCAN'),
+  setting('full-scan-every', 'FULL_SCAN_EVERY'),
+  setting('max-upload-attempts', 'MAX_UPLOAD_ATTEMPTS'),
+  setting('sync-concurrency', 'SYNC_CONCURRENCY'),
+  setting('state-secret', 'STATE_SECRET', true),
+  setting('db-path', 'SYNC_DB_PATH'),
+  setting('fit-dir', 'FIT_DIR'),
+  setting('garmin-com-proxy', 'GARMIN_COM_PROXY', true),
+  setting('garmin-cn-proxy', 'GARMIN_CN_PROXY', true),
+  setting('coros-proxy', 'COROS_PROXY', true),
+  setting('https-proxy', 'HTTPS_PROXY', true),
+  setting('http-timeout-seconds', 'HTTP_TIMEOUT_SECONDS'),
+  setting('endpoints', 'SPORTS_SYNC_ENDPOINTS'),
+  setting('notify-policy', 'NOTIFY_POLICY'),
+  setting('notify-heartbeat', 'NOTIFY_HEARTBEAT'),
+  setting('notify-timezone', 'NOTIFY_TIMEZONE'),
+  setting('notify-expiry-warning-days', 'NOTIFY_EXPIRY_WARNING_DAYS'),
+  setting('qywx-bot-key', 'QYWX_BOT_KEY', true),
+  setting('qywx-msg-type', 'QYWX_MSG_TYPE'),
+  setting('qywx-mention', 'QYWX_MENTION'),
+  setting('telegram-bot-token', 'TELEGRAM_BOT_TOKEN', true),
+  setting('telegram-chat-id', 'TELEGRAM_CHAT_ID'),
+  setting('dingtalk-webhook', 'DINGTALK_WEBHOOK', true),
+  setting('dingtalk-token', 'DINGTALK_TOKEN', true),
+  setting('dingtalk-secret', 'DINGTALK_SECRET', true),
+  setting('feishu-webhook', 'FEISHU_WEBHOOK', true),
+  setting('feishu-secret', 'FEISHU_SECRET', true),
+  setting('bark-url', 'BARK_URL'),
+  setting('bark-key', 'BARK_KEY', true),
+  setting('serverchan-sendkey', 'SERVERCHAN_SENDKEY', true),
+  setting('ntfy-url', 'NTFY_URL'),
+  setting('ntfy-topic', 'NTFY_TOPIC', true),
+  setting('ntfy-token', 'NTFY_TOKEN', true),
+  setting('slack-webhook-url', 'SLACK_WEBHOOK_URL', true),
+  setting('discord-webhook-url', 'DISCORD_WEBHOOK_URL', true),
+  setting('notify-webhook-url', 'NOTIFY_WEBHOOK_URL', true),
+  setting('notify-webhook-secret', 'NOTIFY_WEBHOOK_SECRET', true),
+];
+
+/** Inputs that steer the Action itself rather than the sync. */
+export const ACTION_INPUTS = [
+  'state',
+  'cache-key-prefix',
+  'fit-artifact',
+  'fit-artifact-name',
+  'fit-artifact-retention-days',
+  'commit-message',
+  'push-attempts',
+  'keepalive',
+  'github-token',
+] as const;
+export type ActionInputName = (typeof ACTION_INPUTS)[number];
+
+/** The variable the runner sets for an input: spaces become '_', upper-cased, dashes kept. */
+export function inputVariable(input: string): string {
+  return `INPUT_${input.replace(/ /g, '_').toUpperCase()}`;
+}
+
+/** An input's value, or undefined when absent or blank. */
+export function readInput(env: Env, input: string): string | undefined {
+  const value = env[inputVariable(input)];
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+const BY_ENV = new Map(SETTING_INPUTS.map((entry) => [entry.env, entry]));
+
+/**
+ * The configuration lookup for the Action: an input wins over the environment variable of the same
+ * meaning; settings with no input (or a blank one) fall back to the environment.
+ */
+export function actionLookup(env: Env): Lookup {
+  return (name) => {
+    const entry = BY_ENV.get(name);
+    const fromInput = entry ? readInput(env, entry.input) : undefined;
+    return fromInput ?? env[name];
+  };
+}
+
+/** Registers every credential-bearing input and variable as a secret (masking starts here). */
+export function registerSecretInputs(env: Env): void {
+  for (const entry of SETTING_INPUTS) {
+    if (!entry.secret) continue;
+    const values = [env[inputVariable(entry.input)], env[entry.env]];
+    for (const value of values) {
+      if (value === undefined) continue;
+      registerSecret(value);
+      // A multi-line secret is masked line by line by the runner; do the same.
+      for (const line of value.split(/\r?\n/)) registerSecret(line);
+    }
+  }
+  registerSecret(readInput(env, 'github-token'));
+  registerSecret(env.ACTIONS_RUNTIME_TOKEN);
+}
+
+export type StateMode = 'git' | 'cache' | 'none';
+
+export interface ActionOptions {
+  readonly state: StateMode;
+  readonly cacheKeyPrefix: string;
+  readonly fitArtifact: boolean;
+  readonly fitArtifactName: string;
+  readonly fitArtifactRetentionDays: number;
+  readonly commitMessage: string;
+  readonly pushAttempts: number;
+  readonly keepalive: boolean;
+  readonly githubToken: string | undefined;
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off']);
+
+function flagInput(env: Env, input: string, fallback: boolean): boolean {
+  const raw = readInput(env, input);
+  if (raw === undefined) return fallback;
+  const lower = raw.toLowerCase();
+  if (TRUE.has(lower)) return true;
+  if (FALSE.has(lower)) return false;
+  throw new ConfigError(`input ${input}="${raw}" is not a yes/no value; use true or false`);
+}
+
+function integerInput(env: Env, input: string, fallback: number, min: number, max: number): number {
+  const raw = readInput(env, input);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new ConfigError(`input ${input}="${raw}" must be a whole number between ${min} and ${max} (default ${fallback})`);
+  return Number(raw);
+}
+
+/** Artifact names may not contain these (the artifact service refuses them). */
+const BAD_ARTIFACT_NAME = /[":<>|*?\r\n\\/]/;
+/** Cache keys may not contain commas and are at most 512 characters. */
+const BAD_CACHE_PREFIX = /[,\s]/;
+
+/** Parses the Action's own inputs (state mode, artifact, commit, keepalive). */
+export function parseActionOptions(env: Env): ActionOptions {
+  const rawState = (readInput(env, 'state') ?? env.SYNC_STATE ?? 'git').toLowerCase();
+  if (rawState !== 'git' && rawState !== 'cache' && rawState !== 'none') throw new ConfigError(`input state="${rawState}" is not recognised; use git (database committed to the repository), cache (Actions cache) or none`);
+  const cacheKeyPrefix = readInput(env, 'cache-key-prefix') ?? 'sports-sync-state-v1-';
+  if (BAD_CACHE_PREFIX.test(cacheKeyPrefix) || cacheKeyPrefix.length > 200) throw new ConfigError(`input cache-key-prefix="${cacheKeyPrefix}" may not contain commas or spaces and must be at most 200 characters`);
+  const runId = env.GITHUB_RUN_ID ?? 'local';
+  const attempt = env.GITHUB_RUN_ATTEMPT ?? '1';
+  const fitArtifactName = readInput(env, 'fit-artifact-name') ?? `fit-files-${runId}-${attempt}`;
+  if (BAD_ARTIFACT_NAME.test(fitArtifactName)) throw new ConfigError(`input fit-artifact-name="${fitArtifactName}" contains a character artifacts may not use (" : < > | * ? \\ / or a line break); pick a plain name`);
+  return {
+    state: rawState,
+    cacheKeyPrefix,
+    fitArtifact: flagInput(env, 'fit-artifact', true),
+    fitArtifactName,
+    fitArtifactRetentionDays: integerInput(env, 'fit-artifact-retention-days', 7, 1, 400),
+    commitMessage: readInput(env, 'commit-message') ?? 'Update sync state',
+    pushAttempts: integerInput(env, 'push-attempts', 3, 1, 10),
+    keepalive: flagInput(env, 'keepalive', true),
+    githubToken: readInput(env, 'github-token') ?? env.GITHUB_TOKEN,
+  };
+}
