@@ -328,3 +328,27 @@ export function parseNotifyConfig(lookup: Lookup): NotifyConfig {
     channels,
   };
 }
+
+const CHANNEL_NAMES: Readonly<Record<ChannelConfig['kind'], string>> = {
+  wecom: 'WeCom',
+  telegram: 'Telegram',
+  dingtalk: 'DingTalk',
+  feishu: 'Feishu',
+  bark: 'Bark',
+  serverchan: 'ServerChan',
+  ntfy: 'ntfy',
+  slack: 'Slack',
+  discord: 'Discord',
+  webhook: 'Webhook',
+};
+
+/** One log line naming the configured channels and policy, never a credential. */
+export function describeNotifyConfig(config: NotifyConfig): string {
+  if (config.channels.length === 0) return 'notifications: off (no channel configured)';
+  const names = config.channels.map((channel) => {
+    if (channel.kind === 'feishu' && channel.host === 'open.larksuite.com') return 'Lark (signed)';
+    const signed = (channel.kind === 'dingtalk' || channel.kind === 'feishu' || channel.kind === 'webhook') && channel.secret !== undefined;
+    return `${CHANNEL_NAMES[channel.kind]}${signed ? ' (signed)' : ''}`;
+  });
+  return `notifications: ${names.join(', ')}; policy ${config.policy}; heartbeat ${config.heartbeat}`;
+}

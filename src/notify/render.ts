@@ -1,4 +1,5 @@
-import type { MessageSection, NotificationMessage } from './message.ts';
+import type { SyncReport } from '../engine/report-types.ts';
+import { buildReportMessage, type BuildMessageOptions, type MessageSection, type NotificationMessage } from './message.ts';
 import { packLines, type SizeBudget } from './text-fit.ts';
 
 /**
@@ -129,4 +130,9 @@ export function renderParts(message: NotificationMessage, dialect: Dialect, limi
     overflowLine: (dropped) => overflowLine(message, dialect, dropped),
     partLabel: (index, total) => `(${index}/${total})\n`,
   });
+}
+
+/** The report as one text in `dialect` (no size limit): for job summaries, logs and previews. */
+export function renderReport(report: SyncReport, dialect: Dialect, options: BuildMessageOptions = {}): string {
+  return renderLines(buildReportMessage(report, options), dialect).join('\n');
 }

@@ -82,6 +82,17 @@ describe('Telegram', () => {
     expect(h.server.requests).toHaveLength(2);
   });
 
+  it('gives up with a warning when told to wait longer than a run waits', async () => {
+    const fake = fakeTelegram({ token: TELEGRAM_TOKEN, chatId: 42 });
+    const h = await harness('api.telegram.org', fake);
+    fake.forced.push(telegramTooMany(600));
+    const error = await failure(createTelegramNotifier({ botToken: TELEGRAM_TOKEN, chatId: 42 }, h.deps));
+    expect(isSyncError(error) && error.kind).toBe('retryable');
+    expect(describeError(error)).toContain('asked to wait 600 s');
+    expect(h.clock.sleeps).toEqual([]);
+    expect(h.server.requests).toHaveLength(1);
+  });
+
   it('explains "chat not found" and a wrong token without showing the token', async () => {
     const h = await harness('api.telegram.org', fakeTelegram({ token: TELEGRAM_TOKEN, chatId: 42 }));
     const chatError = await failure(createTelegramNotifier({ botToken: TELEGRAM_TOKEN, chatId: 43 }, h.deps));

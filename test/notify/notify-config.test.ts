@@ -110,3 +110,13 @@ describe('parseNotifyConfig', () => {
     expect(parseNotifyConfig(lookup({ FEISHU_WEBHOOK: '8c3b5e2a-1f4d-4e6a-9b7c-0d2e4f6a8b1c' })).channels[0]).toMatchObject({ host: 'open.feishu.cn' });
   });
 });
+
+describe('describeNotifyConfig', () => {
+  it('names channels and policy without any credential', async () => {
+    const { describeNotifyConfig } = await import('../../src/notify/notify-config.ts');
+    const env = { QYWX_BOT_KEY: WECOM_KEY, DINGTALK_TOKEN: 'f1e2d3c4b5a69788776655443322110', DINGTALK_SECRET: 'SEC0123456789abcdef0123456789abcdef', NOTIFY_POLICY: 'on-failure' };
+    const line = describeNotifyConfig(parseNotifyConfig(lookup(env)));
+    expect(line).toBe('notifications: WeCom, DingTalk (signed); policy on-failure; heartbeat off');
+    expect(describeNotifyConfig(parseNotifyConfig(lookup({})))).toBe('notifications: off (no channel configured)');
+  });
+});

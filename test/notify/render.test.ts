@@ -111,3 +111,13 @@ describe('dialects', () => {
     expect(parts[0]?.startsWith('(1/3)\n### ❌ Sports Sync X')).toBe(true);
   });
 });
+
+describe('renderReport', () => {
+  it('renders a whole report as one text for job summaries', async () => {
+    const { renderReport } = await import('../../src/notify/render.ts');
+    const text = renderReport(busyReport(), 'markdown', { runUrl: RUN_URL, now: NOW });
+    expect(text.split('\n')[0]).toBe('### ❌ Sports Sync X: 3 uploaded, 1 duplicate deleted, 1 failed');
+    expect(text).toContain('- 2026-01-08 06:00 · pool swim · 1.50 km · 52:05 · “Pool \\*swim\\* \\[test\\]”');
+    expect(text.endsWith(`[Run log](${RUN_URL})`)).toBe(true);
+  });
+});
