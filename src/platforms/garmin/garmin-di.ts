@@ -1,4 +1,4 @@
-import { AuthError, RetryableError } from '../../core/errors.ts';
+import { AuthError } from '../../core/errors.ts';
 import { redact, registerSecret } from '../../core/secrets.ts';
 import type { HttpClient, HttpResponse } from '../../http/http-client.ts';
 import { DI_HEADERS, DI_SERVICE_TICKET_GRANT, garminHosts, garminLoginCommand, type GarminRegion } from './garmin-hosts.ts';
@@ -88,8 +88,4 @@ export async function validateAccessToken(http: HttpClient, region: GarminRegion
   const challenge = response.headers.get('www-authenticate') ?? '';
   const description = /error_description="([^"]*)"/.exec(challenge)?.[1];
   return { ok: false, reason: `HTTP ${response.status}${description ? ` "${description}"` : ''}` };
-}
-
-export function invalidTokenError(region: GarminRegion, reason: string): RetryableError {
-  return new RetryableError(`Garmin ${region.toUpperCase()} answered ${reason}`);
 }

@@ -1,4 +1,4 @@
-import { AuthError, ConfigError, isSyncError } from '../../core/errors.ts';
+import { AuthError, ConfigError } from '../../core/errors.ts';
 import type { EndpointMap } from '../../core/endpoints.ts';
 import type { Logger } from '../../core/log.ts';
 import { registerSecret } from '../../core/secrets.ts';
@@ -9,7 +9,7 @@ import type { PlatformState } from '../../store/state-box.ts';
 import { LoginCircuitBreaker, type CircuitBreakerPolicy } from './garmin-circuit-breaker.ts';
 import { exchangeServiceTicket, validateAccessToken } from './garmin-di.ts';
 import { DEFAULT_DI_CLIENT_IDS, garminHosts, garminLoginCommand, garminTokenSecretName, type GarminRegion } from './garmin-hosts.ts';
-import { badCredentialsError, mobileLogin, mfaRequiredError, widgetLogin, type FrontDoorResult, type MfaPrompt } from './garmin-sso.ts';
+import { BadCredentialsError, badCredentialsError, mobileLogin, mfaRequiredError, widgetLogin, type FrontDoorResult, type MfaPrompt } from './garmin-sso.ts';
 import { encodeTokenBlob, fingerprint, GarminTokenStore, type DiTokens } from './garmin-tokens.ts';
 
 const REFUSED_PASSWORD = 'refused_password';
@@ -50,7 +50,7 @@ export async function passwordLogin(options: PasswordLoginOptions): Promise<DiTo
     try {
       result = await door({ http: options.http, region, email: options.email, password: options.password, promptMfaCode: options.promptMfaCode, log, ...(options.widgetPauseMs ? { widgetPauseMs: options.widgetPauseMs } : {}) });
     } catch (error) {
-      if (isSyncError(error) && error.kind === 'auth' && /refused the email or password/.test(error.message)) options.state?.setSecret(REFUSED_PASSWORD, credentialPrint);
+      if (error instanceof BadCredentialsError) options.state?.setSecret(REFUSED_PASSWORD, credentialPrint);
       throw error;
     }
     if (result.kind === 'blocked') {

@@ -90,6 +90,7 @@ class GarminPlatform implements Platform {
   async connect(): Promise<void> {
     let tokens = this.store.load();
     const blob = this.options.credentials.tokenBlob?.trim();
+    let expiredBlob: Date | undefined;
     if (blob) {
       const print = fingerprint(blob);
       // A newly pasted blob (a fresh login) wins over tokens rotated from an older one.
@@ -100,6 +101,8 @@ class GarminPlatform implements Platform {
           this.store.save(tokens);
           this.store.setBlobFingerprint(print);
           this.options.log.debug(`${this.label}: using the token from ${garminTokenSecretName(this.region)}`);
+        } else if (!tokens) {
+          expiredBlob = new Date(fromBlob.refreshExpiresAt * 1000);
         }
       }
     }
@@ -122,6 +125,7 @@ class GarminPlatform implements Platform {
     }
 
     if (!this.hasPassword()) {
+      if (expiredBlob) throw garminLoginRequiredError(this.region, `the token in ${garminTokenSecretName(this.region)} expired on ${expiredBlob.toISOString()}`);
       throw garminLoginRequiredError(this.region, `no token stored and no ${garminTokenSecretName(this.region)} or password configured`);
     }
     const fresh = await passwordLogin({

@@ -87,8 +87,11 @@ export function mfaRequiredError(region: GarminRegion): AuthError {
   });
 }
 
+/** Garmin refused the email/password: never retried, and remembered so the next run does not resend it. */
+export class BadCredentialsError extends AuthError {}
+
 export function badCredentialsError(region: GarminRegion, detail: string): AuthError {
-  return new AuthError(`Garmin ${region.toUpperCase()} refused the email or password (${detail}); not retrying, to avoid locking the account`, {
+  return new BadCredentialsError(`Garmin ${region.toUpperCase()} refused the email or password (${detail}); not retrying, to avoid locking the account`, {
     hint: `check the Garmin ${region.toUpperCase()} email and password (sign in at https://connect.${garminHosts(region).domain} to confirm), or run \`${garminLoginCommand(region)}\``,
   });
 }
