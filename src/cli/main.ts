@@ -5,7 +5,7 @@ import { ConfigError, describeError, isSyncError } from '../core/errors.ts';
 import { consoleLogger } from '../core/log.ts';
 import { redact } from '../core/secrets.ts';
 import { renderReportText } from '../engine/report.ts';
-import { runSync } from '../engine/sync-run.ts';
+import { runSyncAndNotify } from '../engine/run-and-notify.ts';
 import { runDemo } from '../demo/demo.ts';
 import { createPlatformFactory } from '../platforms/factory.ts';
 import { Store } from '../store/store.ts';
@@ -84,7 +84,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'sync': {
         const config = parseConfig(buildLookup(io, args.flags));
         if (config.platforms.length < 2) throw new ConfigError(`SYNC_PLATFORM names ${config.platforms.length === 0 ? 'no platform' : 'only one platform'}; list at least two, e.g. SYNC_PLATFORM=GARMINCOM,COROS`);
-        const result = await runSync({ config, log, createPlatform: createPlatformFactory(config, log) });
+        const result = await runSyncAndNotify({ config, log, createPlatform: createPlatformFactory(config, log) });
         io.out('');
         io.out(redact(renderReportText(result.report)));
         return result.report.outcome === 'ok' ? 0 : 1;

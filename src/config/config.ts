@@ -2,6 +2,7 @@ import { PLATFORM_IDS, type PlatformId } from '../core/activity.ts';
 import { EndpointMap } from '../core/endpoints.ts';
 import { ConfigError } from '../core/errors.ts';
 import { registerSecret } from '../core/secrets.ts';
+import { parseNotifyConfig, type NotifyConfig } from '../notify/index.ts';
 
 export type Lookup = (name: string) => string | undefined;
 
@@ -47,6 +48,7 @@ export interface SyncConfig {
   readonly httpsProxy: string | undefined;
   readonly noProxy: string | undefined;
   readonly timeoutMs: number;
+  readonly notify: NotifyConfig;
 }
 
 const PLATFORM_NAMES: Readonly<Record<string, PlatformId>> = {
@@ -180,6 +182,7 @@ export function parseConfig(lookup: Lookup): SyncConfig {
     httpsProxy: proxy(lookup, 'HTTPS_PROXY') ?? proxy(lookup, 'https_proxy'),
     noProxy: text(lookup, 'NO_PROXY') ?? text(lookup, 'no_proxy'),
     timeoutMs: integer(lookup, 'HTTP_TIMEOUT_SECONDS', 60, 30, 600, 'seconds') * 1000,
+    notify: parseNotifyConfig(lookup),
   };
 }
 

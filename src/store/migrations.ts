@@ -89,4 +89,9 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'run metadata (notification heartbeat)',
+    sql: `CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);`,
+  },
 ];

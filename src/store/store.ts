@@ -340,6 +340,21 @@ export class Store {
     }));
   }
 
+  // ---- run metadata
+
+  getMeta(name: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM meta WHERE name = ?').get(name) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  setMeta(name: string, value: string | undefined): void {
+    if (value === undefined) this.db.prepare('DELETE FROM meta WHERE name = ?').run(name);
+    else
+      this.db
+        .prepare('INSERT INTO meta (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+        .run(name, value, new Date().toISOString());
+  }
+
   // ---- platform state (plain and sealed)
 
   platformState(platform: PlatformId, keyMaterial: string): PlatformState {
