@@ -1,0 +1,97 @@
+/**
+ * COROS regions and their hosts (reference §3). The login `regionId` picks the home team host;
+ * bucket and storage service are what the STS proxy expects for that region. The storage region
+ * and the final bucket always come from the decoded STS payload, never from this table.
+ */
+export type CorosRegionId = 1 | 2 | 3;
+
+export interface CorosRegion {
+  readonly regionId: CorosRegionId;
+  readonly label: string;
+  /** Team API base, e.g. https://teamapi.coros.com */
+  readonly team: string;
+  /** Training Hub web hosts to try for the STS proxy, regional first. */
+  readonly web: readonly string[];
+  readonly bucket: string;
+  readonly service: 'aws' | 'aliyun';
+  /** Sign of the legacy faq.coros.com STS channel (v=2), fallback only. */
+  readonly legacySign: string;
+}
+
+export const COROS_REGIONS: Readonly<Record<CorosRegionId, CorosRegion>> = {
+  1: {
+    regionId: 1,
+    label: 'global',
+    team: 'https://teamapi.coros.com',
+    web: ['https://training.coros.com', 'https://t.coros.com'],
+    bucket: 'coros-s3',
+    service: 'aws',
+    legacySign: 'E34EF0E34A498A54A9C3EAEFC12B7CAF',
+  },
+  2: {
+    regionId: 2,
+    label: 'China',
+    team: 'https://teamcnapi.coros.com',
+    web: ['https://trainingcn.coros.com'],
+    bucket: 'coros-oss',
+    service: 'aliyun',
+    legacySign: '9AD4AA35AAFEE6BB1E847A76848D58DF',
+  },
+  3: {
+    regionId: 3,
+    label: 'Europe',
+    team: 'https://teameuapi.coros.com',
+    web: ['https://trainingeu.coros.com', 'https://training.coros.com', 'https://t.coros.com'],
+    bucket: 'eu-coros',
+    service: 'aws',
+    legacySign: '877571111A1EE5316E4B590103D4B5B3',
+  },
+};
+
+export const LEGACY_STS_URL = 'https://faq.coros.com/openapi/oss/sts';
+export const LEGACY_STS_APP_ID = '1660188068672619112';
+/** Salt the web app appends to the base64 STS payload (stsUpload.js). */
+export const STS_SALT = '9y78gpoERW4lBNYL';
+
+export function isCorosRegionId(value: unknown): value is CorosRegionId {
+  return value === 1 || value === 2 || value === 3;
+}
+
+export function corosRegion(regionId: number): CorosRegion | undefined {
+  return isCorosRegionId(regionId) ? COROS_REGIONS[regionId] : undefined;
+}
+
+/** The region whose team API is at `host` (a base URL), if any. */
+export function regionOfTeamHost(host: string): CorosRegion | undefined {
+  return Object.values(COROS_REGIONS).find((region) => region.team === host);
+}
+
+/** Storage and file hosts a fileUrl or STS payload may point at (reference §6). */
+const ALLOWED_FILE_DOMAINS = ['coros.com', 'coros.com.cn', 'aliyuncs.com', 'amazonaws.com'];
+
+export function isAllowedFileHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return ALLOWED_FILE_DOMAINS.some((domain) => host === domain || host.endsWith('.' + domain));
+}
+
+/** `https://<bucket>.s3.<region>.amazonaws.com` */
+export function s3BucketHost(bucket: string, region: string): string {
+  return `${bucket}.s3.${region}.amazonaws.com`;
+}
+
+/** `https://<bucket>.oss-<region>.aliyuncs.com`, the region normalised to the `oss-` form. */
+export function ossBucketHost(bucket: string, region: string): string {
+  const normalised = region.startsWith('oss-') ? region : `oss-${region}`;
+  return `${bucket}.${normalised}.aliyuncs.com`;
+}
+
+/** Every real host the COROS client may talk to (for endpoint maps of emulators). */
+export function corosTeamAndWebHosts(): string[] {
+  const hosts = new Set<string>();
+  for (const region of Object.values(COROS_REGIONS)) {
+    hosts.add(new URL(region.team).hostname);
+    for (const web of region.web) hosts.add(new URL(web).hostname);
+  }
+  hosts.add(new URL(LEGACY_STS_URL).hostname);
+  return [...hosts];
+}

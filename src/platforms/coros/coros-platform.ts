@@ -1,0 +1,520 @@
+import { unzipSync } from 'fflate';
+import type { Activity, DeviceVendor } from '../../core/activity.ts';
+import type { EndpointMap } from '../../core/endpoints.ts';
+import { RejectedError, RetryableError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
+import { redactUrl, registerSecret } from '../../core/secrets.ts';
+import { sportFromCorosSportType, sportsCompatible } from '../../core/sports.ts';
+import { summariseFit } from '../../fit/fit-summary.ts';
+import { HttpClient, type FetchFunction, type HttpResponse } from '../../http/http-client.ts';
+import { sleep as realSleep, type BackoffPolicy } from '../../http/retry.ts';
+import type { PlatformState } from '../../store/state-box.ts';
+import type { FitDownload, FitUpload, ListPagesOptions, Platform, UploadOutcome } from '../platform.ts';
+import { CorosApi, TokenDeadError } from './coros-api.ts';
+import { COROS_REGIONS, LEGACY_STS_APP_ID, LEGACY_STS_URL, isAllowedFileHost, ossBucketHost, s3BucketHost, type CorosRegionId } from './coros-hosts.ts';
+import { decodeStsPayload, zipFitForImport, type StsCredential } from './coros-upload-parts.ts';
+import { idString } from './lossless-json.ts';
+import { md5Hex, signOssPut, signS3Put } from './storage-signing.ts';
+
+export interface CorosPlatformOptions {
+  readonly endpoints: EndpointMap;
+  readonly state: PlatformState;
+  readonly credentials: { readonly email?: string; readonly password?: string };
+  readonly log: Logger;
+  readonly fetch?: FetchFunction;
+  readonly timeoutMs?: number;
+  readonly backoff?: Partial<BackoffPolicy>;
+  /** Clock in epoch milliseconds (signing dates, STS expiry, polling deadlines). */
+  readonly now?: () => number;
+  /** How long one upload waits for COROS to process the import before reporting it pending (default 60 s). */
+  readonly importPollTimeoutMs?: number;
+  /** Pause between import-list polls (default 3 s). */
+  readonly importPollIntervalMs?: number;
+  /** Region to log in at first; the login's regionId then picks the home host (default 1, global). */
+  readonly regionId?: CorosRegionId;
+  /** Pause before each delete; COROS is known to error on bursts (default 1000 ms). */
+  readonly deleteSpacingMs?: number;
+  /** Uploader's UTC offset in quarter-hours for the import (default: this machine's offset). */
+  readonly timezoneQuarterHours?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const PAGE_SIZE = 100;
+const IMPORT_LIST_SIZE = 50;
+const MATCH_WINDOW_SEC = 60;
+const STS_MIN_REMAINING_MS = 5 * 60_000;
+const TICKET_PREFIX = 'coros-import:';
+const IMPORT_TIMEOUT_MS = 60_000;
+
+/** One import job as getImportSportList and activity/fit/import show it (reference §7.6–7.7). */
+interface ImportJob {
+  readonly id: string;
+  readonly md5: string;
+  readonly status: number;
+  readonly finishSize: number;
+  readonly errorSize: number;
+  readonly createTimeMs: number | undefined;
+}
+
+type JobState = 'done' | 'processing' | 'rejected';
+
+function jobState(job: ImportJob): JobState {
+  if (job.status < 0) return 'rejected';
+  if (job.errorSize > 0 && job.finishSize === 0) return 'rejected';
+  if (job.status === 2) return 'done';
+  return 'processing';
+}
+
+function toImportJob(value: unknown): ImportJob | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const record = value as Record<string, unknown>;
+  const id = idString(record.idString) ?? idString(record.id);
+  if (!id) return undefined;
+  const createTime = Number(record.createTime);
+  return {
+    id,
+    md5: typeof record.md5 === 'string' ? record.md5.toLowerCase() : '',
+    status: Number(record.status ?? 0),
+    finishSize: Number(record.finishSize ?? 0),
+    errorSize: Number(record.errorSize ?? 0),
+    createTimeMs: Number.isFinite(createTime) ? createTime : undefined,
+  };
+}
+
+/** Maker of the recording device, from the name COROS lists. */
+export function corosDeviceVendor(device: string | null): DeviceVendor {
+  if (!device) return 'unknown';
+  if (/^\s*coros\b/i.test(device)) return 'coros';
+  if (/garmin|forerunner|fenix|f[eē]nix|epix|enduro|venu|vivoactive|instinct|edge \d|descent|approach|quatix|tactix|marq/i.test(device)) return 'garmin';
+  return 'other';
+}
+
+/** Maps one activity/query row into the shared record; undefined for rows without a usable id. */
+export function activityFromCorosRow(row: unknown): Activity | undefined {
+  if (row === null || typeof row !== 'object') return undefined;
+  const record = row as Record<string, unknown>;
+  const labelId = idString(record.labelIdStr) ?? idString(record.labelId);
+  const startUtc = Number(record.startTime);
+  if (!labelId || !Number.isFinite(startUtc)) return undefined;
+  const sportType = Number(record.sportType);
+  const sport = sportFromCorosSportType(sportType);
+  const totalTime = Number(record.totalTime);
+  const endTime = Number(record.endTime);
+  const elapsedSec = Number.isFinite(totalTime) && totalTime > 0 ? totalTime : Number.isFinite(endTime) && endTime > startUtc ? endTime - startUtc : null;
+  const distance = Number(record.distance);
+  const device = typeof record.device === 'string' && record.device.trim() ? record.device.trim() : null;
+  const timezone = Number(record.startTimezone);
+  return {
+    platform: 'coros',
+    remoteId: labelId,
+    startUtc: Math.round(startUtc),
+    elapsedSec,
+    distanceM: Number.isFinite(distance) && distance > 0 ? distance : null,
+    sport: { id: sport.id, family: sport.family, code: Number.isFinite(sportType) ? String(sportType) : '' },
+    name: typeof record.name === 'string' && record.name ? record.name : null,
+    device,
+    vendor: corosDeviceVendor(device),
+    manual: false,
+    extra: {
+      sportType: Number.isFinite(sportType) ? sportType : null,
+      startTimezone: Number.isFinite(timezone) ? timezone : null,
+    },
+  };
+}
+
+function yyyymmdd(epochSec: number): string {
+  return new Date(epochSec * 1000).toISOString().slice(0, 10).replace(/-/g, '');
+}
+
+function xmlCode(text: string): string {
+  return /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? '';
+}
+
+function xmlMessage(text: string): string {
+  return /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? '';
+}
+
+/** Storage answers after which a fresh STS credential and one more PUT may help (reference §10 #9). */
+const CREDENTIAL_CODES = new Set(['ExpiredToken', 'InvalidToken', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'RequestTimeTooSkewed', 'SecurityTokenExpired', 'InvalidSecurityToken']);
+
+export class CorosPlatform implements Platform {
+  readonly id = 'coros' as const;
+  private readonly api: CorosApi;
+  private readonly http: HttpClient;
+  private readonly state: PlatformState;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly pollTimeoutMs: number;
+  private readonly pollIntervalMs: number;
+  private readonly deleteSpacingMs: number;
+  private readonly timezoneQuarterHours: number | undefined;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private sts: StsCredential | undefined;
+  private stsPromise: Promise<StsCredential> | undefined;
+
+  constructor(options: CorosPlatformOptions) {
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? realSleep;
+    this.http = new HttpClient({
+      endpoints: options.endpoints,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      sleep: this.sleep,
+    });
+    this.state = options.state;
+    this.log = options.log;
+    this.pollTimeoutMs = options.importPollTimeoutMs ?? IMPORT_TIMEOUT_MS;
+    this.pollIntervalMs = options.importPollIntervalMs ?? 3000;
+    this.deleteSpacingMs = options.deleteSpacingMs ?? 1000;
+    this.timezoneQuarterHours = options.timezoneQuarterHours;
+    this.api = new CorosApi({
+      http: this.http,
+      state: options.state,
+      credentials: options.credentials,
+      log: options.log,
+      regionId: options.regionId ?? 1,
+    });
+  }
+
+  /** Logins this run performed (for tests and the report). */
+  get loginsThisRun(): number {
+    return this.api.loginsThisRun;
+  }
+
+  async connect(): Promise<void> {
+    await this.api.connect();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // List
+
+  async *listActivities(options: ListPagesOptions = {}): AsyncIterable<readonly Activity[]> {
+    const size = Math.min(PAGE_SIZE, Math.max(1, options.pageSize ?? PAGE_SIZE));
+    const seen = new Set<string>();
+    let rescans = 0;
+    let expectedCount: number | undefined;
+    let page = 1;
+    for (;;) {
+      const data = (await this.api.call({ path: '/activity/query', query: { size, pageNumber: page }, kind: 'read' })) as Record<string, unknown> | undefined;
+      const count = Number(data?.count ?? 0);
+      if (expectedCount !== undefined && count !== expectedCount && rescans < 2) {
+        // Newest first: records added or removed meanwhile shift the pages, so walk again.
+        rescans++;
+        this.log.debug(`COROS: activity count changed from ${expectedCount} to ${count} while paging; rescanning`);
+        expectedCount = count;
+        page = 1;
+        continue;
+      }
+      expectedCount = count;
+      const rows = Array.isArray(data?.dataList) ? (data.dataList as unknown[]) : [];
+      const activities: Activity[] = [];
+      for (const row of rows) {
+        const activity = activityFromCorosRow(row);
+        if (activity && !seen.has(activity.remoteId)) {
+          seen.add(activity.remoteId);
+          activities.push(activity);
+        }
+      }
+      if (activities.length > 0) yield activities;
+      const totalPage = Number(data?.totalPage ?? 0);
+      if (count === 0 || rows.length === 0 || rows.length < size || page >= totalPage || page * size >= count) return;
+      page++;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Download
+
+  async downloadFit(activity: Activity): Promise<FitDownload> {
+    const sportType = typeof activity.extra?.sportType === 'number' ? activity.extra.sportType : Number(activity.sport.code);
+    const data = (await this.api.call({
+      method: 'POST',
+      path: '/activity/detail/download',
+      query: { labelId: activity.remoteId, sportType, fileType: 4 },
+      emptyForm: true,
+      kind: 'read',
+      retry: 'idempotent',
+    })) as Record<string, unknown> | undefined;
+    const fileUrl = typeof data?.fileUrl === 'string' ? data.fileUrl.trim() : '';
+    if (!fileUrl) return { kind: 'no-original', reason: 'COROS offers no FIT file for this activity' };
+    let url: URL;
+    try {
+      url = new URL(fileUrl);
+    } catch {
+      return { kind: 'no-original', reason: 'COROS returned an unusable file URL' };
+    }
+    const overridden = this.http.endpoints.isOverridden(url.hostname);
+    if (!overridden && (url.protocol !== 'https:' || !isAllowedFileHost(url.hostname))) {
+      throw new RejectedError(`COROS pointed the download at ${redactUrl(url)}, which is not a COROS, Aliyun OSS or AWS S3 host; not followed`);
+    }
+    // A plain GET without any credential: the file URL is pre-authorised (reference §6).
+    const response = await this.http.request({ url, accept: [403, 404, 410] });
+    if (response.status >= 400) return { kind: 'no-original', reason: `the COROS file URL answered HTTP ${response.status}` };
+    const bytes = extractFit(response.body);
+    if (!bytes) return { kind: 'no-original', reason: 'the COROS download is not a FIT file' };
+    return { kind: 'fit', bytes, fileName: `coros-${activity.remoteId}.fit` };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Upload
+
+  async uploadFit(upload: FitUpload): Promise<UploadOutcome> {
+    const summary = summariseFit(upload.bytes);
+    const md5 = md5Hex(upload.bytes);
+    const session = await this.api.connect();
+
+    // The import list is COROS's own "already uploaded" record: identical bytes never import twice.
+    const existing = (await this.importJobs()).find((job) => job.md5 === md5);
+    if (existing) {
+      this.log.debug(`COROS: these bytes were imported before (job ${existing.id})`);
+      const outcome = await this.outcomeOfJob(existing, summary.startUtc, upload.source);
+      if (outcome.kind === 'created') return { kind: 'duplicate', existingId: outcome.remoteId };
+      return outcome;
+    }
+
+    const zip = zipFitForImport(upload.bytes, md5, upload.fileName);
+    const key = `fit_zip/${session.userId}/${md5}.zip`;
+    const sts = await this.putWithFreshCredentialOnce(key, zip);
+
+    const startedAt = this.now();
+    const job = await this.registerImport(sts, key, md5, zip.byteLength, upload.fileName, summary.startUtc);
+    if (job.createTimeMs !== undefined && job.createTimeMs < startedAt - 10 * 60_000 && jobState(job) !== 'processing') {
+      // An older job came back for the same MD5: COROS deduplicated the upload.
+      const outcome = await this.outcomeOfJob(job, summary.startUtc, upload.source);
+      return outcome.kind === 'created' ? { kind: 'duplicate', existingId: outcome.remoteId } : outcome;
+    }
+    this.rememberJob(job.id, summary.startUtc, undefined);
+    const finished = await this.pollJob(job, md5);
+    return this.outcomeOfJob(finished, summary.startUtc, upload.source);
+  }
+
+  async checkPendingUpload(ticket: string, source: Activity): Promise<UploadOutcome> {
+    if (!ticket.startsWith(TICKET_PREFIX)) throw new RejectedError(`not a COROS upload ticket: ${ticket.slice(0, 40)}`);
+    const [jobId = '', md5 = '', startText = ''] = ticket.slice(TICKET_PREFIX.length).split(':');
+    const startUtc = Number(startText) || source.startUtc;
+    await this.api.connect();
+    const job = (await this.importJobs()).find((candidate) => candidate.id === jobId || (md5 !== '' && candidate.md5 === md5));
+    if (job) return this.outcomeOfJob(job, startUtc, source);
+    const labelId = await this.findLabelId(startUtc, source);
+    if (labelId) return { kind: 'created', remoteId: labelId };
+    return { kind: 'pending', ticket, message: 'COROS no longer lists this import job and no activity has appeared at its start time yet' };
+  }
+
+  private async importJobs(): Promise<ImportJob[]> {
+    const data = await this.api.call({ method: 'POST', path: '/activity/fit/getImportSportList', json: { size: IMPORT_LIST_SIZE }, kind: 'read', retry: 'idempotent' });
+    return (Array.isArray(data) ? data : []).map(toImportJob).filter((job): job is ImportJob => job !== undefined);
+  }
+
+  private async outcomeOfJob(job: ImportJob, startUtc: number, source: Activity): Promise<UploadOutcome> {
+    const state = jobState(job);
+    if (state === 'rejected') return { kind: 'rejected', message: 'COROS could not process this activity file (its import job failed)' };
+    if (state === 'processing') {
+      return { kind: 'pending', ticket: `${TICKET_PREFIX}${job.id}:${job.md5}:${startUtc}`, message: 'COROS is still processing the import; checked again on the next run' };
+    }
+    const labelId = await this.findLabelId(startUtc, source);
+    if (labelId) this.rememberJob(job.id, startUtc, labelId);
+    return { kind: 'created', remoteId: labelId };
+  }
+
+  private rememberJob(jobId: string, startUtc: number, labelId: string | undefined): void {
+    this.state.setPlain(`import-job-at:${startUtc}`, jobId);
+    if (labelId) this.state.setPlain(`import-job:${labelId}`, jobId);
+  }
+
+  private async pollJob(job: ImportJob, md5: string): Promise<ImportJob> {
+    if (jobState(job) !== 'processing' && job.finishSize + job.errorSize > 0) return job;
+    const deadline = this.now() + this.pollTimeoutMs;
+    let latest = job;
+    for (;;) {
+      await this.sleep(this.pollIntervalMs);
+      const found = (await this.importJobs()).find((candidate) => candidate.id === job.id) ?? (await this.importJobs()).find((candidate) => candidate.md5 === md5);
+      if (found) latest = found;
+      if (jobState(latest) !== 'processing') return latest;
+      if (this.now() >= deadline) return latest;
+    }
+  }
+
+  /** The new labelId by start time (±60 s, compatible sport); null when absent or ambiguous. */
+  private async findLabelId(startUtc: number, source: Activity): Promise<string | null> {
+    const data = (await this.api.call({
+      path: '/activity/query',
+      query: { size: PAGE_SIZE, pageNumber: 1, startDay: yyyymmdd(startUtc - 86_400), endDay: yyyymmdd(startUtc + 86_400) },
+      kind: 'read',
+    })) as Record<string, unknown> | undefined;
+    const rows = Array.isArray(data?.dataList) ? (data.dataList as unknown[]) : [];
+    const candidates = rows
+      .map(activityFromCorosRow)
+      .filter((activity): activity is Activity => activity !== undefined && Math.abs(activity.startUtc - startUtc) <= MATCH_WINDOW_SEC);
+    if (candidates.length === 1) return candidates[0]!.remoteId;
+    const compatible = candidates.filter((activity) => sportsCompatible(activity.sport.family, source.sport.family));
+    if (compatible.length === 1) return compatible[0]!.remoteId;
+    if (candidates.length > 1) this.log.warn(`COROS: ${candidates.length} activities start within ${MATCH_WINDOW_SEC} s of the upload; not guessing which one is new`);
+    return null;
+  }
+
+  private async registerImport(sts: StsCredential, key: string, md5: string, size: number, fileName: string, startUtc: number): Promise<ImportJob> {
+    const timezone = this.timezoneQuarterHours ?? Math.round(-new Date(startUtc * 1000).getTimezoneOffset() / 15);
+    const form = (): FormData => {
+      const data = new FormData();
+      data.set('jsonParameter', JSON.stringify({ source: 1, timezone, bucket: sts.bucket, md5, size, object: key, serviceName: sts.service, oriFileName: fileName }));
+      return data;
+    };
+    const call = { method: 'POST' as const, path: '/activity/fit/import', kind: 'write' as const, timeoutMs: 60_000 };
+    let data: unknown;
+    try {
+      data = await this.api.call({ ...call, form: form() });
+    } catch (error) {
+      if (!(error instanceof TokenDeadError)) throw error;
+      // Logged in again: look before repeating the write (reference §4.4).
+      const already = (await this.importJobs()).find((job) => job.md5 === md5);
+      if (already) return already;
+      data = await this.api.call({ ...call, form: form() });
+    }
+    const job = toImportJob(data);
+    if (!job) throw new RetryableError('COROS accepted the import but returned no job id');
+    return job;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // STS and storage
+
+  private async putWithFreshCredentialOnce(key: string, zip: Uint8Array): Promise<StsCredential> {
+    let sts = await this.credential(false);
+    let result = await this.putObject(sts, key, zip);
+    if (result.ok) return sts;
+    if (CREDENTIAL_CODES.has(result.code)) {
+      this.log.debug(`COROS storage refused the credential (${result.code}); fetching a new one`);
+      sts = await this.credential(true);
+      result = await this.putObject(sts, key, zip);
+      if (result.ok) return sts;
+    }
+    throw new RetryableError(`COROS storage refused the upload: HTTP ${result.status} ${result.code}${result.message ? ` (${result.message})` : ''}`);
+  }
+
+  private async putObject(sts: StsCredential, key: string, zip: Uint8Array): Promise<{ ok: boolean; status: number; code: string; message: string }> {
+    const now = new Date(this.now());
+    let response: HttpResponse;
+    if (sts.service === 'aws') {
+      const url = new URL(`https://${s3BucketHost(sts.bucket, sts.region)}/${key}`);
+      const headers = signS3Put({ url, region: sts.region, body: zip, contentType: 'application/zip', credentials: { accessKeyId: sts.accessKeyId, secretAccessKey: sts.secret, sessionToken: sts.sessionToken }, now });
+      response = await this.http.request({ method: 'PUT', url, headers, body: zip, accept: [400, 403, 404, 409] });
+    } else {
+      const url = new URL(`https://${ossBucketHost(sts.bucket, sts.region)}/${key}`);
+      const headers = signOssPut({ bucket: sts.bucket, key, body: zip, contentType: 'application/zip', credentials: { accessKeyId: sts.accessKeyId, accessKeySecret: sts.secret, securityToken: sts.sessionToken }, now, forbidOverwrite: true });
+      response = await this.http.request({ method: 'PUT', url, headers, body: zip, accept: [400, 403, 404, 409] });
+    }
+    const text = response.text();
+    const code = xmlCode(text);
+    // Same key means same MD5 means same bytes: an existing object is already what we want.
+    if (response.status === 200 || (response.status === 409 && code === 'FileAlreadyExists')) return { ok: true, status: response.status, code, message: '' };
+    return { ok: false, status: response.status, code: code || 'unknown', message: xmlMessage(text) };
+  }
+
+  private async credential(forceNew: boolean): Promise<StsCredential> {
+    if (!forceNew && this.sts && (this.sts.expiresAtMs === undefined || this.sts.expiresAtMs - this.now() > STS_MIN_REMAINING_MS)) return this.sts;
+    this.stsPromise ??= this.fetchCredential().finally(() => {
+      this.stsPromise = undefined;
+    });
+    this.sts = await this.stsPromise;
+    return this.sts;
+  }
+
+  /** The Training Hub proxy (cookie channel) first, the legacy faq.coros.com channel as fallback. */
+  private async fetchCredential(): Promise<StsCredential> {
+    let session = await this.api.connect();
+    const region = COROS_REGIONS[session.regionId];
+    const failures: string[] = [];
+    let relogged = false;
+    for (let index = 0; index < region.web.length; index++) {
+      const web = region.web[index]!;
+      const url = new URL(`${web}/api/proxy/oss/sts`);
+      url.searchParams.set('bucket', region.bucket);
+      url.searchParams.set('service', region.service);
+      url.searchParams.set('v', '2');
+      const response = await this.http.request({
+        url,
+        headers: { ...CorosApi.browserHeaders(), cookie: this.api.stsCookie(session), accesstoken: session.token, referer: `${web}/` },
+        accept: [400, 401, 403, 404],
+      });
+      if (response.status === 401 && !relogged) {
+        // The cookie's token is dead: one re-login (as for 1019), then ask this host again.
+        relogged = true;
+        session = await this.api.reloginAfterDeadToken(session);
+        index--;
+        continue;
+      }
+      const parsed = this.parseSts(response, region.service);
+      if (typeof parsed !== 'string') return parsed;
+      failures.push(`${new URL(web).hostname}: ${parsed}`);
+    }
+    const legacy = new URL(LEGACY_STS_URL);
+    for (const [name, value] of Object.entries({ bucket: region.bucket, service: region.service, app_id: LEGACY_STS_APP_ID, sign: region.legacySign, v: '2' })) legacy.searchParams.set(name, value);
+    const response = await this.http.request({ url: legacy, headers: CorosApi.browserHeaders(), accept: [400, 401, 403, 404] });
+    const parsed = this.parseSts(response, region.service);
+    if (typeof parsed !== 'string') {
+      this.log.warn('COROS: the Training Hub STS proxy failed; the legacy STS channel answered instead');
+      return parsed;
+    }
+    failures.push(`legacy channel: ${parsed}`);
+    throw new RetryableError(`COROS upload credentials (STS) unavailable: ${failures.join('; ')}`);
+  }
+
+  private parseSts(response: HttpResponse, service: 'aws' | 'aliyun'): StsCredential | string {
+    if (response.status >= 400) return `HTTP ${response.status}`;
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(response.text()) as Record<string, unknown>;
+    } catch {
+      return 'not JSON';
+    }
+    const data = (body.data ?? {}) as Record<string, unknown>;
+    if (Number(body.code) !== 200 || typeof data.credentials !== 'string') return `code ${String(body.code)} ${typeof body.msg === 'string' ? body.msg : ''}`.trim();
+    registerSecret(data.credentials);
+    const credential = decodeStsPayload(data.credentials, this.now());
+    return { ...credential, service };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Delete
+
+  async deleteActivity(activity: Activity): Promise<void> {
+    if (this.deleteSpacingMs > 0) await this.sleep(this.deleteSpacingMs);
+    const query = { labelId: activity.remoteId };
+    try {
+      await this.api.call({ path: '/activity/delete', query, kind: 'write', retry: 'idempotent' });
+    } catch (error) {
+      if (!(error instanceof TokenDeadError)) throw error;
+      // COROS answers 0000 for unknown ids, so repeating a delete is safe.
+      await this.api.call({ path: '/activity/delete', query, kind: 'write', retry: 'idempotent' });
+    }
+    const jobId = this.state.getPlain(`import-job:${activity.remoteId}`) ?? this.state.getPlain(`import-job-at:${activity.startUtc}`);
+    if (jobId) {
+      // Without this, COROS would silently deduplicate a later re-upload of the same bytes.
+      await this.api.call({ method: 'POST', path: '/activity/fit/deleteSportImport', json: { importId: jobId }, kind: 'write', retry: 'idempotent' });
+      this.state.setPlain(`import-job:${activity.remoteId}`, undefined);
+      this.state.setPlain(`import-job-at:${activity.startUtc}`, undefined);
+    }
+  }
+}
+
+/** The FIT inside a download (raw FIT, or a zip holding one). */
+function extractFit(bytes: Uint8Array): Uint8Array | undefined {
+  const isFit = (data: Uint8Array): boolean => data.byteLength >= 12 && data[8] === 0x2e && data[9] === 0x46 && data[10] === 0x49 && data[11] === 0x54;
+  if (isFit(bytes)) return bytes;
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b) {
+    try {
+      const entries = unzipSync(bytes, { filter: (file) => file.name.toLowerCase().endsWith('.fit') && file.originalSize < 64 * 1024 * 1024 });
+      const first = Object.values(entries).find(isFit);
+      return first;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** The COROS adapter; nothing is contacted until the first call. */
+export function createCorosPlatform(options: CorosPlatformOptions): CorosPlatform {
+  return new CorosPlatform(options);
+}

@@ -1,0 +1,84 @@
+import { EndpointMap } from '../../src/core/endpoints.ts';
+import type { Logger } from '../../src/core/log.ts';
+import { redact } from '../../src/core/secrets.ts';
+import { synthesiseFit, type SyntheticWorkout } from '../../src/fit/fit-synth.ts';
+import { createCorosPlatform, type CorosPlatform, type CorosPlatformOptions } from '../../src/platforms/coros/coros-platform.ts';
+import type { CorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
+import { MemoryPlatformState } from '../../src/store/state-box.ts';
+
+/** A logger that keeps every (redacted) line, like the real ones would print. */
+export function capturingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const push = (level: string) => (message: string) => {
+    lines.push(redact(`${level}: ${message}`));
+  };
+  return {
+    lines,
+    debug: push('debug'),
+    info: push('info'),
+    warn: push('warn'),
+    error: push('error'),
+    group: async (title, body) => {
+      lines.push(redact(title));
+      return body();
+    },
+  };
+}
+
+export const FAST_BACKOFF = { attempts: 4, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 2_000 };
+
+export interface Harness {
+  readonly platform: CorosPlatform;
+  readonly state: MemoryPlatformState;
+  readonly log: Logger & { lines: string[] };
+}
+
+export function corosClient(sandbox: CorosSandbox, email: string, password: string, overrides: Partial<CorosPlatformOptions> & { state?: MemoryPlatformState } = {}): Harness {
+  const state = overrides.state ?? new MemoryPlatformState();
+  const log = capturingLogger();
+  const platform = createCorosPlatform({
+    endpoints: new EndpointMap().with(sandbox.endpointOverrides()),
+    state,
+    credentials: { email, password },
+    log,
+    backoff: FAST_BACKOFF,
+    timeoutMs: 10_000,
+    importPollIntervalMs: 10,
+    importPollTimeoutMs: 2_000,
+    deleteSpacingMs: 0,
+    now: () => sandbox.now(),
+    ...overrides,
+  });
+  return { platform, state, log };
+}
+
+let heartRate = 100;
+
+/** A valid FIT for a workout starting at `startUtc`; every call gives different bytes. */
+export function fitAt(startUtc: number, workout: Partial<SyntheticWorkout> = {}): Uint8Array {
+  heartRate = heartRate >= 170 ? 100 : heartRate + 1;
+  return synthesiseFit({
+    startUtc,
+    elapsedSec: 1800,
+    distanceM: 5000,
+    sport: 'running',
+    manufacturer: 'garmin',
+    product: 3113,
+    productName: 'Forerunner 945',
+    samples: 5,
+    heartRate,
+    ...workout,
+  });
+}
+
+export async function collect<T>(pages: AsyncIterable<readonly T[]>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const page of pages) all.push(...page);
+  return all;
+}
+
+/** Asserts that none of `secrets` occurs in any of `texts`. */
+export function leakedSecrets(texts: readonly string[], secrets: readonly string[]): string[] {
+  const joined = texts.join('\n');
+  return secrets.filter((secret) => secret.length >= 6 && joined.includes(secret));
+}
