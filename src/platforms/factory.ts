@@ -1,11 +1,55 @@
+import type { PlatformId } from '../core/activity.ts';
 import type { SyncConfig } from '../config/config.ts';
-import { ConfigError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { PlatformFactory } from '../engine/sync-run.ts';
+import { createProxyFetch } from '../http/proxy-fetch.ts';
+import type { Store } from '../store/store.ts';
+import { createCorosPlatform } from './coros/coros-platform.ts';
+import { createGarminPlatform } from './garmin/garmin-platform.ts';
+import type { Platform } from './platform.ts';
+
+/**
+ * Key material for a platform's sealed state: the user's STATE_SECRET when given, else that
+ * platform's own configured credentials (so a leaked database alone opens nothing).
+ */
+export function stateKeyMaterial(config: SyncConfig, id: PlatformId): string {
+  if (config.stateSecret) return `state-secret|${config.stateSecret}`;
+  if (id === 'coros') return `coros|${config.coros.email ?? ''}|${config.coros.password ?? ''}`;
+  const account = id === 'garmin_com' ? config.garminCom : config.garminCn;
+  return garminKeyMaterial(id, account.email, account.password, account.tokenBlob);
+}
+
+/** The account when email and password are known (stable across `login` renewals), else the token blob. */
+export function garminKeyMaterial(id: PlatformId, email: string | undefined, password: string | undefined, tokenBlob: string | undefined): string {
+  return email && password ? `${id}|${email}|${password}` : `${id}|token|${tokenBlob ?? ''}`;
+}
 
 /** Builds the real platform adapters from the configuration. */
-export function createPlatformFactory(_config: SyncConfig, _log: Logger): PlatformFactory {
-  return (id) => {
-    throw new ConfigError(`the ${id} client is not available yet`);
+export function createPlatformFactory(config: SyncConfig, log: Logger): PlatformFactory {
+  const proxyEnv = { HTTPS_PROXY: config.httpsProxy, NO_PROXY: config.noProxy };
+  return (id: PlatformId, store: Store): Platform => {
+    const state = store.platformState(id, stateKeyMaterial(config, id));
+    if (id === 'coros') {
+      return createCorosPlatform({
+        endpoints: config.endpoints,
+        state,
+        credentials: { ...(config.coros.email ? { email: config.coros.email } : {}), ...(config.coros.password ? { password: config.coros.password } : {}) },
+        log,
+        fetch: createProxyFetch({ proxyUrl: config.coros.proxyUrl, proxyVariable: 'COROS_PROXY', env: proxyEnv }),
+        timeoutMs: config.timeoutMs,
+      });
+    }
+    const region = id === 'garmin_com' ? 'com' : 'cn';
+    const account = id === 'garmin_com' ? config.garminCom : config.garminCn;
+    return createGarminPlatform({
+      region,
+      endpoints: config.endpoints,
+      state,
+      credentials: { email: account.email, password: account.password, tokenBlob: account.tokenBlob },
+      log,
+      proxyUrl: account.proxyUrl,
+      env: proxyEnv,
+      timeoutMs: config.timeoutMs,
+    });
   };
 }
