@@ -307,6 +307,8 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
 
   function newActivity(account: Account, fit: Uint8Array, input: Omit<SandboxActivityInput, 'fitBytes'>, importedAtMs: number | undefined): SandboxActivity {
     const summary = summariseFit(fit);
+    // A restored world keeps its ids; later ids continue after the largest one.
+    if (input.labelId !== undefined && /^\d+$/.test(input.labelId) && BigInt(input.labelId) >= nextLabelId) nextLabelId = BigInt(input.labelId) + 1n;
     const labelId = input.labelId ?? String(nextLabelId++);
     const timezone = input.timezone ?? 0;
     const elapsed = Math.round(summary.elapsedSec ?? 0);

@@ -51,6 +51,8 @@ export interface SandboxAccountInput {
 
 export interface SandboxActivityInput {
   readonly fitBytes: Uint8Array;
+  /** Keep this id (restoring a saved world); later ids continue after the largest one. */
+  readonly id?: number;
   readonly manual?: boolean;
   readonly format?: 'fit' | 'gpx' | 'tcx';
   readonly typeKey?: string;
@@ -828,8 +830,9 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
   function createActivity(acct: Account, store: RegionStore, region: GarminRegion, input: SandboxActivityInput, summary = summariseFit(input.fitBytes)): SandboxActivity {
     const format = input.format ?? 'fit';
     const typeKey = input.typeKey ?? summary.sport.garminTypeKey;
+    if (input.id !== undefined && input.id >= store.nextActivityId) store.nextActivityId = input.id + 1;
     const activity: SandboxActivity = {
-      id: store.nextActivityId++,
+      id: input.id ?? store.nextActivityId++,
       name: input.name ?? sportById(summary.sport.id).label,
       typeKey,
       startUtc: summary.startUtc,
