@@ -138,6 +138,27 @@ describe('COROS import pipeline', () => {
     expect(sandbox.importJobs(EMAIL)).toHaveLength(1);
   });
 
+  it('after a 1019 on the import itself, checks the import list before registering again', async () => {
+    const { platform } = corosClient(sandbox, EMAIL, PASSWORD);
+    sandbox.failNext('kill-token', 1, 'activity/fit/import');
+    const outcome = await platform.uploadFit({ bytes: fitAt(BASE + 5400), fileName: 'g.fit', source: source(BASE + 5400) });
+    expect(outcome.kind).toBe('created');
+    expect(sandbox.counters.login).toBe(2);
+    expect(sandbox.counters.import).toBe(2);
+    expect(sandbox.importJobs(EMAIL)).toHaveLength(1);
+    expect(sandbox.activities(EMAIL)).toHaveLength(1);
+  });
+
+  it('repeats a delete after a 1019 (COROS deletes are idempotent)', async () => {
+    const { platform } = corosClient(sandbox, EMAIL, PASSWORD);
+    await platform.uploadFit({ bytes: fitAt(BASE + 6000), fileName: 'h.fit', source: source(BASE + 6000) });
+    const [activity] = sandbox.activities(EMAIL);
+    sandbox.failNext('kill-token', 1, 'activity/delete');
+    await platform.deleteActivity({ ...source(BASE + 6000), platform: 'coros', remoteId: activity!.labelId });
+    expect(sandbox.activities(EMAIL)).toEqual([]);
+    expect(sandbox.importJobs(EMAIL)).toEqual([]);
+  });
+
   it('finds a freshly imported activity although unscoped listings are stale', async () => {
     sandbox.knobs.staleUnscopedMs = 60_000;
     const { platform } = corosClient(sandbox, EMAIL, PASSWORD);

@@ -65,7 +65,8 @@ const DEFAULT_KNOBS: CorosSandboxKnobs = {
   staleUnscopedMs: 0,
 };
 
-export type FaultKind = '429' | '5xx' | 'drop' | 'truncate';
+/** `kill-token`: another web login replaces the caller's token just before the request is processed. */
+export type FaultKind = '429' | '5xx' | 'drop' | 'truncate' | 'kill-token';
 
 export interface CorosSandboxOptions {
   readonly knobs?: Partial<CorosSandboxKnobs>;
@@ -727,6 +728,10 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     if (fault === 'drop') return 'drop';
     if (fault === '429') return { status: 429, headers: { 'content-type': 'text/plain', 'retry-after': String(knobs.retryAfterSec) }, body: Buffer.from('Too Many Requests') };
     if (fault === '5xx') return { status: dice() < 0.5 ? 500 : 503, headers: { 'content-type': 'text/html' }, body: Buffer.from('<html><body>Service Unavailable</body></html>') };
+    if (fault === 'kill-token') {
+      const victim = accountByToken(typeof req.headers.accesstoken === 'string' ? req.headers.accesstoken : undefined);
+      if (victim) victim.token = newWebToken();
+    }
     const reply = await dispatch(host, method, url, rawPath, rawQuery, req.headers, body);
     return fault === 'truncate' ? { truncate: reply } : reply;
   }
