@@ -1,2 +1,4 @@
-// Placeholder until the Action entry lands.
-process.stdout.write('sports-sync-x action\n');
+// The GitHub Action entry point (bundled to action/index.js). Everything lives in src/action/.
+import { runAction } from './action/run-action.ts';
+
+process.exitCode = await runAction({ env: process.env });

@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+
+/**
+ * A digest of what the state files mean, so a run that changed nothing commits (or caches) nothing.
+ * Every run appends a row to `runs` and stamps `*_at` times and last-seen run ids; those are
+ * bookkeeping, not state. Run-id columns count only as set / not set (an activity that became
+ * "gone" is a change; which run saw it last is not). Any other file is hashed byte for byte.
+ */
+const SKIPPED_TABLES = new Set(['runs']);
+const isTimestamp = (column: string) => /_at$/.test(column);
+const isRunId = (column: string) => /(^|_)run(_id)?$/.test(column);
+const SKIPPED_COLUMNS = new Set(['last_seen_run']);
+
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+function sqliteDigest(path: string, hash: ReturnType<typeof createHash>): void {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>;
+    for (const { name } of tables) {
+      if (SKIPPED_TABLES.has(name)) continue;
+      const columns = (db.prepare(`PRAGMA table_info(${quote(name)})`).all() as Array<{ name: string }>).map((column) => column.name);
+      const selected = columns
+        .filter((column) => !isTimestamp(column) && !SKIPPED_COLUMNS.has(column))
+        .map((column) => (isRunId(column) ? `(${quote(column)} IS NOT NULL)` : quote(column)));
+      if (selected.length === 0) continue;
+      const order = selected.map((_column, index) => String(index + 1)).join(', ');
+      hash.update(`table ${name}\n`);
+      for (const row of db.prepare(`SELECT ${selected.join(', ')} FROM ${quote(name)} ORDER BY ${order}`).iterate()) {
+        hash.update(JSON.stringify(Object.values(row as Record<string, unknown>), (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)) + '\n');
+      }
+    }
+  } finally {
+    db.close();
+  }
+}
+
+function isSqlite(path: string): boolean {
+  const header = readFileSync(path).subarray(0, 16).toString('latin1');
+  return header === 'SQLite format 3\u0000';
+}
+
+/** One digest for a list of state files (missing files count as absent). */
+export function stateFingerprint(paths: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const path of paths) {
+    hash.update(`file ${path}\n`);
+    if (!existsSync(path)) {
+      hash.update('absent\n');
+      continue;
+    }
+    if (isSqlite(path)) sqliteDigest(path, hash);
+    else hash.update(readFileSync(path));
+  }
+  return hash.digest('hex');
+}
