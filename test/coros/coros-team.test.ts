@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuthError, describeError } from '../../src/core/errors.ts';
+import { AuthError, RejectedError, describeError } from '../../src/core/errors.ts';
 import { summariseFit } from '../../src/fit/fit-summary.ts';
 import { startCorosSandbox, type CorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
 import { MemoryPlatformState } from '../../src/store/state-box.ts';
@@ -163,6 +163,18 @@ describe('COROS listing and download', () => {
     const [listed] = await collect(platform.listActivities());
     const result = await platform.downloadFit({ ...listed!, extra: { ...listed!.extra, sportType: 402 } });
     expect(result.kind).toBe('no-original');
+  });
+
+  it('refuses to follow a fileUrl to a host outside COROS, Aliyun OSS and AWS', async () => {
+    sandbox.addAccount({ email: EMAIL, password: PASSWORD, regionId: 1 });
+    sandbox.addActivity(EMAIL, { fitBytes: fitAt(BASE) });
+    sandbox.knobs.fileHost = 'files.example.net';
+    const { platform } = corosClient(sandbox, EMAIL, PASSWORD);
+    const [listed] = await collect(platform.listActivities());
+    const error = await platform.downloadFit(listed!).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RejectedError);
+    expect(describeError(error)).toMatch(/not a COROS, Aliyun OSS or AWS S3 host/);
+    expect(sandbox.counters.file).toBeUndefined();
   });
 
   it('survives 429, 5xx, dropped connections and truncated bodies on reads', async () => {

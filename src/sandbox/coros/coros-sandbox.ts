@@ -45,6 +45,8 @@ export interface CorosSandboxKnobs {
   rejectedFitSports: string[];
   /** Freshly imported activities stay out of unscoped activity/query results this long. */
   staleUnscopedMs: number;
+  /** Host of the download fileUrl (a foreign host tests the client's allowlist). */
+  fileHost: string;
 }
 
 const DEFAULT_KNOBS: CorosSandboxKnobs = {
@@ -63,6 +65,7 @@ const DEFAULT_KNOBS: CorosSandboxKnobs = {
   importNeverFinishes: false,
   rejectedFitSports: [],
   staleUnscopedMs: 0,
+  fileHost: 's3.coros.com',
 };
 
 /** `kill-token`: another web login replaces the caller's token just before the request is processed. */
@@ -501,7 +504,7 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
         const activity = authorised.activities.get(labelId);
         // Without the activity's own sportType (or for another file type) there is no fileUrl.
         if (!activity || url.searchParams.get('sportType') !== String(activity.sportType) || url.searchParams.get('fileType') !== '4') return json(envelope('download', {}));
-        return json(envelope('download', { fileUrl: `https://s3.coros.com/fit/${authorised.userId}/${labelId}.fit` }));
+        return json(envelope('download', { fileUrl: `https://${knobs.fileHost}/fit/${authorised.userId}/${labelId}.fit` }));
       }
       case '/activity/delete': {
         count('delete');
