@@ -1,0 +1,284 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { unzipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { synthesiseFit } from '../../src/fit/fit-synth.ts';
+import { startCorosSandbox, type CorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
+import { startGarminSandbox, type GarminSandbox } from '../../src/sandbox/garmin/index.ts';
+import { startActionsResultsFake, type ActionsResultsFake } from '../fakes/actions-results-fake.ts';
+import { createGitFixture, type GitFixture } from './git-fixture.ts';
+
+/**
+ * The bundled action/index.js (built by test/global-setup.ts) run as a child process, as the
+ * runner runs it: INPUT_* and GITHUB_* variables, the Garmin and COROS sandboxes, the loopback
+ * Actions results service, and a real bare git repository as the remote.
+ */
+const root = resolve(import.meta.dirname, '../..');
+const bundle = join(root, 'action', 'index.js');
+
+const GARMIN_EMAIL = 'runner@example.com';
+const GARMIN_PASSWORD = 'garmin-Pa55word!';
+const COROS_EMAIL = 'rider@example.com';
+const COROS_PASSWORD = 'coros-Pa55word!';
+const STATE_SECRET = 'state-secret-0123456789';
+const GITHUB_TOKEN = 'ghs_fakeGithubToken0123456789';
+const BASE = 1_780_000_000;
+
+let garmin: GarminSandbox;
+let coros: CorosSandbox;
+let fake: ActionsResultsFake;
+let git: GitFixture;
+let tokenBlob: string;
+let runCounter = 100;
+
+interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly outputs: Record<string, string>;
+  readonly summary: string;
+  readonly runId: string;
+}
+
+function fit(startUtc: number, sport: string, distanceM: number, manufacturer: 'garmin' | 'coros', heartRate: number): Uint8Array {
+  return synthesiseFit({ startUtc, elapsedSec: 1800 + (heartRate % 7) * 60, distanceM, sport, manufacturer, product: manufacturer === 'garmin' ? 3113 : 802, heartRate });
+}
+
+/** Parses the GITHUB_OUTPUT file (name<<delimiter … delimiter blocks). */
+function parseOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^([^<]+)<<(.+)$/.exec(lines[i]!);
+    if (!match) continue;
+    const value: string[] = [];
+    for (i++; i < lines.length && lines[i] !== match[2]; i++) value.push(lines[i]!);
+    outputs[match[1]!] = value.join('\n');
+  }
+  return outputs;
+}
+
+async function runAction(workspace: string, inputs: Record<string, string>, extraEnv: Record<string, string> = {}): Promise<RunResult> {
+  const runId = String(++runCounter);
+  const dir = join(git.root, `runner-${runId}`);
+  mkdirSync(join(dir, 'temp'), { recursive: true });
+  const eventPath = join(dir, 'event.json');
+  writeFileSync(eventPath, JSON.stringify({ repository: { full_name: 'octo/sync', private: true }, schedule: '17 */3 * * *' }));
+  writeFileSync(join(dir, 'output'), '');
+  writeFileSync(join(dir, 'summary'), '');
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: dir,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: workspace,
+    RUNNER_TEMP: join(dir, 'temp'),
+    GITHUB_OUTPUT: join(dir, 'output'),
+    GITHUB_STEP_SUMMARY: join(dir, 'summary'),
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_EVENT_NAME: 'schedule',
+    GITHUB_REPOSITORY: 'octo/sync',
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_REF_NAME: 'main',
+    GITHUB_RUN_ID: runId,
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_WORKFLOW_REF: 'octo/sync/.github/workflows/sync.yml@refs/heads/main',
+    ...fake.env(),
+    // The seed's environment names keep working next to inputs.
+    STATE_SECRET,
+    'INPUT_PLATFORMS': 'GARMINCOM,COROS',
+    'INPUT_GARMIN-TOKEN-COM': tokenBlob,
+    'INPUT_COROS-EMAIL': COROS_EMAIL,
+    'INPUT_COROS-PASSWORD': COROS_PASSWORD,
+    'INPUT_ENDPOINTS': JSON.stringify({ ...garmin.endpointOverrides(), ...coros.endpointOverrides() }),
+    'INPUT_GITHUB-TOKEN': GITHUB_TOKEN,
+    'INPUT_STATE': 'git',
+    'INPUT_FIT-ARTIFACT': 'true',
+    'INPUT_FIT-ARTIFACT-RETENTION-DAYS': '5',
+    'INPUT_PUSH-ATTEMPTS': '3',
+    'INPUT_KEEPALIVE': 'true',
+    // Inputs the runner fills from action.yml defaults even when the workflow sets none.
+    'INPUT_CACHE-KEY-PREFIX': 'sports-sync-state-v1-',
+    'INPUT_COMMIT-MESSAGE': 'Update sync state',
+    ...inputs,
+    ...extraEnv,
+  };
+  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+    execFile(process.execPath, [bundle], { cwd: workspace, env, maxBuffer: 32 * 1024 * 1024, timeout: 120_000 }, (error, out, err) => {
+      const status = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      done({ code: status, stdout: String(out), stderr: String(err) });
+    });
+  });
+  return { code, stdout, stderr, outputs: parseOutputs(readFileSync(join(dir, 'output'), 'utf8')), summary: readFileSync(join(dir, 'summary'), 'utf8'), runId };
+}
+
+function secrets(): string[] {
+  return [GARMIN_PASSWORD, COROS_PASSWORD, STATE_SECRET, GITHUB_TOKEN, tokenBlob, fake.runtimeToken, ...coros.secretsIssued()].filter((value) => value.length >= 6);
+}
+
+/** No secret anywhere in the output except inside the runner's own ::add-mask:: commands. */
+function expectNoSecrets(result: RunResult): void {
+  const visible = (result.stdout + '\n' + result.stderr)
+    .split('\n')
+    .filter((line) => !line.startsWith('::add-mask::'))
+    .join('\n');
+  for (const secret of secrets()) {
+    expect(visible.includes(secret), `a secret (${secret.slice(0, 3)}…) leaked into the log`).toBe(false);
+    expect(result.summary.includes(secret), 'a secret leaked into the summary').toBe(false);
+    expect(result.outputs['report-json'] ?? '').not.toContain(secret);
+  }
+  // Credentials given as inputs are masked before anything else is printed.
+  const lines = result.stdout.split('\n');
+  const firstOther = lines.findIndex((line) => line.trim() !== '' && !line.startsWith('::add-mask::'));
+  const masks = new Set(lines.slice(0, firstOther).map((line) => line.slice('::add-mask::'.length)));
+  for (const secret of [COROS_PASSWORD, STATE_SECRET, GITHUB_TOKEN, tokenBlob]) expect(masks.has(secret), 'masked before the first log line').toBe(true);
+}
+
+const remoteHead = () => git.git(git.root, '--git-dir', git.remote, 'rev-parse', 'main').trim();
+const remoteFiles = () => git.git(git.root, '--git-dir', git.remote, 'ls-tree', '-r', '--name-only', 'main').trim().split('\n');
+const artifactFor = (runId: string) => fake.artifacts.find((artifact) => artifact.name === `fit-files-${runId}-1`);
+
+beforeAll(async () => {
+  if (!existsSync(bundle)) throw new Error('action/index.js is missing; run npm run build');
+  garmin = await startGarminSandbox();
+  garmin.addAccount('com', { email: GARMIN_EMAIL, password: GARMIN_PASSWORD });
+  garmin.addActivity('com', GARMIN_EMAIL, { fitBytes: fit(BASE, 'running', 10_000, 'garmin', 120), utcOffsetSec: 0 });
+  garmin.addActivity('com', GARMIN_EMAIL, { fitBytes: fit(BASE + 86_400, 'cycling', 40_000, 'garmin', 121), utcOffsetSec: 0 });
+  tokenBlob = garmin.mintTokenBlob('com', GARMIN_EMAIL);
+  coros = await startCorosSandbox();
+  coros.addAccount({ email: COROS_EMAIL, password: COROS_PASSWORD, regionId: 2 });
+  coros.addActivity(COROS_EMAIL, { fitBytes: fit(BASE + 2 * 86_400, 'running', 8_000, 'coros', 130) });
+  fake = await startActionsResultsFake();
+  git = createGitFixture();
+});
+
+afterAll(async () => {
+  await garmin?.close();
+  await coros?.close();
+  await fake?.close();
+  // SSX_KEEP_TMP=1 keeps the repositories and runner files for inspection.
+  if (git && !process.env.SSX_KEEP_TMP) rmSync(git.root, { recursive: true, force: true });
+  else if (git) console.log(`kept ${git.root}`);
+});
+
+describe('the bundled action, state: git', () => {
+  it('first run: syncs, commits and pushes the database, uploads the FIT artifact, writes outputs and summary, masks secrets', async () => {
+    const before = remoteHead();
+    const result = await runAction(git.clone('ws-1'), {});
+    expect(result.stderr + result.stdout.slice(-3000)).not.toMatch(/::error::/);
+    expect(result.code).toBe(0);
+    expect(result.outputs).toMatchObject({ uploaded: '3', deleted: '0', failed: '0', outcome: 'ok', 'state-committed': 'true' });
+    const report = JSON.parse(result.outputs['report-json']!) as { counts: { uploaded: number } };
+    expect(report.counts.uploaded).toBe(3);
+    expect(garmin.activities('com', GARMIN_EMAIL)).toHaveLength(3);
+    expect(coros.activities(COROS_EMAIL)).toHaveLength(3);
+
+    expect(remoteHead()).not.toBe(before);
+    expect(remoteFiles()).toContain('db/sports_sync.sqlite');
+    expect(git.git(git.root, '--git-dir', git.remote, 'log', '-1', '--format=%an', 'main').trim()).toBe('github-actions[bot]');
+
+    const artifact = artifactFor(result.runId)!;
+    expect(artifact.finalized).toBe(true);
+    const names = Object.keys(unzipSync(new Uint8Array(artifact.blob!))).sort();
+    expect(names).toHaveLength(3);
+    expect(names.filter((name) => name.startsWith('garmin_com/'))).toHaveLength(2);
+    expect(names.filter((name) => name.startsWith('coros/'))).toHaveLength(1);
+    expect(names.every((name) => name.endsWith('.fit'))).toBe(true);
+
+    expect(result.summary).toMatch(/\| Garmin COM → COROS \| Ride \| \S+ \| 40\.00 km \| 32:00 \| ✅ uploaded \|/);
+    expect(result.summary).toMatch(/\| COROS → Garmin COM \| Run \| \S+ \| 8\.00 km \| [\d:]+ \| ✅ uploaded \|/);
+    expect(result.summary).toMatch(/\| Garmin COM \| 2 \| 2 \| \d{4}-\d\d-\d\d \|/);
+    expect(result.summary).toMatch(/✅ uploaded/);
+    expect(result.summary).toContain('committed and pushed to `main`');
+    expect(result.summary).toContain(`fit-files-${result.runId}-1`);
+    expect(result.stdout).toContain('::group::');
+    expect(fake.enabledWorkflows).toContain('octo/sync:sync.yml');
+    expectNoSecrets(result);
+  });
+
+  it('later runs: restore from the checkout, upload nothing, and commit nothing once nothing changed', async () => {
+    // Run 2 lists the copies run 1 created and links them: that is new knowledge, so it may commit.
+    const second = await runAction(git.clone('ws-2'), {});
+    expect(second.code).toBe(0);
+    expect(second.outputs).toMatchObject({ uploaded: '0', failed: '0' });
+    expect(artifactFor(second.runId)).toBeUndefined();
+    // Run 3 learns nothing: no commit, although the run itself was recorded in the database.
+    const before = remoteHead();
+    const third = await runAction(git.clone('ws-3a'), {});
+    expect(third.code).toBe(0);
+    expect(third.outputs).toMatchObject({ uploaded: '0', failed: '0', 'state-committed': 'false' });
+    expect(remoteHead()).toBe(before);
+    expect(third.summary).toContain('unchanged: nothing committed');
+    expect(third.summary).toContain('No FIT artifact');
+    expectNoSecrets(second);
+    expectNoSecrets(third);
+  });
+
+  it('a push by someone else during the run is rebased onto and retried', async () => {
+    const workspace = git.clone('ws-3');
+    // The runner checked out before this push landed: the run's push is rejected once.
+    git.pushFrom(git.clone('someone-3'), { 'notes/training-plan.md': '# plan\n' }, 'edit the training plan');
+    const pushedByOther = remoteHead();
+    garmin.addActivity('com', GARMIN_EMAIL, { fitBytes: fit(BASE + 3 * 86_400, 'running', 12_000, 'garmin', 140), utcOffsetSec: 0 });
+    const result = await runAction(workspace, {});
+    expect(result.code).toBe(0);
+    expect(result.outputs).toMatchObject({ uploaded: '1', 'state-committed': 'true' });
+    expect(result.summary).toContain('after rebasing onto newer commits (2 attempts)');
+    expect(git.git(git.root, '--git-dir', git.remote, 'rev-parse', 'main~1').trim()).toBe(pushedByOther);
+    expect(remoteFiles()).toEqual(expect.arrayContaining(['notes/training-plan.md', 'db/sports_sync.sqlite']));
+    expectNoSecrets(result);
+  });
+});
+
+describe('the bundled action, state: cache', () => {
+  const cacheInputs = { INPUT_STATE: 'cache', 'INPUT_DB-PATH': 'cache-db/sports_sync.sqlite' };
+
+  it('first run with an empty cache: a fresh database uploads nothing already on the platforms, and is saved', async () => {
+    const result = await runAction(git.clone('ws-c1'), cacheInputs);
+    expect(result.code).toBe(0);
+    expect(result.outputs).toMatchObject({ uploaded: '0', 'state-committed': 'true' });
+    expect(result.summary).toContain('No saved state');
+    expect(fake.caches.filter((entry) => entry.finalized).map((entry) => entry.key)).toEqual([`sports-sync-state-v1-${result.runId}-1`]);
+    expect(remoteFiles()).not.toContain('cache-db/sports_sync.sqlite');
+    expectNoSecrets(result);
+  });
+
+  it('second run restores the newest entry by prefix and saves nothing when nothing changed', async () => {
+    const result = await runAction(git.clone('ws-c2'), cacheInputs);
+    expect(result.code).toBe(0);
+    expect(result.outputs).toMatchObject({ uploaded: '0', 'state-committed': 'false' });
+    expect(result.summary).toMatch(/State restored from cache key `sports-sync-state-v1-\d+-1`/);
+    expect(fake.caches.filter((entry) => entry.finalized)).toHaveLength(1);
+  });
+
+  it('a new workout is synced and the state saved under a new key', async () => {
+    coros.addActivity(COROS_EMAIL, { fitBytes: fit(BASE + 4 * 86_400, 'running', 5_000, 'coros', 150) });
+    const result = await runAction(git.clone('ws-c3'), cacheInputs);
+    expect(result.code).toBe(0);
+    expect(result.outputs).toMatchObject({ uploaded: '1', 'state-committed': 'true' });
+    expect(fake.caches.filter((entry) => entry.finalized)).toHaveLength(2);
+  });
+
+  it('a failed restore while saved state exists stops before syncing instead of starting from scratch', async () => {
+    const uploadsBefore = garmin.counters().uploads;
+    fake.failNext({ target: 'GetCacheEntryDownloadURL', status: 400 });
+    const result = await runAction(git.clone('ws-c4'), cacheInputs);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/::error::saved state could not be restored: 2 saved state entries/);
+    expect(result.summary).toContain('state not restored');
+    expect(garmin.counters().uploads).toBe(uploadsBefore);
+    expectNoSecrets(result);
+  });
+});
+
+describe('the bundled action, bad settings', () => {
+  it('a bad input fails in one line and changes nothing', async () => {
+    const before = remoteHead();
+    const result = await runAction(git.clone('ws-bad'), { INPUT_STATE: 'dropbox' });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain('::error::input state="dropbox" is not recognised');
+    expect(remoteHead()).toBe(before);
+    expectNoSecrets(result);
+  });
+});
