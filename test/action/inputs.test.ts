@@ -84,3 +84,34 @@ describe('inputs table in the docs', () => {
     expect(readFileSync(doc, 'utf8')).toContain('| `brand-new` | — |  | Something new. |');
   });
 });
+
+describe('workflows', () => {
+  const sync = readFileSync(join(root, '.github/workflows/sync.yml'), 'utf8');
+  const ci = readFileSync(join(root, '.github/workflows/ci.yml'), 'utf8');
+
+  it('sync.yml passes only inputs action.yml declares', () => {
+    const withBlock = sync.slice(sync.indexOf('- uses: ./'));
+    const keys = [...withBlock.matchAll(/^ {10}([a-z0-9-]+):/gm)].map((match) => match[1]!);
+    expect(keys.length).toBeGreaterThan(20);
+    expect(keys.filter((key) => !declaredInputs.includes(key))).toEqual([]);
+  });
+
+  it('sync.yml: odd-minute schedule, manual runs with dry run and full scan, one uncancelled group, least permissions, a timeout', () => {
+    const cron = /cron: '(\d+) /.exec(sync)?.[1];
+    expect(Number(cron) % 2).toBe(1);
+    expect(sync).toMatch(/workflow_dispatch:\n\s+inputs:\n\s+dry-run:[\s\S]*full-scan:/);
+    expect(sync).toMatch(/concurrency:\n\s+group: sports-sync\n\s+cancel-in-progress: false/);
+    expect(sync).toMatch(/^permissions: \{\}$/m);
+    expect(sync).toMatch(/contents: write/);
+    expect(sync).toMatch(/actions: write/);
+    expect(sync).toMatch(/timeout-minutes: \d+/);
+    expect(sync).toContain('uses: ./');
+  });
+
+  it('ci.yml type-checks, tests, and fails when action/ is stale', () => {
+    expect(ci).toContain('npx tsc -p .');
+    expect(ci).toContain('npx vitest run');
+    expect(ci).toContain('node scripts/build.mjs');
+    expect(ci).toMatch(/git status --porcelain -- action[\s\S]*exit 1/);
+  });
+});
