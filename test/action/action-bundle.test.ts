@@ -7,6 +7,7 @@ import { synthesiseFit } from '../../src/fit/fit-synth.ts';
 import { startCorosSandbox, type CorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
 import { startGarminSandbox, type GarminSandbox } from '../../src/sandbox/garmin/index.ts';
 import { startActionsResultsFake, type ActionsResultsFake } from '../fakes/actions-results-fake.ts';
+import { startFakeServer, type FakeServer } from '../notify/fake-server.ts';
 import { createGitFixture, type GitFixture } from './git-fixture.ts';
 
 /**
@@ -24,11 +25,13 @@ const COROS_PASSWORD = 'coros-Pa55word!';
 const STATE_SECRET = 'state-secret-0123456789';
 const GITHUB_TOKEN = 'ghs_fakeGithubToken0123456789';
 const BASE = 1_780_000_000;
+const WECOM_KEY = '0a1b2c3d-9999-4888-a777-444455556666';
 
 let garmin: GarminSandbox;
 let coros: CorosSandbox;
 let fake: ActionsResultsFake;
 let git: GitFixture;
+let wecom: FakeServer;
 let tokenBlob: string;
 let runCounter = 100;
 
@@ -91,7 +94,8 @@ async function runAction(workspace: string, inputs: Record<string, string>, extr
     'INPUT_GARMIN-TOKEN-COM': tokenBlob,
     'INPUT_COROS-EMAIL': COROS_EMAIL,
     'INPUT_COROS-PASSWORD': COROS_PASSWORD,
-    'INPUT_ENDPOINTS': JSON.stringify({ ...garmin.endpointOverrides(), ...coros.endpointOverrides() }),
+    'INPUT_ENDPOINTS': JSON.stringify({ ...garmin.endpointOverrides(), ...coros.endpointOverrides(), 'qyapi.weixin.qq.com': wecom.baseUrl }),
+    'INPUT_QYWX-BOT-KEY': WECOM_KEY,
     'INPUT_GITHUB-TOKEN': GITHUB_TOKEN,
     'INPUT_STATE': 'git',
     'INPUT_FIT-ARTIFACT': 'true',
@@ -114,7 +118,7 @@ async function runAction(workspace: string, inputs: Record<string, string>, extr
 }
 
 function secrets(): string[] {
-  return [GARMIN_PASSWORD, COROS_PASSWORD, STATE_SECRET, GITHUB_TOKEN, tokenBlob, fake.runtimeToken, ...coros.secretsIssued()].filter((value) => value.length >= 6);
+  return [WECOM_KEY, GARMIN_PASSWORD, COROS_PASSWORD, STATE_SECRET, GITHUB_TOKEN, tokenBlob, fake.runtimeToken, ...coros.secretsIssued()].filter((value) => value.length >= 6);
 }
 
 /** No secret anywhere in the output except inside the runner's own ::add-mask:: commands. */
@@ -151,12 +155,14 @@ beforeAll(async () => {
   coros.addActivity(COROS_EMAIL, { fitBytes: fit(BASE + 2 * 86_400, 'running', 8_000, 'coros', 130) });
   fake = await startActionsResultsFake();
   git = createGitFixture();
+  wecom = await startFakeServer(() => ({ status: 200, body: { errcode: 0, errmsg: 'ok' } }));
 });
 
 afterAll(async () => {
   await garmin?.close();
   await coros?.close();
   await fake?.close();
+  await wecom?.close();
   // SSX_KEEP_TMP=1 keeps the repositories and runner files for inspection.
   if (git && !process.env.SSX_KEEP_TMP) rmSync(git.root, { recursive: true, force: true });
   else if (git) console.log(`kept ${git.root}`);
@@ -194,6 +200,10 @@ describe('the bundled action, state: git', () => {
     expect(result.summary).toContain(`fit-files-${result.runId}-1`);
     expect(result.stdout).toContain('::group::');
     expect(fake.enabledWorkflows).toContain('octo/sync:sync.yml');
+    // The notification input reaches the WeCom robot (one message for a run that changed something).
+    expect(wecom.requests).toHaveLength(1);
+    expect(wecom.requests[0]!.path).toBe('/cgi-bin/webhook/send');
+    expect(wecom.requests[0]!.body).toMatch(/COROS/);
     expectNoSecrets(result);
   });
 
@@ -211,6 +221,7 @@ describe('the bundled action, state: git', () => {
     expect(remoteHead()).toBe(before);
     expect(third.summary).toContain('unchanged: nothing committed');
     expect(third.summary).toContain('No FIT artifact');
+    expect(wecom.requests).toHaveLength(1);
     expectNoSecrets(second);
     expectNoSecrets(third);
   });
@@ -279,6 +290,24 @@ describe('the bundled action, bad settings', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toContain('::error::input state="dropbox" is not recognised');
     expect(remoteHead()).toBe(before);
+    expectNoSecrets(result);
+  });
+});
+
+describe('the bundled action, dry run', () => {
+  it('reports what it would upload, changes nothing anywhere, saves no state and no artifact', async () => {
+    garmin.addActivity('com', GARMIN_EMAIL, { fitBytes: fit(BASE + 5 * 86_400, 'running', 7_000, 'garmin', 160), utcOffsetSec: 0 });
+    const before = remoteHead();
+    const corosBefore = coros.activities(COROS_EMAIL).length;
+    const result = await runAction(git.clone('ws-dry'), { 'INPUT_DRY-RUN': 'true' });
+    expect(result.code).toBe(0);
+    expect(result.outputs).toMatchObject({ uploaded: '0', 'state-committed': 'false' });
+    expect((JSON.parse(result.outputs['report-json']!) as { counts: { planned: number } }).counts.planned).toBe(1);
+    expect(result.summary).toContain('dry run (nothing was changed)');
+    expect(result.summary).toContain('🔍 would upload');
+    expect(coros.activities(COROS_EMAIL)).toHaveLength(corosBefore);
+    expect(remoteHead()).toBe(before);
+    expect(artifactFor(result.runId)).toBeUndefined();
     expectNoSecrets(result);
   });
 });
