@@ -169,7 +169,7 @@ const BAD_CACHE_PREFIX = /[,\s]/;
 
 /** Parses the Action's own inputs (state mode, artifact, commit, keepalive). */
 export function parseActionOptions(env: Env): ActionOptions {
-  const rawState = (readInput(env, 'state') ?? env.SYNC_STATE ?? 'git').toLowerCase();
+  const rawState = (readInput(env, 'state') ?? 'git').toLowerCase();
   if (rawState !== 'git' && rawState !== 'cache' && rawState !== 'none') throw new ConfigError(`input state="${rawState}" is not recognised; use git (database committed to the repository), cache (Actions cache) or none`);
   const cacheKeyPrefix = readInput(env, 'cache-key-prefix') ?? 'sports-sync-state-v1-';
   if (BAD_CACHE_PREFIX.test(cacheKeyPrefix) || cacheKeyPrefix.length > 200) throw new ConfigError(`input cache-key-prefix="${cacheKeyPrefix}" may not contain commas or spaces and must be at most 200 characters`);
