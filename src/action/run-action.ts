@@ -41,6 +41,18 @@ function runUrl(env: Env): string | undefined {
   return `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
 }
 
+/** Step outputs are limited to 1 MB each: a huge first run keeps its counts and drops the item lists. */
+const MAX_REPORT_OUTPUT_BYTES = 900_000;
+
+export function reportForOutput(report: SyncReport): string {
+  const full = redact(JSON.stringify(report));
+  if (Buffer.byteLength(full) <= MAX_REPORT_OUTPUT_BYTES) return full;
+  const trimmed = { ...report, transfers: report.transfers.filter((transfer) => transfer.outcome !== 'created' && transfer.outcome !== 'planned').slice(0, 500), transfersOmitted: report.transfers.length };
+  const smaller = redact(JSON.stringify(trimmed));
+  if (Buffer.byteLength(smaller) <= MAX_REPORT_OUTPUT_BYTES) return smaller;
+  return redact(JSON.stringify({ ...report, transfers: [], duplicates: [], transfersOmitted: report.transfers.length, duplicatesOmitted: report.duplicates.length }));
+}
+
 function setOutputs(report: SyncReport | undefined, extras: { stateCommitted: boolean; artifactId: number | undefined }): void {
   if (report) {
     core.setOutput('uploaded', report.counts.uploaded);
@@ -48,7 +60,7 @@ function setOutputs(report: SyncReport | undefined, extras: { stateCommitted: bo
     core.setOutput('deleted', report.counts.deleted);
     core.setOutput('failed', report.counts.failed);
     core.setOutput('outcome', report.outcome);
-    core.setOutput('report-json', redact(JSON.stringify(report)));
+    core.setOutput('report-json', reportForOutput(report));
   }
   core.setOutput('state-committed', extras.stateCommitted ? 'true' : 'false');
   core.setOutput('artifact-id', extras.artifactId === undefined ? '' : String(extras.artifactId));
@@ -78,6 +90,8 @@ export async function runAction(deps: RunActionDeps): Promise<number> {
   let options: ActionOptions;
   let config: SyncConfig;
   const workspace = resolve(env.GITHUB_WORKSPACE ?? process.cwd());
+  // The cache library archives paths relative to the working directory: make it the workspace.
+  if (existsSync(workspace) && resolve(process.cwd()) !== workspace) process.chdir(workspace);
   try {
     options = parseActionOptions(env);
     const lookup = actionLookup(env);

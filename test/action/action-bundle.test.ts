@@ -62,12 +62,12 @@ function parseOutputs(text: string): Record<string, string> {
   return outputs;
 }
 
-async function runAction(workspace: string, inputs: Record<string, string>, extraEnv: Record<string, string> = {}): Promise<RunResult> {
+async function runAction(workspace: string, inputs: Record<string, string>, extraEnv: Record<string, string> = {}, repositoryPrivate = true): Promise<RunResult> {
   const runId = String(++runCounter);
   const dir = join(git.root, `runner-${runId}`);
   mkdirSync(join(dir, 'temp'), { recursive: true });
   const eventPath = join(dir, 'event.json');
-  writeFileSync(eventPath, JSON.stringify({ repository: { full_name: 'octo/sync', private: true }, schedule: '17 */3 * * *' }));
+  writeFileSync(eventPath, JSON.stringify({ repository: { full_name: 'octo/sync', private: repositoryPrivate }, schedule: '17 */3 * * *' }));
   writeFileSync(join(dir, 'output'), '');
   writeFileSync(join(dir, 'summary'), '');
   const env: Record<string, string> = {
@@ -299,12 +299,15 @@ describe('the bundled action, dry run', () => {
     garmin.addActivity('com', GARMIN_EMAIL, { fitBytes: fit(BASE + 5 * 86_400, 'running', 7_000, 'garmin', 160), utcOffsetSec: 0 });
     const before = remoteHead();
     const corosBefore = coros.activities(COROS_EMAIL).length;
-    const result = await runAction(git.clone('ws-dry'), { 'INPUT_DRY-RUN': 'true' });
+    const result = await runAction(git.clone('ws-dry'), { 'INPUT_DRY-RUN': 'true' }, {}, false);
     expect(result.code).toBe(0);
     expect(result.outputs).toMatchObject({ uploaded: '0', 'state-committed': 'false' });
     expect((JSON.parse(result.outputs['report-json']!) as { counts: { planned: number } }).counts.planned).toBe(1);
     expect(result.summary).toContain('dry run (nothing was changed)');
     expect(result.summary).toContain('🔍 would upload');
+    // A public repository is told what it exposes and how to avoid it.
+    expect(result.summary).toContain('This repository is public');
+    expect(result.stdout).toMatch(/::warning::this repository is public and state is git/);
     expect(coros.activities(COROS_EMAIL)).toHaveLength(corosBefore);
     expect(remoteHead()).toBe(before);
     expect(artifactFor(result.runId)).toBeUndefined();

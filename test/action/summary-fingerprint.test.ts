@@ -101,3 +101,16 @@ describe('keepalive', () => {
     }
   });
 });
+
+describe('report output', () => {
+  it('stays under the 1 MB step-output limit for a huge first run, keeping the counts', async () => {
+    const { reportForOutput } = await import('../../src/action/run-action.ts');
+    const many = Array.from({ length: 8000 }, (_unused, index) => ({ ...report.transfers[0]!, sourceId: String(index), name: 'x'.repeat(100) }));
+    const output = reportForOutput({ ...report, transfers: many });
+    expect(Buffer.byteLength(output)).toBeLessThan(1_000_000);
+    const parsed = JSON.parse(output) as { counts: { uploaded: number }; transfersOmitted: number };
+    expect(parsed.counts.uploaded).toBe(1);
+    expect(parsed.transfersOmitted).toBe(8000);
+    expect((JSON.parse(reportForOutput(report)) as SyncReport).transfers).toHaveLength(report.transfers.length);
+  });
+});
