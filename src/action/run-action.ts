@@ -175,6 +175,7 @@ export async function runAction(deps: RunActionDeps): Promise<number> {
   log.info(redact(renderReportText(report)));
 
   // 4. Persist state.
+  const linesBeforeSave = stateLines.length;
   await log.group('Save state', async () => {
     if (options.state === 'none') return;
     if (config.dryRun) {
@@ -224,6 +225,7 @@ export async function runAction(deps: RunActionDeps): Promise<number> {
       log.error(`the state was not saved: ${message}${hint}`);
     }
   });
+  for (const line of stateLines.slice(linesBeforeSave)) if (!line.startsWith('❌')) log.info(line.replace(/`/g, ''));
 
   // 5. FIT artifact.
   let artifactLine: string | undefined;

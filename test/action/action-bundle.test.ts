@@ -114,6 +114,8 @@ async function runAction(workspace: string, inputs: Record<string, string>, extr
       done({ code: status, stdout: String(out), stderr: String(err) });
     });
   });
+  // Kept with the runner files for inspection (SSX_KEEP_TMP=1).
+  writeFileSync(join(dir, 'stdout'), stdout + '\n--- stderr ---\n' + stderr);
   return { code, stdout, stderr, outputs: parseOutputs(readFileSync(join(dir, 'output'), 'utf8')), summary: readFileSync(join(dir, 'summary'), 'utf8'), runId };
 }
 
