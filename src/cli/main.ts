@@ -91,8 +91,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       }
       case 'demo': {
         const dir = typeof args.flags.get('dir') === 'string' ? (args.flags.get('dir') as string) : 'db/demo';
-        const delay = Number(io.env.DEMO_OPERATION_DELAY_MS ?? 0);
-        const result = await runDemo({ dir, reset: args.flags.has('reset'), dryRun: args.flags.has('dry-run'), operationDelayMs: Number.isFinite(delay) ? delay : 0, log });
+        const result = await runDemo({ dir, reset: args.flags.has('reset'), dryRun: args.flags.has('dry-run'), log });
         io.out('');
         io.out(renderReportText(result.report));
         io.out('');

@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PLATFORM_IDS, type PlatformId } from '../core/activity.ts';
 import { parseConfig } from '../config/config.ts';
-import { sportFromFit } from '../core/sports.ts';
 import type { Logger } from '../core/log.ts';
 import { runSync, type RunSyncResult } from '../engine/sync-run.ts';
-import { MemoryPlatform } from '../platforms/memory-platform.ts';
+import { createPlatformFactory } from '../platforms/factory.ts';
+import { startCorosSandbox, type CorosSandbox } from '../sandbox/coros/coros-sandbox.ts';
+import { startGarminSandbox, type GarminSandbox } from '../sandbox/garmin/index.ts';
 import { demoSeeds, seedFit } from './demo-seed.ts';
 
 export interface DemoOptions {
@@ -14,8 +14,6 @@ export interface DemoOptions {
   /** Start from the seeded world again. */
   readonly reset: boolean;
   readonly dryRun?: boolean;
-  /** Slows every emulated write (tests kill a run half-way with it). */
-  readonly operationDelayMs?: number;
   readonly log: Logger;
 }
 
@@ -24,62 +22,135 @@ export interface DemoResult extends RunSyncResult {
   readonly firstRun: boolean;
 }
 
-function openWorld(dir: string, operationDelayMs: number): Map<PlatformId, MemoryPlatform> {
-  return new Map(PLATFORM_IDS.map((id) => [id, new MemoryPlatform({ id, persistPath: join(dir, 'world', `${id}.json`), operationDelayMs })]));
+const GARMIN_COM_ACCOUNT = { email: 'athlete@example.com', password: 'demo-garmin-com-password' };
+const GARMIN_CN_ACCOUNT = { email: 'athlete@example.cn', password: 'demo-garmin-cn-password' };
+const COROS_ACCOUNT = { email: 'athlete@example.cn', password: 'demo-coros-password', regionId: 2 as const };
+
+interface SavedGarminActivity {
+  readonly id: number;
+  readonly fit: string;
+  readonly manual: boolean;
+  readonly name: string;
+  readonly typeKey: string;
+  readonly format: 'fit' | 'gpx' | 'tcx';
+  readonly utcOffsetSec: number;
+}
+interface SavedCorosActivity {
+  readonly labelId: string;
+  readonly fit: string;
+  readonly sportType: number;
+  readonly name: string | null;
+  readonly device: string | null;
+  readonly timezone: number;
+}
+interface SavedWorld {
+  readonly version: 1;
+  readonly garmin_com: SavedGarminActivity[];
+  readonly garmin_cn: SavedGarminActivity[];
+  readonly coros: SavedCorosActivity[];
 }
 
-function seedWorld(platforms: Map<PlatformId, MemoryPlatform>): void {
+function seedWorld(garmin: GarminSandbox, coros: CorosSandbox): void {
   for (const seed of demoSeeds()) {
-    const copies = new Map<PlatformId, number>();
+    const copies = new Map<string, number>();
     for (const id of seed.on) {
       const copy = copies.get(id) ?? 0;
       copies.set(id, copy + 1);
-      const variant = seed.variants?.[id];
-      const vendorOverride = copy > 0 || variant?.vendor ? { vendor: 'other' as const, device: 'Third-party import' } : {};
-      if (variant?.manual) {
-        const sport = sportFromFit(seed.workout.sport, seed.workout.subSport);
-        platforms.get(id)!.seed(null, {
-          startUtc: seed.workout.startUtc,
-          elapsedSec: seed.workout.elapsedSec,
-          distanceM: null,
-          name: seed.label,
-          manual: true,
-          sport: { id: sport.id, family: sport.family, code: sport.garminTypeKey },
-        });
-      } else {
-        platforms.get(id)!.seed(seedFit(seed, id, copy), { name: seed.label, ...(copy > 0 || variant?.vendor ? vendorOverride : {}) });
-      }
+      const fitBytes = seedFit(seed, id, copy);
+      const manual = seed.variants?.[id]?.manual ?? false;
+      if (id === 'coros') coros.addActivity(COROS_ACCOUNT.email, { fitBytes, name: seed.label, timezone: 32, device: copy > 0 ? 'Imported file' : 'COROS PACE 3' });
+      else garmin.addActivity(id === 'garmin_com' ? 'com' : 'cn', id === 'garmin_com' ? GARMIN_COM_ACCOUNT.email : GARMIN_CN_ACCOUNT.email, { fitBytes, name: seed.label, manual });
     }
   }
 }
 
+function restoreWorld(world: SavedWorld, garmin: GarminSandbox, coros: CorosSandbox): void {
+  for (const [region, email, saved] of [
+    ['com', GARMIN_COM_ACCOUNT.email, world.garmin_com],
+    ['cn', GARMIN_CN_ACCOUNT.email, world.garmin_cn],
+  ] as const) {
+    for (const activity of saved) {
+      garmin.addActivity(region, email, { id: activity.id, fitBytes: Buffer.from(activity.fit, 'base64'), manual: activity.manual, name: activity.name, typeKey: activity.typeKey, format: activity.format, utcOffsetSec: activity.utcOffsetSec });
+    }
+  }
+  for (const activity of world.coros) {
+    coros.addActivity(COROS_ACCOUNT.email, {
+      labelId: activity.labelId,
+      fitBytes: Buffer.from(activity.fit, 'base64'),
+      sportType: activity.sportType,
+      ...(activity.name ? { name: activity.name } : {}),
+      ...(activity.device ? { device: activity.device } : {}),
+      timezone: activity.timezone,
+    });
+  }
+}
+
+function saveWorld(path: string, garmin: GarminSandbox, coros: CorosSandbox): void {
+  const garminActivities = (region: 'com' | 'cn', email: string): SavedGarminActivity[] =>
+    garmin
+      .activities(region, email)
+      .map((activity) => ({ id: activity.id, fit: Buffer.from(activity.sourceFit).toString('base64'), manual: activity.manual, name: activity.name, typeKey: activity.typeKey, format: activity.format, utcOffsetSec: activity.utcOffsetSec }))
+      .sort((a, b) => a.id - b.id);
+  const world: SavedWorld = {
+    version: 1,
+    garmin_com: garminActivities('com', GARMIN_COM_ACCOUNT.email),
+    garmin_cn: garminActivities('cn', GARMIN_CN_ACCOUNT.email),
+    coros: coros
+      .activities(COROS_ACCOUNT.email)
+      .map((activity) => ({ labelId: activity.labelId, fit: Buffer.from(activity.fit).toString('base64'), sportType: activity.sportType, name: activity.name, device: activity.device, timezone: activity.startTimezone }))
+      .sort((a, b) => (BigInt(a.labelId) < BigInt(b.labelId) ? -1 : 1)),
+  };
+  const temporary = `${path}.tmp`;
+  writeFileSync(temporary, JSON.stringify(world));
+  renameSync(temporary, path);
+}
+
 /**
- * Syncs three emulated platforms end to end with no accounts. The emulated platforms keep their
- * contents in `<dir>/world/` between runs, so a second run shows a converged world.
+ * Syncs three emulated platforms end to end with no accounts: the loopback sandboxes of
+ * Garmin COM, Garmin CN and COROS, reached over HTTP by the real clients through the endpoint
+ * map. The emulated platforms' contents are kept in `<dir>/world.json` between runs, so a second
+ * run sees the converged world.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const worldPath = join(options.dir, 'world.json');
   const dbPath = join(options.dir, 'sports_sync.sqlite');
   if (options.reset) rmSync(options.dir, { recursive: true, force: true });
   mkdirSync(options.dir, { recursive: true });
-  const firstRun = !existsSync(join(options.dir, 'world'));
-  // Every emulated platform writes its contents to disk after each change, like a real service:
-  // a run killed half-way leaves the world exactly as far as it got.
-  const platforms = openWorld(options.dir, options.operationDelayMs ?? 0);
-  if (firstRun) seedWorld(platforms);
+  const firstRun = !existsSync(worldPath);
 
-  const settings: Record<string, string> = {
-    SYNC_PLATFORM: 'GARMINCOM,GARMINCN,COROS',
-    GARMIN_TOKEN_COM: 'demo-token-com',
-    GARMIN_TOKEN_CN: 'demo-token-cn',
-    COROS_EMAIL: 'demo@example.com',
-    COROS_PASSWORD: 'demo-password',
-    DELETE_DUPLICATE: '1',
-    SPORT_DIFF_SECOND: '60',
-    SYNC_DB_PATH: dbPath,
-    FIT_DIR: join(options.dir, 'fit'),
-    DRY_RUN: options.dryRun ? '1' : '0',
-  };
-  const config = parseConfig((name) => settings[name]);
-  const result = await runSync({ config, log: options.log, createPlatform: (id) => platforms.get(id)! });
-  return { ...result, dbPath, firstRun };
+  const garmin = await startGarminSandbox({ uploadProcessingPolls: 1, pollHintMs: 20 });
+  const coros = await startCorosSandbox({ knobs: { importDelayMs: 50 } });
+  try {
+    garmin.addAccount('com', GARMIN_COM_ACCOUNT);
+    garmin.addAccount('cn', GARMIN_CN_ACCOUNT);
+    coros.addAccount(COROS_ACCOUNT);
+    if (firstRun) seedWorld(garmin, coros);
+    else restoreWorld(JSON.parse(readFileSync(worldPath, 'utf8')) as SavedWorld, garmin, coros);
+
+    const settings: Record<string, string> = {
+      SYNC_PLATFORM: 'GARMINCOM,GARMINCN,COROS',
+      // Fresh tokens each run, as `sports-sync-x login` would print them.
+      GARMIN_TOKEN_COM: garmin.mintTokenBlob('com', GARMIN_COM_ACCOUNT.email),
+      GARMIN_TOKEN_CN: garmin.mintTokenBlob('cn', GARMIN_CN_ACCOUNT.email),
+      COROS_EMAIL: COROS_ACCOUNT.email,
+      COROS_PASSWORD: COROS_ACCOUNT.password,
+      DELETE_DUPLICATE: '1',
+      SPORT_DIFF_SECOND: '60',
+      SYNC_DB_PATH: dbPath,
+      FIT_DIR: join(options.dir, 'fit'),
+      DRY_RUN: options.dryRun ? '1' : '0',
+      SPORTS_SYNC_ENDPOINTS: JSON.stringify({ ...garmin.endpointOverrides(), ...coros.endpointOverrides() }),
+    };
+    const config = parseConfig((name) => settings[name]);
+    const fast = { backoff: { baseDelayMs: 20, maxDelayMs: 200 } };
+    const createPlatform = createPlatformFactory(config, options.log, {
+      garmin: { ...fast, uploadPoll: { intervalMs: 20, timeoutMs: 10_000 } },
+      coros: { ...fast, importPollIntervalMs: 40, importPollTimeoutMs: 10_000, deleteSpacingMs: 0 },
+    });
+    const result = await runSync({ config, log: options.log, createPlatform });
+    if (!options.dryRun || firstRun) saveWorld(worldPath, garmin, coros);
+    return { ...result, dbPath, firstRun };
+  } finally {
+    await Promise.all([garmin.close(), coros.close()]);
+  }
 }

@@ -6,6 +6,7 @@ import type { SyncConfig } from '../config/config.ts';
 import { describeError, errorKind, isSyncError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { redact } from '../core/secrets.ts';
+import { sportById } from '../core/sports.ts';
 import type { Platform, UploadOutcome } from '../platforms/platform.ts';
 import { Store } from '../store/store.ts';
 import { Semaphore } from './concurrency.ts';
@@ -238,6 +239,23 @@ async function downloadOriginal(source: Activity, context: ExecutionContext, fol
   return { kind: 'fit', bytes: download.bytes };
 }
 
+/** The record an upload created on the target, as that platform would list it. */
+export function copyOn(target: PlatformId, remoteId: string, source: Activity): Activity {
+  const sport = sportById(source.sport.id);
+  return {
+    platform: target,
+    remoteId,
+    startUtc: source.startUtc,
+    elapsedSec: source.elapsedSec,
+    distanceM: source.distanceM,
+    sport: { id: sport.id, family: sport.family, code: target === 'coros' ? String(sport.corosSportType ?? 98) : sport.garminTypeKey },
+    name: source.name,
+    device: source.device,
+    vendor: source.vendor,
+    manual: false,
+  };
+}
+
 function describeWorkout(source: Activity): Pick<TransferResult, 'sourceId' | 'startUtc' | 'sport' | 'distanceM' | 'elapsedSec' | 'name'> {
   return { sourceId: source.remoteId, startUtc: source.startUtc, sport: source.sport.id, distanceM: source.distanceM, elapsedSec: source.elapsedSec, name: source.name };
 }
@@ -301,6 +319,8 @@ async function executePlan(plan: readonly PlanItem[], context: ExecutionContext)
           switch (outcome.kind) {
             case 'created':
               store.recordTransferOutcome(source, item.target, 'created', { targetId: outcome.remoteId });
+              // Known at once: the next run needs no listing to learn of it (and listings lag after uploads).
+              if (outcome.remoteId) store.upsertActivities(context.runId, [copyOn(item.target, outcome.remoteId, source)]);
               record({ outcome: 'created', targetId: outcome.remoteId });
               log.info(`uploaded ${source.sport.id} of ${new Date(source.startUtc * 1000).toISOString()} ${PLATFORM_LABELS[source.platform]} → ${PLATFORM_LABELS[item.target]}${outcome.remoteId ? ` (id ${outcome.remoteId})` : ''}`);
               break;

@@ -4,8 +4,8 @@ import type { Logger } from '../core/log.ts';
 import type { PlatformFactory } from '../engine/sync-run.ts';
 import { createProxyFetch } from '../http/proxy-fetch.ts';
 import type { Store } from '../store/store.ts';
-import { createCorosPlatform } from './coros/coros-platform.ts';
-import { createGarminPlatform } from './garmin/garmin-platform.ts';
+import { createCorosPlatform, type CorosPlatformOptions } from './coros/coros-platform.ts';
+import { createGarminPlatform, type GarminPlatformOptions } from './garmin/garmin-platform.ts';
 import type { Platform } from './platform.ts';
 
 /**
@@ -24,8 +24,14 @@ export function garminKeyMaterial(id: PlatformId, email: string | undefined, pas
   return email && password ? `${id}|${email}|${password}` : `${id}|token|${tokenBlob ?? ''}`;
 }
 
+/** Adapter options beyond the configuration (the demo and benchmarks poll faster). */
+export interface AdapterTuning {
+  readonly garmin?: Partial<Pick<GarminPlatformOptions, 'uploadPoll' | 'backoff' | 'sleep'>>;
+  readonly coros?: Partial<Pick<CorosPlatformOptions, 'importPollIntervalMs' | 'importPollTimeoutMs' | 'deleteSpacingMs' | 'backoff' | 'sleep'>>;
+}
+
 /** Builds the real platform adapters from the configuration. */
-export function createPlatformFactory(config: SyncConfig, log: Logger): PlatformFactory {
+export function createPlatformFactory(config: SyncConfig, log: Logger, tuning: AdapterTuning = {}): PlatformFactory {
   const proxyEnv = { HTTPS_PROXY: config.httpsProxy, NO_PROXY: config.noProxy };
   return (id: PlatformId, store: Store): Platform => {
     const state = store.platformState(id, stateKeyMaterial(config, id));
@@ -37,6 +43,7 @@ export function createPlatformFactory(config: SyncConfig, log: Logger): Platform
         log,
         fetch: createProxyFetch({ proxyUrl: config.coros.proxyUrl, proxyVariable: 'COROS_PROXY', env: proxyEnv }),
         timeoutMs: config.timeoutMs,
+        ...tuning.coros,
       });
     }
     const region = id === 'garmin_com' ? 'com' : 'cn';
@@ -50,6 +57,7 @@ export function createPlatformFactory(config: SyncConfig, log: Logger): Platform
       proxyUrl: account.proxyUrl,
       env: proxyEnv,
       timeoutMs: config.timeoutMs,
+      ...tuning.garmin,
     });
   };
 }

@@ -1,5 +1,3 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Activity, DeviceVendor, PlatformId } from '../core/activity.ts';
 import { RejectedError, RetryableError } from '../core/errors.ts';
 import { sportById, type NormalisedSport } from '../core/sports.ts';
@@ -13,11 +11,6 @@ interface StoredRecord {
 
 export type MemoryOperation = 'list' | 'download' | 'upload' | 'delete';
 
-export interface MemoryPlatformSnapshot {
-  readonly nextId: string;
-  readonly records: ReadonlyArray<{ readonly activity: Activity; readonly fit: string | null }>;
-}
-
 export interface MemoryPlatformOptions {
   readonly id: PlatformId;
   /** Start-time window in which an upload counts as a duplicate (Garmin: same start; COROS: none). */
@@ -27,10 +20,6 @@ export interface MemoryPlatformOptions {
   failNext?: number;
   /** Operations the injected faults apply to (default: all). */
   readonly failOperations?: readonly MemoryOperation[];
-  /** Keep the platform's contents in this JSON file, rewritten atomically after every change. */
-  readonly persistPath?: string;
-  /** Delay before every write operation (lets tests kill a run half-way). */
-  readonly operationDelayMs?: number;
 }
 
 function sportCode(platform: PlatformId, sport: NormalisedSport): string {
@@ -49,8 +38,6 @@ export class MemoryPlatform implements Platform {
   private readonly pageSize: number;
   failNext: number;
   private readonly failOperations: ReadonlySet<MemoryOperation>;
-  private readonly persistPath: string | undefined;
-  private readonly operationDelayMs: number;
   readonly calls = { list: 0, download: 0, upload: 0, delete: 0 };
 
   constructor(options: MemoryPlatformOptions) {
@@ -59,10 +46,7 @@ export class MemoryPlatform implements Platform {
     this.pageSize = options.pageSize ?? 100;
     this.failNext = options.failNext ?? 0;
     this.failOperations = new Set(options.failOperations ?? ['list', 'download', 'upload', 'delete']);
-    this.persistPath = options.persistPath;
-    this.operationDelayMs = options.operationDelayMs ?? 0;
     this.nextId = options.id === 'coros' ? 476_543_210_987_654_321n : options.id === 'garmin_cn' ? 310_000_000_000n : 21_400_000_000n;
-    if (this.persistPath && existsSync(this.persistPath)) this.restore(JSON.parse(readFileSync(this.persistPath, 'utf8')) as MemoryPlatformSnapshot);
   }
 
   /** Seeds a record as if recorded by a device (bytes may be null for manual entries). */
@@ -101,34 +85,7 @@ export class MemoryPlatform implements Platform {
       };
     }
     this.records.set(id, { activity, fit });
-    this.persist();
     return activity;
-  }
-
-  private persist(): void {
-    if (!this.persistPath) return;
-    mkdirSync(dirname(this.persistPath), { recursive: true });
-    const temporary = `${this.persistPath}.tmp`;
-    writeFileSync(temporary, JSON.stringify(this.snapshot()));
-    renameSync(temporary, this.persistPath);
-  }
-
-  private async pause(): Promise<void> {
-    if (this.operationDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.operationDelayMs));
-  }
-
-  /** Everything the platform holds, as JSON-safe data (the demo keeps its world between runs). */
-  snapshot(): MemoryPlatformSnapshot {
-    return {
-      nextId: String(this.nextId),
-      records: [...this.records.values()].map((record) => ({ activity: record.activity, fit: record.fit ? Buffer.from(record.fit).toString('base64') : null })),
-    };
-  }
-
-  restore(snapshot: MemoryPlatformSnapshot): void {
-    this.records.clear();
-    this.nextId = BigInt(snapshot.nextId);
-    for (const record of snapshot.records) this.records.set(record.activity.remoteId, { activity: record.activity, fit: record.fit ? Buffer.from(record.fit, 'base64') : null });
   }
 
   all(): Activity[] {
@@ -169,7 +126,6 @@ export class MemoryPlatform implements Platform {
 
   async uploadFit(upload: FitUpload): Promise<UploadOutcome> {
     this.calls.upload++;
-    await this.pause();
     this.maybeFail('upload');
     let summary;
     try {
@@ -187,9 +143,7 @@ export class MemoryPlatform implements Platform {
 
   async deleteActivity(activity: Activity): Promise<void> {
     this.calls.delete++;
-    await this.pause();
     this.maybeFail('delete');
     if (!this.records.delete(activity.remoteId)) throw new RejectedError(`${this.id} activity ${activity.remoteId} not found`, { status: 404 });
-    this.persist();
   }
 }

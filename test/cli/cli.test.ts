@@ -1,10 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MemoryPlatform } from '../../src/platforms/memory-platform.ts';
-import { PLATFORM_IDS } from '../../src/core/activity.ts';
 
 const cli = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
 const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(SYNC_|GARMIN_|COROS_|DELETE_|SPORT_|QYWX_|STATE_|FIT_DIR|DRY_RUN|FULL_SCAN)/.test(name)));
@@ -59,35 +57,5 @@ describe('CLI', () => {
     const status = run(['status', '--db', 'db/demo/sports_sync.sqlite'], { cwd });
     expect(status.status).toBe(0);
     expect(status.stdout).toMatch(/COROS: \d+ activities known/);
-  });
-
-  it('a demo run killed with SIGKILL half-way converges on the next run with no duplicate anywhere', async () => {
-    const reference = mkdtempSync(join(tmpdir(), 'ssx-ref-'));
-    expect(run(['demo'], { cwd: reference }).status).toBe(0);
-    const cwd = mkdtempSync(join(tmpdir(), 'ssx-kill-'));
-    const child = spawn(process.execPath, [cli, 'demo'], { cwd, env: { ...cleanEnv(), DEMO_OPERATION_DELAY_MS: '100' } });
-    let uploads = 0;
-    await new Promise<void>((resolve) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        uploads += (chunk.toString().match(/^uploaded /gm) ?? []).length;
-        if (uploads >= 4 && child.exitCode === null && !child.killed) child.kill('SIGKILL');
-      });
-      child.on('exit', () => resolve());
-    });
-    expect(child.signalCode).toBe('SIGKILL');
-    const resumed = run(['demo'], { cwd });
-    expect(resumed.status).toBe(0);
-    const settled = run(['demo'], { cwd });
-    expect(settled.stdout).toMatch(/Uploaded 0, duplicates found 0, deleted 0/);
-    for (const id of PLATFORM_IDS) {
-      const expected = new MemoryPlatform({ id, persistPath: join(reference, 'db', 'demo', 'world', `${id}.json`) }).all();
-      const actual = new MemoryPlatform({ id, persistPath: join(cwd, 'db', 'demo', 'world', `${id}.json`) }).all();
-      expect(actual.map((record) => record.startUtc)).toEqual(expected.map((record) => record.startUtc));
-      // No two records of one platform within a minute of each other: no duplicate.
-      const starts = actual.map((record) => record.startUtc).sort((a, b) => a - b);
-      for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThan(60);
-    }
-    expect(existsSync(join(cwd, 'db', 'demo', 'sports_sync.sqlite-journal'))).toBe(false);
-    expect(readFileSync(join(cwd, 'db', 'demo', 'sports_sync.sqlite')).subarray(0, 15).toString()).toBe('SQLite format 3');
   });
 });

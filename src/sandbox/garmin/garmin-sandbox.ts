@@ -74,6 +74,8 @@ export interface SandboxActivity {
   readonly deviceId: number | null;
   readonly utcOffsetSec: number;
   readonly bytes: Uint8Array | null;
+  /** The FIT the activity was created from (also for manual and GPX/TCX ones): a saved world restores from it. */
+  readonly sourceFit: Uint8Array;
 }
 
 export type FaultKind = '429' | '500' | '503' | 'drop' | 'truncate';
@@ -844,6 +846,7 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       deviceId: input.manual ? null : 3400000000 + (summary.startUtc % 100000),
       utcOffsetSec: input.utcOffsetSec ?? (region === 'cn' ? 28800 : 0),
       bytes: input.manual ? null : format === 'fit' ? new Uint8Array(input.fitBytes) : new TextEncoder().encode(`<?xml version="1.0"?><${format}/>`),
+      sourceFit: new Uint8Array(input.fitBytes),
     };
     acct.activities.set(activity.id, activity);
     return activity;
