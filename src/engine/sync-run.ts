@@ -320,7 +320,11 @@ async function executePlan(plan: readonly PlanItem[], context: ExecutionContext)
             case 'created':
               store.recordTransferOutcome(source, item.target, 'created', { targetId: outcome.remoteId });
               // Known at once: the next run needs no listing to learn of it (and listings lag after uploads).
-              if (outcome.remoteId) store.upsertActivities(context.runId, [copyOn(item.target, outcome.remoteId, source)]);
+              if (outcome.remoteId) {
+                const copy = copyOn(item.target, outcome.remoteId, source);
+                store.upsertActivities(context.runId, [copy]);
+                store.recordLinks(context.runId, [{ a: source, b: copy, reason: `uploaded from ${PLATFORM_LABELS[source.platform]} by Sports Sync X` }]);
+              }
               record({ outcome: 'created', targetId: outcome.remoteId });
               log.info(`uploaded ${source.sport.id} of ${new Date(source.startUtc * 1000).toISOString()} ${PLATFORM_LABELS[source.platform]} → ${PLATFORM_LABELS[item.target]}${outcome.remoteId ? ` (id ${outcome.remoteId})` : ''}`);
               break;

@@ -262,8 +262,9 @@ export class Store {
 
   recordLinks(runId: number, links: readonly LinkRow[]): void {
     const statement = this.db.prepare(
+      // The first reason stays: "uploaded from …" says more than the later start-time match.
       `INSERT INTO links (platform_a, id_a, platform_b, id_b, reason, run_id) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (platform_a, id_a, platform_b, id_b) DO UPDATE SET reason = excluded.reason, run_id = excluded.run_id`,
+       ON CONFLICT (platform_a, id_a, platform_b, id_b) DO NOTHING`,
     );
     this.transaction(() => {
       for (const link of links) {

@@ -196,7 +196,8 @@ describe('the bundled action, state: git', () => {
 
     expect(result.summary).toMatch(/\| Garmin COM → COROS \| Ride \| \S+ \| 40\.00 km \| 32:00 \| ✅ uploaded \|/);
     expect(result.summary).toMatch(/\| COROS → Garmin COM \| Run \| \S+ \| 8\.00 km \| [\d:]+ \| ✅ uploaded \|/);
-    expect(result.summary).toMatch(/\| Garmin COM \| 2 \| 2 \| \d{4}-\d\d-\d\d \|/);
+    // Listed 2, known 3: the copy uploaded to it is recorded at once.
+    expect(result.summary).toMatch(/\| Garmin COM \| 2 \| 3 \| \d{4}-\d\d-\d\d \|/);
     expect(result.summary).toMatch(/✅ uploaded/);
     expect(result.summary).toContain('committed and pushed to `main`');
     expect(result.summary).toContain(`fit-files-${result.runId}-1`);
@@ -210,7 +211,8 @@ describe('the bundled action, state: git', () => {
   });
 
   it('later runs: restore from the checkout, upload nothing, and commit nothing once nothing changed', async () => {
-    // Run 2 lists the copies run 1 created and links them: that is new knowledge, so it may commit.
+    // Run 2 lists the copies run 1 created as the platforms show them (their names, devices,
+    // listing coverage): that is new knowledge, so it may commit.
     const second = await runAction(git.clone('ws-2'), {});
     expect(second.code).toBe(0);
     expect(second.outputs).toMatchObject({ uploaded: '0', failed: '0' });
