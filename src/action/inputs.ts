@@ -1,4 +1,5 @@
 import { ConfigError } from '../core/errors.ts';
+import { parseYesNo } from '../config/read-values.ts';
 import { registerSecret } from '../core/secrets.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -143,15 +144,11 @@ export interface ActionOptions {
   readonly githubToken: string | undefined;
 }
 
-const TRUE = new Set(['1', 'true', 'yes', 'on']);
-const FALSE = new Set(['0', 'false', 'no', 'off']);
-
 function flagInput(env: Env, input: string, fallback: boolean): boolean {
   const raw = readInput(env, input);
   if (raw === undefined) return fallback;
-  const lower = raw.toLowerCase();
-  if (TRUE.has(lower)) return true;
-  if (FALSE.has(lower)) return false;
+  const value = parseYesNo(raw);
+  if (value !== undefined) return value;
   throw new ConfigError(`input ${input}="${raw}" is not a yes/no value; use true or false`);
 }
 

@@ -3,8 +3,9 @@ import { EndpointMap } from '../core/endpoints.ts';
 import { ConfigError } from '../core/errors.ts';
 import { registerSecret } from '../core/secrets.ts';
 import { parseNotifyConfig, type NotifyConfig } from '../notify/index.ts';
+import { parseYesNo, readSecret, readText, type Lookup } from './read-values.ts';
 
-export type Lookup = (name: string) => string | undefined;
+export type { Lookup } from './read-values.ts';
 
 export interface GarminAccountConfig {
   readonly email: string | undefined;
@@ -60,18 +61,8 @@ const PLATFORM_NAMES: Readonly<Record<string, PlatformId>> = {
   COROS: 'coros',
 };
 
-function text(lookup: Lookup, name: string): string | undefined {
-  const value = lookup(name);
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
-}
-
-function secret(lookup: Lookup, name: string): string | undefined {
-  const value = text(lookup, name);
-  registerSecret(value);
-  return value;
-}
+const text = readText;
+const secret = readSecret;
 
 function integer(lookup: Lookup, name: string, fallback: number, min: number, max: number, unit: string): number {
   const raw = text(lookup, name);
@@ -82,15 +73,11 @@ function integer(lookup: Lookup, name: string, fallback: number, min: number, ma
   return value;
 }
 
-const TRUE = new Set(['1', 'true', 'yes', 'on', 'y']);
-const FALSE = new Set(['0', 'false', 'no', 'off', 'n']);
-
 function flag(lookup: Lookup, name: string, fallback: boolean): boolean {
   const raw = text(lookup, name);
   if (raw === undefined) return fallback;
-  const lower = raw.toLowerCase();
-  if (TRUE.has(lower)) return true;
-  if (FALSE.has(lower)) return false;
+  const value = parseYesNo(raw);
+  if (value !== undefined) return value;
   throw new ConfigError(`${name}="${raw}" is not a yes/no value; use 1 or 0 (true/false also work)`);
 }
 

@@ -71,30 +71,18 @@ export function synthesiseFit(workout: SyntheticWorkout): Uint8Array {
     });
   }
   write({ mesgNum: MESG.EVENT, timestamp: end, event: 'timer', eventType: 'stopAll' });
-  const sport = workout.sport;
-  const subSport = workout.subSport ?? 'generic';
-  write({
-    mesgNum: MESG.LAP,
+  // One lap covering the whole session: both carry the same totals.
+  const totals = {
     timestamp: end,
     startTime: start,
     totalElapsedTime: workout.elapsedSec,
     totalTimerTime: workout.elapsedSec,
     totalDistance: workout.distanceM,
-    sport,
-    subSport,
-  });
-  write({
-    mesgNum: MESG.SESSION,
-    timestamp: end,
-    startTime: start,
-    totalElapsedTime: workout.elapsedSec,
-    totalTimerTime: workout.elapsedSec,
-    totalDistance: workout.distanceM,
-    sport,
-    subSport,
-    firstLapIndex: 0,
-    numLaps: 1,
-  });
+    sport: workout.sport,
+    subSport: workout.subSport ?? 'generic',
+  };
+  write({ mesgNum: MESG.LAP, ...totals });
+  write({ mesgNum: MESG.SESSION, ...totals, firstLapIndex: 0, numLaps: 1 });
   write({
     mesgNum: MESG.ACTIVITY,
     timestamp: end,

@@ -1,4 +1,5 @@
 import { ConfigError } from '../core/errors.ts';
+import { readSecret, readText, type Lookup } from '../config/read-values.ts';
 import { registerSecret } from '../core/secrets.ts';
 
 export type NotifyPolicy = 'always' | 'on-change' | 'on-failure';
@@ -27,7 +28,7 @@ export interface NotifyConfig {
   readonly channels: readonly ChannelConfig[];
 }
 
-export type Lookup = (name: string) => string | undefined;
+export type { Lookup } from '../config/read-values.ts';
 
 /** Every environment variable this module reads, for documentation and the Action's input mapping. */
 export const NOTIFY_VARIABLES = [
@@ -57,19 +58,8 @@ export const NOTIFY_VARIABLES = [
   'NOTIFY_WEBHOOK_SECRET',
 ] as const;
 
-function text(lookup: Lookup, name: string): string | undefined {
-  const value = lookup(name);
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
-}
-
-/** Reads a credential and registers it as a secret before anything else can print it. */
-function secret(lookup: Lookup, name: string): string | undefined {
-  const value = text(lookup, name);
-  registerSecret(value);
-  return value;
-}
+const text = readText;
+const secret = readSecret;
 
 function choice<T extends string>(lookup: Lookup, name: string, allowed: readonly T[], fallback: T): T {
   const raw = text(lookup, name);
