@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,5 +57,10 @@ describe('CLI', () => {
     const status = run(['status', '--db', 'db/demo/sports_sync.sqlite'], { cwd });
     expect(status.status).toBe(0);
     expect(status.stdout).toMatch(/COROS: \d+ activities known/);
+    // The database is a ledger plus a cache: without it, nothing already there is uploaded again.
+    rmSync(join(cwd, 'db', 'demo', 'sports_sync.sqlite'));
+    const fresh = run(['demo'], { cwd });
+    expect(fresh.status).toBe(0);
+    expect(fresh.stdout).toMatch(/Uploaded 0, duplicates found 0, deleted 0, pending 0, failed 0/);
   });
 });
