@@ -33,6 +33,7 @@ export interface MatchOptions {
 }
 
 const HALF_HOUR = 1800;
+const PLATFORM_INDEX: Readonly<Record<PlatformId, number>> = { garmin_com: 0, garmin_cn: 1, coros: 2 };
 
 function relativeDelta(a: number | null, b: number | null): number | null {
   if (a === null || b === null) return null;
@@ -59,23 +60,34 @@ export function bodiesAgree(a: Activity, b: Activity, durationTolerance: number,
  * records sorted by start time.
  */
 export function findSameStartMatches(activities: readonly Activity[], options: MatchOptions): Match[] {
+  const matches: Match[] = [];
+  sweepSameStart(activities, startOrder(activities), options, (_i, _j, match) => matches.push(match));
+  return matches;
+}
+
+/** Positions of `activities` ordered by start time. */
+function startOrder(activities: readonly Activity[]): Int32Array {
+  const order = Int32Array.from(activities.keys());
+  return order.sort((x, y) => activities[x]!.startUtc - activities[y]!.startUtc);
+}
+
+function sweepSameStart(activities: readonly Activity[], order: Int32Array, options: MatchOptions, onMatch: (i: number, j: number, match: Match) => void): void {
   const durationTolerance = options.durationTolerance ?? 0.1;
   const distanceTolerance = options.distanceTolerance ?? 0.05;
-  const sorted = [...activities].sort((x, y) => x.startUtc - y.startUtc);
-  const matches: Match[] = [];
-  for (let i = 0; i < sorted.length; i++) {
-    const a = sorted[i]!;
-    for (let j = i + 1; j < sorted.length; j++) {
-      const b = sorted[j]!;
+  for (let x = 0; x < order.length; x++) {
+    const i = order[x]!;
+    const a = activities[i]!;
+    for (let y = x + 1; y < order.length; y++) {
+      const j = order[y]!;
+      const b = activities[j]!;
       const deltaSec = b.startUtc - a.startUtc;
       if (deltaSec > options.toleranceSec) break;
       if (a.platform === b.platform && a.remoteId === b.remoteId) continue;
       const agreement = bodiesAgree(a, b, durationTolerance, distanceTolerance);
       if (!agreement.ok) continue;
-      matches.push({ a, b, reason: { kind: 'same-start', deltaSec, offsetSec: 0, deltaDistance: agreement.deltaDistance, deltaDuration: agreement.deltaDuration } });
+      onMatch(i, j, { a, b, reason: { kind: 'same-start', deltaSec, offsetSec: 0, deltaDistance: agreement.deltaDistance, deltaDuration: agreement.deltaDuration } });
     }
   }
-  return matches;
 }
 
 /**
@@ -90,10 +102,11 @@ export function findTimezoneSuspects(
   everything: readonly Activity[],
   options: MatchOptions,
   tryJoin: (a: Activity, b: Activity) => boolean = () => true,
+  order: Int32Array = startOrder(everything),
 ): Match[] {
   const tolerance = options.timezoneTolerance ?? 0.02;
   const maxOffset = options.maxTimezoneOffsetSec ?? 14 * 3600;
-  const sorted = [...everything].sort((x, y) => x.startUtc - y.startUtc);
+  const sorted = Array.from(order, (position) => everything[position]!);
   const starts = sorted.map((activity) => activity.startUtc);
   const lowerBound = (value: number) => {
     let lo = 0;
@@ -160,36 +173,31 @@ export function groupWorkouts(activities: readonly Activity[], options: MatchOpt
   activities.forEach((activity, position) => index.set(activity, position));
   const keyOf = (activity: Activity) => index.get(activity)!;
   const unions = new UnionFind(activities.length);
-  const sameStart = findSameStartMatches(activities, options);
-  const hasCrossPartner = new Set<number>();
-  for (const match of sameStart) {
-    unions.union(keyOf(match.a), keyOf(match.b));
-    if (match.a.platform !== match.b.platform) {
-      hasCrossPartner.add(keyOf(match.a));
-      hasCrossPartner.add(keyOf(match.b));
-    }
-  }
-  const lonely = activities.filter((activity) => !hasCrossPartner.has(keyOf(activity)));
-  const platformsOfRoot = new Map<number, Set<PlatformId>>();
+  const order = startOrder(activities);
+  const sameStart: Match[] = [];
+  const hasCrossPartner = new Uint8Array(activities.length);
+  sweepSameStart(activities, order, options, (i, j, match) => {
+    sameStart.push(match);
+    unions.union(i, j);
+    if (match.a.platform !== match.b.platform) hasCrossPartner[i] = hasCrossPartner[j] = 1;
+  });
+  const lonely = activities.filter((_activity, position) => hasCrossPartner[position] === 0);
+  // Which platforms each workout already has, as a bit mask per root (cheap for 300,000 records).
+  const platformBit = (activity: Activity) => 1 << PLATFORM_INDEX[activity.platform];
+  const platformMask = new Uint8Array(activities.length);
   activities.forEach((activity, position) => {
-    const root = unions.find(position);
-    const set = platformsOfRoot.get(root) ?? new Set<PlatformId>();
-    set.add(activity.platform);
-    platformsOfRoot.set(root, set);
+    platformMask[unions.find(position)]! |= platformBit(activity);
   });
   const suspects = findTimezoneSuspects(lonely, activities, options, (a, b) => {
     const rootA = unions.find(keyOf(a));
     const rootB = unions.find(keyOf(b));
-    if (rootA === rootB) return false;
-    const platformsA = platformsOfRoot.get(rootA)!;
-    const platformsB = platformsOfRoot.get(rootB)!;
     // Joining must not put two records of one platform into one workout.
-    for (const platform of platformsA) if (platformsB.has(platform)) return false;
+    if (rootA === rootB || (platformMask[rootA]! & platformMask[rootB]!) !== 0) return false;
+    const merged = platformMask[rootA]! | platformMask[rootB]!;
     unions.union(rootA, rootB);
-    const merged = new Set([...platformsA, ...platformsB]);
-    platformsOfRoot.set(unions.find(rootA), merged);
+    platformMask[unions.find(rootA)] = merged;
     return true;
-  });
+  }, order);
   const groups = new Map<number, { members: Activity[]; matches: Match[] }>();
   activities.forEach((activity, position) => {
     const root = unions.find(position);
