@@ -83,7 +83,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     switch (args.command) {
       case 'sync': {
         const config = parseConfig(buildLookup(io, args.flags));
-        if (config.platforms.length < 2) throw new ConfigError(`SYNC_PLATFORM names ${config.platforms.length === 0 ? 'no platform' : 'only one platform'}; list at least two, e.g. SYNC_PLATFORM=GARMINCOM,COROS`);
+        if (config.platforms.length === 0) throw new ConfigError('SYNC_PLATFORM is empty; list the platforms to sync, e.g. SYNC_PLATFORM=GARMINCOM,COROS');
+        if (config.platforms.length === 1) log.warn(`only one platform (${config.platforms[0]}) is configured: duplicates are found, nothing is copied anywhere; list two or more in SYNC_PLATFORM`);
         const result = await runSyncAndNotify({ config, log, createPlatform: createPlatformFactory(config, log) });
         io.out('');
         io.out(redact(renderReportText(result.report)));
@@ -95,7 +96,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         io.out('');
         io.out(renderReportText(result.report));
         io.out('');
-        io.out(`Database left for inspection: ${result.dbPath}  (try: sports-sync-x status --db ${result.dbPath})`);
+        io.out(`Database left for inspection: ${result.dbPath}  (try: npx sports-sync-x status --db ${result.dbPath})`);
         io.out(result.firstRun ? 'Run the demo again: the second run has nothing to upload. Start over with --reset.' : 'Start over with --reset.');
         return result.report.outcome === 'ok' ? 0 : 1;
       }
@@ -138,6 +139,12 @@ function showStatus(io: CliIo, lookup: Lookup): number {
     for (const row of transfers) byOutcome.set(row.outcome, (byOutcome.get(row.outcome) ?? 0) + 1);
     io.out(`  Transfers: ${transfers.length ? [...byOutcome].map(([outcome, n]) => `${n} ${outcome}`).join(', ') : 'none yet'}`);
     io.out(`  Links between platforms: ${store.linkCount()}`);
+    const maxAttempts = Number(lookup('MAX_UPLOAD_ATTEMPTS') ?? 3);
+    const setAside = transfers.filter((row) => row.outcome === 'rejected' || (row.outcome === 'failed' && row.attempts >= maxAttempts));
+    if (setAside.length) {
+      io.out(`Set aside (not retried; upload by hand if you want them there):`);
+      for (const row of setAside) io.out(`  ${PLATFORM_LABELS[row.sourcePlatform]} ${row.sourceId} → ${PLATFORM_LABELS[row.targetPlatform]}: ${row.outcome}${row.lastError ? ` — ${redact(row.lastError)}` : ''}`);
+    }
     const runs = store.runs(5);
     io.out('Last runs:');
     for (const run of runs) {

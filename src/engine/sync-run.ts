@@ -346,7 +346,11 @@ async function executePlan(plan: readonly PlanItem[], context: ExecutionContext)
           const kind = errorKind(error);
           const ledgerOutcome = kind === 'rejected' ? 'rejected' : 'failed';
           store.recordTransferOutcome(source, item.target, ledgerOutcome, { error: message });
-          record({ outcome: ledgerOutcome, message, nextStep: nextStepFor(kind, item.target, error) });
+          const lastAttempt = item.kind === 'upload' && item.attempt >= config.maxUploadAttempts;
+          const nextStep = lastAttempt
+            ? `Gave up after ${item.attempt} attempts: set aside and not retried. Upload it by hand, or raise MAX_UPLOAD_ATTEMPTS to try again.`
+            : nextStepFor(kind, item.target, error);
+          record({ outcome: ledgerOutcome, message, nextStep });
           log.warn(`${PLATFORM_LABELS[source.platform]} → ${PLATFORM_LABELS[item.target]} ${source.remoteId}: ${message}`);
           // Without the source file nothing else in this job can work.
           if (!download) break;

@@ -14,7 +14,7 @@ function run(args: string[], options: { cwd: string; env?: Record<string, string
 describe('CLI', () => {
   const invalid: Array<[string, Record<string, string>, RegExp]> = [
     ['bad platform', { SYNC_PLATFORM: 'GARMINCOM,STRAVA' }, /SYNC_PLATFORM contains "STRAVA"/],
-    ['one platform only', { SYNC_PLATFORM: 'COROS', COROS_EMAIL: 'a@b.c', COROS_PASSWORD: 'secret-password-1' }, /names only one platform/],
+    ['no platform', {}, /SYNC_PLATFORM is empty; list the platforms to sync/],
     ['bad tolerance', { SYNC_PLATFORM: 'COROS,GARMINCOM', COROS_EMAIL: 'a@b.c', COROS_PASSWORD: 'secret-password-1', GARMIN_TOKEN_COM: 'tok-secret-2', SPORT_DIFF_SECOND: 'x' }, /SPORT_DIFF_SECOND="x"/],
     ['missing password', { SYNC_PLATFORM: 'COROS,GARMINCOM', COROS_EMAIL: 'a@b.c', GARMIN_TOKEN_COM: 'tok-secret-2' }, /COROS_PASSWORD is empty/],
   ];

@@ -92,6 +92,7 @@ describe('sync run over the Platform interface', () => {
     expect(first.report.failures[0]!.nextStep).toMatch(/next scheduled run/);
     const second = await sync(platforms, config);
     expect(second.report.counts.failed).toBe(1);
+    expect(second.report.failures[0]!.nextStep).toMatch(/Gave up after 2 attempts: set aside/);
     const third = await sync(platforms, config);
     expect(third.report.counts.failed).toBe(0);
     expect(com.calls.upload).toBe(2);
