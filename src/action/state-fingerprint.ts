@@ -12,6 +12,19 @@ const SKIPPED_TABLES = new Set(['runs']);
 const isTimestamp = (column: string) => /_at$/.test(column);
 const isRunId = (column: string) => /(^|_)run(_id)?$/.test(column);
 const SKIPPED_COLUMNS = new Set(['last_seen_run']);
+/**
+ * Display details each listing refreshes (a platform's own name, device label, extra ids and the
+ * device maker it reports for an uploaded copy). They are cache, not ledger: a run that only
+ * learned how a platform labels the copies of the previous run has nothing worth a commit.
+ */
+const CACHE_COLUMNS: Readonly<Record<string, ReadonlySet<string>>> = {
+  activities: new Set(['name', 'device', 'vendor', 'extra_json']),
+};
+/** Columns that only mean something in some rows: the expression that keeps what matters. */
+const CONDITIONAL_COLUMNS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  // Once a listing reached the end of a platform's history, how far back it reaches is moot.
+  listing_state: { covered_from_utc: 'CASE WHEN "complete" = 1 THEN NULL ELSE "covered_from_utc" END' },
+};
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -23,8 +36,8 @@ function sqliteDigest(path: string, hash: ReturnType<typeof createHash>): void {
       if (SKIPPED_TABLES.has(name)) continue;
       const columns = (db.prepare(`PRAGMA table_info(${quote(name)})`).all() as Array<{ name: string }>).map((column) => column.name);
       const selected = columns
-        .filter((column) => !isTimestamp(column) && !SKIPPED_COLUMNS.has(column))
-        .map((column) => (isRunId(column) ? `(${quote(column)} IS NOT NULL)` : quote(column)));
+        .filter((column) => !isTimestamp(column) && !SKIPPED_COLUMNS.has(column) && !CACHE_COLUMNS[name]?.has(column))
+        .map((column) => CONDITIONAL_COLUMNS[name]?.[column] ?? (isRunId(column) ? `(${quote(column)} IS NOT NULL)` : quote(column)));
       if (selected.length === 0) continue;
       const order = selected.map((_column, index) => String(index + 1)).join(', ');
       hash.update(`table ${name}\n`);

@@ -211,11 +211,12 @@ describe('the bundled action, state: git', () => {
   });
 
   it('later runs: restore from the checkout, upload nothing, and commit nothing once nothing changed', async () => {
-    // Run 2 lists the copies run 1 created as the platforms show them (their names, devices,
-    // listing coverage): that is new knowledge, so it may commit.
+    // Run 1 recorded the copies it created; run 2 only learns how the platforms label them: no commit.
+    const beforeSecond = remoteHead();
     const second = await runAction(git.clone('ws-2'), {});
     expect(second.code).toBe(0);
-    expect(second.outputs).toMatchObject({ uploaded: '0', failed: '0' });
+    expect(second.outputs).toMatchObject({ uploaded: '0', failed: '0', 'state-committed': 'false' });
+    expect(remoteHead()).toBe(beforeSecond);
     expect(artifactFor(second.runId)).toBeUndefined();
     // Run 3 learns nothing: no commit, although the run itself was recorded in the database.
     const before = remoteHead();

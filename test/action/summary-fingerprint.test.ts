@@ -73,7 +73,29 @@ describe('state fingerprint', () => {
     const run = store.startRun({ dryRun: false, fullScan: false });
     store.upsertActivities(run, [{ platform: 'coros', remoteId: '1', startUtc: 1, elapsedSec: 1, distanceM: 1, sport: { id: 'running', family: 'run', code: '100' }, name: null, device: null, vendor: 'coros', manual: false } as never]);
     store.close();
-    expect(stateFingerprint([path])).not.toBe(first);
+    const withActivity = stateFingerprint([path]);
+    expect(withActivity).not.toBe(first);
+
+    // How a platform labels a record is cache; its start time, being gone, or the ledger are not.
+    const record = { platform: 'coros', remoteId: '1', startUtc: 1, elapsedSec: 1, distanceM: 1, sport: { id: 'running', family: 'run', code: '100' }, manual: false } as const;
+    store = Store.open(path);
+    store.upsertActivities(store.startRun({ dryRun: false, fullScan: false }), [{ ...record, name: 'Morning Run', device: 'COROS PACE 3', vendor: 'other', extra: { sportType: 100 } }]);
+    store.close();
+    expect(stateFingerprint([path])).toBe(withActivity);
+    store = Store.open(path);
+    store.upsertActivities(store.startRun({ dryRun: false, fullScan: false }), [{ ...record, startUtc: 2, name: null, device: null, vendor: 'coros' }]);
+    store.close();
+    const moved = stateFingerprint([path]);
+    expect(moved).not.toBe(withActivity);
+    store = Store.open(path);
+    store.markOneGone('coros', '1', store.startRun({ dryRun: false, fullScan: false }));
+    store.close();
+    const gone = stateFingerprint([path]);
+    expect(gone).not.toBe(moved);
+    store = Store.open(path);
+    store.recordTransferOutcome({ platform: 'coros', remoteId: '1' }, 'garmin_com', 'failed', { error: 'boom' });
+    store.close();
+    expect(stateFingerprint([path])).not.toBe(gone);
   });
 
   it('hashes other files byte for byte and missing files as absent', () => {
