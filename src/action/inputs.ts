@@ -35,7 +35,7 @@ export const SETTING_INPUTS: readonly SettingInput[] = [
   setting('max-deletes-per-run', 'MAX_DELETES_PER_RUN'),
   setting('dry-run', 'DRY_RUN'),
   setting('full-scan', 'FULL_SCAN'),
-  setting('full-scan-every', 'FULL_SCAN_EVERY'),
+  setting('full-scan-days', 'FULL_SCAN_DAYS'),
   setting('max-upload-attempts', 'MAX_UPLOAD_ATTEMPTS'),
   setting('sync-concurrency', 'SYNC_CONCURRENCY'),
   setting('state-secret', 'STATE_SECRET', true),

@@ -36,8 +36,8 @@ export interface SyncConfig {
   readonly maxDeletesPerRun: number;
   readonly dryRun: boolean;
   readonly fullScan: boolean;
-  /** Full re-listing every N runs even without --full-scan (0 = never). */
-  readonly fullScanEvery: number;
+  /** Full re-listing when the last one is this many days old, even without --full-scan (0 = never). */
+  readonly fullScanDays: number;
   readonly maxUploadAttempts: number;
   /** Parallel operations per platform. */
   readonly concurrency: number;
@@ -159,7 +159,7 @@ export function parseConfig(lookup: Lookup): SyncConfig {
     maxDeletesPerRun: integer(lookup, 'MAX_DELETES_PER_RUN', 10, 0, 1000, 'a number of deletions'),
     dryRun: flag(lookup, 'DRY_RUN', false),
     fullScan: flag(lookup, 'FULL_SCAN', false),
-    fullScanEvery: integer(lookup, 'FULL_SCAN_EVERY', 30, 0, 10_000, 'a number of runs'),
+    fullScanDays: integer(lookup, 'FULL_SCAN_DAYS', 7, 0, 3650, 'a number of days'),
     maxUploadAttempts: integer(lookup, 'MAX_UPLOAD_ATTEMPTS', 3, 1, 50, 'a number of attempts'),
     concurrency: integer(lookup, 'SYNC_CONCURRENCY', 2, 1, 8, 'a number of parallel transfers per platform'),
     dbPath: text(lookup, 'SYNC_DB_PATH') ?? 'db/sports_sync.sqlite',

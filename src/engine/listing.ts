@@ -11,10 +11,18 @@ export interface ListingDecision {
   readonly fullScan: boolean;
 }
 
-/** A full scan on request, on the first run, and every `fullScanEvery` runs; otherwise incremental. */
-export function decideListing(state: ListingState, options: { fullScan: boolean; fullScanEvery: number; completedRuns: number }): ListingDecision {
-  const due = options.fullScanEvery > 0 && options.completedRuns > 0 && options.completedRuns % options.fullScanEvery === 0;
+/**
+ * A full scan on request, on the first run, and when the last one is `fullScanDays` old; otherwise
+ * incremental. Counted in days, not runs: a run that changed nothing may leave no trace.
+ */
+export function decideListing(state: ListingState, options: { fullScan: boolean; fullScanDays: number; today: number }): ListingDecision {
+  const due = options.fullScanDays > 0 && (state.lastFullScanDay === null || options.today - state.lastFullScanDay >= options.fullScanDays);
   return { fullScan: options.fullScan || state.coveredFromUtc === null || due };
+}
+
+/** Days since 1970-01-01 (UTC). */
+export function dayNumber(epochMs: number): number {
+  return Math.floor(epochMs / 86_400_000);
 }
 
 export type ListingStop = 'end' | 'limit' | 'known';
@@ -45,14 +53,15 @@ export async function collectListing(pages: AsyncIterable<readonly Activity[]>, 
 }
 
 /** How far back the platform's listing now reaches without gaps, after this run's listing. */
-export function nextListingState(previous: ListingState, result: ListingResult, runId: number, fullScan: boolean): ListingState {
+export function nextListingState(previous: ListingState, result: ListingResult, runId: number, fullScan: boolean, today: number): ListingState {
   const oldest = result.activities.length ? oldestStart(result.activities) : null;
-  if (result.stop === 'end') return { platform: previous.platform, coveredFromUtc: oldest, complete: true, lastFullScanRun: fullScan ? runId : previous.lastFullScanRun };
+  const scan = fullScan ? { lastFullScanRun: runId, lastFullScanDay: today } : { lastFullScanRun: previous.lastFullScanRun, lastFullScanDay: previous.lastFullScanDay };
+  if (result.stop === 'end') return { platform: previous.platform, coveredFromUtc: oldest, complete: true, ...scan };
   if (result.stop === 'known') {
     const from = previous.coveredFromUtc === null ? oldest : oldest === null ? previous.coveredFromUtc : Math.min(previous.coveredFromUtc, oldest);
-    return { platform: previous.platform, coveredFromUtc: from, complete: previous.complete, lastFullScanRun: previous.lastFullScanRun };
+    return { platform: previous.platform, coveredFromUtc: from, complete: previous.complete, ...scan };
   }
-  return { platform: previous.platform, coveredFromUtc: oldest, complete: false, lastFullScanRun: fullScan ? runId : previous.lastFullScanRun };
+  return { platform: previous.platform, coveredFromUtc: oldest, complete: false, ...scan };
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Platform, UploadOutcome } from '../platforms/platform.ts';
 import { Store } from '../store/store.ts';
 import { Semaphore } from './concurrency.ts';
 import { findDuplicates, type DuplicateDecision } from './duplicates.ts';
-import { collectListing, decideListing, goneFromUtc, nextListingState } from './listing.ts';
+import { collectListing, dayNumber, decideListing, goneFromUtc, nextListingState } from './listing.ts';
 import { describeMatch, groupWorkouts, type Workout } from './match.ts';
 import { planTransfers, type PlanItem, type PlatformView } from './plan.ts';
 import type { DuplicateResult, FailureItem, PlatformSummary, SyncReport, TimezoneSuspect, TransferResult } from './report-types.ts';
@@ -52,7 +52,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
   const failures: FailureItem[] = [];
   const warnings: string[] = [];
   try {
-    const completedRuns = store.completedRunCount();
+    const today = dayNumber(Date.now());
     const runId = store.startRun({ dryRun: config.dryRun, fullScan: config.fullScan });
     const runs = new Map<PlatformId, PlatformRun>();
     const gone = new Set<string>();
@@ -67,7 +67,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
             run.platform = options.createPlatform(id, store);
             await run.platform.connect();
             const state = store.listingState(id);
-            const decision = decideListing(state, { fullScan: config.fullScan, fullScanEvery: config.fullScanEvery, completedRuns });
+            const decision = decideListing(state, { fullScan: config.fullScan, fullScanDays: config.fullScanDays, today });
             const result = await collectListing(run.platform.listActivities(), { newestNum: config.newestNum, fullScan: decision.fullScan, known: store.knownIds(id) });
             store.upsertActivities(runId, result.activities);
             const seen = new Set(result.activities.map((activity) => activity.remoteId));
@@ -76,7 +76,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
               const removed = store.markGone(id, from, seen, runId);
               if (removed.length) log.info(`${PLATFORM_LABELS[id]}: ${removed.length} record(s) no longer listed (deleted there); they will not be uploaded again`);
             }
-            store.setListingState(nextListingState(state, result, runId, decision.fullScan));
+            store.setListingState(nextListingState(state, result, runId, decision.fullScan, today));
             run.listed = result.activities.length;
             run.available = true;
             const expiry = await run.platform.credentialExpiry?.().catch(() => undefined);

@@ -94,4 +94,9 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'run metadata (notification heartbeat)',
     sql: `CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);`,
   },
+  {
+    version: 3,
+    name: 'full scans by day (runs that change nothing may not be kept)',
+    sql: `ALTER TABLE listing_state ADD COLUMN last_full_scan_day INTEGER;`,
+  },
 ];

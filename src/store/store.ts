@@ -28,6 +28,8 @@ export interface ListingState {
   /** True when a listing reached the end of the platform's history. */
   readonly complete: boolean;
   readonly lastFullScanRun: number | null;
+  /** Day (days since 1970-01-01, UTC) of the last full listing. */
+  readonly lastFullScanDay: number | null;
 }
 
 export interface LinkRow {
@@ -155,12 +157,6 @@ export class Store {
     this.db.prepare('UPDATE runs SET finished_at = ?, outcome = ?, counts_json = ? WHERE id = ?').run(new Date().toISOString(), outcome, JSON.stringify(counts), runId);
   }
 
-  /** Completed (not dry) runs so far, for the occasional full scan. */
-  completedRunCount(): number {
-    const row = this.db.prepare("SELECT COUNT(*) AS n FROM runs WHERE finished_at IS NOT NULL AND dry_run = 0").get() as { n: number };
-    return row.n;
-  }
-
   runs(limit = 20): RunRow[] {
     const rows = this.db.prepare('SELECT id, started_at, finished_at, outcome, dry_run, counts_json FROM runs ORDER BY id DESC LIMIT ?').all(limit) as Array<{
       id: number;
@@ -238,24 +234,26 @@ export class Store {
   // ---- listing state
 
   listingState(platform: PlatformId): ListingState {
-    const row = this.db.prepare('SELECT covered_from_utc, complete, last_full_scan_run FROM listing_state WHERE platform = ?').get(platform) as
-      | { covered_from_utc: number | null; complete: number; last_full_scan_run: number | null }
+    const row = this.db.prepare('SELECT covered_from_utc, complete, last_full_scan_run, last_full_scan_day FROM listing_state WHERE platform = ?').get(platform) as
+      | { covered_from_utc: number | null; complete: number; last_full_scan_run: number | null; last_full_scan_day: number | null }
       | undefined;
     return {
       platform,
       coveredFromUtc: row?.covered_from_utc ?? null,
       complete: row?.complete === 1,
       lastFullScanRun: row?.last_full_scan_run ?? null,
+      lastFullScanDay: row?.last_full_scan_day ?? null,
     };
   }
 
   setListingState(state: ListingState): void {
     this.db
       .prepare(
-        `INSERT INTO listing_state (platform, covered_from_utc, complete, last_full_scan_run) VALUES (?, ?, ?, ?)
-         ON CONFLICT (platform) DO UPDATE SET covered_from_utc = excluded.covered_from_utc, complete = excluded.complete, last_full_scan_run = excluded.last_full_scan_run`,
+        `INSERT INTO listing_state (platform, covered_from_utc, complete, last_full_scan_run, last_full_scan_day) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (platform) DO UPDATE SET covered_from_utc = excluded.covered_from_utc, complete = excluded.complete,
+           last_full_scan_run = excluded.last_full_scan_run, last_full_scan_day = excluded.last_full_scan_day`,
       )
-      .run(state.platform, state.coveredFromUtc, state.complete ? 1 : 0, state.lastFullScanRun);
+      .run(state.platform, state.coveredFromUtc, state.complete ? 1 : 0, state.lastFullScanRun, state.lastFullScanDay);
   }
 
   // ---- links
