@@ -52,6 +52,8 @@ export function findDuplicates(workouts: readonly Workout[], options: { uploaded
   const gone = options.gone ?? new Set<string>();
   const decisions: DuplicateDecision[] = [];
   for (const workout of workouts) {
+    // Only a workout with a same-platform match can hold a duplicate.
+    if (!workout.matches.some((match) => match.a.platform === match.b.platform)) continue;
     const byPlatform = new Map<PlatformId, Activity[]>();
     for (const member of workout.members) {
       if (gone.has(activityKey(member))) continue;

@@ -93,21 +93,39 @@ function sweepSameStart(activities: readonly Activity[], order: Int32Array, opti
 /**
  * Time-zone suspects: a record with no same-start partner on another platform, and a record on
  * another platform whose start differs by a whole or half number of hours (one platform stored
- * local time as UTC) while duration and distance agree closely. `tryJoin(a, b)` joins a and b when the caller allows it: it can
- * refuse candidates that already have a record on a's platform (a daily 07:00 treadmill run must
- * not match the next day's).
+ * local time as UTC) while duration and distance agree closely. `tryJoin(i, j)` joins the records
+ * at those positions when the caller allows it: it can refuse candidates that already have a record
+ * on the first one's platform (a daily 07:00 treadmill run must not match the next day's).
  */
 export function findTimezoneSuspects(
   lonely: readonly Activity[],
   everything: readonly Activity[],
   options: MatchOptions,
-  tryJoin: (a: Activity, b: Activity) => boolean = () => true,
-  order: Int32Array = startOrder(everything),
 ): Match[] {
+  const positions = new Map(everything.map((activity, position) => [activity, position]));
+  const matches: Match[] = [];
+  sweepTimezones(
+    lonely.map((activity) => positions.get(activity) ?? -1).filter((position) => position >= 0),
+    everything,
+    startOrder(everything),
+    options,
+    () => true,
+    (_i, _j, match) => matches.push(match),
+  );
+  return matches;
+}
+
+function sweepTimezones(
+  lonely: readonly number[],
+  activities: readonly Activity[],
+  order: Int32Array,
+  options: MatchOptions,
+  tryJoin: (i: number, j: number) => boolean,
+  onMatch: (i: number, j: number, match: Match) => void,
+): void {
   const tolerance = options.timezoneTolerance ?? 0.02;
   const maxOffset = options.maxTimezoneOffsetSec ?? 14 * 3600;
-  const sorted = Array.from(order, (position) => everything[position]!);
-  const starts = sorted.map((activity) => activity.startUtc);
+  const starts = Float64Array.from(order, (position) => activities[position]!.startUtc);
   const lowerBound = (value: number) => {
     let lo = 0;
     let hi = starts.length;
@@ -118,22 +136,22 @@ export function findTimezoneSuspects(
     }
     return lo;
   };
-  const matches: Match[] = [];
-  for (const a of lonely) {
+  for (const i of lonely) {
+    const a = activities[i]!;
     if (a.elapsedSec === null) continue;
     for (let offsetSec = -maxOffset; offsetSec <= maxOffset; offsetSec += HALF_HOUR) {
       if (offsetSec === 0) continue;
       const centre = a.startUtc + offsetSec;
-      for (let index = lowerBound(centre - options.toleranceSec); index < sorted.length && starts[index]! <= centre + options.toleranceSec; index++) {
-        const b = sorted[index]!;
+      for (let index = lowerBound(centre - options.toleranceSec); index < starts.length && starts[index]! <= centre + options.toleranceSec; index++) {
+        const j = order[index]!;
+        const b = activities[j]!;
         if (b.platform === a.platform || b.elapsedSec === null) continue;
         const agreement = bodiesAgree(a, b, tolerance, tolerance);
-        if (!agreement.ok || !tryJoin(a, b)) continue;
-        matches.push({ a, b, reason: { kind: 'timezone-suspect', deltaSec: b.startUtc - centre, offsetSec, deltaDistance: agreement.deltaDistance, deltaDuration: agreement.deltaDuration } });
+        if (!agreement.ok || !tryJoin(i, j)) continue;
+        onMatch(i, j, { a, b, reason: { kind: 'timezone-suspect', deltaSec: b.startUtc - centre, offsetSec, deltaDistance: agreement.deltaDistance, deltaDuration: agreement.deltaDuration } });
       }
     }
   }
-  return matches;
 }
 
 /** A workout: every record of it, on every platform (a platform may hold it twice). */
@@ -168,47 +186,56 @@ class UnionFind {
 
 /** Groups records into workouts: same-start matches first, then time-zone suspects among the rest. */
 export function groupWorkouts(activities: readonly Activity[], options: MatchOptions): Workout[] {
-  // Records are plain objects shared by reference: index them by identity (string keys cost more than the matching).
-  const index = new Map<Activity, number>();
-  activities.forEach((activity, position) => index.set(activity, position));
-  const keyOf = (activity: Activity) => index.get(activity)!;
   const unions = new UnionFind(activities.length);
   const order = startOrder(activities);
-  const sameStart: Match[] = [];
+  // Every match with the position of its first record, to file it under its workout afterwards.
+  const matches: Match[] = [];
+  const matchOwner: number[] = [];
   const hasCrossPartner = new Uint8Array(activities.length);
   sweepSameStart(activities, order, options, (i, j, match) => {
-    sameStart.push(match);
+    matches.push(match);
+    matchOwner.push(i);
     unions.union(i, j);
     if (match.a.platform !== match.b.platform) hasCrossPartner[i] = hasCrossPartner[j] = 1;
   });
-  const lonely = activities.filter((_activity, position) => hasCrossPartner[position] === 0);
+  const lonely: number[] = [];
+  for (let position = 0; position < activities.length; position++) if (hasCrossPartner[position] === 0) lonely.push(position);
   // Which platforms each workout already has, as a bit mask per root (cheap for 300,000 records).
-  const platformBit = (activity: Activity) => 1 << PLATFORM_INDEX[activity.platform];
   const platformMask = new Uint8Array(activities.length);
   activities.forEach((activity, position) => {
-    platformMask[unions.find(position)]! |= platformBit(activity);
+    platformMask[unions.find(position)]! |= 1 << PLATFORM_INDEX[activity.platform];
   });
-  const suspects = findTimezoneSuspects(lonely, activities, options, (a, b) => {
-    const rootA = unions.find(keyOf(a));
-    const rootB = unions.find(keyOf(b));
+  const tryJoin = (i: number, j: number): boolean => {
+    const rootA = unions.find(i);
+    const rootB = unions.find(j);
     // Joining must not put two records of one platform into one workout.
     if (rootA === rootB || (platformMask[rootA]! & platformMask[rootB]!) !== 0) return false;
     const merged = platformMask[rootA]! | platformMask[rootB]!;
     unions.union(rootA, rootB);
     platformMask[unions.find(rootA)] = merged;
     return true;
-  }, order);
-  const groups = new Map<number, { members: Activity[]; matches: Match[] }>();
+  };
+  sweepTimezones(lonely, activities, order, options, tryJoin, (i, _j, match) => {
+    matches.push(match);
+    matchOwner.push(i);
+  });
+
+  const groupOfRoot = new Int32Array(activities.length).fill(-1);
+  const groups: Array<{ members: Activity[]; matches: Match[]; startUtc: number }> = [];
   activities.forEach((activity, position) => {
     const root = unions.find(position);
-    const group = groups.get(root) ?? { members: [], matches: [] };
-    group.members.push(activity);
-    groups.set(root, group);
+    let group = groupOfRoot[root]!;
+    if (group === -1) {
+      group = groups.length;
+      groupOfRoot[root] = group;
+      groups.push({ members: [], matches: [], startUtc: Number.POSITIVE_INFINITY });
+    }
+    const entry = groups[group]!;
+    entry.members.push(activity);
+    if (activity.startUtc < entry.startUtc) entry.startUtc = activity.startUtc;
   });
-  for (const match of [...sameStart, ...suspects]) groups.get(unions.find(keyOf(match.a)))!.matches.push(match);
-  return [...groups.values()]
-    .map((group) => ({ members: group.members, matches: group.matches, startUtc: group.members.reduce((oldest, member) => Math.min(oldest, member.startUtc), Number.POSITIVE_INFINITY) }))
-    .sort((x, y) => y.startUtc - x.startUtc);
+  matches.forEach((match, index) => groups[groupOfRoot[unions.find(matchOwner[index]!)]!]!.matches.push(match));
+  return groups.sort((x, y) => y.startUtc - x.startUtc);
 }
 
 export function describeMatch(reason: MatchReason): string {

@@ -48,13 +48,20 @@ export function chooseSource(members: readonly Activity[], platforms: readonly P
 
 /** Plans, for every workout missing from a configured platform, one upload from the best source. */
 export function planTransfers(workouts: readonly Workout[], options: PlanOptions): PlanItem[] {
-  const ledger = new Map<string, TransferRow>();
-  for (const row of options.transfers) ledger.set(`${row.sourcePlatform}:${row.sourceId}>${row.targetPlatform}`, row);
+  // Ledger rows by source record, so each workout member is looked up once.
+  const ledger = new Map<string, TransferRow[]>();
+  for (const row of options.transfers) {
+    const key = `${row.sourcePlatform}:${row.sourceId}`;
+    const rows = ledger.get(key);
+    if (rows) rows.push(row);
+    else ledger.set(key, [row]);
+  }
   const noOriginal = options.noOriginal ?? new Set<string>();
   const items: PlanItem[] = [];
 
   for (const workout of workouts) {
-    const present = workout.members.filter((member) => !options.gone.has(activityKey(member)));
+    const memberRows = ledger.size === 0 ? [] : workout.members.flatMap((member) => ledger.get(activityKey(member)) ?? []);
+    const present = options.gone.size === 0 ? workout.members : workout.members.filter((member) => !options.gone.has(activityKey(member)));
     if (present.length === 0) continue;
     const presentOn = new Set(present.map((member) => member.platform));
     const goneOn = new Set(workout.members.filter((member) => options.gone.has(activityKey(member))).map((member) => member.platform));
@@ -64,7 +71,7 @@ export function planTransfers(workouts: readonly Workout[], options: PlanOptions
       // Outside what the target's listing covers: we cannot know it is missing there.
       if (!target.complete && (target.coveredFromUtc === null || workout.startUtc < target.coveredFromUtc)) continue;
 
-      const rows = workout.members.map((member) => ledger.get(`${member.platform}:${member.remoteId}>${target.id}`)).filter((row): row is TransferRow => row !== undefined);
+      const rows = memberRows.filter((row) => row.targetPlatform === target.id);
       const delivered = rows.find((row) => row.outcome === 'created' || row.outcome === 'duplicate');
       if (goneOn.has(target.id) || delivered) {
         items.push({
