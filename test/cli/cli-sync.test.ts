@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { synthesiseFit } from '../../src/fit/fit-synth.ts';
+import { startCorosSandbox, type CorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
+import { startGarminSandbox, type GarminSandbox } from '../../src/sandbox/garmin/index.ts';
+
+const cli = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+const COROS_PASSWORD = 'cli-sync-coros-password';
+let garmin: GarminSandbox;
+let coros: CorosSandbox;
+
+beforeAll(async () => {
+  garmin = await startGarminSandbox({ uploadProcessingPolls: 1, pollHintMs: 20 });
+  coros = await startCorosSandbox({ knobs: { importDelayMs: 10 } });
+  garmin.addAccount('com', { email: 'cli@example.com', password: 'cli-sync-garmin-password' });
+  coros.addAccount({ email: 'cli@example.com', password: COROS_PASSWORD, regionId: 3 });
+  const start = Date.UTC(2026, 10, 1, 7) / 1000;
+  garmin.addActivity('com', 'cli@example.com', { fitBytes: synthesiseFit({ startUtc: start, elapsedSec: 2700, distanceM: 7500, sport: 'running', manufacturer: 'garmin', product: 4315 }) });
+  coros.addActivity('cli@example.com', { fitBytes: synthesiseFit({ startUtc: start + 86_400, elapsedSec: 5400, distanceM: 45_000, sport: 'cycling', manufacturer: 'coros', product: 802 }) });
+});
+afterAll(async () => {
+  await Promise.all([garmin?.close(), coros?.close()]);
+});
+
+/** The built CLI as a process; asynchronous, because the sandboxes answer from this process. */
+function cliRun(args: string[], cwd: string): Promise<{ status: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(SYNC_|GARMIN_|COROS_|QYWX_|STATE_)/.test(name)));
+    const child = spawn(process.execPath, [cli, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('exit', (status) => resolve({ status, out }));
+  });
+}
+
+describe('sports-sync-x sync with a .env file, against the sandboxes', () => {
+  it('syncs both ways, then has nothing to do; no secret in output, the database or the FIT folder', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'ssx-cli-sync-'));
+    const token = garmin.mintTokenBlob('com', 'cli@example.com');
+    writeFileSync(
+      join(cwd, '.env'),
+      [
+        'SYNC_PLATFORM=GARMINCOM,COROS',
+        `GARMIN_TOKEN_COM=${token}`,
+        'COROS_EMAIL=cli@example.com',
+        `COROS_PASSWORD="${COROS_PASSWORD}"`,
+        `SPORTS_SYNC_ENDPOINTS=${JSON.stringify({ ...garmin.endpointOverrides(), ...coros.endpointOverrides() })}`,
+      ].join('\n'),
+    );
+    const first = await cliRun(['sync'], cwd);
+    expect(first.status, first.out).toBe(0);
+    expect(first.out).toMatch(/Uploaded 2, duplicates found 0, deleted 0, pending 0, failed 0/);
+    expect(first.out).toMatch(/COROS → Garmin COM \(1\)/);
+    expect(first.out).toMatch(/Garmin COM → COROS \(1\)/);
+    expect(readdirSync(join(cwd, 'fit')).sort()).toEqual(['coros', 'garmin_com']);
+    const second = await cliRun(['sync'], cwd);
+    expect(second.status, second.out).toBe(0);
+    expect(second.out).toMatch(/Uploaded 0, duplicates found 0, deleted 0, pending 0, failed 0/);
+    const status = await cliRun(['status'], cwd);
+    expect(status.out).toMatch(/Transfers: 2 created/);
+    const database = readFileSync(join(cwd, 'db', 'sports_sync.sqlite'));
+    for (const secret of [token, COROS_PASSWORD, ...coros.secretsIssued()]) {
+      expect(first.out + second.out + status.out).not.toContain(secret);
+      expect(database.includes(Buffer.from(secret))).toBe(false);
+    }
+  });
+});
