@@ -117,6 +117,11 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
     const links = workouts.flatMap((workout) =>
       workout.matches.filter((match) => match.a.platform !== match.b.platform).map((match) => ({ a: match.a, b: match.b, reason: describeMatch(match.reason) })),
     );
+    // Warn about a time-zone suspect once: not when either record was a suspect in an earlier run.
+    const earlierSuspect = (record: { platform: PlatformId; remoteId: string }) => store.linkReasons(record).some((reason) => reason.startsWith('time-zone suspect'));
+    const alreadyWarned = new Set(
+      workouts.flatMap((workout) => workout.matches.filter((match) => match.reason.kind === 'timezone-suspect' && (earlierSuspect(match.a) || earlierSuspect(match.b))).map((match) => `${activityKey(match.a)}|${activityKey(match.b)}`)),
+    );
     if (!config.dryRun) store.recordLinks(runId, links);
     const timezoneSuspects: TimezoneSuspect[] = workouts.flatMap((workout) =>
       workout.matches
@@ -128,7 +133,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
           reason: describeMatch(match.reason),
         })),
     );
-    for (const suspect of timezoneSuspects) warnings.push(`Time-zone suspect: ${PLATFORM_LABELS[suspect.a.platform]} ${suspect.a.remoteId} and ${PLATFORM_LABELS[suspect.b.platform]} ${suspect.b.remoteId} look like one workout (${suspect.reason}); treated as the same, not uploaded again`);
+    for (const suspect of timezoneSuspects.filter((entry) => !alreadyWarned.has(`${entry.a.platform}:${entry.a.remoteId}|${entry.b.platform}:${entry.b.remoteId}`))) warnings.push(`Time-zone suspect: ${PLATFORM_LABELS[suspect.a.platform]} ${suspect.a.remoteId} and ${PLATFORM_LABELS[suspect.b.platform]} ${suspect.b.remoteId} look like one workout (${suspect.reason}); treated as the same, not uploaded again`);
 
     const semaphores = new Map(config.platforms.map((id) => [id, new Semaphore(config.concurrency)]));
     const uploadedByUs = new Set(

@@ -272,6 +272,14 @@ export class Store {
     });
   }
 
+  /** Why a record was linked to others, one reason per link. */
+  linkReasons(record: Pick<Activity, 'platform' | 'remoteId'>): string[] {
+    const rows = this.db
+      .prepare('SELECT reason FROM links WHERE (platform_a = ? AND id_a = ?) OR (platform_b = ? AND id_b = ?)')
+      .all(record.platform, record.remoteId, record.platform, record.remoteId) as Array<{ reason: string }>;
+    return rows.map((row) => row.reason);
+  }
+
   linkCount(): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM links').get() as { n: number }).n;
   }

@@ -54,6 +54,9 @@ describe('CLI', () => {
     expect(second.status).toBe(0);
     expect(second.stdout).toMatch(/Uploaded 0, duplicates found 0, deleted 0, pending 0, failed 0/);
     expect(second.stdout).toMatch(/Everything is in sync/);
+    // The copy whose local time was stored as UTC is reported once, as a time-zone suspect.
+    expect(first.stdout).toMatch(/Time-zone suspect: .* \(time-zone suspect \([+−]8 h\)/);
+    expect(second.stdout).not.toMatch(/Time-zone suspect/);
     const status = run(['status', '--db', 'db/demo/sports_sync.sqlite'], { cwd });
     expect(status.status).toBe(0);
     expect(status.stdout).toMatch(/COROS: \d+ activities known/);
