@@ -18,6 +18,18 @@ async function prompt(question: string, options: { secret: boolean }): Promise<s
   }
 }
 
+// Output piped into `head` and closed early is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
+const [major = 0] = process.versions.node.split('.').map(Number);
+if (major < 24) {
+  process.stderr.write(`error: Sports Sync X needs Node 24 or newer (this is ${process.version}); run it as \`npx sports-sync-x …\` in the project, which brings Node 24, or install Node 24\n`);
+  process.exit(2);
+}
+
 const code = await runCli(process.argv.slice(2), {
   env: process.env,
   out: (line) => process.stdout.write(line + '\n'),

@@ -1,6 +1,7 @@
 import { mkdirSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { createRequire } from 'node:module';
+import type { DatabaseSync } from 'node:sqlite';
 import type { Activity, DeviceVendor, PlatformId } from '../core/activity.ts';
 import type { SportFamily } from '../core/sports.ts';
 import { MIGRATIONS } from './migrations.ts';
@@ -89,6 +90,14 @@ function rowToActivity(row: ActivityDbRow): Activity {
   };
 }
 
+// Loaded on first use, not at import: on a Node without node:sqlite the CLI can still say
+// "needs Node 24" in one line instead of crashing while loading its modules.
+const requireBuiltin = createRequire(import.meta.url);
+function openDatabase(path: string): DatabaseSync {
+  const sqlite = requireBuiltin('node:sqlite') as typeof import('node:sqlite');
+  return new sqlite.DatabaseSync(path);
+}
+
 /**
  * The SQLite store: a ledger plus a cache, never the only truth. Rollback-journal mode, so the file
  * on disk is always one self-contained file (no -wal/-shm side files to lose when persisting).
@@ -105,7 +114,7 @@ export class Store {
 
   static open(path: string): Store {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const db = new DatabaseSync(path);
+    const db = openDatabase(path);
     db.exec('PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
     const store = new Store(path, db);
     store.migrate();

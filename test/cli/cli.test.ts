@@ -11,7 +11,20 @@ function run(args: string[], options: { cwd: string; env?: Record<string, string
   return spawnSync(process.execPath, [cli, ...args], { cwd: options.cwd, env: { ...cleanEnv(), ...options.env }, encoding: 'utf8' });
 }
 
+// The machine's own Node, when it is older than 24 (the project brings 24 through npm).
+const systemNode = ['/usr/bin/node', '/usr/local/bin/node'].find((path) => {
+  const version = spawnSync(path, ['--version'], { encoding: 'utf8' });
+  return version.status === 0 && Number(/^v(\d+)/.exec(version.stdout)?.[1] ?? 99) < 24;
+});
+
 describe('CLI', () => {
+  it.skipIf(!systemNode)('on a Node older than 24 says so in one line (exit 2)', () => {
+    const result = spawnSync(systemNode!, [cli, 'status'], { encoding: 'utf8', cwd: tmpdir() });
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toMatch(/^error: Sports Sync X needs Node 24 or newer \(this is v\d+/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   const invalid: Array<[string, Record<string, string>, RegExp]> = [
     ['bad platform', { SYNC_PLATFORM: 'GARMINCOM,STRAVA' }, /SYNC_PLATFORM contains "STRAVA"/],
     ['no platform', {}, /SYNC_PLATFORM is empty; list the platforms to sync/],
