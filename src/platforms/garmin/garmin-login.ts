@@ -102,9 +102,22 @@ export async function ticketLogin(http: HttpClient, region: GarminRegion, ticket
   return tokens;
 }
 
-export interface GarminLoginOptions {
+/** How to reach one Garmin region: what every Garmin HTTP client is built from. */
+export interface GarminConnectionOptions {
   readonly region: GarminRegion;
   readonly endpoints: EndpointMap;
+  readonly fetch?: FetchFunction | undefined;
+  /** The platform's own proxy (GARMIN_COM_PROXY / GARMIN_CN_PROXY); else HTTPS_PROXY/NO_PROXY from `env`. */
+  readonly proxyUrl?: string | undefined;
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Default 30 s (COM) / 60 s (CN): cross-border calls are slow. */
+  readonly timeoutMs?: number | undefined;
+  readonly backoff?: Partial<BackoffPolicy> | undefined;
+  /** Called for every HTTP attempt (counters, debug). */
+  readonly onRequest?: ((info: { method: string; url: string; attempt: number }) => void) | undefined;
+}
+
+export interface GarminLoginOptions extends GarminConnectionOptions {
   readonly email?: string | undefined;
   readonly password?: string | undefined;
   /** A service ticket copied from a browser (ST-…); skips the password cascade. */
@@ -113,11 +126,6 @@ export interface GarminLoginOptions {
   readonly serviceUrl?: string | undefined;
   readonly promptMfaCode: () => Promise<string>;
   readonly log: Logger;
-  readonly fetch?: FetchFunction | undefined;
-  readonly proxyUrl?: string | undefined;
-  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
-  readonly timeoutMs?: number | undefined;
-  readonly backoff?: Partial<BackoffPolicy> | undefined;
   readonly clientIds?: readonly string[] | undefined;
   /** When given, the tokens are stored there too and the circuit breaker is honoured. */
   readonly state?: PlatformState | undefined;
@@ -179,16 +187,7 @@ export function defaultGarminTimeoutMs(region: GarminRegion): number {
   return region === 'cn' ? 60_000 : 30_000;
 }
 
-export function createGarminHttpClient(options: {
-  readonly region: GarminRegion;
-  readonly endpoints: EndpointMap;
-  readonly fetch?: FetchFunction | undefined;
-  readonly proxyUrl?: string | undefined;
-  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
-  readonly timeoutMs?: number | undefined;
-  readonly backoff?: Partial<BackoffPolicy> | undefined;
-  readonly onRequest?: ((info: { method: string; url: string; attempt: number }) => void) | undefined;
-}): HttpClient {
+export function createGarminHttpClient(options: GarminConnectionOptions): HttpClient {
   const fetchImpl = options.fetch ?? createProxyFetch({ proxyUrl: options.proxyUrl, env: options.env ?? process.env, endpoints: options.endpoints });
   return new HttpClient({
     endpoints: options.endpoints,

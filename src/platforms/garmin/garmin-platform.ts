@@ -1,10 +1,9 @@
 import type { Activity } from '../../core/activity.ts';
-import type { EndpointMap } from '../../core/endpoints.ts';
 import { AuthError, isSyncError, RejectedError, RetryableError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import { registerSecret } from '../../core/secrets.ts';
-import type { FetchFunction, HttpClient, HttpRequest, HttpResponse } from '../../http/http-client.ts';
-import { sleep as realSleep, type BackoffPolicy } from '../../http/retry.ts';
+import type { HttpClient, HttpRequest, HttpResponse } from '../../http/http-client.ts';
+import { sleep as realSleep } from '../../http/retry.ts';
 import { readZipEntries } from '../../http/zip-read.ts';
 import type { FitDownload, FitUpload, ListPagesOptions, Platform, UploadOutcome } from '../platform.ts';
 import type { PlatformState } from '../../store/state-box.ts';
@@ -12,23 +11,14 @@ import { mapGarminActivity, type GarminListItem } from './garmin-activities.ts';
 import { LoginCircuitBreaker, type CircuitBreakerPolicy } from './garmin-circuit-breaker.ts';
 import { refreshDiTokens } from './garmin-di.ts';
 import { garminHosts, garminLabel, garminLoginCommand, garminPlatformId, garminTokenSecretName, type GarminRegion } from './garmin-hosts.ts';
-import { createGarminHttpClient, garminLoginRequiredError, passwordLogin } from './garmin-login.ts';
+import { createGarminHttpClient, garminLoginRequiredError, passwordLogin, type GarminConnectionOptions } from './garmin-login.ts';
 import type { MfaPrompt } from './garmin-sso.ts';
 import { decodeTokenBlob, fingerprint, GarminTokenStore, type DiTokens } from './garmin-tokens.ts';
 
-export interface GarminPlatformOptions {
-  readonly region: GarminRegion;
-  readonly endpoints: EndpointMap;
+export interface GarminPlatformOptions extends GarminConnectionOptions {
   readonly state: PlatformState;
   readonly credentials: { readonly email?: string | undefined; readonly password?: string | undefined; readonly tokenBlob?: string | undefined };
   readonly log: Logger;
-  readonly fetch?: FetchFunction | undefined;
-  /** The platform's own proxy (GARMIN_COM_PROXY / GARMIN_CN_PROXY); else HTTPS_PROXY/NO_PROXY from `env`. */
-  readonly proxyUrl?: string | undefined;
-  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
-  /** Default 30 s (COM) / 60 s (CN): cross-border calls are slow. */
-  readonly timeoutMs?: number | undefined;
-  readonly backoff?: Partial<BackoffPolicy> | undefined;
   /** Milliseconds since the epoch (tests move the clock). */
   readonly now?: (() => number) | undefined;
   readonly circuitBreaker?: Partial<CircuitBreakerPolicy> | undefined;
@@ -43,8 +33,6 @@ export interface GarminPlatformOptions {
   readonly sleep?: ((ms: number) => Promise<void>) | undefined;
   /** Pause between the widget page and its POST, as a browser would (default 0). */
   readonly widgetPauseMs?: number | undefined;
-  /** Called for every HTTP attempt (counters, debug). */
-  readonly onRequest?: ((info: { method: string; url: string; attempt: number }) => void) | undefined;
 }
 
 const MAX_PAGE = 1000;
