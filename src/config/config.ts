@@ -1,4 +1,4 @@
-import { PLATFORM_IDS, type PlatformId } from '../core/activity.ts';
+import type { PlatformId } from '../core/activity.ts';
 import { EndpointMap } from '../core/endpoints.ts';
 import { ConfigError } from '../core/errors.ts';
 import { registerSecret } from '../core/secrets.ts';
@@ -195,5 +195,3 @@ export function parseDotEnv(source: string, fileName = '.env'): Map<string, stri
   return values;
 }
 
-export const PLATFORM_ENV_NAMES: Readonly<Record<PlatformId, string>> = { garmin_com: 'GARMINCOM', garmin_cn: 'GARMINCN', coros: 'COROS' };
-export { PLATFORM_IDS };

@@ -245,7 +245,3 @@ export function describeMatch(reason: MatchReason): string {
   if (reason.deltaDistance !== null) parts.push(`Δdistance ${(reason.deltaDistance * 100).toFixed(1)}%`);
   return parts.join(', ');
 }
-
-export function platformsOf(workout: Workout): Set<PlatformId> {
-  return new Set(workout.members.map((member) => member.platform));
-}

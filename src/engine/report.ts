@@ -2,19 +2,24 @@ import { PLATFORM_LABELS, formatUtc } from '../core/activity.ts';
 import { sportById } from '../core/sports.ts';
 import type { SyncReport, TransferResult } from './report-types.ts';
 
-export function formatDistance(metres: number | null): string {
-  if (metres === null || metres <= 0) return '—';
+/** "10.02 km" or "850 m"; undefined when there is no distance (strength, yoga …). */
+export function distanceText(metres: number | null): string | undefined {
+  if (metres === null || !Number.isFinite(metres) || metres <= 0) return undefined;
   return metres >= 1000 ? `${(metres / 1000).toFixed(2)} km` : `${Math.round(metres)} m`;
 }
 
-export function formatDuration(seconds: number | null): string {
-  if (seconds === null) return '—';
+/** "1:02:03" or "52:05"; undefined when unknown. */
+export function durationText(seconds: number | null): string | undefined {
+  if (seconds === null || !Number.isFinite(seconds) || seconds <= 0) return undefined;
   const total = Math.round(seconds);
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}` : `${m}:${String(s).padStart(2, '0')}`;
 }
+
+export const formatDistance = (metres: number | null): string => distanceText(metres) ?? '—';
+export const formatDuration = (seconds: number | null): string => durationText(seconds) ?? '—';
 
 export function describeTransfer(transfer: TransferResult): string {
   const sport = sportById(transfer.sport).label;

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PLATFORM_LABELS, activityKey, type Activity, type PlatformId } from '../core/activity.ts';
 import type { SyncConfig } from '../config/config.ts';
-import { describeError, errorKind, isSyncError } from '../core/errors.ts';
+import { describeError, errorKind } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { redact } from '../core/secrets.ts';
 import { sportById } from '../core/sports.ts';
@@ -136,12 +136,9 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
     for (const suspect of timezoneSuspects.filter((entry) => !alreadyWarned.has(`${entry.a.platform}:${entry.a.remoteId}|${entry.b.platform}:${entry.b.remoteId}`))) warnings.push(`Time-zone suspect: ${PLATFORM_LABELS[suspect.a.platform]} ${suspect.a.remoteId} and ${PLATFORM_LABELS[suspect.b.platform]} ${suspect.b.remoteId} look like one workout (${suspect.reason}); treated as the same, not uploaded again`);
 
     const semaphores = new Map(config.platforms.map((id) => [id, new Semaphore(config.concurrency)]));
-    const uploadedByUs = new Set(
-      store
-        .transfers()
-        .filter((row) => row.targetId && row.outcome === 'created')
-        .map((row) => `${row.targetPlatform}:${row.targetId}`),
-    );
+    // Deleting duplicates does not touch the ledger: one read serves the keep policy and the planner.
+    const ledger = store.transfers();
+    const uploadedByUs = new Set(ledger.filter((row) => row.targetId && row.outcome === 'created').map((row) => `${row.targetPlatform}:${row.targetId}`));
 
     // 3. Duplicates inside one platform.
     const decisions = findDuplicates(workouts, { uploadedByUs, gone });
@@ -154,7 +151,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
       const state = store.listingState(id);
       return { id, available: run.available, coveredFromUtc: state.coveredFromUtc, complete: state.complete };
     });
-    const plan = planTransfers(workouts, { platforms: views, transfers: store.transfers(), gone, maxUploadAttempts: config.maxUploadAttempts });
+    const plan = planTransfers(workouts, { platforms: views, transfers: ledger, gone, maxUploadAttempts: config.maxUploadAttempts });
     const transfers = await log.group('Transfers', () => executePlan(plan, { config, runs, store, runId, log, fitFiles, semaphores }));
 
     // 5. Report.
@@ -245,7 +242,7 @@ async function downloadOriginal(source: Activity, context: ExecutionContext, fol
 }
 
 /** The record an upload created on the target, as that platform would list it. */
-export function copyOn(target: PlatformId, remoteId: string, source: Activity): Activity {
+function copyOn(target: PlatformId, remoteId: string, source: Activity): Activity {
   const sport = sportById(source.sport.id);
   return {
     platform: target,
@@ -411,4 +408,3 @@ async function handleDuplicates(decisions: readonly DuplicateDecision[], context
   return results;
 }
 
-export { isSyncError };

@@ -1,4 +1,5 @@
 import { PLATFORM_LABELS, type PlatformId } from '../core/activity.ts';
+import { distanceText, durationText } from '../engine/report.ts';
 import type { DuplicateAction, SyncReport, TransferOutcome, TransferResult } from '../engine/report-types.ts';
 import { truncateChars } from './text-fit.ts';
 
@@ -67,23 +68,8 @@ function formatTime(startUtc: number, timeZone: string): string {
   return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
 }
 
-function formatDistance(distanceM: number | null): string | undefined {
-  if (distanceM === null || !Number.isFinite(distanceM) || distanceM <= 0) return undefined;
-  return distanceM >= 1000 ? `${(distanceM / 1000).toFixed(2)} km` : `${Math.round(distanceM)} m`;
-}
-
-function formatDuration(elapsedSec: number | null): string | undefined {
-  if (elapsedSec === null || !Number.isFinite(elapsedSec) || elapsedSec <= 0) return undefined;
-  const total = Math.round(elapsedSec);
-  const hours = Math.floor(total / 3600);
-  const minutes = Math.floor((total % 3600) / 60);
-  const seconds = total % 60;
-  const mmss = `${String(minutes).padStart(2, '0')}:${String(seconds).padStart(2, '0')}`;
-  return hours > 0 ? `${hours}:${mmss}` : mmss;
-}
-
 function describeWorkout(transfer: TransferResult, timeZone: string): string {
-  const pieces = [formatTime(transfer.startUtc, timeZone), sportName(transfer.sport), formatDistance(transfer.distanceM), formatDuration(transfer.elapsedSec)];
+  const pieces = [formatTime(transfer.startUtc, timeZone), sportName(transfer.sport), distanceText(transfer.distanceM), durationText(transfer.elapsedSec)];
   if (transfer.name) pieces.push(`“${transfer.name}”`);
   return pieces.filter((piece): piece is string => piece !== undefined && piece !== '').join(' · ');
 }

@@ -9,24 +9,17 @@ import type { PlatformState } from '../../store/state-box.ts';
 import { LoginCircuitBreaker, type CircuitBreakerPolicy } from './garmin-circuit-breaker.ts';
 import { exchangeServiceTicket, validateAccessToken } from './garmin-di.ts';
 import { DEFAULT_DI_CLIENT_IDS, garminHosts, garminLoginCommand, garminTokenSecretName, type GarminRegion } from './garmin-hosts.ts';
-import { BadCredentialsError, badCredentialsError, mobileLogin, mfaRequiredError, widgetLogin, type FrontDoorResult, type MfaPrompt } from './garmin-sso.ts';
+import { BadCredentialsError, badCredentialsError, mobileLogin, mfaRequiredError, widgetLogin, type FrontDoorResult, type SsoLoginOptions } from './garmin-sso.ts';
 import { encodeTokenBlob, fingerprint, GarminTokenStore, type DiTokens } from './garmin-tokens.ts';
 
 const REFUSED_PASSWORD = 'refused_password';
 
-export interface PasswordLoginOptions {
-  readonly http: HttpClient;
-  readonly region: GarminRegion;
-  readonly email: string;
-  readonly password: string;
-  readonly promptMfaCode?: MfaPrompt | undefined;
-  readonly log: Logger;
+export interface PasswordLoginOptions extends SsoLoginOptions {
   readonly clientIds?: readonly string[] | undefined;
   readonly nowSec: () => number;
   /** Persistent guard; without it (interactive login command) nothing is remembered. */
   readonly breaker?: LoginCircuitBreaker | undefined;
   readonly state?: PlatformState | undefined;
-  readonly widgetPauseMs?: number | undefined;
 }
 
 /**
@@ -48,7 +41,7 @@ export async function passwordLogin(options: PasswordLoginOptions): Promise<DiTo
   for (const door of doors) {
     let result: FrontDoorResult;
     try {
-      result = await door({ http: options.http, region, email: options.email, password: options.password, promptMfaCode: options.promptMfaCode, log, ...(options.widgetPauseMs ? { widgetPauseMs: options.widgetPauseMs } : {}) });
+      result = await door(options);
     } catch (error) {
       if (error instanceof BadCredentialsError) options.state?.setSecret(REFUSED_PASSWORD, credentialPrint);
       throw error;

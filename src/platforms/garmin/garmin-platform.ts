@@ -128,6 +128,7 @@ class GarminPlatform implements Platform {
       breaker: this.breaker,
       state: this.options.state,
       widgetPauseMs: this.options.widgetPauseMs,
+      sleep: this.options.sleep,
     });
     this.store.save(fresh);
     this.tokens = fresh;
