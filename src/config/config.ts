@@ -39,6 +39,12 @@ export interface SyncConfig {
   /** Full re-listing when the last one is this many days old, even without --full-scan (0 = never). */
   readonly fullScanDays: number;
   readonly maxUploadAttempts: number;
+  /** Delete a duplicate the first run that finds it (else only when a later run finds it again). */
+  readonly confirmDeletes: boolean;
+  /** Minutes after which a run starts no new transfer (the rest continues on the next run). */
+  readonly timeBudgetMinutes: number;
+  /** Most uploads one run starts (a backfill continues on the next run). */
+  readonly maxUploadsPerRun: number;
   /** Parallel operations per platform. */
   readonly concurrency: number;
   readonly dbPath: string;
@@ -161,6 +167,9 @@ export function parseConfig(lookup: Lookup): SyncConfig {
     fullScan: flag(lookup, 'FULL_SCAN', false),
     fullScanDays: integer(lookup, 'FULL_SCAN_DAYS', 7, 0, 3650, 'a number of days'),
     maxUploadAttempts: integer(lookup, 'MAX_UPLOAD_ATTEMPTS', 3, 1, 50, 'a number of attempts'),
+    confirmDeletes: flag(lookup, 'CONFIRM_DELETES', false),
+    timeBudgetMinutes: integer(lookup, 'SYNC_TIME_BUDGET_MINUTES', 20, 1, 1440, 'a number of minutes'),
+    maxUploadsPerRun: integer(lookup, 'MAX_UPLOADS_PER_RUN', 200, 1, 100_000, 'a number of uploads'),
     concurrency: integer(lookup, 'SYNC_CONCURRENCY', 2, 1, 8, 'a number of parallel transfers per platform'),
     dbPath: text(lookup, 'SYNC_DB_PATH') ?? 'db/sports_sync.sqlite',
     fitDir: text(lookup, 'FIT_DIR') ?? 'fit',

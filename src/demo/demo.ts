@@ -135,6 +135,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       COROS_EMAIL: COROS_ACCOUNT.email,
       COROS_PASSWORD: COROS_ACCOUNT.password,
       DELETE_DUPLICATE: '1',
+      // The demo world's duplicates are known ones: delete them on the first run, as a user who confirmed would.
+      CONFIRM_DELETES: '1',
       SPORT_DIFF_SECOND: '60',
       SYNC_DB_PATH: dbPath,
       FIT_DIR: join(options.dir, 'fit'),

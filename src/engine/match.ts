@@ -91,38 +91,40 @@ function sweepSameStart(activities: readonly Activity[], order: Int32Array, opti
 }
 
 /**
- * Time-zone suspects: a record with no same-start partner on another platform, and a record on
- * another platform whose start differs by a whole or half number of hours (one platform stored
- * local time as UTC) while duration and distance agree closely. `tryJoin(i, j)` joins the records
- * at those positions when the caller allows it: it can refuse candidates that already have a record
- * on the first one's platform (a daily 07:00 treadmill run must not match the next day's).
+ * The record's own UTC offset, seconds east, when its platform tells (COROS `startTimezone` in
+ * quarter hours; Garmin's local start minus its GMT start).
  */
-export function findTimezoneSuspects(
-  lonely: readonly Activity[],
-  everything: readonly Activity[],
-  options: MatchOptions,
-): Match[] {
-  const positions = new Map(everything.map((activity, position) => [activity, position]));
-  const matches: Match[] = [];
-  sweepTimezones(
-    lonely.map((activity) => positions.get(activity) ?? -1).filter((position) => position >= 0),
-    everything,
-    startOrder(everything),
-    options,
-    () => true,
-    (_i, _j, match) => matches.push(match),
-  );
-  return matches;
+export function zoneOffsetSec(activity: Activity): number | null {
+  const extra = activity.extra;
+  if (!extra) return null;
+  if (typeof extra.startTimezone === 'number' && Number.isFinite(extra.startTimezone)) return extra.startTimezone * 900;
+  if (typeof extra.utcOffsetSec === 'number' && Number.isFinite(extra.utcOffsetSec)) return extra.utcOffsetSec;
+  return null;
 }
 
-function sweepTimezones(
-  lonely: readonly number[],
-  activities: readonly Activity[],
-  order: Int32Array,
-  options: MatchOptions,
-  tryJoin: (i: number, j: number) => boolean,
-  onMatch: (i: number, j: number, match: Match) => void,
-): void {
+/**
+ * Whether the records' zone data explain a shift of `offsetSec`: true or false when either has
+ * zone data, null when neither has (then only a unique candidate may match).
+ */
+export function zoneExplains(a: Activity, b: Activity, offsetSec: number): boolean | null {
+  const zones = [zoneOffsetSec(a), zoneOffsetSec(b)].filter((zone): zone is number => zone !== null);
+  if (zones.length === 0) return null;
+  return zones.some((zone) => zone !== 0 && Math.abs(zone) === Math.abs(offsetSec));
+}
+
+interface SuspectCandidate {
+  readonly i: number;
+  readonly j: number;
+  readonly match: Match;
+}
+
+/**
+ * Time-zone suspects: a record with no same-start partner on another platform, and a record on
+ * another platform whose start differs by a whole or half number of hours (one platform stored
+ * local time as UTC) while duration and distance agree closely. Kept only when the zone data
+ * agree, or, with no zone data on either side, when each is the other's only candidate.
+ */
+function timezoneCandidates(lonely: readonly number[], activities: readonly Activity[], order: Int32Array, options: MatchOptions): SuspectCandidate[] {
   const tolerance = options.timezoneTolerance ?? 0.02;
   const maxOffset = options.maxTimezoneOffsetSec ?? 14 * 3600;
   const starts = Float64Array.from(order, (position) => activities[position]!.startUtc);
@@ -136,6 +138,7 @@ function sweepTimezones(
     }
     return lo;
   };
+  const candidates: SuspectCandidate[] = [];
   for (const i of lonely) {
     const a = activities[i]!;
     if (a.elapsedSec === null) continue;
@@ -147,11 +150,36 @@ function sweepTimezones(
         const b = activities[j]!;
         if (b.platform === a.platform || b.elapsedSec === null) continue;
         const agreement = bodiesAgree(a, b, tolerance, tolerance);
-        if (!agreement.ok || !tryJoin(i, j)) continue;
-        onMatch(i, j, { a, b, reason: { kind: 'timezone-suspect', deltaSec: b.startUtc - centre, offsetSec, deltaDistance: agreement.deltaDistance, deltaDuration: agreement.deltaDuration } });
+        if (!agreement.ok) continue;
+        const reason: MatchReason = { kind: 'timezone-suspect', deltaSec: b.startUtc - centre, offsetSec, deltaDistance: agreement.deltaDistance, deltaDuration: agreement.deltaDuration };
+        candidates.push({ i, j, match: { a, b, reason } });
       }
     }
   }
+  return candidates;
+}
+
+/**
+ * The candidates the zone rule keeps (pure; see timezoneCandidates). Candidates are counted per
+ * workout (`rootOf`: records already matched by start time count once).
+ */
+function acceptedCandidates(candidates: readonly SuspectCandidate[], rootOf: (position: number) => number): SuspectCandidate[] {
+  const partners = new Map<number, Set<number>>();
+  const add = (from: number, to: number) => {
+    const set = partners.get(from) ?? new Set<number>();
+    set.add(to);
+    partners.set(from, set);
+  };
+  for (const { i, j } of candidates) {
+    add(rootOf(i), rootOf(j));
+    add(rootOf(j), rootOf(i));
+  }
+  const unique = (position: number) => partners.get(rootOf(position))?.size === 1;
+  return candidates.filter(({ i, j, match }) => {
+    const explained = zoneExplains(match.a, match.b, match.reason.offsetSec);
+    if (explained !== null) return explained;
+    return unique(i) && unique(j);
+  });
 }
 
 /** A workout: every record of it, on every platform (a platform may hold it twice). */
@@ -215,10 +243,13 @@ export function groupWorkouts(activities: readonly Activity[], options: MatchOpt
     platformMask[unions.find(rootA)] = merged;
     return true;
   };
-  sweepTimezones(lonely, activities, order, options, tryJoin, (i, _j, match) => {
+  const candidates = timezoneCandidates(lonely, activities, order, options);
+  const accepted = acceptedCandidates(candidates, (position) => unions.find(position));
+  for (const { i, j, match } of accepted) {
+    if (!tryJoin(i, j)) continue;
     matches.push(match);
     matchOwner.push(i);
-  });
+  }
 
   const groupOfRoot = new Int32Array(activities.length).fill(-1);
   const groups: Array<{ members: Activity[]; matches: Match[]; startUtc: number }> = [];

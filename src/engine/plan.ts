@@ -1,5 +1,5 @@
 import { activityKey, type Activity, type PlatformId } from '../core/activity.ts';
-import type { TransferRow } from '../store/store.ts';
+import type { LedgerState } from './ledger.ts';
 import type { Workout } from './match.ts';
 
 export interface PlatformView {
@@ -11,21 +11,59 @@ export interface PlatformView {
   readonly complete: boolean;
 }
 
+/** A ledger row as the planner needs it (plain data, no persistence type). */
+export interface LedgerRowView {
+  readonly sourcePlatform: PlatformId;
+  readonly sourceId: string;
+  readonly targetPlatform: PlatformId;
+  readonly outcome: LedgerState;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly targetId: string | null;
+  readonly ticket: string | null;
+  readonly updatedAt: string;
+}
+
+/** Why a source record cannot give its file (recorded against the source, never the target). */
+export interface SourceProblemView {
+  readonly problem: 'download-failed' | 'no-original' | 'broken-file';
+  readonly attempts: number;
+  readonly lastError: string | null;
+}
+
 export type PlanItem =
-  | { readonly kind: 'upload'; readonly workout: Workout; readonly source: Activity; readonly target: PlatformId; readonly attempt: number }
+  | {
+      readonly kind: 'upload';
+      readonly workout: Workout;
+      readonly source: Activity;
+      /** Other records of the workout to copy from when `source` cannot give a good file. */
+      readonly fallbacks: readonly Activity[];
+      readonly target: PlatformId;
+      readonly attempt: number;
+    }
   | { readonly kind: 'check-pending'; readonly workout: Workout; readonly source: Activity; readonly target: PlatformId; readonly ticket: string }
   | { readonly kind: 'skip'; readonly workout: Workout; readonly source: Activity | null; readonly target: PlatformId; readonly reason: SkipReason; readonly detail: string };
 
-export type SkipReason = 'deleted-on-target' | 'set-aside-failed' | 'set-aside-rejected' | 'no-original' | 'source-unavailable';
+export type SkipReason =
+  | 'deleted-on-target'
+  | 'set-aside-failed'
+  | 'set-aside-rejected'
+  | 'set-aside-source'
+  | 'no-original'
+  | 'source-unavailable'
+  | 'awaiting-reconcile';
+
+/** Skips that need the user: listed in every report and in `status`. */
+export const SET_ASIDE_REASONS: ReadonlySet<SkipReason> = new Set(['set-aside-failed', 'set-aside-rejected', 'set-aside-source']);
 
 export interface PlanOptions {
   readonly platforms: readonly PlatformView[];
-  readonly transfers: readonly TransferRow[];
+  readonly transfers: readonly LedgerRowView[];
   /** Keys (platform:id) of records that were on a platform and are gone now (the user deleted them). */
   readonly gone: ReadonlySet<string>;
   readonly maxUploadAttempts: number;
-  /** Keys of records known to have no original file. */
-  readonly noOriginal?: ReadonlySet<string>;
+  /** Source records that could not give their file, by key (platform:id). */
+  readonly sourceProblems?: ReadonlyMap<string, SourceProblemView>;
 }
 
 const VENDOR_HOME: Readonly<Record<string, readonly PlatformId[]>> = {
@@ -33,30 +71,83 @@ const VENDOR_HOME: Readonly<Record<string, readonly PlatformId[]>> = {
   garmin: ['garmin_com', 'garmin_cn'],
 };
 
-/** The best record to copy from: the platform where it was recorded, then the configured order. */
-export function chooseSource(members: readonly Activity[], platforms: readonly PlatformView[], target: PlatformId, excluded: ReadonlySet<string>): Activity | null {
+/** A source problem that rules the record out: no original at all, or tried too often. */
+function excludedSource(problem: SourceProblemView | undefined, maxAttempts: number): boolean {
+  if (!problem) return false;
+  return problem.problem === 'no-original' || problem.attempts >= maxAttempts;
+}
+
+/** Records to copy from, best first: the platform where it was recorded, then the configured order. */
+export function rankSources(members: readonly Activity[], platforms: readonly PlatformView[], target: PlatformId, excluded: (member: Activity) => boolean): Activity[] {
   const order = platforms.map((platform) => platform.id);
-  const usable = members.filter((member) => member.platform !== target && !member.manual && !excluded.has(activityKey(member)) && platforms.find((p) => p.id === member.platform)?.available);
-  if (usable.length === 0) return null;
+  const usable = members.filter((member) => member.platform !== target && !member.manual && !excluded(member) && platforms.find((p) => p.id === member.platform)?.available);
   const rank = (member: Activity) => {
     const home = VENDOR_HOME[member.vendor] ?? [];
     const homeRank = home.includes(member.platform) ? 0 : 1;
     return homeRank * 10 + order.indexOf(member.platform);
   };
-  return [...usable].sort((a, b) => rank(a) - rank(b))[0]!;
+  return [...usable].sort((a, b) => rank(a) - rank(b));
+}
+
+/** The best record to copy from, or null. */
+export function chooseSource(members: readonly Activity[], platforms: readonly PlatformView[], target: PlatformId, excluded: ReadonlySet<string>): Activity | null {
+  return rankSources(members, platforms, target, (member) => excluded.has(activityKey(member)))[0] ?? null;
+}
+
+function groupLedger(rows: readonly LedgerRowView[]): Map<string, LedgerRowView[]> {
+  const ledger = new Map<string, LedgerRowView[]>();
+  for (const row of rows) {
+    const key = `${row.sourcePlatform}:${row.sourceId}`;
+    const list = ledger.get(key);
+    if (list) list.push(row);
+    else ledger.set(key, [row]);
+  }
+  return ledger;
+}
+
+type TargetDecision = Omit<Extract<PlanItem, { kind: 'skip' }>, 'workout' | 'target' | 'kind'> | null;
+
+/** What the ledger rows of this workout and target say, before any source is chosen. */
+function ledgerDecision(rows: readonly LedgerRowView[], goneOnTarget: boolean, maxAttempts: number): TargetDecision {
+  const delivered = rows.find((row) => row.outcome === 'created' || row.outcome === 'duplicate');
+  if (goneOnTarget || delivered) {
+    const detail = goneOnTarget
+      ? 'the workout was on this platform before and was deleted there; not uploading it again'
+      : 'uploaded before and no longer listed there (deleted by the user?); not uploading it again';
+    return { source: null, reason: 'deleted-on-target', detail };
+  }
+  const sending = rows.find((row) => row.outcome === 'sending');
+  if (sending) return { source: null, reason: 'awaiting-reconcile', detail: 'an earlier upload was interrupted; waiting until a listing shows whether it arrived' };
+  const rejected = rows.find((row) => row.outcome === 'rejected');
+  if (rejected) return { source: null, reason: 'set-aside-rejected', detail: rejected.lastError ?? 'rejected by the platform' };
+  const attempts = rows.reduce((sum, row) => sum + row.attempts, 0);
+  if (attempts >= maxAttempts) {
+    const last = [...rows].sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1))[0];
+    return { source: null, reason: 'set-aside-failed', detail: `failed ${attempts} times; last error: ${last?.lastError ?? 'unknown'}` };
+  }
+  return null;
+}
+
+/** Why no source is usable: no original anywhere, sources that keep failing, or none reachable. */
+function noSourceDecision(present: readonly Activity[], problems: ReadonlyMap<string, SourceProblemView>, maxAttempts: number): TargetDecision {
+  const problemOf = (member: Activity) => problems.get(activityKey(member));
+  if (present.every((member) => member.manual || problemOf(member)?.problem === 'no-original')) {
+    return { source: null, reason: 'no-original', detail: 'no original FIT file exists (manual entry or GPX/TCX import)' };
+  }
+  const failing = present.filter((member) => excludedSource(problemOf(member), maxAttempts) && problemOf(member)?.problem !== 'no-original');
+  if (failing.length > 0) {
+    const first = problemOf(failing[0]!)!;
+    const what = first.problem === 'broken-file' ? 'gave a broken file' : 'could not be downloaded';
+    return { source: null, reason: 'set-aside-source', detail: `the source ${what} ${first.attempts} times (${first.lastError ?? 'unknown'})` };
+  }
+  return { source: null, reason: 'source-unavailable', detail: 'no platform holding it could be reached this run' };
 }
 
 /** Plans, for every workout missing from a configured platform, one upload from the best source. */
 export function planTransfers(workouts: readonly Workout[], options: PlanOptions): PlanItem[] {
-  // Ledger rows by source record, so each workout member is looked up once.
-  const ledger = new Map<string, TransferRow[]>();
-  for (const row of options.transfers) {
-    const key = `${row.sourcePlatform}:${row.sourceId}`;
-    const rows = ledger.get(key);
-    if (rows) rows.push(row);
-    else ledger.set(key, [row]);
-  }
-  const noOriginal = options.noOriginal ?? new Set<string>();
+  const ledger = groupLedger(options.transfers);
+  const problems = options.sourceProblems ?? new Map<string, SourceProblemView>();
+  const excluded = (member: Activity) => excludedSource(problems.get(activityKey(member)), options.maxUploadAttempts);
   const items: PlanItem[] = [];
 
   for (const workout of workouts) {
@@ -72,16 +163,9 @@ export function planTransfers(workouts: readonly Workout[], options: PlanOptions
       if (!target.complete && (target.coveredFromUtc === null || workout.startUtc < target.coveredFromUtc)) continue;
 
       const rows = memberRows.filter((row) => row.targetPlatform === target.id);
-      const delivered = rows.find((row) => row.outcome === 'created' || row.outcome === 'duplicate');
-      if (goneOn.has(target.id) || delivered) {
-        items.push({
-          kind: 'skip',
-          workout,
-          source: null,
-          target: target.id,
-          reason: 'deleted-on-target',
-          detail: goneOn.has(target.id) ? 'the workout was on this platform before and was deleted there; not uploading it again' : 'uploaded before and no longer listed there (deleted by the user?); not uploading it again',
-        });
+      const skip = ledgerDecision(rows, goneOn.has(target.id), options.maxUploadAttempts);
+      if (skip) {
+        items.push({ kind: 'skip', workout, target: target.id, ...skip });
         continue;
       }
       const pending = rows.find((row) => row.outcome === 'pending' && row.ticket);
@@ -90,31 +174,13 @@ export function planTransfers(workouts: readonly Workout[], options: PlanOptions
         items.push({ kind: 'check-pending', workout, source, target: target.id, ticket: pending.ticket! });
         continue;
       }
-      const rejected = rows.find((row) => row.outcome === 'rejected');
-      if (rejected) {
-        items.push({ kind: 'skip', workout, source: null, target: target.id, reason: 'set-aside-rejected', detail: rejected.lastError ?? 'rejected by the platform' });
+      const [source, ...fallbacks] = rankSources(present, options.platforms, target.id, excluded);
+      if (!source) {
+        items.push({ kind: 'skip', workout, target: target.id, ...noSourceDecision(present, problems, options.maxUploadAttempts)! });
         continue;
       }
       const attempts = rows.reduce((sum, row) => sum + row.attempts, 0);
-      if (attempts >= options.maxUploadAttempts) {
-        const last = [...rows].sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1))[0];
-        items.push({ kind: 'skip', workout, source: null, target: target.id, reason: 'set-aside-failed', detail: `failed ${attempts} times; last error: ${last?.lastError ?? 'unknown'}` });
-        continue;
-      }
-      const source = chooseSource(present, options.platforms, target.id, noOriginal);
-      if (!source) {
-        const onlyManual = present.every((member) => member.manual || noOriginal.has(activityKey(member)));
-        items.push({
-          kind: 'skip',
-          workout,
-          source: null,
-          target: target.id,
-          reason: onlyManual ? 'no-original' : 'source-unavailable',
-          detail: onlyManual ? 'no original FIT file exists (manual entry or GPX/TCX import)' : 'no platform holding it could be reached this run',
-        });
-        continue;
-      }
-      items.push({ kind: 'upload', workout, source, target: target.id, attempt: attempts + 1 });
+      items.push({ kind: 'upload', workout, source, fallbacks, target: target.id, attempt: attempts + 1 });
     }
   }
   return items;

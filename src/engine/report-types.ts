@@ -21,11 +21,19 @@ export interface SyncReport {
 
 export interface ReportCounts {
   readonly uploaded: number;
+  /** Uploads the target answered with "already there". */
+  readonly alreadyThere: number;
   readonly duplicatesFound: number;
   readonly deleted: number;
   readonly failed: number;
   readonly pending: number;
   readonly planned: number;
+  /** Copies that need the user (listed in every report until resolved). */
+  readonly setAside: number;
+  /** Copies impossible because no original file exists. */
+  readonly noOriginal: number;
+  /** Transfers not started because the run stopped early (time budget, upload cap, cancel). */
+  readonly remaining: number;
 }
 
 export interface PlatformSummary {

@@ -17,6 +17,8 @@ export interface FitSummary {
   readonly sessions: number;
   /** True when the file passed the integrity check and decoded without errors. */
   readonly intact: boolean;
+  /** Header and file CRC of the (first) FIT in the file check out. */
+  readonly integrity: boolean;
   readonly errors: readonly string[];
   /** file_id.type, e.g. "activity" or "workout". */
   readonly fileType: string | null;
@@ -90,6 +92,7 @@ export function summariseFit(bytes: Uint8Array): FitSummary {
     productName: toText(fileId.productName) ?? toText(fileId.garminProduct),
     sessions: sessions.length,
     intact: intactBytes && errorTexts.length === 0,
+    integrity: intactBytes,
     errors: errorTexts,
     fileType: toText(fileId.type),
   };

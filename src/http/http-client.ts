@@ -208,7 +208,7 @@ function causeCode(error: unknown): string | undefined {
   return undefined;
 }
 
-function isConnectionRefused(error: unknown): boolean {
+export function isConnectionRefused(error: unknown): boolean {
   const code = causeCode(error);
   return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
 }

@@ -35,6 +35,8 @@ export interface ListPagesOptions {
  */
 export interface Platform {
   readonly id: PlatformId;
+  /** What the account allows (default: everything); a read-only source is never a target. */
+  readonly capabilities?: { readonly upload: boolean; readonly delete: boolean };
   /** Makes sure a usable session exists (token refresh or login); throws AuthError when it can't. */
   connect(): Promise<void>;
   /** Pages of activities, newest first. The engine stops iterating when it has seen enough. */

@@ -99,4 +99,35 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'full scans by day (runs that change nothing may not be kept)',
     sql: `ALTER TABLE listing_state ADD COLUMN last_full_scan_day INTEGER;`,
   },
+  {
+    version: 4,
+    name: 'ledger state machine, source problems, first sighting of duplicates, deletion backups',
+    sql: `
+      UPDATE transfers SET outcome = 'sending' WHERE outcome = 'in-flight';
+      CREATE INDEX transfers_by_outcome ON transfers (outcome);
+      CREATE TABLE source_problems (
+        platform TEXT NOT NULL,
+        remote_id TEXT NOT NULL,
+        problem TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        last_error TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (platform, remote_id)
+      ) WITHOUT ROWID;
+      ALTER TABLE duplicate_decisions ADD COLUMN first_run INTEGER;
+      UPDATE duplicate_decisions SET first_run = run_id;
+      CREATE TABLE deleted_backups (
+        platform TEXT NOT NULL,
+        remote_id TEXT NOT NULL,
+        activity_json TEXT NOT NULL,
+        fit_gz BLOB,
+        kept_id TEXT,
+        run_id INTEGER NOT NULL,
+        saved_at TEXT NOT NULL,
+        deleted_at TEXT,
+        restored_id TEXT,
+        PRIMARY KEY (platform, remote_id)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -5,21 +5,61 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { Activity, DeviceVendor, PlatformId } from '../core/activity.ts';
 import type { SportFamily } from '../core/sports.ts';
 import { MIGRATIONS } from './migrations.ts';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { transition, type LedgerEntry, type LedgerEvent, type LedgerState } from '../engine/ledger.ts';
 import { deriveStateKey, seal, unseal, type PlatformState } from './state-box.ts';
-
-export type TransferLedgerOutcome = 'in-flight' | 'created' | 'duplicate' | 'rejected' | 'failed' | 'pending';
 
 export interface TransferRow {
   readonly sourcePlatform: PlatformId;
   readonly sourceId: string;
   readonly targetPlatform: PlatformId;
-  readonly outcome: TransferLedgerOutcome;
+  readonly outcome: LedgerState;
   readonly attempts: number;
   readonly lastError: string | null;
   readonly targetId: string | null;
   readonly ticket: string | null;
   readonly fitSha256: string | null;
   readonly updatedAt: string;
+}
+
+export type SourceProblemKind = 'download-failed' | 'no-original' | 'broken-file';
+
+export interface SourceProblemRow {
+  readonly platform: PlatformId;
+  readonly remoteId: string;
+  readonly problem: SourceProblemKind;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly updatedAt: string;
+}
+
+export interface DeletionBackup {
+  readonly activity: Activity;
+  readonly fit: Uint8Array | null;
+  readonly keptId: string | null;
+  readonly runId: number;
+  readonly savedAt: string;
+  readonly deletedAt: string | null;
+  readonly restoredId: string | null;
+}
+
+function toTransferRow(row: Record<string, unknown>): TransferRow {
+  return {
+    sourcePlatform: row.source_platform as PlatformId,
+    sourceId: row.source_id as string,
+    targetPlatform: row.target_platform as PlatformId,
+    outcome: row.outcome as LedgerState,
+    attempts: row.attempts as number,
+    lastError: (row.last_error as string | null) ?? null,
+    targetId: (row.target_id as string | null) ?? null,
+    ticket: (row.ticket as string | null) ?? null,
+    fitSha256: (row.fit_sha256 as string | null) ?? null,
+    updatedAt: row.updated_at as string,
+  };
+}
+
+export function entryOf(row: TransferRow): LedgerEntry {
+  return { state: row.outcome, attempts: row.attempts, lastError: row.lastError, targetId: row.targetId, ticket: row.ticket, fitSha256: row.fitSha256 };
 }
 
 export interface ListingState {
@@ -289,6 +329,17 @@ export class Store {
     return rows.map((row) => row.reason);
   }
 
+  /** Keys (platform:id) of every record that was once linked as a time-zone suspect (one query a run). */
+  suspectLinkKeys(): Set<string> {
+    const rows = this.db.prepare("SELECT platform_a, id_a, platform_b, id_b FROM links WHERE reason LIKE 'time-zone suspect%'").all() as Array<Record<string, string>>;
+    const keys = new Set<string>();
+    for (const row of rows) {
+      keys.add(`${row.platform_a}:${row.id_a}`);
+      keys.add(`${row.platform_b}:${row.id_b}`);
+    }
+    return keys;
+  }
+
   linkCount(): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM links').get() as { n: number }).n;
   }
@@ -297,51 +348,134 @@ export class Store {
 
   transfers(): TransferRow[] {
     const rows = this.db.prepare('SELECT * FROM transfers').all() as Array<Record<string, unknown>>;
+    return rows.map(toTransferRow);
+  }
+
+  private transferRow(source: Pick<Activity, 'platform' | 'remoteId'>, target: PlatformId): TransferRow | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM transfers WHERE source_platform = ? AND source_id = ? AND target_platform = ?')
+      .get(source.platform, source.remoteId, target) as Record<string, unknown> | undefined;
+    return row ? toTransferRow(row) : undefined;
+  }
+
+  /** Applies one ledger event (pure transition) and writes the result durably; returns the new entry. */
+  applyLedgerEvent(source: Pick<Activity, 'platform' | 'remoteId'>, target: PlatformId, event: LedgerEvent, runId: number): LedgerEntry {
+    return this.transaction(() => {
+      const current = this.transferRow(source, target);
+      const next = transition(current ? entryOf(current) : null, event);
+      this.db
+        .prepare(
+          `INSERT INTO transfers (source_platform, source_id, target_platform, outcome, attempts, last_error, target_id, ticket, fit_sha256, first_run, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (source_platform, source_id, target_platform) DO UPDATE SET outcome = excluded.outcome, attempts = excluded.attempts,
+             last_error = excluded.last_error, target_id = excluded.target_id, ticket = excluded.ticket, fit_sha256 = excluded.fit_sha256,
+             updated_at = excluded.updated_at`,
+        )
+        .run(source.platform, source.remoteId, target, next.state, next.attempts, next.lastError, next.targetId, next.ticket, next.fitSha256, runId, new Date().toISOString());
+      return next;
+    });
+  }
+
+  /** For tests and migrations of old data: writes a ledger row as it is. */
+  recordTransferOutcome(source: Pick<Activity, 'platform' | 'remoteId'>, target: PlatformId, outcome: LedgerState, details: { targetId?: string | null; ticket?: string | null; error?: string | null; attempts?: number }): void {
+    this.db
+      .prepare(
+        `INSERT INTO transfers (source_platform, source_id, target_platform, outcome, attempts, last_error, target_id, ticket, fit_sha256, first_run, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)
+         ON CONFLICT (source_platform, source_id, target_platform) DO UPDATE SET outcome = excluded.outcome, last_error = excluded.last_error,
+           attempts = excluded.attempts, target_id = COALESCE(excluded.target_id, transfers.target_id), ticket = excluded.ticket, updated_at = excluded.updated_at`,
+      )
+      .run(source.platform, source.remoteId, target, outcome, details.attempts ?? 1, details.error ?? null, details.targetId ?? null, details.ticket ?? null, new Date().toISOString());
+  }
+
+  // ---- source problems (download failures, no original, broken files): never a target's fault
+
+  sourceProblems(): SourceProblemRow[] {
+    const rows = this.db.prepare('SELECT platform, remote_id, problem, attempts, last_error, updated_at FROM source_problems').all() as Array<Record<string, unknown>>;
     return rows.map((row) => ({
-      sourcePlatform: row.source_platform as PlatformId,
-      sourceId: row.source_id as string,
-      targetPlatform: row.target_platform as PlatformId,
-      outcome: row.outcome as TransferLedgerOutcome,
+      platform: row.platform as PlatformId,
+      remoteId: row.remote_id as string,
+      problem: row.problem as SourceProblemKind,
       attempts: row.attempts as number,
       lastError: (row.last_error as string | null) ?? null,
-      targetId: (row.target_id as string | null) ?? null,
-      ticket: (row.ticket as string | null) ?? null,
-      fitSha256: (row.fit_sha256 as string | null) ?? null,
       updatedAt: row.updated_at as string,
     }));
   }
 
-  /** Written before the upload starts, so a run killed mid-upload leaves a trace. */
-  recordTransferStart(source: Activity, target: PlatformId, fitSha256: string, runId: number): void {
+  recordSourceProblem(source: Pick<Activity, 'platform' | 'remoteId'>, problem: SourceProblemKind, message: string): void {
     this.db
       .prepare(
-        `INSERT INTO transfers (source_platform, source_id, target_platform, outcome, attempts, last_error, target_id, ticket, fit_sha256, first_run, updated_at)
-         VALUES (?, ?, ?, 'in-flight', 1, NULL, NULL, NULL, ?, ?, ?)
-         ON CONFLICT (source_platform, source_id, target_platform) DO UPDATE SET outcome = 'in-flight', attempts = attempts + 1, fit_sha256 = excluded.fit_sha256, updated_at = excluded.updated_at`,
+        `INSERT INTO source_problems (platform, remote_id, problem, attempts, last_error, updated_at) VALUES (?, ?, ?, 1, ?, ?)
+         ON CONFLICT (platform, remote_id) DO UPDATE SET problem = excluded.problem, attempts = source_problems.attempts + 1,
+           last_error = excluded.last_error, updated_at = excluded.updated_at`,
       )
-      .run(source.platform, source.remoteId, target, fitSha256, runId, new Date().toISOString());
+      .run(source.platform, source.remoteId, problem, message, new Date().toISOString());
   }
 
-  recordTransferOutcome(source: Pick<Activity, 'platform' | 'remoteId'>, target: PlatformId, outcome: Exclude<TransferLedgerOutcome, 'in-flight'>, details: { targetId?: string | null; ticket?: string | null; error?: string | null }): void {
+  clearSourceProblem(source: Pick<Activity, 'platform' | 'remoteId'>): void {
+    this.db.prepare('DELETE FROM source_problems WHERE platform = ? AND remote_id = ?').run(source.platform, source.remoteId);
+  }
+
+  // ---- deletion backups: the FIT of a deleted duplicate, kept in the state itself
+
+  saveDeletionBackup(activity: Activity, fit: Uint8Array | null, keptId: string, runId: number): void {
     this.db
       .prepare(
-        `INSERT INTO transfers (source_platform, source_id, target_platform, outcome, attempts, last_error, target_id, ticket, fit_sha256, first_run, updated_at)
-         VALUES (?, ?, ?, ?, 1, ?, ?, ?, NULL, NULL, ?)
-         ON CONFLICT (source_platform, source_id, target_platform) DO UPDATE SET outcome = excluded.outcome, last_error = excluded.last_error,
-           target_id = COALESCE(excluded.target_id, transfers.target_id), ticket = excluded.ticket, updated_at = excluded.updated_at`,
+        `INSERT INTO deleted_backups (platform, remote_id, activity_json, fit_gz, kept_id, run_id, saved_at, deleted_at, restored_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)
+         ON CONFLICT (platform, remote_id) DO UPDATE SET activity_json = excluded.activity_json, fit_gz = excluded.fit_gz,
+           kept_id = excluded.kept_id, run_id = excluded.run_id, saved_at = excluded.saved_at`,
       )
-      .run(source.platform, source.remoteId, target, outcome, details.error ?? null, details.targetId ?? null, details.ticket ?? null, new Date().toISOString());
+      .run(activity.platform, activity.remoteId, JSON.stringify(activity), fit ? gzipSync(fit) : null, keptId, runId, new Date().toISOString());
+  }
+
+  markBackupDeleted(platform: PlatformId, remoteId: string): void {
+    this.db.prepare('UPDATE deleted_backups SET deleted_at = ? WHERE platform = ? AND remote_id = ?').run(new Date().toISOString(), platform, remoteId);
+  }
+
+  markBackupRestored(platform: PlatformId, remoteId: string, restoredId: string): void {
+    this.db.prepare('UPDATE deleted_backups SET restored_id = ? WHERE platform = ? AND remote_id = ?').run(restoredId, platform, remoteId);
+  }
+
+  deletionBackups(): DeletionBackup[] {
+    const rows = this.db.prepare('SELECT * FROM deleted_backups ORDER BY saved_at DESC').all() as Array<Record<string, unknown>>;
+    return rows.map((row) => ({
+      activity: JSON.parse(row.activity_json as string) as Activity,
+      fit: row.fit_gz ? new Uint8Array(gunzipSync(row.fit_gz as Uint8Array)) : null,
+      keptId: (row.kept_id as string | null) ?? null,
+      runId: row.run_id as number,
+      savedAt: row.saved_at as string,
+      deletedAt: (row.deleted_at as string | null) ?? null,
+      restoredId: (row.restored_id as string | null) ?? null,
+    }));
+  }
+
+  /** Drops backups older than `days` (and backups of deletions that never happened). */
+  pruneDeletionBackups(days: number, now = Date.now()): number {
+    const cutoff = new Date(now - days * 86_400_000).toISOString();
+    const result = this.db.prepare('DELETE FROM deleted_backups WHERE saved_at < ?').run(cutoff);
+    return Number(result.changes);
   }
 
   // ---- duplicate decisions
 
   recordDuplicateDecision(runId: number, decision: DuplicateDecisionRow): void {
+    // first_run stays while the same record is kept: a deletion needs a second sighting in a later run.
     this.db
       .prepare(
-        `INSERT INTO duplicate_decisions (platform, duplicate_id, kept_id, reason, action, message, run_id, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (platform, duplicate_id) DO UPDATE SET kept_id = excluded.kept_id, reason = excluded.reason, action = excluded.action, message = excluded.message, run_id = excluded.run_id, decided_at = excluded.decided_at`,
+        `INSERT INTO duplicate_decisions (platform, duplicate_id, kept_id, reason, action, message, run_id, decided_at, first_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (platform, duplicate_id) DO UPDATE SET kept_id = excluded.kept_id, reason = excluded.reason, action = excluded.action, message = excluded.message, run_id = excluded.run_id, decided_at = excluded.decided_at,
+           first_run = CASE WHEN duplicate_decisions.kept_id = excluded.kept_id THEN duplicate_decisions.first_run ELSE excluded.first_run END`,
       )
-      .run(decision.platform, decision.duplicateId, decision.keptId, decision.reason, decision.action, decision.message, runId, new Date().toISOString());
+      .run(decision.platform, decision.duplicateId, decision.keptId, decision.reason, decision.action, decision.message, runId, new Date().toISOString(), runId);
+  }
+
+  /** The run that first found this record a duplicate of the same kept record, if any. */
+  duplicateFirstSeen(platform: PlatformId, duplicateId: string, keptId: string): number | undefined {
+    const row = this.db.prepare('SELECT first_run, kept_id FROM duplicate_decisions WHERE platform = ? AND duplicate_id = ?').get(platform, duplicateId) as
+      | { first_run: number | null; kept_id: string }
+      | undefined;
+    return row && row.kept_id === keptId && row.first_run !== null ? row.first_run : undefined;
   }
 
   duplicateDecisions(): DuplicateDecisionRow[] {

@@ -31,7 +31,7 @@ const report: SyncReport = {
   timezoneSuspects: [],
   failures: [{ scope: 'COROS → Garmin CN 77', kind: 'retryable', message: 'HTTP 503 with token tok-SECRET-123', nextStep: 'It is retried on the next run.' }],
   warnings: [],
-  counts: { uploaded: 1, duplicatesFound: 1, deleted: 0, failed: 1, pending: 0, planned: 0 },
+  counts: { uploaded: 1, alreadyThere: 0, duplicatesFound: 1, deleted: 0, failed: 1, pending: 0, planned: 0, setAside: 0, noOriginal: 0, remaining: 0 },
 };
 
 describe('job summary', () => {

@@ -113,7 +113,7 @@ describe('sync run over the Platform interface', () => {
     expect([...platforms.values()].every((platform) => platform.calls.upload === 0 && platform.calls.delete === 0)).toBe(true);
   });
 
-  it('deletes duplicates safely: backup first, capped per run', async () => {
+  it('deletes duplicates safely: seen twice, backup first, capped per run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ssx-sync-'));
     const platforms = world();
     const com = platforms.get('garmin_com')!;
@@ -121,7 +121,13 @@ describe('sync run over the Platform interface', () => {
       com.seed(fit(day));
       com.seed(fit(day, { startUtc: base + day * DAY + 5, heartRate: 150 }), { vendor: 'other' });
     }
-    const result = await sync(platforms, settings(dir, { SYNC_PLATFORM: 'GARMINCOM,COROS', DELETE_DUPLICATE: '1', MAX_DELETES_PER_RUN: '2' }));
+    const config = settings(dir, { SYNC_PLATFORM: 'GARMINCOM,COROS', DELETE_DUPLICATE: '1', MAX_DELETES_PER_RUN: '2' });
+    const first = await sync(platforms, config);
+    // Found for the first time: nothing is deleted until a later run finds the same again.
+    expect(first.report.duplicates.map((duplicate) => duplicate.action)).toEqual(['kept-safe', 'kept-safe', 'kept-safe']);
+    expect(first.report.duplicates[0]!.message).toMatch(/first time/);
+    expect(com.calls.delete).toBe(0);
+    const result = await sync(platforms, config);
     expect(result.report.duplicates.map((duplicate) => duplicate.action).sort()).toEqual(['deleted', 'deleted', 'kept-safe']);
     expect(result.fitFiles.filter((file) => file.includes('/deleted/'))).toHaveLength(2);
     expect(com.all().filter((record) => record.vendor === 'other')).toHaveLength(1);

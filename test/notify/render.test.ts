@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildHeartbeatMessage, buildReportMessage, credentialExpiryWarnings } from '../../src/notify/message.ts';
 import { renderLines, renderParts } from '../../src/notify/render.ts';
 import { utf8ByteLength } from '../../src/notify/text-fit.ts';
-import { busyReport, hugeCjkReport, quietReport } from './report-fixture.ts';
+import { busyReport, counts, hugeCjkReport, quietReport } from './report-fixture.ts';
 import { parseTelegramHtml } from './fake-channels.ts';
 
 const RUN_URL = 'https://github.com/owner/repo/actions/runs/123';
@@ -39,7 +39,7 @@ describe('buildReportMessage', () => {
   });
 
   it('marks dry runs and counts planned uploads', () => {
-    const report = quietReport({ dryRun: true, counts: { uploaded: 0, duplicatesFound: 0, deleted: 0, failed: 0, pending: 0, planned: 2 } });
+    const report = quietReport({ dryRun: true, counts: counts({ planned: 2 }) });
     expect(buildReportMessage(report, { now: NOW }).title).toBe('Sports Sync X (dry run): 2 planned');
   });
 

@@ -23,7 +23,7 @@ export function quietReport(overrides: Partial<SyncReport> = {}): SyncReport {
 }
 
 export function counts(overrides: Partial<ReportCounts> = {}): ReportCounts {
-  return { uploaded: 0, duplicatesFound: 0, deleted: 0, failed: 0, pending: 0, planned: 0, ...overrides };
+  return { uploaded: 0, alreadyThere: 0, duplicatesFound: 0, deleted: 0, failed: 0, pending: 0, planned: 0, setAside: 0, noOriginal: 0, remaining: 0, ...overrides };
 }
 
 export function transfer(overrides: Partial<TransferResult> = {}): TransferResult {

@@ -76,7 +76,7 @@ describe('a run killed with SIGKILL half-way', () => {
     const resumed = await runChild(env);
     expect(resumed.status, resumed.stderr).toBe(0);
     const settled = await runChild(env);
-    expect(settled.stdout).toMatch(/RESULT \{"uploaded":0,"duplicatesFound":0,"deleted":0,"failed":0/);
+    expect(settled.stdout).toMatch(/RESULT \{"uploaded":0,"alreadyThere":0,"duplicatesFound":0,"deleted":0,"failed":0/);
 
     const starts = {
       garmin_com: garmin.activities('com', 'kill@example.com').map((activity) => activity.startUtc),

@@ -7,6 +7,7 @@ export interface GarminListItem {
   readonly activityId?: unknown;
   readonly activityName?: unknown;
   readonly startTimeGMT?: unknown;
+  readonly startTimeLocal?: unknown;
   readonly beginTimestamp?: unknown;
   readonly activityType?: { readonly typeKey?: unknown } | null;
   readonly duration?: unknown;
@@ -55,6 +56,10 @@ export function mapGarminActivity(item: GarminListItem, region: GarminRegion): A
   const manual = item.manualActivity === true;
   const manufacturer = typeof item.manufacturer === 'string' ? item.manufacturer : null;
   const deviceId = finite(item.deviceId);
+  const local = parseGarminGmt(item.startTimeLocal);
+  const gmt = parseGarminGmt(item.startTimeGMT);
+  // The zone the workout was recorded in (local minus GMT), which confirms a time-zone suspect.
+  const utcOffsetSec = local !== undefined && gmt !== undefined && Math.abs(local - gmt) <= 14 * 3600 ? local - gmt : null;
   return {
     platform: garminPlatformId(region),
     remoteId,
@@ -67,6 +72,6 @@ export function mapGarminActivity(item: GarminListItem, region: GarminRegion): A
     device: null,
     vendor: manual ? 'unknown' : vendorOf(manufacturer),
     manual,
-    extra: { typeKey, deviceId, manufacturer },
+    extra: { typeKey, deviceId, manufacturer, ...(utcOffsetSec === null ? {} : { utcOffsetSec }) },
   };
 }
