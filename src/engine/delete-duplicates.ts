@@ -22,9 +22,18 @@ export interface DeleteContext {
 /** Why a duplicate must not be deleted now, or null when it may be (pure). */
 export function deletionBlocker(
   decision: DuplicateDecision,
-  facts: { readonly reachable: boolean; readonly canDelete: boolean; readonly deletedSoFar: number; readonly firstSeenRun: number | undefined; readonly runId: number },
+  facts: {
+    readonly reachable: boolean;
+    readonly canDelete: boolean;
+    readonly deletedSoFar: number;
+    readonly firstSeenRun: number | undefined;
+    readonly runId: number;
+    /** Kept or duplicate was restored by `undo`: the user chose to keep both. */
+    readonly restored: boolean;
+  },
   config: Pick<SyncConfig, 'maxDeletesPerRun' | 'confirmDeletes'>,
 ): string | null {
+  if (facts.restored) return 'restored by undo earlier; kept as you chose';
   if (!facts.reachable) return 'platform not reachable this run';
   if (!facts.canDelete) return `${PLATFORM_LABELS[decision.platform]} is read-only here; delete it there by hand if you want`;
   if (decision.kept.manual) return 'the record kept is a manual entry with no file to check; not deleted';
@@ -46,6 +55,7 @@ export async function deleteDuplicates(decisions: readonly DuplicateDecision[], 
   const { config, store, runId } = context;
   const results: DuplicateResult[] = [];
   let deleted = 0;
+  const restored = config.deleteDuplicate ? store.restoredKeys() : new Set<string>();
   for (const decision of decisions) {
     const base = {
       platform: decision.platform,
@@ -60,7 +70,8 @@ export async function deleteDuplicates(decisions: readonly DuplicateDecision[], 
     let message: string | undefined;
     if (config.deleteDuplicate && config.dryRun) action = 'would-delete';
     else if (config.deleteDuplicate) {
-      ({ action, message } = await deleteOne(decision, { firstSeenRun, deletedSoFar: deleted }, context));
+      const wasRestored = restored.has(`${decision.platform}:${decision.duplicate.remoteId}`) || restored.has(`${decision.platform}:${decision.kept.remoteId}`);
+      ({ action, message } = await deleteOne(decision, { firstSeenRun, deletedSoFar: deleted, restored: wasRestored }, context));
       if (action === 'deleted') deleted++;
     }
     if (!config.dryRun) {
@@ -73,13 +84,13 @@ export async function deleteDuplicates(decisions: readonly DuplicateDecision[], 
 
 async function deleteOne(
   decision: DuplicateDecision,
-  facts: { readonly firstSeenRun: number | undefined; readonly deletedSoFar: number },
+  facts: { readonly firstSeenRun: number | undefined; readonly deletedSoFar: number; readonly restored: boolean },
   context: DeleteContext,
 ): Promise<{ action: DuplicateResult['action']; message?: string }> {
   const platform = context.platforms.get(decision.platform);
   const blocker = deletionBlocker(
     decision,
-    { reachable: Boolean(platform), canDelete: platform?.capabilities?.delete !== false, deletedSoFar: facts.deletedSoFar, firstSeenRun: facts.firstSeenRun, runId: context.runId },
+    { ...facts, reachable: Boolean(platform), canDelete: platform?.capabilities?.delete !== false, runId: context.runId },
     context.config,
   );
   if (blocker || !platform) return { action: 'kept-safe', message: blocker ?? 'platform not reachable this run' };

@@ -232,6 +232,8 @@ function recordCopy(item: WorkItem, source: Activity, remoteId: string, context:
 /** What a failed request means for the ledger: refused, answered with an error, or lost on the way. */
 export function failureEvent(error: unknown, message: string): LedgerEvent {
   if (errorKind(error) === 'rejected') return { type: 'rejected', message };
+  // A success status whose body broke off: the target did the work and the answer was lost.
+  if (isSyncError(error) && error.status !== undefined && error.status < 400) return { type: 'lost', message };
   if (isSyncError(error) && error.status !== undefined) return { type: 'failed', message, reached: true };
   // No answer: a refused connection never reached the target; anything else may have.
   const cause = isSyncError(error) ? error.cause : error;

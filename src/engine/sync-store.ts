@@ -29,5 +29,6 @@ export type SyncStore = Pick<
   | 'saveDeletionBackup'
   | 'markBackupDeleted'
   | 'pruneDeletionBackups'
+  | 'restoredKeys'
   | 'platformState'
 >;

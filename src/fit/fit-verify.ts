@@ -1,6 +1,5 @@
-import type { Activity } from '../core/activity.ts';
 import { describeError } from '../core/errors.ts';
-import { sportsCompatible } from '../core/sports.ts';
+import { sportsCompatible, type SportFamily } from '../core/sports.ts';
 import { summariseFit, type FitSummary } from './fit-summary.ts';
 
 export type FitCheck = { readonly ok: true; readonly summary: FitSummary; readonly note?: string } | { readonly ok: false; readonly problem: string };
@@ -15,7 +14,13 @@ const DAMAGE = /crc|end of stream|unexpected end|truncat|exceeds/i;
  * intact, with a session start time that agrees with the listing (directly, or off by a whole or
  * half number of hours when a platform stored local time), and a compatible sport.
  */
-export function verifyFit(bytes: Uint8Array, listed: Pick<Activity, 'startUtc' | 'sport'>, toleranceSec: number): FitCheck {
+/** What the listing said of the workout whose file this should be. */
+export interface ListedWorkout {
+  readonly startUtc: number;
+  readonly sport: { readonly id: string; readonly family: SportFamily };
+}
+
+export function verifyFit(bytes: Uint8Array, listed: ListedWorkout, toleranceSec: number): FitCheck {
   let summary: FitSummary;
   try {
     summary = summariseFit(bytes);

@@ -3,6 +3,7 @@ import type { SyncConfig } from '../config/config.ts';
 import type { Logger } from '../core/log.ts';
 import type { PlatformFactory } from '../engine/sync-run.ts';
 import { createProxyFetch } from '../http/proxy-fetch.ts';
+import { limitRequests } from '../http/request-limit.ts';
 import type { Store } from '../store/store.ts';
 import { createCorosPlatform, type CorosPlatformOptions } from './coros/coros-platform.ts';
 import { createGarminPlatform, type GarminPlatformOptions } from './garmin/garmin-platform.ts';
@@ -41,7 +42,7 @@ export function createPlatformFactory(config: SyncConfig, log: Logger, tuning: A
         state,
         credentials: { ...(config.coros.email ? { email: config.coros.email } : {}), ...(config.coros.password ? { password: config.coros.password } : {}) },
         log,
-        fetch: createProxyFetch({ proxyUrl: config.coros.proxyUrl, proxyVariable: 'COROS_PROXY', env: proxyEnv }),
+        fetch: limitRequests(createProxyFetch({ proxyUrl: config.coros.proxyUrl, proxyVariable: 'COROS_PROXY', env: proxyEnv }), config.concurrency),
         timeoutMs: config.timeoutMs,
         ...tuning.coros,
       });
@@ -56,6 +57,7 @@ export function createPlatformFactory(config: SyncConfig, log: Logger, tuning: A
       log,
       proxyUrl: account.proxyUrl,
       env: proxyEnv,
+      fetch: limitRequests(createProxyFetch({ proxyUrl: account.proxyUrl, proxyVariable: region === 'com' ? 'GARMIN_COM_PROXY' : 'GARMIN_CN_PROXY', env: proxyEnv }), config.concurrency),
       timeoutMs: config.timeoutMs,
       ...tuning.garmin,
     });

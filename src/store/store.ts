@@ -450,6 +450,12 @@ export class Store {
     }));
   }
 
+  /** Keys (platform:id) of records restored by `undo`: the user wants them, never deleted again. */
+  restoredKeys(): Set<string> {
+    const rows = this.db.prepare('SELECT platform, remote_id, restored_id FROM deleted_backups WHERE restored_id IS NOT NULL').all() as Array<Record<string, string>>;
+    return new Set(rows.flatMap((row) => [`${row.platform}:${row.restored_id}`, `${row.platform}:${row.remote_id}`]));
+  }
+
   /** Drops backups older than `days` (and backups of deletions that never happened). */
   pruneDeletionBackups(days: number, now = Date.now()): number {
     const cutoff = new Date(now - days * 86_400_000).toISOString();

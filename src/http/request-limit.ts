@@ -1,3 +1,5 @@
+import type { FetchFunction } from './http-client.ts';
+
 /** A counting semaphore: at most `limit` holders at once. */
 export class Semaphore {
   private available: number;
@@ -18,4 +20,13 @@ export class Semaphore {
       else this.available++;
     }
   }
+}
+
+/**
+ * A fetch that holds one of `limit` slots per request, from sending until the answer's headers
+ * arrive: it limits requests, not the waits between them (a poll interval holds no slot).
+ */
+export function limitRequests(fetch: FetchFunction, limit: number): FetchFunction {
+  const slots = new Semaphore(limit);
+  return (input, init) => slots.run(() => fetch(input, init));
 }
