@@ -9,6 +9,10 @@ export interface PlatformView {
   /** Oldest start time this platform's listing covers (null: nothing); uploads older than that are not planned. */
   readonly coveredFromUtc: number | null;
   readonly complete: boolean;
+  /** False when the platform cannot take uploads (a read-only source); absent = it can. */
+  readonly canUpload?: boolean;
+  /** Why it cannot, for the report. */
+  readonly readOnlyReason?: string | undefined;
 }
 
 export type PlanItem =
@@ -16,7 +20,7 @@ export type PlanItem =
   | { readonly kind: 'check-pending'; readonly workout: Workout; readonly source: Activity; readonly target: PlatformId; readonly ticket: string }
   | { readonly kind: 'skip'; readonly workout: Workout; readonly source: Activity | null; readonly target: PlatformId; readonly reason: SkipReason; readonly detail: string };
 
-export type SkipReason = 'deleted-on-target' | 'set-aside-failed' | 'set-aside-rejected' | 'no-original' | 'source-unavailable';
+export type SkipReason = 'deleted-on-target' | 'set-aside-failed' | 'set-aside-rejected' | 'no-original' | 'source-unavailable' | 'read-only-target';
 
 export interface PlanOptions {
   readonly platforms: readonly PlatformView[];
@@ -70,6 +74,10 @@ export function planTransfers(workouts: readonly Workout[], options: PlanOptions
       if (presentOn.has(target.id) || !target.available) continue;
       // Outside what the target's listing covers: we cannot know it is missing there.
       if (!target.complete && (target.coveredFromUtc === null || workout.startUtc < target.coveredFromUtc)) continue;
+      if (target.canUpload === false) {
+        items.push({ kind: 'skip', workout, source: null, target: target.id, reason: 'read-only-target', detail: target.readOnlyReason ?? 'the platform is read-only' });
+        continue;
+      }
 
       const rows = memberRows.filter((row) => row.targetPlatform === target.id);
       const delivered = rows.find((row) => row.outcome === 'created' || row.outcome === 'duplicate');

@@ -82,6 +82,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
             const expiry = await run.platform.credentialExpiry?.().catch(() => undefined);
             if (expiry) run.credentialExpiry = expiry.toISOString();
             log.info(`${PLATFORM_LABELS[id]}: listed ${result.activities.length} (${decision.fullScan ? 'full scan' : 'incremental'}, stopped: ${result.stop})`);
+            warnings.push(...(run.platform.notices?.() ?? []));
           } catch (error) {
             const message = redact(describeError(error));
             const kind = errorKind(error);
@@ -149,9 +150,11 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
     const views: PlatformView[] = config.platforms.map((id) => {
       const run = runs.get(id)!;
       const state = store.listingState(id);
-      return { id, available: run.available, coveredFromUtc: state.coveredFromUtc, complete: state.complete };
+      const capabilities = run.platform?.capabilities;
+      return { id, available: run.available, coveredFromUtc: state.coveredFromUtc, complete: state.complete, ...(capabilities && !capabilities.upload ? { canUpload: false, readOnlyReason: capabilities.readOnlyReason } : {}) };
     });
     const plan = planTransfers(workouts, { platforms: views, transfers: ledger, gone, maxUploadAttempts: config.maxUploadAttempts });
+    warnings.push(...readOnlyWarnings(plan, store, config.dryRun));
     const transfers = await log.group('Transfers', () => executePlan(plan, { config, runs, store, runId, log, fitFiles, semaphores }));
 
     // 5. Report.
@@ -205,6 +208,30 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
   } finally {
     store.close();
   }
+}
+
+/**
+ * Workouts that cannot be copied to a read-only platform: one warning line per platform, and only
+ * when a workout newer than the last one reported is among them ("reported once", not every run).
+ */
+function readOnlyWarnings(plan: readonly PlanItem[], store: Store, dryRun: boolean): string[] {
+  const lines: string[] = [];
+  const byTarget = new Map<PlatformId, { count: number; newest: number; detail: string }>();
+  for (const item of plan) {
+    if (item.kind !== 'skip' || item.reason !== 'read-only-target') continue;
+    const entry = byTarget.get(item.target) ?? { count: 0, newest: Number.MIN_SAFE_INTEGER, detail: item.detail };
+    entry.count++;
+    entry.newest = Math.max(entry.newest, item.workout.startUtc);
+    byTarget.set(item.target, entry);
+  }
+  for (const [target, entry] of byTarget) {
+    const key = `readOnly.reportedUpTo.${target}`;
+    const reported = Number(store.getMeta(key) ?? Number.MIN_SAFE_INTEGER);
+    if (entry.newest <= reported) continue;
+    lines.push(`${entry.count} workout${entry.count === 1 ? '' : 's'} not copied to ${PLATFORM_LABELS[target]}: ${entry.detail}`);
+    if (!dryRun) store.setMeta(key, String(entry.newest));
+  }
+  return lines;
 }
 
 interface ExecutionContext {
@@ -373,7 +400,8 @@ async function handleDuplicates(decisions: readonly DuplicateDecision[], context
     let action: DuplicateResult['action'] = 'reported';
     let message: string | undefined;
     if (config.deleteDuplicate) {
-      if (config.dryRun) action = 'would-delete';
+      if (platform?.platform?.capabilities?.delete === false) message = `not deleted: ${platform.platform.capabilities.readOnlyReason ?? 'the platform is read-only'}`;
+      else if (config.dryRun) action = 'would-delete';
       else if (!platform?.available || !platform.platform) {
         action = 'kept-safe';
         message = 'platform not reachable this run';
