@@ -94,6 +94,8 @@ export class PersonalApiClient {
   private token: StoredToken | undefined;
   private exchanging: Promise<StoredToken> | undefined;
   private readonly keyPrint: string;
+  private readonly probeLock = new Gate(1);
+  private pathConfirmed = false;
 
   constructor(options: PersonalApiClientOptions) {
     this.options = options;
@@ -259,6 +261,12 @@ export class PersonalApiClient {
    * recorded (non-manual) activity it is reported as "no original" and a path change is suspected.
    */
   async downloadFit(activity: Activity): Promise<FitDownload> {
+    // Until a path has answered 200 this run, downloads probe one after another, so the probe runs once.
+    if (this.pathConfirmed) return this.downloadVia(activity);
+    return this.probeLock.run(() => this.downloadVia(activity));
+  }
+
+  private async downloadVia(activity: Activity): Promise<FitDownload> {
     const id = activity.remoteId;
     if (!/^\d+$/.test(id)) return { kind: 'no-original', reason: `"${id}" is not a Garmin activity id` };
     const paths = this.downloadPaths();
@@ -266,6 +274,7 @@ export class PersonalApiClient {
       const response = await this.get(template.replace('{id}', id), [404, 405]);
       if (response.status === 200) {
         if (index > 0 || this.options.state.getPlain(DOWNLOAD_PATH_STATE) !== template) this.options.state.setPlain(DOWNLOAD_PATH_STATE, template);
+        this.pathConfirmed = true;
         return fitFromBody(response.body, id, this.label);
       }
       // A manual entry has no file on any path: asking the other paths would only spend the quota.
