@@ -164,7 +164,7 @@ export function parseConfig(lookup: Lookup): SyncConfig {
       const suffix = platform === 'garmin_com' ? 'COM' : 'CN';
       const account = platform === 'garmin_com' ? garminCom : garminCn;
       if (!account.tokenBlob && !(account.email && account.password) && !account.apiKey) {
-        throw new ConfigError(`SYNC_PLATFORM includes GARMIN${suffix} but neither GARMIN_API_KEY_${suffix}, GARMIN_TOKEN_${suffix} nor GARMIN_EMAIL_${suffix} + GARMIN_PASSWORD_${suffix} is set; create a Personal API key on Garmin Connect web and store it as GARMIN_API_KEY_${suffix} (read-only), or run \`npx sports-sync-x login --region ${suffix.toLowerCase()}\` and store the token as GARMIN_TOKEN_${suffix}`);
+        throw new ConfigError(`SYNC_PLATFORM includes GARMIN${suffix} but neither GARMIN_API_KEY_${suffix}, GARMIN_TOKEN_${suffix} nor GARMIN_EMAIL_${suffix} + GARMIN_PASSWORD_${suffix} is set; run \`npx sports-sync-x login --region ${suffix.toLowerCase()}\` and store the token as GARMIN_TOKEN_${suffix}, or create a Personal API key on Garmin Connect web and store it as GARMIN_API_KEY_${suffix} (read-only)`);
       }
     }
   }
