@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { synthesiseFit } from '../../src/fit/fit-synth.ts';
@@ -17,7 +18,7 @@ let clock: TestClock;
 let temp: ReturnType<typeof tempDir>;
 
 beforeEach(async () => {
-  clock = new TestClock(Date.UTC(2026, 11, 1, 8, 0, 0));
+  clock = new TestClock(Date.now());
   personal = await startPersonalApiSandbox({ now: clock.now });
   coros = await startCorosSandbox({ knobs: { importDelayMs: 10 } });
   // Started only to count: a key-only run must send nothing to Garmin's SSO or DI hosts.
@@ -147,7 +148,7 @@ describe('garmin.com read through the Personal API, key only', () => {
   it('warns from 7 days before the key expires, in the report, its notification and the platform summary', async () => {
     seedGarmin(1);
     const key = personal.createKey('com', ACCOUNT, { validDays: 30 });
-    // A date-only setting means 00:00 UTC of that day: 4 days and 16 hours from the clock's 08:00.
+    // A date-only setting means 00:00 UTC of that day: 4 days and some hours from now.
     const expires = new Date(clock.ms + 5 * DAY * 1000).toISOString().slice(0, 10);
     const log = captureLogger();
     const { report } = await syncOnce(settings({ GARMIN_API_KEY_COM: key, GARMIN_API_KEY_COM_EXPIRES: expires }), clock, log);
@@ -158,6 +159,11 @@ describe('garmin.com read through the Personal API, key only', () => {
     const text = JSON.stringify(message);
     expect(text).toContain('GARMIN_API_KEY_COM expires');
     expect(text).toContain('Sign-in expiring');
+    // `status` (the built CLI, as a process) shows it from the database alone.
+    const status = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'dist', 'cli.js'), 'status', '--db', join(temp.dir, 'sports_sync.sqlite')], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    expect(status.status, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(new RegExp(`Garmin COM Personal API key \\(GARMIN_API_KEY_COM\\): valid until ${expires} \\(in \\d+ days?\\) — create a new key at https://connect.garmin.com/app/settings/personalApiToken before then`));
+    expect(status.stdout).not.toContain(key);
 
     // Eight days ahead: no warning yet.
     const later = new Date(clock.ms + 8 * DAY * 1000 + 3600_000).toISOString().slice(0, 10);

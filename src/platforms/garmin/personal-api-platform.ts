@@ -24,6 +24,8 @@ export interface PersonalApiPlatformOptions {
 }
 
 const ID_CHECK_STATE = 'personal.idCheck';
+/** Plain state name under which the key's expiry is kept for `status`. */
+export const KEY_EXPIRY_FOR_STATUS = 'personal.keyExpiry';
 const ID_MAP_PREFIX = 'personal.diId.';
 /** How many newest activities the one-time id check compares (§8). */
 const ID_CHECK_COUNT = 10;
@@ -59,8 +61,11 @@ class PersonalApiPlatform implements Platform {
   async connect(): Promise<void> {
     const { client, di, log, region } = this.options;
     const until = client.unavailableUntil();
-    if (until !== undefined && di) {
-      log.info(`${this.label}: the Personal API answered 526 recently; reading through ${garminTokenSecretName(region)} until ${new Date(until * 1000).toISOString()}`);
+    if (until !== undefined) {
+      // At most one probe a day while Garmin's side is broken (§11).
+      const since = `${this.label} Personal API answered HTTP 526 at the last token exchange; it is tried again after ${new Date(until * 1000).toISOString()}`;
+      if (!di) throw new PersonalApiUnavailableError(`${since}; no ${garminTokenSecretName(region)} is configured to read ${this.label} another way`, { status: 526, hint: `Set ${garminTokenSecretName(region)} (npx sports-sync-x login --region ${region}) to read ${this.label} while its Personal API is down.` });
+      log.info(`${since}; reading through ${garminTokenSecretName(region)}`);
       await this.useDiForReading();
       return;
     }
@@ -88,6 +93,8 @@ class PersonalApiPlatform implements Platform {
         log.warn(`${this.label}: ${describeError(failure)}; reading goes on through the Personal API, uploads and deletes on ${this.label} fail this run`);
       }
     }
+    // For `status`, which reads the database without the settings.
+    this.options.state.setPlain(KEY_EXPIRY_FOR_STATUS, this.options.client.keyExpiry()?.toISOString());
     this.warnIfKeyExpiresSoon();
   }
 
@@ -209,4 +216,15 @@ class PersonalApiPlatform implements Platform {
 async function firstPage(pages: AsyncIterable<readonly Activity[]>): Promise<readonly Activity[]> {
   for await (const page of pages) return page;
   return [];
+}
+
+/** "Garmin COM Personal API key (GARMIN_API_KEY_COM): valid until 2027-10-31 (in 334 days)", with the fix from 7 days before. */
+export function personalKeyExpiryLine(id: 'garmin_com' | 'garmin_cn', expiryIso: string, nowMs: number, warnDays = 7): string {
+  const region: GarminRegion = id === 'garmin_cn' ? 'cn' : 'com';
+  const days = Math.floor((Date.parse(expiryIso) - nowMs) / (DAY * 1000));
+  const head = `${garminLabel(region)} Personal API key (${personalApiKeySetting(region)}): `;
+  const date = expiryIso.slice(0, 10);
+  if (days < 0) return `${head}expired on ${date} — create a new key at ${personalApiKeyPage(region)}`;
+  const text = `${head}valid until ${date} (in ${days} day${days === 1 ? '' : 's'})`;
+  return days < warnDays ? `${text} — create a new key at ${personalApiKeyPage(region)} before then` : text;
 }
