@@ -11,6 +11,7 @@ import { createPlatformFactory } from '../platforms/factory.ts';
 import { Store } from '../store/store.ts';
 import { parseArgs } from './args.ts';
 import { runLoginCommand } from './login.ts';
+import { KEY_EXPIRY_FOR_STATUS, personalKeyExpiryLine } from '../platforms/garmin/personal-api-platform.ts';
 
 export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -133,6 +134,11 @@ function showStatus(io: CliIo, lookup: Lookup): number {
       if (count === 0) continue;
       const listing = store.listingState(id);
       io.out(`  ${PLATFORM_LABELS[id]}: ${count} activities known${listing.coveredFromUtc !== null ? `, listed back to ${new Date(listing.coveredFromUtc * 1000).toISOString().slice(0, 10)}` : ''}${listing.complete ? ' (whole history)' : ''}`);
+    }
+    for (const id of ['garmin_com', 'garmin_cn'] as const) {
+      // Written by the last run that used a Personal API key; plain state, no key material needed.
+      const expiry = store.platformState(id, 'status').getPlain(KEY_EXPIRY_FOR_STATUS);
+      if (expiry) io.out(`  ${personalKeyExpiryLine(id, expiry, Date.now())}`);
     }
     const transfers = store.transfers();
     const byOutcome = new Map<string, number>();

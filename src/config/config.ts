@@ -13,6 +13,12 @@ export interface GarminAccountConfig {
   /** Token blob printed by `sports-sync-x login` (repository secret GARMIN_TOKEN_COM / _CN). */
   readonly tokenBlob: string | undefined;
   readonly proxyUrl: string | undefined;
+  /** Personal API key (GARMIN_API_KEY_COM / _CN): when set, this account is read through Garmin's official Personal API. */
+  readonly apiKey: string | undefined;
+  /** The key's expiry as the user entered it (GARMIN_API_KEY_COM_EXPIRES), when the API does not tell. */
+  readonly apiKeyExpires: Date | undefined;
+  /** Download path template with {id} tried first (GARMIN_PERSONAL_DOWNLOAD_PATH; the real path is uncertain). */
+  readonly personalDownloadPath: string | undefined;
 }
 
 export interface CorosAccountConfig {
@@ -121,7 +127,25 @@ function garminAccount(lookup: Lookup, suffix: 'COM' | 'CN'): GarminAccountConfi
     password: secret(lookup, `GARMIN_PASSWORD_${suffix}`),
     tokenBlob: secret(lookup, `GARMIN_TOKEN_${suffix}`),
     proxyUrl: proxy(lookup, `GARMIN_${suffix}_PROXY`),
+    apiKey: secret(lookup, `GARMIN_API_KEY_${suffix}`),
+    apiKeyExpires: keyExpiryDate(lookup, `GARMIN_API_KEY_${suffix}_EXPIRES`),
+    personalDownloadPath: downloadPathTemplate(lookup, 'GARMIN_PERSONAL_DOWNLOAD_PATH'),
   };
+}
+
+function keyExpiryDate(lookup: Lookup, name: string): Date | undefined {
+  const raw = text(lookup, name);
+  if (raw === undefined) return undefined;
+  const date = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? new Date(`${raw}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}T/.test(raw) ? new Date(raw) : new Date(NaN);
+  if (Number.isNaN(date.getTime())) throw new ConfigError(`${name}="${raw}" is not a date; use the expiry shown when the key was created, as YYYY-MM-DD (e.g. 2027-10-31)`);
+  return date;
+}
+
+function downloadPathTemplate(lookup: Lookup, name: string): string | undefined {
+  const raw = text(lookup, name);
+  if (raw === undefined) return undefined;
+  if (!raw.startsWith('/') || !raw.includes('{id}') || /\s|\?|#/.test(raw)) throw new ConfigError(`${name}="${raw}" must be a path starting with / that contains {id}, e.g. /download-service/files/activity/{id}`);
+  return raw;
 }
 
 /**
@@ -145,8 +169,8 @@ export function parseConfig(lookup: Lookup): SyncConfig {
     } else {
       const suffix = platform === 'garmin_com' ? 'COM' : 'CN';
       const account = platform === 'garmin_com' ? garminCom : garminCn;
-      if (!account.tokenBlob && !(account.email && account.password)) {
-        throw new ConfigError(`SYNC_PLATFORM includes GARMIN${suffix} but neither GARMIN_TOKEN_${suffix} nor GARMIN_EMAIL_${suffix} + GARMIN_PASSWORD_${suffix} is set; run \`npx sports-sync-x login --region ${suffix.toLowerCase()}\` and store the token as GARMIN_TOKEN_${suffix}`);
+      if (!account.tokenBlob && !(account.email && account.password) && !account.apiKey) {
+        throw new ConfigError(`SYNC_PLATFORM includes GARMIN${suffix} but neither GARMIN_API_KEY_${suffix}, GARMIN_TOKEN_${suffix} nor GARMIN_EMAIL_${suffix} + GARMIN_PASSWORD_${suffix} is set; run \`npx sports-sync-x login --region ${suffix.toLowerCase()}\` and store the token as GARMIN_TOKEN_${suffix}, or create a Personal API key on Garmin Connect web and store it as GARMIN_API_KEY_${suffix} (read-only)`);
       }
     }
   }

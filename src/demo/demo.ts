@@ -6,6 +6,7 @@ import { runSync, type RunSyncResult } from '../engine/sync-run.ts';
 import { createPlatformFactory } from '../platforms/factory.ts';
 import { startCorosSandbox, type CorosSandbox } from '../sandbox/coros/coros-sandbox.ts';
 import { startGarminSandbox, type GarminSandbox } from '../sandbox/garmin/index.ts';
+import { startPersonalApiSandbox } from '../sandbox/garmin-personal-api/index.ts';
 import { demoSeeds, seedFit } from './demo-seed.ts';
 
 export interface DemoOptions {
@@ -107,7 +108,7 @@ function saveWorld(path: string, garmin: GarminSandbox, coros: CorosSandbox): vo
 
 /**
  * Syncs three emulated platforms end to end with no accounts: the loopback sandboxes of
- * Garmin COM, Garmin CN and COROS, reached over HTTP by the real clients through the endpoint
+ * Garmin COM (read through its Personal API emulator), Garmin CN and COROS, reached over HTTP by the real clients through the endpoint
  * map. The emulated platforms' contents are kept in `<dir>/world.json` between runs, so a second
  * run sees the converged world.
  */
@@ -120,7 +121,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   const garmin = await startGarminSandbox({ uploadProcessingPolls: 1, pollHintMs: 20 });
   const coros = await startCorosSandbox({ knobs: { importDelayMs: 50 } });
+  const personal = await startPersonalApiSandbox();
   try {
+    // garmin.com is read through the official Personal API: same account, same ids as connectapi.
+    personal.addAccount('com', GARMIN_COM_ACCOUNT.email, () => garmin.activities('com', GARMIN_COM_ACCOUNT.email));
+    const personalKey = personal.createKey('com', GARMIN_COM_ACCOUNT.email, { validDays: 365 });
     garmin.addAccount('com', GARMIN_COM_ACCOUNT);
     garmin.addAccount('cn', GARMIN_CN_ACCOUNT);
     coros.addAccount(COROS_ACCOUNT);
@@ -130,6 +135,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const settings: Record<string, string> = {
       SYNC_PLATFORM: 'GARMINCOM,GARMINCN,COROS',
       // Fresh tokens each run, as `sports-sync-x login` would print them.
+      GARMIN_API_KEY_COM: personalKey,
+      // Uploads and deletes on garmin.com still need the DI token (the Personal API is read-only).
       GARMIN_TOKEN_COM: garmin.mintTokenBlob('com', GARMIN_COM_ACCOUNT.email),
       GARMIN_TOKEN_CN: garmin.mintTokenBlob('cn', GARMIN_CN_ACCOUNT.email),
       COROS_EMAIL: COROS_ACCOUNT.email,
@@ -141,18 +148,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       SYNC_DB_PATH: dbPath,
       FIT_DIR: join(options.dir, 'fit'),
       DRY_RUN: options.dryRun ? '1' : '0',
-      SPORTS_SYNC_ENDPOINTS: JSON.stringify({ ...garmin.endpointOverrides(), ...coros.endpointOverrides() }),
+      SPORTS_SYNC_ENDPOINTS: JSON.stringify({ ...garmin.endpointOverrides(), ...coros.endpointOverrides(), ...personal.endpointOverrides() }),
     };
     const config = parseConfig((name) => settings[name]);
     const fast = { backoff: { baseDelayMs: 20, maxDelayMs: 200 } };
     const createPlatform = createPlatformFactory(config, options.log, {
       garmin: { ...fast, uploadPoll: { intervalMs: 20, timeoutMs: 10_000 } },
       coros: { ...fast, importPollIntervalMs: 40, importPollTimeoutMs: 10_000, deleteSpacingMs: 0 },
+      personal: { ...fast, pagePauseMs: 0 },
     });
     const result = await runSync({ config, log: options.log, createPlatform });
     if (!options.dryRun || firstRun) saveWorld(worldPath, garmin, coros);
     return { ...result, dbPath, firstRun };
   } finally {
-    await Promise.all([garmin.close(), coros.close()]);
+    await Promise.all([garmin.close(), coros.close(), personal.close()]);
   }
 }

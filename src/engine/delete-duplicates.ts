@@ -68,7 +68,9 @@ export async function deleteDuplicates(decisions: readonly DuplicateDecision[], 
     const firstSeenRun = store.duplicateFirstSeen(decision.platform, decision.duplicate.remoteId, decision.kept.remoteId);
     let action: DuplicateResult['action'] = 'reported';
     let message: string | undefined;
-    if (config.deleteDuplicate && config.dryRun) action = 'would-delete';
+    const capabilities = context.platforms.get(decision.platform)?.capabilities;
+    if (config.deleteDuplicate && capabilities?.delete === false) message = `not deleted: ${capabilities.readOnlyReason ?? 'the platform is read-only'}`;
+    else if (config.deleteDuplicate && config.dryRun) action = 'would-delete';
     else if (config.deleteDuplicate) {
       const wasRestored = restored.has(`${decision.platform}:${decision.duplicate.remoteId}`) || restored.has(`${decision.platform}:${decision.kept.remoteId}`);
       ({ action, message } = await deleteOne(decision, { firstSeenRun, deletedSoFar: deleted, restored: wasRestored }, context));

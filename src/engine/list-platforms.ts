@@ -52,6 +52,7 @@ export async function listPlatforms(options: ListStepOptions): Promise<ListStepR
         const { full, warning } = await listOne(run, run.platform, options);
         if (full) fullyListed.add(id);
         if (warning) warnings.push(warning);
+        warnings.push(...(run.platform.notices?.() ?? []));
         const expiry = await run.platform.credentialExpiry?.().catch(() => undefined);
         if (expiry) run.credentialExpiry = expiry.toISOString();
       } catch (error) {

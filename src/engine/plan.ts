@@ -9,6 +9,10 @@ export interface PlatformView {
   /** Oldest start time this platform's listing covers (null: nothing); uploads older than that are not planned. */
   readonly coveredFromUtc: number | null;
   readonly complete: boolean;
+  /** False when the platform cannot take uploads (a read-only source); absent = it can. */
+  readonly canUpload?: boolean;
+  /** Why it cannot, for the report. */
+  readonly readOnlyReason?: string | undefined;
 }
 
 /** A ledger row as the planner needs it (plain data, no persistence type). */
@@ -51,7 +55,8 @@ export type SkipReason =
   | 'set-aside-source'
   | 'no-original'
   | 'source-unavailable'
-  | 'awaiting-reconcile';
+  | 'awaiting-reconcile'
+  | 'read-only-target';
 
 /** Skips that need the user: listed in every report and in `status`. */
 export const SET_ASIDE_REASONS: ReadonlySet<SkipReason> = new Set(['set-aside-failed', 'set-aside-rejected', 'set-aside-source']);
@@ -161,6 +166,10 @@ export function planTransfers(workouts: readonly Workout[], options: PlanOptions
       if (presentOn.has(target.id) || !target.available) continue;
       // Outside what the target's listing covers: we cannot know it is missing there.
       if (!target.complete && (target.coveredFromUtc === null || workout.startUtc < target.coveredFromUtc)) continue;
+      if (target.canUpload === false) {
+        items.push({ kind: 'skip', workout, source: null, target: target.id, reason: 'read-only-target', detail: target.readOnlyReason ?? 'the platform is read-only' });
+        continue;
+      }
 
       const rows = memberRows.filter((row) => row.targetPlatform === target.id);
       const skip = ledgerDecision(rows, goneOn.has(target.id), options.maxUploadAttempts);

@@ -65,7 +65,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
     const gone = new Set([...picture.gone, ...deletedKeys(duplicates)]);
 
     const plan = planTransfers(picture.workouts, {
-      platforms: views.filter((view) => connected.get(view.id)?.capabilities?.upload !== false),
+      platforms: views,
       transfers: store.transfers(),
       gone,
       maxUploadAttempts: config.maxUploadAttempts,
@@ -85,7 +85,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
       execution,
       duplicates,
       timezoneSuspects: suspects,
-      warnings: [...listing.warnings, ...suspectWarnings(suspects, picture.earlierSuspects)],
+      warnings: [...listing.warnings, ...readOnlyWarnings(plan, store, config.dryRun), ...suspectWarnings(suspects, picture.earlierSuspects)],
     });
     if (!config.dryRun) store.recordLinks(runId, picture.links);
     store.finishRun(runId, report.outcome, { ...report.counts });
@@ -137,8 +137,34 @@ function crossLinks(workouts: readonly Workout[]) {
 function platformViews(config: SyncConfig, runs: ReadonlyMap<PlatformId, PlatformRun>, store: SyncStore): PlatformView[] {
   return config.platforms.map((id) => {
     const state = store.listingState(id);
-    return { id, available: runs.get(id)?.available ?? false, coveredFromUtc: state.coveredFromUtc, complete: state.complete };
+    const capabilities = runs.get(id)?.platform?.capabilities;
+    const readOnly = capabilities && !capabilities.upload ? { canUpload: false, readOnlyReason: capabilities.readOnlyReason } : {};
+    return { id, available: runs.get(id)?.available ?? false, coveredFromUtc: state.coveredFromUtc, complete: state.complete, ...readOnly };
   });
+}
+
+/**
+ * Workouts that cannot be copied to a read-only platform: one warning line per platform, and only
+ * when a workout newer than the last one reported is among them ("reported once", not every run).
+ */
+function readOnlyWarnings(plan: readonly PlanItem[], store: SyncStore, dryRun: boolean): string[] {
+  const lines: string[] = [];
+  const byTarget = new Map<PlatformId, { count: number; newest: number; detail: string }>();
+  for (const item of plan) {
+    if (item.kind !== 'skip' || item.reason !== 'read-only-target') continue;
+    const entry = byTarget.get(item.target) ?? { count: 0, newest: Number.MIN_SAFE_INTEGER, detail: item.detail };
+    entry.count++;
+    entry.newest = Math.max(entry.newest, item.workout.startUtc);
+    byTarget.set(item.target, entry);
+  }
+  for (const [target, entry] of byTarget) {
+    const key = `readOnly.reportedUpTo.${target}`;
+    const reported = Number(store.getMeta(key) ?? Number.MIN_SAFE_INTEGER);
+    if (entry.newest <= reported) continue;
+    lines.push(`${entry.count} workout${entry.count === 1 ? '' : 's'} not copied to ${PLATFORM_LABELS[target]}: ${entry.detail}`);
+    if (!dryRun) store.setMeta(key, String(entry.newest));
+  }
+  return lines;
 }
 
 /** Interrupted or id-less uploads, settled against this run's listings before anything is planned. */

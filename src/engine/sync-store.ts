@@ -31,4 +31,6 @@ export type SyncStore = Pick<
   | 'pruneDeletionBackups'
   | 'restoredKeys'
   | 'platformState'
+  | 'getMeta'
+  | 'setMeta'
 >;

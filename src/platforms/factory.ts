@@ -2,11 +2,15 @@ import type { PlatformId } from '../core/activity.ts';
 import type { SyncConfig } from '../config/config.ts';
 import type { Logger } from '../core/log.ts';
 import type { PlatformFactory } from '../engine/sync-run.ts';
+import { HttpClient } from '../http/http-client.ts';
 import { createProxyFetch } from '../http/proxy-fetch.ts';
 import { limitRequests } from '../http/request-limit.ts';
+import type { BackoffPolicy } from '../http/retry.ts';
 import type { Store } from '../store/store.ts';
 import { createCorosPlatform, type CorosPlatformOptions } from './coros/coros-platform.ts';
 import { createGarminPlatform, type GarminPlatformOptions } from './garmin/garmin-platform.ts';
+import { PersonalApiClient, type PersonalApiClientOptions } from './garmin/personal-api-client.ts';
+import { createPersonalApiPlatform } from './garmin/personal-api-platform.ts';
 import type { Platform } from './platform.ts';
 
 /**
@@ -17,6 +21,8 @@ export function stateKeyMaterial(config: SyncConfig, id: PlatformId): string {
   if (config.stateSecret) return `state-secret|${config.stateSecret}`;
   if (id === 'coros') return `coros|${config.coros.email ?? ''}|${config.coros.password ?? ''}`;
   const account = id === 'garmin_com' ? config.garminCom : config.garminCn;
+  // Key only: the Personal API key seals its own bearer token.
+  if (account.apiKey && !account.tokenBlob && !(account.email && account.password)) return `${id}|api-key|${account.apiKey}`;
   return garminKeyMaterial(id, account.email, account.password, account.tokenBlob);
 }
 
@@ -29,7 +35,14 @@ export function garminKeyMaterial(id: PlatformId, email: string | undefined, pas
 export interface AdapterTuning {
   readonly garmin?: Partial<Pick<GarminPlatformOptions, 'uploadPoll' | 'backoff' | 'sleep'>>;
   readonly coros?: Partial<Pick<CorosPlatformOptions, 'importPollIntervalMs' | 'importPollTimeoutMs' | 'deleteSpacingMs' | 'backoff' | 'sleep'>>;
+  readonly personal?: Partial<Pick<PersonalApiClientOptions, 'now' | 'sleep' | 'pagePauseMs'>> & { readonly backoff?: Partial<BackoffPolicy> };
 }
+
+/**
+ * The Personal API's retry policy (§4, §11): Retry-After honoured up to 120 s, at most two
+ * retries per request, then the run ends for this platform and resumes next time.
+ */
+const PERSONAL_BACKOFF: Partial<BackoffPolicy> = { attempts: 3, maxRetryAfterMs: 120_000 };
 
 /** Builds the real platform adapters from the configuration. */
 export function createPlatformFactory(config: SyncConfig, log: Logger, tuning: AdapterTuning = {}): PlatformFactory {
@@ -49,7 +62,8 @@ export function createPlatformFactory(config: SyncConfig, log: Logger, tuning: A
     }
     const region = id === 'garmin_com' ? 'com' : 'cn';
     const account = id === 'garmin_com' ? config.garminCom : config.garminCn;
-    return createGarminPlatform({
+    const hasDi = Boolean(account.tokenBlob || (account.email && account.password));
+    const di = () => createGarminPlatform({
       region,
       endpoints: config.endpoints,
       state,
@@ -61,5 +75,26 @@ export function createPlatformFactory(config: SyncConfig, log: Logger, tuning: A
       timeoutMs: config.timeoutMs,
       ...tuning.garmin,
     });
+    if (!account.apiKey) return di();
+    const client = new PersonalApiClient({
+      region,
+      apiKey: account.apiKey,
+      state,
+      log,
+      keyExpires: account.apiKeyExpires,
+      downloadPath: account.personalDownloadPath,
+      http: new HttpClient({
+        endpoints: config.endpoints,
+        fetch: createProxyFetch({ proxyUrl: account.proxyUrl, proxyVariable: `GARMIN_${region.toUpperCase()}_PROXY`, env: proxyEnv, endpoints: config.endpoints }),
+        timeoutMs: config.timeoutMs,
+        backoff: { ...PERSONAL_BACKOFF, ...tuning.personal?.backoff },
+        headers: { 'User-Agent': 'sports-sync-x (personal use)' },
+        ...(tuning.personal?.sleep ? { sleep: tuning.personal.sleep } : {}),
+      }),
+      now: tuning.personal?.now,
+      sleep: tuning.personal?.sleep,
+      pagePauseMs: tuning.personal?.pagePauseMs,
+    });
+    return createPersonalApiPlatform({ region, client, di: hasDi ? di() : undefined, state, log, now: tuning.personal?.now });
   };
 }

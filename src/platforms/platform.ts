@@ -29,14 +29,22 @@ export interface ListPagesOptions {
   readonly pageSize?: number;
 }
 
+/** What a platform can be asked to do; absent means everything. */
+export interface PlatformCapabilities {
+  readonly upload: boolean;
+  readonly delete: boolean;
+  /** Why uploads or deletes are impossible and what the user can do, for the report. */
+  readonly readOnlyReason?: string | undefined;
+}
+
 /**
  * One adapter per platform. Every call may throw a SyncError (config, auth, retryable, rejected);
  * adapters retry transient failures through the shared HTTP layer before throwing.
  */
 export interface Platform {
   readonly id: PlatformId;
-  /** What the account allows (default: everything); a read-only source is never a target. */
-  readonly capabilities?: { readonly upload: boolean; readonly delete: boolean };
+  /** Read after connect(); absent = can upload and delete (e.g. a Personal-API-only Garmin is read-only). */
+  readonly capabilities?: PlatformCapabilities;
   /** Makes sure a usable session exists (token refresh or login); throws AuthError when it can't. */
   connect(): Promise<void>;
   /** Pages of activities, newest first. The engine stops iterating when it has seen enough. */
@@ -48,5 +56,7 @@ export interface Platform {
   deleteActivity(activity: Activity): Promise<void>;
   /** Expiry of the stored credentials, for the report (undefined when unknown). */
   credentialExpiry?(): Promise<Date | undefined>;
+  /** Warnings for the report after connect() (e.g. a key that expires soon). */
+  notices?(): readonly string[];
   close?(): Promise<void>;
 }
