@@ -45,6 +45,12 @@ export interface SyncConfig {
   readonly fitDir: string;
   /** Key material for sealing tokens in the state, when the user gives one. */
   readonly stateSecret: string | undefined;
+  /** Garmin Personal API key (GARMIN_API_KEY_COM): a non-password secret the state key may come from. */
+  readonly garminApiKeyCom: string | undefined;
+  /** Minutes after which a run starts no new transfer (SYNC_TIME_BUDGET_MINUTES); the rest waits for the next run. */
+  readonly timeBudgetMinutes: number;
+  /** Most uploads one run starts (MAX_UPLOADS_PER_RUN); a big backfill continues on the next runs. */
+  readonly maxUploadsPerRun: number;
   readonly endpoints: EndpointMap;
   readonly httpsProxy: string | undefined;
   readonly noProxy: string | undefined;
@@ -165,6 +171,9 @@ export function parseConfig(lookup: Lookup): SyncConfig {
     dbPath: text(lookup, 'SYNC_DB_PATH') ?? 'db/sports_sync.sqlite',
     fitDir: text(lookup, 'FIT_DIR') ?? 'fit',
     stateSecret,
+    garminApiKeyCom: secret(lookup, 'GARMIN_API_KEY_COM'),
+    timeBudgetMinutes: integer(lookup, 'SYNC_TIME_BUDGET_MINUTES', 20, 1, 340, 'a number of minutes'),
+    maxUploadsPerRun: integer(lookup, 'MAX_UPLOADS_PER_RUN', 200, 1, 100_000, 'a number of uploads'),
     endpoints: EndpointMap.fromJson(text(lookup, 'SPORTS_SYNC_ENDPOINTS')),
     httpsProxy: proxy(lookup, 'HTTPS_PROXY') ?? proxy(lookup, 'https_proxy'),
     noProxy: text(lookup, 'NO_PROXY') ?? text(lookup, 'no_proxy'),

@@ -3,26 +3,11 @@ import type { SyncConfig } from '../config/config.ts';
 import type { Logger } from '../core/log.ts';
 import type { PlatformFactory } from '../engine/sync-run.ts';
 import { createProxyFetch } from '../http/proxy-fetch.ts';
+import { createStateKeyRing, processKeyContext, type StateKeyContext } from '../store/state-key.ts';
 import type { Store } from '../store/store.ts';
 import { createCorosPlatform, type CorosPlatformOptions } from './coros/coros-platform.ts';
 import { createGarminPlatform, type GarminPlatformOptions } from './garmin/garmin-platform.ts';
 import type { Platform } from './platform.ts';
-
-/**
- * Key material for a platform's sealed state: the user's STATE_SECRET when given, else that
- * platform's own configured credentials (so a leaked database alone opens nothing).
- */
-export function stateKeyMaterial(config: SyncConfig, id: PlatformId): string {
-  if (config.stateSecret) return `state-secret|${config.stateSecret}`;
-  if (id === 'coros') return `coros|${config.coros.email ?? ''}|${config.coros.password ?? ''}`;
-  const account = id === 'garmin_com' ? config.garminCom : config.garminCn;
-  return garminKeyMaterial(id, account.email, account.password, account.tokenBlob);
-}
-
-/** The account when email and password are known (stable across `login` renewals), else the token blob. */
-export function garminKeyMaterial(id: PlatformId, email: string | undefined, password: string | undefined, tokenBlob: string | undefined): string {
-  return email && password ? `${id}|${email}|${password}` : `${id}|token|${tokenBlob ?? ''}`;
-}
 
 /** Adapter options beyond the configuration (the demo and benchmarks poll faster). */
 export interface AdapterTuning {
@@ -30,11 +15,19 @@ export interface AdapterTuning {
   readonly coros?: Partial<Pick<CorosPlatformOptions, 'importPollIntervalMs' | 'importPollTimeoutMs' | 'deleteSpacingMs' | 'backoff' | 'sleep'>>;
 }
 
+/** How sealed state is keyed (src/store/state-key.ts): the context decides whether credentials may be the key. */
+export interface StateKeyOptions {
+  readonly context?: StateKeyContext;
+  /** Called after a sealed value (a rotated token) was written. */
+  readonly onSealedWrite?: (platform: PlatformId, name: string) => void;
+}
+
 /** Builds the real platform adapters from the configuration. */
-export function createPlatformFactory(config: SyncConfig, log: Logger, tuning: AdapterTuning = {}): PlatformFactory {
+export function createPlatformFactory(config: SyncConfig, log: Logger, tuning: AdapterTuning = {}, keys: StateKeyOptions = {}): PlatformFactory {
   const proxyEnv = { HTTPS_PROXY: config.httpsProxy, NO_PROXY: config.noProxy };
+  const ring = createStateKeyRing(config, keys.context ?? processKeyContext(), keys.onSealedWrite);
   return (id: PlatformId, store: Store): Platform => {
-    const state = store.platformState(id, stateKeyMaterial(config, id));
+    const state = ring.platformState(store, id);
     if (id === 'coros') {
       return createCorosPlatform({
         endpoints: config.endpoints,
