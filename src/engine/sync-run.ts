@@ -24,6 +24,8 @@ export interface RunSyncOptions {
   readonly log: Logger;
   /** Builds the adapter for a platform (the real clients by default; in-memory ones in tests). */
   readonly createPlatform: PlatformFactory;
+  /** Aborted on cancel: start no new transfer, finish or abandon the ones in flight, return the report. */
+  readonly signal?: AbortSignal;
 }
 
 export interface RunSyncResult {
