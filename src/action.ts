@@ -1,4 +1,4 @@
-// The GitHub Action entry point (bundled to action/index.js). Everything lives in src/action/.
-import { runAction } from './action/run-action.ts';
+// The GitHub Action entry point (bundled to action/index.js), for the main and the post step. Everything lives in src/action/.
+import { isPostStep, runAction, runPostStep } from './action/run-action.ts';
 
-process.exitCode = await runAction({ env: process.env });
+process.exitCode = isPostStep() ? await runPostStep({ env: process.env }) : await runAction({ env: process.env });

@@ -101,8 +101,9 @@ export async function restoreStateFromCache(options: CacheStateOptions, lookup: 
 }
 
 /** Saves the state files under the run's unique key; `saveCache` reports failure as -1, never by throwing. */
-export async function saveStateToCache(options: CacheStateOptions): Promise<CacheSaveResult> {
-  const key = cacheKeyForRun(options);
+export async function saveStateToCache(options: CacheStateOptions, keySuffix = ''): Promise<CacheSaveResult> {
+  // Keys are immutable: a second save in one run (a cancelled run, the post step) needs its own.
+  const key = cacheKeyForRun(options) + keySuffix;
   let cacheId: number;
   try {
     cacheId = await cache.saveCache([...options.paths], key);

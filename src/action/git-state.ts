@@ -23,6 +23,11 @@ export interface GitStateOptions {
   readonly log: Logger;
   /** Wait before retry n (1-based); default 2 s × n. */
   readonly backoffMs?: (retry: number) => number;
+  /**
+   * Commit this file's bytes as `path` instead of the working-tree file (a consistent copy of a
+   * database still in use): the working tree is left alone.
+   */
+  readonly snapshot?: { readonly path: string; readonly file: string };
 }
 
 export type GitStateResult =
@@ -32,6 +37,9 @@ export type GitStateResult =
 function git(workspace: string): SimpleGit {
   return simpleGit({ baseDir: workspace, config: [`user.name=${BOT_IDENTITY.name}`, `user.email=${BOT_IDENTITY.email}`] });
 }
+
+/** What an unpushed state costs: no workout is copied twice, but a token renewed in the run is gone. */
+const NOT_PUSHED_HINT = 'The next run starts from the remote state and re-checks the platforms, so no workout is copied twice; but this run\'s state, including any sign-in token renewed in it, was not saved.';
 
 const REJECTED = /\[rejected\]|non-fast-forward|fetch first|failed to push some refs|stale info|cannot lock ref|remote rejected/i;
 
@@ -53,16 +61,36 @@ export async function commitAndPushState(options: GitStateOptions): Promise<GitS
   const remote = options.remote ?? 'origin';
   const paths = options.paths.filter((path) => existsSync(join(options.workspace, path)));
   if (paths.length === 0) return { status: 'unchanged' };
-  const status = await repo.raw(['status', '--porcelain', '--untracked-files=all', '--ignored=matching', '--', ...paths]);
-  if (status.trim() === '') return { status: 'unchanged' };
+  const branch = options.snapshot ? await commitSnapshot(repo, options.snapshot, options) : await commitWorkingFiles(repo, paths, options);
+  if (branch === undefined) return { status: 'unchanged' };
+  return pushWithRebase(repo, remote, branch, paths, options);
+}
 
+/** Commits the working-tree state files; undefined when they did not change. */
+async function commitWorkingFiles(repo: SimpleGit, paths: readonly string[], options: GitStateOptions): Promise<string | undefined> {
+  const status = await repo.raw(['status', '--porcelain', '--untracked-files=all', '--ignored=matching', '--', ...paths]);
+  if (status.trim() === '') return undefined;
   const branch = await currentBranch(repo, options.fallbackBranch);
   // --force: the database must be committed even if a broad .gitignore (e.g. *.sqlite) matches it.
   await repo.raw(['add', '--force', '--', ...paths]);
   const staged = await repo.raw(['diff', '--cached', '--name-only', '--', ...paths]);
-  if (staged.trim() === '') return { status: 'unchanged' };
+  if (staged.trim() === '') return undefined;
   await repo.raw(['commit', '--no-verify', '-m', options.message, '--', ...paths]);
+  return branch;
+}
 
+/** Commits a copy of a file through the index only (the working file stays as it is). */
+async function commitSnapshot(repo: SimpleGit, snapshot: NonNullable<GitStateOptions['snapshot']>, options: GitStateOptions): Promise<string | undefined> {
+  const blob = (await repo.raw(['hash-object', '-w', '--', snapshot.file])).trim();
+  const head = (await repo.raw(['rev-parse', '--verify', '--quiet', `HEAD:${snapshot.path}`]).catch(() => '')).trim();
+  if (head === blob) return undefined;
+  const branch = await currentBranch(repo, options.fallbackBranch);
+  await repo.raw(['update-index', '--add', '--cacheinfo', `100644,${blob},${snapshot.path}`]);
+  await repo.raw(['commit', '--no-verify', '-m', options.message]);
+  return branch;
+}
+
+async function pushWithRebase(repo: SimpleGit, remote: string, branch: string, paths: readonly string[], options: GitStateOptions): Promise<GitStateResult> {
   const backoff = options.backoffMs ?? ((retry: number) => 2000 * retry);
   let rebased = false;
   for (let attempt = 1; ; attempt++) {
@@ -79,7 +107,7 @@ export async function commitAndPushState(options: GitStateOptions): Promise<GitS
         });
       }
       if (attempt >= options.attempts) {
-        throw new RetryableError(`git push to ${branch} was rejected ${attempt} time(s): someone keeps pushing to the branch`, { cause: error, hint: 'The next run starts from the new remote state; nothing is lost except this run\'s bookkeeping. Raise push-attempts if this happens often.' });
+        throw new RetryableError(`git push to ${branch} was rejected ${attempt} time(s): someone keeps pushing to the branch`, { cause: error, hint: NOT_PUSHED_HINT + ' Raise push-attempts if this happens often.' });
       }
       options.log.warn(`push to ${branch} rejected (attempt ${attempt} of ${options.attempts}); fetching the remote and rebasing the state commit onto it`);
       await sleep(backoff(attempt));
@@ -101,7 +129,7 @@ async function rebaseOntoRemote(repo: SimpleGit, remote: string, branch: string,
   const touched = (await repo.raw(['diff', '--name-only', base, remoteHead, '--', ...paths])).trim();
   if (touched !== '') {
     throw new RetryableError(`another run or person changed ${touched.split('\n').join(', ')} on ${branch} while this run was syncing; two SQLite files cannot be merged, so this run's state was not pushed`, {
-      hint: 'Nothing is lost on the platforms: the next run starts from the pushed state and re-checks them. Keep `concurrency:` in the workflow so runs do not overlap.',
+      hint: NOT_PUSHED_HINT + ' Keep `concurrency:` in the workflow so runs do not overlap.',
     });
   }
   try {

@@ -43,6 +43,8 @@ export const SETTING_INPUTS: readonly SettingInput[] = [
   setting('full-scan-days', 'FULL_SCAN_DAYS'),
   setting('max-upload-attempts', 'MAX_UPLOAD_ATTEMPTS'),
   setting('sync-concurrency', 'SYNC_CONCURRENCY'),
+  setting('sync-time-budget-minutes', 'SYNC_TIME_BUDGET_MINUTES'),
+  setting('max-uploads-per-run', 'MAX_UPLOADS_PER_RUN'),
   setting('state-secret', 'STATE_SECRET', true),
   setting('db-path', 'SYNC_DB_PATH'),
   setting('fit-dir', 'FIT_DIR'),
@@ -87,6 +89,8 @@ export const ACTION_INPUTS = [
   'fit-artifact-retention-days',
   'commit-message',
   'push-attempts',
+  'push-backoff-seconds',
+  'allow-state-none',
   'keepalive',
   'github-token',
 ] as const;
@@ -145,6 +149,10 @@ export interface ActionOptions {
   readonly fitArtifactRetentionDays: number;
   readonly commitMessage: string;
   readonly pushAttempts: number;
+  /** Wait before push retry n: n × this many seconds. */
+  readonly pushBackoffSeconds: number;
+  /** state: none although a Garmin token rotates (the user accepts signing in again). */
+  readonly allowStateNone: boolean;
   readonly keepalive: boolean;
   readonly githubToken: string | undefined;
 }
@@ -187,6 +195,8 @@ export function parseActionOptions(env: Env): ActionOptions {
     fitArtifactRetentionDays: integerInput(env, 'fit-artifact-retention-days', 7, 1, 400),
     commitMessage: readInput(env, 'commit-message') ?? 'Update sync state',
     pushAttempts: integerInput(env, 'push-attempts', 3, 1, 10),
+    pushBackoffSeconds: integerInput(env, 'push-backoff-seconds', 2, 0, 60),
+    allowStateNone: flagInput(env, 'allow-state-none', false),
     keepalive: flagInput(env, 'keepalive', true),
     githubToken: readInput(env, 'github-token') ?? env.GITHUB_TOKEN,
   };

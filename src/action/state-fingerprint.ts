@@ -9,6 +9,41 @@ import { DatabaseSync } from 'node:sqlite';
  * "gone" is a change; which run saw it last is not). Any other file is hashed byte for byte.
  */
 const SKIPPED_TABLES = new Set(['runs']);
+/**
+ * Tables whose meaning is not their rows. `links` says which records are one workout: a link that
+ * follows from existing ones (the two copies of one upload, matched a run later) changes nothing,
+ * so the table counts as its groups (connected components), not its pairs or their reasons.
+ */
+const GROUPED_TABLES: Readonly<Record<string, (db: DatabaseSync) => string[]>> = { links: linkGroups };
+
+/** Each group of linked records as one sorted line, the lines sorted. */
+function linkGroups(db: DatabaseSync): string[] {
+  const parent = new Map<string, string>();
+  const find = (node: string): string => {
+    let root = node;
+    while (parent.get(root) !== root) root = parent.get(root) ?? root;
+    parent.set(node, root);
+    return root;
+  };
+  const add = (node: string) => {
+    if (!parent.has(node)) parent.set(node, node);
+  };
+  for (const row of db.prepare('SELECT platform_a, id_a, platform_b, id_b FROM links').iterate() as Iterable<Record<string, string>>) {
+    const a = `${row.platform_a}:${row.id_a}`;
+    const b = `${row.platform_b}:${row.id_b}`;
+    add(a);
+    add(b);
+    const rootA = find(a);
+    const rootB = find(b);
+    if (rootA !== rootB) parent.set(rootA, rootB);
+  }
+  const groups = new Map<string, string[]>();
+  for (const node of parent.keys()) {
+    const root = find(node);
+    groups.set(root, [...(groups.get(root) ?? []), node]);
+  }
+  return [...groups.values()].map((members) => JSON.stringify(members.sort())).sort();
+}
 const isTimestamp = (column: string) => /_at$/.test(column);
 const isRunId = (column: string) => /(^|_)run(_id)?$/.test(column);
 const SKIPPED_COLUMNS = new Set(['last_seen_run']);
@@ -34,6 +69,12 @@ function sqliteDigest(path: string, hash: ReturnType<typeof createHash>): void {
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>;
     for (const { name } of tables) {
       if (SKIPPED_TABLES.has(name)) continue;
+      const grouped = GROUPED_TABLES[name];
+      if (grouped) {
+        hash.update(`groups ${name}\n`);
+        for (const line of grouped(db)) hash.update(line + '\n');
+        continue;
+      }
       const columns = (db.prepare(`PRAGMA table_info(${quote(name)})`).all() as Array<{ name: string }>).map((column) => column.name);
       const selected = columns
         .filter((column) => !isTimestamp(column) && !SKIPPED_COLUMNS.has(column) && !CACHE_COLUMNS[name]?.has(column))
@@ -56,10 +97,11 @@ function isSqlite(path: string): boolean {
 }
 
 /** One digest for a list of state files (missing files count as absent). */
-export function stateFingerprint(paths: readonly string[]): string {
+export function stateFingerprint(paths: readonly string[], names: readonly string[] = paths): string {
   const hash = createHash('sha256');
-  for (const path of paths) {
-    hash.update(`file ${path}\n`);
+  for (const [index, path] of paths.entries()) {
+    // The name, not the location: a snapshot of the database has the fingerprint of the database.
+    hash.update(`file ${names[index] ?? path}\n`);
     if (!existsSync(path)) {
       hash.update('absent\n');
       continue;

@@ -4,7 +4,7 @@ import { ConfigError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { registerSecret } from '../core/secrets.ts';
 import { runGarminLogin, type GarminRegion } from '../platforms/garmin/index.ts';
-import { garminKeyMaterial } from '../platforms/factory.ts';
+import { loginPlatformState } from '../store/state-key.ts';
 import { Store } from '../store/store.ts';
 import type { ParsedArgs } from './args.ts';
 import type { CliIo } from './main.ts';
@@ -42,7 +42,7 @@ export async function runLoginCommand(args: ParsedArgs, io: CliIo, lookup: Looku
   try {
     const id = region === 'com' ? 'garmin_com' : 'garmin_cn';
     const account = region === 'com' ? config.garminCom : config.garminCn;
-    const state = store.platformState(id, config.stateSecret ? `state-secret|${config.stateSecret}` : garminKeyMaterial(id, email, password, undefined));
+    const { state, savedLine } = loginPlatformState(store, config, id);
     const result = await runGarminLogin({
       region,
       endpoints: config.endpoints,
@@ -67,7 +67,7 @@ export async function runLoginCommand(args: ParsedArgs, io: CliIo, lookup: Looku
     // The one place a credential is printed on purpose: the user copies it into the secret.
     io.out(result.tokenBlob);
     io.out('');
-    io.out(`Also saved, encrypted, in ${config.dbPath} for local runs.`);
+    io.out(savedLine);
     return 0;
   } finally {
     store.close();

@@ -47,16 +47,16 @@ export interface SyncConfig {
   readonly maxUploadAttempts: number;
   /** Delete a duplicate the first run that finds it (else only when a later run finds it again). */
   readonly confirmDeletes: boolean;
-  /** Minutes after which a run starts no new transfer (the rest continues on the next run). */
-  readonly timeBudgetMinutes: number;
-  /** Most uploads one run starts (a backfill continues on the next run). */
-  readonly maxUploadsPerRun: number;
   /** Parallel operations per platform. */
   readonly concurrency: number;
   readonly dbPath: string;
   readonly fitDir: string;
   /** Key material for sealing tokens in the state, when the user gives one. */
   readonly stateSecret: string | undefined;
+  /** Minutes after which a run starts no new transfer (SYNC_TIME_BUDGET_MINUTES); the rest waits for the next run. */
+  readonly timeBudgetMinutes: number;
+  /** Most uploads one run starts (MAX_UPLOADS_PER_RUN); a big backfill continues on the next runs. */
+  readonly maxUploadsPerRun: number;
   readonly endpoints: EndpointMap;
   readonly httpsProxy: string | undefined;
   readonly noProxy: string | undefined;
@@ -192,12 +192,12 @@ export function parseConfig(lookup: Lookup): SyncConfig {
     fullScanDays: integer(lookup, 'FULL_SCAN_DAYS', 7, 0, 3650, 'a number of days'),
     maxUploadAttempts: integer(lookup, 'MAX_UPLOAD_ATTEMPTS', 3, 1, 50, 'a number of attempts'),
     confirmDeletes: flag(lookup, 'CONFIRM_DELETES', false),
-    timeBudgetMinutes: integer(lookup, 'SYNC_TIME_BUDGET_MINUTES', 20, 1, 1440, 'a number of minutes'),
-    maxUploadsPerRun: integer(lookup, 'MAX_UPLOADS_PER_RUN', 200, 1, 100_000, 'a number of uploads'),
     concurrency: integer(lookup, 'SYNC_CONCURRENCY', 2, 1, 8, 'a number of parallel transfers per platform'),
     dbPath: text(lookup, 'SYNC_DB_PATH') ?? 'db/sports_sync.sqlite',
     fitDir: text(lookup, 'FIT_DIR') ?? 'fit',
     stateSecret,
+    timeBudgetMinutes: integer(lookup, 'SYNC_TIME_BUDGET_MINUTES', 20, 1, 340, 'a number of minutes'),
+    maxUploadsPerRun: integer(lookup, 'MAX_UPLOADS_PER_RUN', 200, 1, 100_000, 'a number of uploads'),
     endpoints: EndpointMap.fromJson(text(lookup, 'SPORTS_SYNC_ENDPOINTS')),
     httpsProxy: proxy(lookup, 'HTTPS_PROXY') ?? proxy(lookup, 'https_proxy'),
     noProxy: text(lookup, 'NO_PROXY') ?? text(lookup, 'no_proxy'),

@@ -9,15 +9,24 @@ const listeners: Array<(value: string) => void> = [];
 
 /** Values shorter than this are not treated as secrets (redacting "1" would shred every log). */
 const MIN_SECRET_LENGTH = 4;
+/** Shorter values are only replaced where they stand alone, never inside an ordinary word. */
+const WHOLE_WORD_BELOW = 8;
+/** Values that are settings, not secrets, wherever they come from (a cookie, a query value). */
+const NOT_SECRETS = new Set(['true', 'false', 'null', 'none', 'undefined', 'yes', 'no', 'on', 'off', 'debug', 'json', 'text', 'html', 'markdown', 'utf-8', 'en-us', 'en_us', 'zh-cn', 'zh_cn', 'https', 'http']);
+
+/** Whether a value is worth registering: long enough, not a plain setting word. */
+export function isSecretCandidate(value: string): boolean {
+  return value.length >= MIN_SECRET_LENGTH && !NOT_SECRETS.has(value.toLowerCase()) && !/^\d{1,5}$/.test(value);
+}
 
 export function registerSecret(value: string | undefined | null): void {
   if (value === undefined || value === null) return;
   const trimmed = value.trim();
-  if (trimmed.length < MIN_SECRET_LENGTH || secrets.has(trimmed)) return;
+  if (!isSecretCandidate(trimmed) || secrets.has(trimmed)) return;
   secrets.add(trimmed);
   // URL-encoded and base64 forms leak through query strings and headers just as easily.
   const variants = [encodeURIComponent(trimmed), Buffer.from(trimmed).toString('base64')];
-  for (const variant of variants) if (variant !== trimmed && variant.length >= MIN_SECRET_LENGTH) secrets.add(variant);
+  for (const variant of variants) if (variant !== trimmed && isSecretCandidate(variant)) secrets.add(variant);
   for (const listener of listeners) {
     listener(trimmed);
   }
@@ -34,9 +43,30 @@ export function redact(text: string): string {
   // Longest first so a secret containing another is replaced whole.
   const ordered = [...secrets].sort((a, b) => b.length - a.length);
   for (const secret of ordered) {
-    if (out.includes(secret)) out = out.split(secret).join('***');
+    if (!out.includes(secret)) continue;
+    if (secret.length >= WHOLE_WORD_BELOW) out = out.split(secret).join('***');
+    else out = out.replace(wholeWord(secret), '***');
   }
   return redactPatterns(out);
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A short value as a whole word: not preceded or followed by a letter, digit or underscore. */
+const wholeWord = (secret: string) => new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRegExp(secret)}(?![\\p{L}\\p{N}_])`, 'gu');
+
+/**
+ * A copy of a plain value (a report) with every string redacted, so it can be serialised: JSON
+ * literals, numbers and keys are never touched and the result is always valid JSON.
+ */
+export function redactValue<T>(value: T): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => redactValue(item)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value as Record<string, unknown>)) out[key] = redactValue(item);
+    return out as T;
+  }
+  return value;
 }
 
 const PATTERNS: ReadonlyArray<[RegExp, string]> = [
@@ -55,6 +85,11 @@ function redactPatterns(text: string): string {
 }
 
 const SECRET_QUERY_KEYS = /^(?:token|access_?token|refresh_?token|ticket|key|sign|signature|password|pwd|secret|code|x-amz-[a-z-]+|x-oss-[a-z-]+|accesskeyid|security-token|sendkey|logintoken|sessionid|client_secret)$/i;
+
+/** Whether a query parameter's value is a credential (token=, key=, sign= …) rather than a setting. */
+export function isSecretQueryKey(key: string): boolean {
+  return SECRET_QUERY_KEYS.test(key);
+}
 
 /** A URL safe to show: query values of secret-looking parameters and user info removed, registered secrets redacted. */
 export function redactUrl(url: string | URL): string {

@@ -1,6 +1,6 @@
 import { ConfigError } from '../core/errors.ts';
 import { readSecret, readText, type Lookup } from '../config/read-values.ts';
-import { registerSecret } from '../core/secrets.ts';
+import { isSecretQueryKey, registerSecret } from '../core/secrets.ts';
 
 export type NotifyPolicy = 'always' | 'on-change' | 'on-failure';
 export type HeartbeatMode = 'weekly' | 'off';
@@ -268,7 +268,8 @@ function generic(lookup: Lookup): ChannelConfig | undefined {
   const url = parseUrl(raw, 'NOTIFY_WEBHOOK_URL', 'https://example.com/hooks/sports-sync');
   registerSecret(url.toString());
   registerSecret(url.password);
-  for (const value of url.searchParams.values()) registerSecret(value);
+  // Only credential-looking parameters (token=, key=, sign= …): ?debug=true is a setting, not a secret.
+  for (const [key, value] of url.searchParams) if (isSecretQueryKey(key)) registerSecret(value);
   registerTokenSegments(url);
   return { kind: 'webhook', url: url.toString(), ...(signSecret === undefined ? {} : { secret: signSecret }) };
 }

@@ -6,30 +6,13 @@ import { HttpClient } from '../http/http-client.ts';
 import { createProxyFetch } from '../http/proxy-fetch.ts';
 import { limitRequests } from '../http/request-limit.ts';
 import type { BackoffPolicy } from '../http/retry.ts';
+import { createStateKeyRing, processKeyContext, type StateKeyContext } from '../store/state-key.ts';
 import type { Store } from '../store/store.ts';
 import { createCorosPlatform, type CorosPlatformOptions } from './coros/coros-platform.ts';
 import { createGarminPlatform, type GarminPlatformOptions } from './garmin/garmin-platform.ts';
 import { PersonalApiClient, type PersonalApiClientOptions } from './garmin/personal-api-client.ts';
 import { createPersonalApiPlatform } from './garmin/personal-api-platform.ts';
 import type { Platform } from './platform.ts';
-
-/**
- * Key material for a platform's sealed state: the user's STATE_SECRET when given, else that
- * platform's own configured credentials (so a leaked database alone opens nothing).
- */
-export function stateKeyMaterial(config: SyncConfig, id: PlatformId): string {
-  if (config.stateSecret) return `state-secret|${config.stateSecret}`;
-  if (id === 'coros') return `coros|${config.coros.email ?? ''}|${config.coros.password ?? ''}`;
-  const account = id === 'garmin_com' ? config.garminCom : config.garminCn;
-  // Key only: the Personal API key seals its own bearer token.
-  if (account.apiKey && !account.tokenBlob && !(account.email && account.password)) return `${id}|api-key|${account.apiKey}`;
-  return garminKeyMaterial(id, account.email, account.password, account.tokenBlob);
-}
-
-/** The account when email and password are known (stable across `login` renewals), else the token blob. */
-export function garminKeyMaterial(id: PlatformId, email: string | undefined, password: string | undefined, tokenBlob: string | undefined): string {
-  return email && password ? `${id}|${email}|${password}` : `${id}|token|${tokenBlob ?? ''}`;
-}
 
 /** Adapter options beyond the configuration (the demo and benchmarks poll faster). */
 export interface AdapterTuning {
@@ -44,11 +27,19 @@ export interface AdapterTuning {
  */
 const PERSONAL_BACKOFF: Partial<BackoffPolicy> = { attempts: 3, maxRetryAfterMs: 120_000 };
 
+/** How sealed state is keyed (src/store/state-key.ts): the context decides whether credentials may be the key. */
+export interface StateKeyOptions {
+  readonly context?: StateKeyContext;
+  /** Called after a sealed value (a rotated token) was written. */
+  readonly onSealedWrite?: (platform: PlatformId, name: string) => void;
+}
+
 /** Builds the real platform adapters from the configuration. */
-export function createPlatformFactory(config: SyncConfig, log: Logger, tuning: AdapterTuning = {}): PlatformFactory {
+export function createPlatformFactory(config: SyncConfig, log: Logger, tuning: AdapterTuning = {}, keys: StateKeyOptions = {}): PlatformFactory {
   const proxyEnv = { HTTPS_PROXY: config.httpsProxy, NO_PROXY: config.noProxy };
+  const ring = createStateKeyRing(config, keys.context ?? processKeyContext(), keys.onSealedWrite);
   return (id: PlatformId, store: Store): Platform => {
-    const state = store.platformState(id, stateKeyMaterial(config, id));
+    const state = ring.platformState(store, id);
     if (id === 'coros') {
       return createCorosPlatform({
         endpoints: config.endpoints,

@@ -513,8 +513,8 @@ export class Store {
 
   // ---- platform state (plain and sealed)
 
-  platformState(platform: PlatformId, keyMaterial: string): PlatformState {
-    const key = deriveStateKey(keyMaterial);
+  platformState(platform: PlatformId, keyMaterial: string | Buffer): PlatformState {
+    const key = typeof keyMaterial === 'string' ? deriveStateKey(keyMaterial) : keyMaterial;
     const read = this.db.prepare('SELECT value, sealed FROM platform_state WHERE platform = ? AND name = ?');
     const write = this.db.prepare(
       `INSERT INTO platform_state (platform, name, value, sealed, updated_at) VALUES (?, ?, ?, ?, ?)

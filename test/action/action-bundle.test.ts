@@ -101,6 +101,8 @@ async function runAction(workspace: string, inputs: Record<string, string>, extr
     'INPUT_FIT-ARTIFACT': 'true',
     'INPUT_FIT-ARTIFACT-RETENTION-DAYS': '5',
     'INPUT_PUSH-ATTEMPTS': '3',
+    // The rebase test need not wait 2 s per retry.
+    'INPUT_PUSH-BACKOFF-SECONDS': '0',
     'INPUT_KEEPALIVE': 'true',
     // Inputs the runner fills from action.yml defaults even when the workflow sets none.
     'INPUT_CACHE-KEY-PREFIX': 'sports-sync-state-v1-',

@@ -3,7 +3,7 @@ import { inputVariable, registerSecretInputs } from '../../src/action/inputs.ts'
 import { parseConfig } from '../../src/config/config.ts';
 import { ConfigError } from '../../src/core/errors.ts';
 import { redact } from '../../src/core/secrets.ts';
-import { stateKeyMaterial } from '../../src/platforms/factory.ts';
+import { chooseStateKey } from '../../src/store/state-key.ts';
 
 const base = { SYNC_PLATFORM: 'GARMINCOM,COROS', COROS_EMAIL: 'a@example.com', COROS_PASSWORD: 'coros-secret-pw' };
 const parse = (values: Record<string, string>) => parseConfig((name) => values[name]);
@@ -14,8 +14,8 @@ describe('Personal API settings', () => {
     expect(config.garminCom.apiKey).toBe('gpa_key_only_value_1234');
     expect(config.garminCom.apiKeyExpires?.toISOString()).toBe('2027-10-31T00:00:00.000Z');
     expect(redact('key gpa_key_only_value_1234 here')).toBe('key *** here');
-    // Key only: the sealed state is keyed on the key itself.
-    expect(stateKeyMaterial(config, 'garmin_com')).toBe('garmin_com|api-key|gpa_key_only_value_1234');
+    // Key only: the sealed state is keyed on the key itself (not a password).
+    expect(chooseStateKey(config, { inActions: true, repositoryPrivate: false })).toMatchObject({ source: 'personal-api-key', material: 'gpa_key_only_value_1234' });
   });
 
   it('without key, token or password GARMINCOM names all three ways in one line', () => {

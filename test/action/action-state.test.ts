@@ -1,0 +1,319 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { synthesiseFit } from '../../src/fit/fit-synth.ts';
+import { startCorosSandbox, type CorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
+import { startGarminSandbox, type GarminSandbox } from '../../src/sandbox/garmin/index.ts';
+import { startActionsResultsFake, type ActionsResultsFake } from '../fakes/actions-results-fake.ts';
+import { startFakeServer, type FakeServer } from '../notify/fake-server.ts';
+import { createGitFixture, type GitFixture } from './git-fixture.ts';
+
+/**
+ * When the bundled Action keeps its state: no-op runs save nothing, a renewed Garmin token survives
+ * a cancel (SIGTERM), a kill (the post step) and is pushed at once (state git), and the refusals
+ * that protect tokens and keys. Each test builds its own world, so each runs alone with -t.
+ */
+const root = resolve(import.meta.dirname, '../..');
+const bundle = join(root, 'action', 'index.js');
+
+const EMAIL = 'runner@example.com';
+const GARMIN_PASSWORD = 'garmin-Pa55word!';
+const COROS_EMAIL = 'rider@example.com';
+const COROS_PASSWORD = 'coros-Pa55word!';
+const STATE_SECRET = 'state-secret-0123456789';
+const BASE = 1_780_000_000;
+
+interface World {
+  garmin: GarminSandbox;
+  coros: CorosSandbox;
+  fake: ActionsResultsFake;
+  git: GitFixture;
+  hook: FakeServer;
+  tokens: { com: string; cn: string };
+}
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly outputs: Record<string, string>;
+  readonly state: Record<string, string>;
+  readonly summary: string;
+  readonly env: Record<string, string>;
+}
+
+let world: World;
+let runCounter = 500;
+
+const fit = (startUtc: number, manufacturer: 'garmin' | 'coros', heartRate: number) =>
+  synthesiseFit({ startUtc, elapsedSec: 1800 + (heartRate % 7) * 60, distanceM: 5000 + heartRate * 10, sport: 'running', manufacturer, product: manufacturer === 'garmin' ? 3113 : 802, heartRate });
+
+/** GITHUB_OUTPUT / GITHUB_STATE files: name<<delimiter … delimiter blocks. */
+function parseFileCommands(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^([^<]+)<<(.+)$/.exec(lines[i]!);
+    if (!match) continue;
+    const value: string[] = [];
+    for (i++; i < lines.length && lines[i] !== match[2]; i++) value.push(lines[i]!);
+    values[match[1]!] = value.join('\n');
+  }
+  return values;
+}
+
+function runnerEnv(workspace: string, inputs: Record<string, string>, repositoryPrivate = true): Record<string, string> {
+  const runId = String(++runCounter);
+  const dir = join(world.git.root, `runner-${runId}`);
+  mkdirSync(join(dir, 'temp'), { recursive: true });
+  const eventPath = join(dir, 'event.json');
+  writeFileSync(eventPath, JSON.stringify({ repository: { full_name: 'octo/sync', private: repositoryPrivate } }));
+  for (const name of ['output', 'summary', 'state']) writeFileSync(join(dir, name), '');
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: dir,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: workspace,
+    RUNNER_TEMP: join(dir, 'temp'),
+    GITHUB_OUTPUT: join(dir, 'output'),
+    GITHUB_STEP_SUMMARY: join(dir, 'summary'),
+    GITHUB_STATE: join(dir, 'state'),
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_EVENT_NAME: 'workflow_dispatch',
+    GITHUB_REPOSITORY: 'octo/sync',
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_REF_NAME: 'main',
+    GITHUB_RUN_ID: runId,
+    GITHUB_RUN_ATTEMPT: '1',
+    ...world.fake.env(),
+    // action.yml defaults, as the runner fills them.
+    INPUT_STATE: 'git',
+    'INPUT_CACHE-KEY-PREFIX': 'sports-sync-state-v1-',
+    'INPUT_COMMIT-MESSAGE': 'Update sync state',
+    'INPUT_PUSH-ATTEMPTS': '3',
+    'INPUT_PUSH-BACKOFF-SECONDS': '0',
+    'INPUT_FIT-ARTIFACT': 'false',
+    INPUT_KEEPALIVE: 'false',
+    'INPUT_STATE-SECRET': STATE_SECRET,
+    INPUT_PLATFORMS: 'GARMINCOM,COROS',
+    'INPUT_GARMIN-TOKEN-COM': world.tokens.com,
+    'INPUT_COROS-EMAIL': COROS_EMAIL,
+    'INPUT_COROS-PASSWORD': COROS_PASSWORD,
+    INPUT_ENDPOINTS: JSON.stringify({ ...world.garmin.endpointOverrides(), ...world.coros.endpointOverrides() }),
+    ...inputs,
+  };
+}
+
+/** Starts the bundle; `during` may signal it while it runs. */
+function startBundle(env: Record<string, string>, during?: (child: ReturnType<typeof spawn>, output: () => string) => Promise<void>): Promise<Run> {
+  const child = spawn(process.execPath, [bundle], { cwd: env.GITHUB_WORKSPACE, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  return (async () => {
+    if (during) await during(child, () => stdout);
+    const code = await exited;
+    clearTimeout(timer);
+    return {
+      code,
+      stdout,
+      outputs: parseFileCommands(readFileSync(env.GITHUB_OUTPUT!, 'utf8')),
+      state: parseFileCommands(readFileSync(env.GITHUB_STATE!, 'utf8')),
+      summary: readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8'),
+      env,
+    };
+  })();
+}
+
+/** The post step: same inputs, the main step's saved state as STATE_* variables. */
+function postStep(main: Run): Promise<Run> {
+  const env: Record<string, string> = { ...main.env };
+  for (const [name, value] of Object.entries(main.state)) env[`STATE_${name}`] = value;
+  return startBundle(env);
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
+const remoteHead = () => world.git.git(world.git.root, '--git-dir', world.git.remote, 'rev-parse', 'main').trim();
+const finalizedCaches = () => world.fake.caches.filter((entry) => entry.finalized).map((entry) => entry.key);
+const startTimes = (list: ReadonlyArray<{ startUtc: number }>) => list.map((activity) => activity.startUtc).sort();
+
+beforeEach(async () => {
+  const garmin = await startGarminSandbox();
+  garmin.addAccount('com', { email: EMAIL, password: GARMIN_PASSWORD });
+  garmin.addAccount('cn', { email: EMAIL, password: GARMIN_PASSWORD });
+  garmin.addActivity('com', EMAIL, { fitBytes: fit(BASE, 'garmin', 120), utcOffsetSec: 0 });
+  const coros = await startCorosSandbox();
+  coros.addAccount({ email: COROS_EMAIL, password: COROS_PASSWORD, regionId: 2 });
+  world = {
+    garmin,
+    coros,
+    fake: await startActionsResultsFake(),
+    git: createGitFixture(),
+    hook: await startFakeServer(() => ({ status: 200, body: { ok: true } })),
+    tokens: { com: garmin.mintTokenBlob('com', EMAIL), cn: garmin.mintTokenBlob('cn', EMAIL) },
+  };
+});
+
+afterEach(async () => {
+  await world.garmin.close();
+  await world.coros.close();
+  await world.fake.close();
+  await world.hook.close();
+  rmSync(world.git.root, { recursive: true, force: true });
+});
+
+describe('no-op runs save nothing', () => {
+  it('after one workout was copied to two targets, the next runs leave the remote head unchanged (state git)', async () => {
+    world.coros.addActivity(COROS_EMAIL, { fitBytes: fit(BASE + 86_400, 'coros', 130) });
+    const inputs = { INPUT_PLATFORMS: 'GARMINCOM,GARMINCN,COROS', 'INPUT_GARMIN-TOKEN-CN': world.tokens.cn };
+    const first = await startBundle(runnerEnv(world.git.clone('ws-1'), inputs));
+    expect(first.code, first.stdout.slice(-3000)).toBe(0);
+    expect(first.outputs).toMatchObject({ 'state-committed': 'true' });
+    expect(Number(first.outputs.uploaded)).toBeGreaterThanOrEqual(2);
+    expect(first.summary).toMatch(/Database `db\/sports_sync.sqlite` \(\d+(\.\d)? KB\) committed/);
+    const head = remoteHead();
+    for (const name of ['ws-2', 'ws-3']) {
+      const next = await startBundle(runnerEnv(world.git.clone(name), inputs));
+      expect(next.code, next.stdout.slice(-3000)).toBe(0);
+      expect(next.outputs).toMatchObject({ uploaded: '0', 'state-committed': 'false' });
+      expect(remoteHead()).toBe(head);
+    }
+  });
+
+  it('the same with state cache: no new cache entry', async () => {
+    world.coros.addActivity(COROS_EMAIL, { fitBytes: fit(BASE + 86_400, 'coros', 130) });
+    const inputs = { INPUT_STATE: 'cache', INPUT_PLATFORMS: 'GARMINCOM,GARMINCN,COROS', 'INPUT_GARMIN-TOKEN-CN': world.tokens.cn };
+    const first = await startBundle(runnerEnv(world.git.clone('ws-1'), inputs));
+    expect(first.code, first.stdout.slice(-3000)).toBe(0);
+    expect(finalizedCaches()).toHaveLength(1);
+    const second = await startBundle(runnerEnv(world.git.clone('ws-2'), inputs));
+    expect(second.code).toBe(0);
+    expect(second.outputs).toMatchObject({ uploaded: '0', 'state-committed': 'false' });
+    expect(finalizedCaches()).toHaveLength(1);
+  });
+});
+
+describe('a renewed Garmin token survives', () => {
+  /** A first run, then a run that refreshes the token and is busy uploading to COROS. */
+  async function prepareBusyRun(inputs: Record<string, string>): Promise<void> {
+    const first = await startBundle(runnerEnv(world.git.clone('ws-first'), inputs));
+    expect(first.code, first.stdout.slice(-3000)).toBe(0);
+    world.garmin.expireAccessTokens('com');
+    world.garmin.addActivity('com', EMAIL, { fitBytes: fit(BASE + 2 * 86_400, 'garmin', 140), utcOffsetSec: 0 });
+    world.garmin.addActivity('com', EMAIL, { fitBytes: fit(BASE + 3 * 86_400, 'garmin', 141), utcOffsetSec: 0 });
+    // The COROS import stays "processing" for a while: the run is busy when the signal arrives.
+    world.coros.knobs.importDelayMs = 2500;
+  }
+
+  /** A fresh job afterwards: no sign-in, no invalid_grant, every workout once everywhere. */
+  async function expectFreshJobWorks(inputs: Record<string, string>): Promise<void> {
+    await new Promise((done) => setTimeout(done, 2600));
+    world.garmin.resetCounters();
+    const fresh = await startBundle(runnerEnv(world.git.clone(`ws-fresh-${runCounter}`), inputs));
+    expect(fresh.stdout).not.toContain('invalid_grant');
+    expect(fresh.code, fresh.stdout.slice(-3000)).toBe(0);
+    expect(world.garmin.counters().loginPosts).toBe(0);
+    expect(world.garmin.counters().sso).toBe(0);
+    const garminStarts = startTimes(world.garmin.activities('com', EMAIL));
+    const corosStarts = startTimes(world.coros.activities(COROS_EMAIL).map((activity) => ({ startUtc: activity.startTime })));
+    expect(new Set(garminStarts).size).toBe(garminStarts.length);
+    expect(corosStarts).toEqual(garminStarts);
+  }
+
+  it('SIGTERM during the run (state cache): the state with the renewed token is saved before exit, the post step has nothing left', async () => {
+    const inputs = { INPUT_STATE: 'cache' };
+    await prepareBusyRun(inputs);
+    const refreshesBefore = world.garmin.counters().refreshes;
+    const cachesBefore = finalizedCaches().length;
+    const cancelled = await startBundle(runnerEnv(world.git.clone('ws-cancel'), inputs), async (child, output) => {
+      await waitFor(() => world.garmin.counters().refreshes > refreshesBefore && output().includes('::group::Transfers'), 'the refresh and the transfers');
+      await new Promise((done) => setTimeout(done, 300));
+      child.kill('SIGTERM');
+    });
+    expect(cancelled.stdout).toMatch(/SIGTERM received/);
+    expect(cancelled.code).toBe(1);
+    expect(cancelled.summary).toContain('cancelled');
+    expect(finalizedCaches().length).toBe(cachesBefore + 1);
+    const post = await postStep(cancelled);
+    expect(post.code).toBe(0);
+    expect(post.stdout).toContain('the main step saved the state');
+    await expectFreshJobWorks(inputs);
+  });
+
+  it('a job killed outright (state cache): the post step saves the renewed token', async () => {
+    const inputs = { INPUT_STATE: 'cache' };
+    await prepareBusyRun(inputs);
+    const refreshesBefore = world.garmin.counters().refreshes;
+    const cachesBefore = finalizedCaches().length;
+    const killed = await startBundle(runnerEnv(world.git.clone('ws-kill'), inputs), async (child, output) => {
+      await waitFor(() => world.garmin.counters().refreshes > refreshesBefore && output().includes('::group::Transfers'), 'the refresh and the transfers');
+      await new Promise((done) => setTimeout(done, 300));
+      child.kill('SIGKILL');
+    });
+    expect(killed.code).toBe(null);
+    expect(finalizedCaches().length).toBe(cachesBefore);
+    const post = await postStep(killed);
+    expect(post.code, post.stdout.slice(-3000)).toBe(0);
+    expect(post.summary).toContain('state saved by the post step');
+    expect(finalizedCaches().length).toBe(cachesBefore + 1);
+    await expectFreshJobWorks(inputs);
+  });
+
+  it('state git: the renewed token is pushed at once, so even a killed job without a post step keeps it', async () => {
+    const inputs = {};
+    await prepareBusyRun(inputs);
+    const refreshesBefore = world.garmin.counters().refreshes;
+    const headBefore = remoteHead();
+    const killed = await startBundle(runnerEnv(world.git.clone('ws-kill-git'), inputs), async (child) => {
+      await waitFor(() => world.garmin.counters().refreshes > refreshesBefore, 'the refresh');
+      await waitFor(() => remoteHead() !== headBefore, 'the commit of the renewed token');
+      child.kill('SIGKILL');
+    });
+    expect(killed.code).toBe(null);
+    await expectFreshJobWorks(inputs);
+  });
+});
+
+describe('refusals that protect tokens and keys', () => {
+  it('state git in a public repository without STATE_SECRET: one line with the fix, nothing synced or pushed', async () => {
+    const head = remoteHead();
+    const result = await startBundle(runnerEnv(world.git.clone('ws-public'), { 'INPUT_STATE-SECRET': '' }, false));
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(/::error::state: git in a public repository needs STATE_SECRET.*openssl rand/);
+    expect(remoteHead()).toBe(head);
+    expect(world.garmin.counters().total).toBe(0);
+    expect(world.coros.activities(COROS_EMAIL)).toHaveLength(0);
+  });
+
+  it('state none with a Garmin token is refused unless allow-state-none is set', async () => {
+    const refused = await startBundle(runnerEnv(world.git.clone('ws-none'), { INPUT_STATE: 'none' }));
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toMatch(/::error::state: none cannot keep the renewed Garmin token.*allow-state-none/);
+    expect(world.garmin.counters().total).toBe(0);
+    const allowed = await startBundle(runnerEnv(world.git.clone('ws-none-2'), { INPUT_STATE: 'none', 'INPUT_ALLOW-STATE-NONE': 'true' }));
+    expect(allowed.code, allowed.stdout.slice(-3000)).toBe(0);
+  });
+
+  it('report-json stays valid JSON with a webhook address that has query parameters', async () => {
+    const url = `${world.hook.baseUrl}/hook?debug=true&mode=short&token=hook-token-0123456789`;
+    const result = await startBundle(runnerEnv(world.git.clone('ws-hook'), { 'INPUT_NOTIFY-WEBHOOK-URL': url, 'INPUT_NOTIFY-POLICY': 'always' }));
+    expect(result.code, result.stdout.slice(-3000)).toBe(0);
+    const report = JSON.parse(result.outputs['report-json']!) as { dryRun: boolean; counts: { uploaded: number } };
+    expect(report.dryRun).toBe(false);
+    expect(report.counts.uploaded).toBe(1);
+    const visible = result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n');
+    expect(visible).not.toContain('hook-token-0123456789');
+    expect(result.outputs['report-json']).not.toContain('hook-token-0123456789');
+    expect(result.stdout).not.toMatch(/too \*\*\*/);
+  });
+});
