@@ -279,6 +279,7 @@ function classifyWidgetPage(region: GarminRegion, response: HttpResponse, html: 
   const title = extractTitle(html);
   const ticket = extractWidgetTicket(html);
   if (title === 'Success' && ticket) return { kind: 'ticket', ticket, serviceUrl: garminHosts(region).widgetService, frontDoor: 'widget' };
+  if (isJsonRateLimit(html)) return { kind: 'blocked', frontDoor: 'widget', reason: `rate limit (JSON 429 body, HTTP ${response.status})` };
   if (isBlockedStatus(response.status)) return { kind: 'blocked', frontDoor: 'widget', reason: `HTTP ${response.status}` };
   const status = extractInlineStatus(html) ?? '';
   if (/update phone number/i.test(title)) {

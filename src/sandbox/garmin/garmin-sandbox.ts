@@ -113,7 +113,16 @@ export interface FaultSettings {
 }
 
 /** `json429`: the JSON `{"error":{"status-code":"429"}}` body (status from `jsonRateLimitStatus`). */
-export type LoginBlock = '429' | '403' | 'captcha' | 'json429';
+/** `nocsrf`: the widget sign-in page answers 200 without its form (a challenge interstitial). */
+export type LoginBlock = '429' | '403' | 'captcha' | 'json429' | 'nocsrf';
+
+/** One request as the sandbox saw it (for tests: order of front doors, headers sent). */
+export interface SandboxRequestRecord {
+  readonly method: string;
+  readonly host: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
 
 export interface SandboxCounters {
   readonly total: number;
@@ -144,6 +153,8 @@ export interface GarminSandbox {
   /** A service ticket as a browser (web) sign-in would yield, for `https://connect.<domain>/app` unless `service` says otherwise. */
   mintTicket(region: GarminRegion, email: string, service?: string): string;
   counters(): SandboxCounters;
+  /** Every request since the last resetCounters(), in order. */
+  requests(): readonly SandboxRequestRecord[];
   resetCounters(): void;
   setFaults(faults: FaultSettings | undefined): void;
   /** The next `count` matching requests fail this way (deterministic). */
@@ -381,6 +392,7 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
 
   let counters = { total: 0, byHost: {} as Record<string, number>, sso: 0, loginPosts: 0, refreshes: 0, exchanges: 0, uploads: 0, mfaCodeRequests: 0, mfaCodesDelivered: 0 };
   let faults: FaultSettings | undefined;
+  let requestLog: SandboxRequestRecord[] = [];
   let dice = Math.random;
   const queuedFaults: Array<{ kind: FaultKind; host: string | undefined; retryAfterSec: number }> = [];
 
@@ -600,6 +612,7 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     if (path === '/sso/signin') {
       const sso = session(req, headers);
       if (req.method === 'GET') {
+        if (store.blocks.widget === 'nocsrf') return html(200, '<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>', headers);
         sso.csrf = newCsrf();
         return html(200, signinPage(sso.csrf, ''), headers);
       }
@@ -608,7 +621,7 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
         const form = new URLSearchParams(req.body.toString('utf8'));
         // Spring Security: a missing or stale CSRF token is a 403, whatever the credentials.
         if (!sso.csrf || form.get('_csrf') !== sso.csrf) return html(403, '<html><head><title>Forbidden</title></head><body>Invalid CSRF Token</body></html>', headers);
-        if (store.blocks.widget) return blockedResponse(store.blocks.widget, false);
+        if (store.blocks.widget && store.blocks.widget !== 'nocsrf') return blockedResponse(store.blocks.widget, false);
         const email = form.get('username') ?? '';
         if (rateLimited(req.region, email, 'widget')) return rateLimitResponse();
         const acct = store.accounts.get(email.toLowerCase());
@@ -1001,6 +1014,9 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       return;
     }
     counters.byHost[host.host] = (counters.byHost[host.host] ?? 0) + 1;
+    const recordedHeaders: Record<string, string> = {};
+    for (const [name, value] of Object.entries(incoming.headers)) if (name !== 'authorization' && name !== 'cookie' && typeof value === 'string') recordedHeaders[name] = value;
+    requestLog.push({ method: (incoming.method ?? 'GET').toUpperCase(), host: host.host, path: '/' + rest.join('/'), headers: recordedHeaders });
     if (host.role === 'sso') counters.sso++;
 
     if (faults?.latencyMs && (faults.hosts ? faults.hosts.includes(host.host) : host.role === 'connectapi')) {
@@ -1109,8 +1125,10 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     mintTokenBlob: (region, email, mintOptions) => encodeTokenBlob(mint(region, email, mintOptions)),
     mintTicket: (region, email, service) => issueTicket(region, account(region, email).email, service ?? garminHosts(region).webService, service === garminHosts(region).widgetService),
     counters: () => ({ ...counters, byHost: { ...counters.byHost } }),
+    requests: () => [...requestLog],
     resetCounters: () => {
       counters = { total: 0, byHost: {}, sso: 0, loginPosts: 0, refreshes: 0, exchanges: 0, uploads: 0, mfaCodeRequests: 0, mfaCodesDelivered: 0 };
+      requestLog = [];
     },
     setFaults: (settings) => {
       faults = settings;
