@@ -7,6 +7,7 @@ export interface GarminListItem {
   readonly activityId?: unknown;
   readonly activityName?: unknown;
   readonly startTimeGMT?: unknown;
+  readonly startTimeLocal?: unknown;
   readonly beginTimestamp?: unknown;
   readonly activityType?: { readonly typeKey?: unknown } | null;
   readonly duration?: unknown;
@@ -67,6 +68,15 @@ export function mapGarminActivity(item: GarminListItem, region: GarminRegion): A
     device: null,
     vendor: manual ? 'unknown' : vendorOf(manufacturer),
     manual,
-    extra: { typeKey, deviceId, manufacturer },
+    // The workout's own zone (local wall time minus GMT): what a COROS import's timezone needs.
+    extra: { typeKey, deviceId, manufacturer, utcOffsetSec: localOffsetSec(item, startUtc) },
   };
+}
+
+/** startTimeLocal − startTimeGMT in seconds, rounded to the quarter hour; null when unknown. */
+function localOffsetSec(item: GarminListItem, startUtc: number): number | null {
+  const local = parseGarminGmt(item.startTimeLocal);
+  if (local === undefined) return null;
+  const offset = Math.round((local - startUtc) / 900) * 900;
+  return Math.abs(offset) <= 14 * 3600 ? offset : null;
 }
