@@ -62,6 +62,19 @@ function sourceOffsetQuarterHours(source: Activity): number | undefined {
   return undefined;
 }
 
+/**
+ * The import `timezone` (coros.md §7.6), pure: FIT local_timestamp, else the source listing's zone,
+ * else the configured zone, else 0 ("unknown"). The runner's own zone is never consulted.
+ */
+export function importTimezone(fit: Uint8Array, source: Activity, configuredQuarterHours: number | undefined): { readonly quarterHours: number; readonly origin: 'fit' | 'source' | 'configured' | 'unknown' } {
+  const fromFit = fitLocalOffsetQuarterHours(fit);
+  if (fromFit !== undefined) return { quarterHours: fromFit, origin: 'fit' };
+  const fromSource = sourceOffsetQuarterHours(source);
+  if (fromSource !== undefined) return { quarterHours: fromSource, origin: 'source' };
+  if (configuredQuarterHours !== undefined && inQuarterRange(configuredQuarterHours)) return { quarterHours: configuredQuarterHours, origin: 'configured' };
+  return { quarterHours: 0, origin: 'unknown' };
+}
+
 /** One import job as getImportSportList and activity/fit/import show it (reference §7.6–7.7). */
 interface ImportJob {
   readonly id: string;
@@ -379,13 +392,9 @@ export class CorosPlatform implements Platform {
    * else 0 (reported). Never the runner's zone (0 on GitHub Actions).
    */
   private importTimezone(upload: FitUpload): number {
-    const fromFit = fitLocalOffsetQuarterHours(upload.bytes);
-    if (fromFit !== undefined) return fromFit;
-    const fromSource = sourceOffsetQuarterHours(upload.source);
-    if (fromSource !== undefined) return fromSource;
-    if (this.timezoneQuarterHours !== undefined) return this.timezoneQuarterHours;
-    this.log.warn(`COROS: the workout of ${formatUtc(upload.source.startUtc)} does not tell its time zone; imported with UTC (timezone 0)`);
-    return 0;
+    const decided = importTimezone(upload.bytes, upload.source, this.timezoneQuarterHours);
+    if (decided.origin === 'unknown') this.log.warn(`COROS: the workout of ${formatUtc(upload.source.startUtc)} does not tell its time zone; imported with UTC (timezone 0)`);
+    return decided.quarterHours;
   }
 
   private async registerImport(sts: StsCredential, key: string, md5: string, size: number, fileName: string, timezone: number): Promise<ImportJob> {
