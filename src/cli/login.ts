@@ -49,6 +49,7 @@ export async function runLoginCommand(args: ParsedArgs, io: CliIo, lookup: Looku
       email,
       password,
       ticket,
+      serviceUrl: flag('service'),
       promptMfaCode: async () => {
         if (!io.isTty) throw new ConfigError('this account uses two-factor authentication: run `sports-sync-x login` in a terminal to enter the code');
         const code = await io.prompt('Code from your authenticator or e-mail: ', { secret: false });

@@ -39,7 +39,7 @@ Commands:
              --dir D         where the demo keeps its files (default db/demo)
   status   Show the last runs and what the database knows
   login    Get a Garmin token for the GARMIN_TOKEN_COM / GARMIN_TOKEN_CN secret
-             --region com|cn  --email E  --ticket ST-…  (password and MFA code are prompted)
+             --region com|cn  --email E  --ticket ST-…|URL  --service web|mobile  (password and MFA code are prompted)
 
 Settings come from environment variables (see README): SYNC_PLATFORM, GARMIN_EMAIL_COM,
 GARMIN_PASSWORD_COM, GARMIN_TOKEN_COM, GARMIN_EMAIL_CN, GARMIN_PASSWORD_CN, GARMIN_TOKEN_CN,

@@ -36,9 +36,10 @@ describe('COROS login and session', () => {
     expect(leakedSecrets([...first.log.lines, ...second.log.lines, ...first.state.plain.values()], sandbox.secretsIssued())).toEqual([]);
   });
 
-  it('falls back to the legacy pwd form once and starts with it next time', async () => {
+  it('falls back to the legacy pwd form once, only after a parameter error (never after 1030)', async () => {
     sandbox.addAccount({ email: EMAIL, password: PASSWORD, regionId: 1 });
     sandbox.knobs.acceptBcryptLogin = false;
+    sandbox.knobs.acceptLegacyLogin = true;
     const first = corosClient(sandbox, EMAIL, PASSWORD);
     await first.platform.connect();
     expect(sandbox.counters.login).toBe(2);
@@ -47,7 +48,8 @@ describe('COROS login and session', () => {
     const state = new MemoryPlatformState();
     state.setPlain('login-form', 'md5');
     await corosClient(sandbox, EMAIL, PASSWORD, { state }).platform.connect();
-    expect(sandbox.counters.login).toBe(3);
+    // Always the current p1/p2 form first: a wrong password then costs exactly one attempt.
+    expect(sandbox.counters.login).toBe(4);
   });
 
   it('stops with one actionable line on a wrong password, without looping or leaking it', async () => {
@@ -59,7 +61,7 @@ describe('COROS login and session', () => {
     const line = describeError(error);
     expect(line).toMatch(/COROS refused the login \(1030/);
     expect(line).not.toContain('\n');
-    expect(sandbox.counters.login).toBe(2);
+    expect(sandbox.counters.login).toBe(1); // no legacy pwd fallback after a 1030
     expect(leakedSecrets([line, ...log.lines], [wrong, ...sandbox.secretsIssued()])).toEqual([]);
   });
 

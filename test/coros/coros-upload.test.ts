@@ -28,6 +28,7 @@ describe.each([
   { regionId: 1 as CorosRegionId, bucket: 'coros-s3', put: 's3:put' },
   { regionId: 2 as CorosRegionId, bucket: 'coros-oss', put: 'oss:put' },
   { regionId: 3 as CorosRegionId, bucket: 'eu-coros', put: 's3:put' },
+  { regionId: 4 as CorosRegionId, bucket: 'coros-sg-prod', put: 'oss:put' },
 ])('COROS upload in region $regionId ($put)', ({ regionId, bucket, put }) => {
   it('uploads with a verified signature, finds the new labelId, dedupes identical bytes', async () => {
     const { userId } = sandbox.addAccount({ email: EMAIL, password: PASSWORD, regionId });

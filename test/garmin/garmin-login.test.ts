@@ -81,7 +81,7 @@ describe('Garmin password login cascade', () => {
   });
 
   it('falls back to the embed widget when the mobile API is rate limited, including widget MFA', async () => {
-    sandbox = await sandboxWithAccount('com', { mfa: { code: MFA_CODE } });
+    sandbox = await sandboxWithAccount('com', { mfa: { code: MFA_CODE }, widgetTokensInactive: false });
     sandbox.blockLogin('com', '429', 'mobile');
     const codes = ['111111', MFA_CODE];
     const { platform, state, captured } = platformFor(sandbox, 'com', { credentials: { email: EMAIL, password: PASSWORD }, promptMfaCode: async () => codes.shift()! });
@@ -188,8 +188,8 @@ describe('runGarminLogin (the login command)', () => {
     expect(describeError(reused)).not.toContain(ticket);
 
     await expect(runGarminLogin({ ...base, ticket: 'not-a-ticket' })).rejects.toBeInstanceOf(ConfigError);
-    const widgetTicket = sandbox.mintTicket('com', EMAIL, 'https://sso.garmin.com/sso/embed');
-    expect((await runGarminLogin({ ...base, ticket: widgetTicket })).tokenBlob).toMatch(/^ssxg1\./);
+    const mobileTicket = sandbox.mintTicket('com', EMAIL, 'https://mobile.integration.garmin.com/gcm/android');
+    expect((await runGarminLogin({ ...base, ticket: mobileTicket, serviceUrl: 'mobile' })).tokenBlob).toMatch(/^ssxg1\./);
   });
 
   it('a token blob for the other region is a config error naming the right command', () => {

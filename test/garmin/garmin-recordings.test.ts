@@ -121,9 +121,11 @@ describe.skipIf(!available)('the sandbox answers in the recorded shapes', () => 
     const cookieNames = (headers: string[]): string[] => headers.map((header) => header.split('=')[0]!).sort();
     expect(cookieNames(page.headers.getSetCookie())).toEqual(cookieNames(recordedPage.headers.get('set-cookie') ?? []));
     const query = new URLSearchParams({ clientId: 'GCM_ANDROID_DARK', locale: 'en-US', service: 'https://mobile.integration.garmin.com/gcm/android' });
+    const seeded = await fetch(url('sso.garmin.com', `/mobile/sso/en_US/sign-in?${new URLSearchParams({ clientId: 'GCM_ANDROID_DARK', service: 'https://mobile.integration.garmin.com/gcm/android' })}`));
+    const jar = seeded.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ');
     const fail = await fetch(url('sso.garmin.com', `/mobile/api/login?${query}`), {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', Cookie: jar },
       body: JSON.stringify({ username: EMAIL, password: 'nope-nope', rememberMe: false, captchaToken: '' }),
     });
     expect(fail.status).toBe(401);

@@ -37,14 +37,14 @@ describe('Garmin sandbox is as strict as the real service', () => {
   it('tickets are single-use and bound to their service URL; unknown client ids are refused', async () => {
     sandbox = await sandboxWithAccount('com');
     const http = client(sandbox);
-    const wrongService = await exchange(http, sandbox.mintTicket('com', EMAIL), 'https://sso.garmin.com/sso/embed');
+    const wrongService = await exchange(http, sandbox.mintTicket('com', EMAIL, SERVICE), 'https://sso.garmin.com/sso/embed');
     expect(wrongService.status).toBe(400);
-    expect(wrongService.json()).toMatchObject({ error: 'invalid_grant' });
+    expect(wrongService.json()).toMatchObject({ error: 'invalid_request', error_description: 'invalid service ticket provided' });
 
-    const ticket = sandbox.mintTicket('com', EMAIL);
+    const ticket = sandbox.mintTicket('com', EMAIL, SERVICE);
     expect((await exchange(http, ticket, SERVICE, 'SOME_OTHER_CLIENT')).json()).toMatchObject({ error: 'invalid_client' });
     expect((await exchange(http, ticket, SERVICE)).status).toBe(200);
-    expect((await exchange(http, ticket, SERVICE)).json()).toMatchObject({ error: 'invalid_grant' });
+    expect((await exchange(http, ticket, SERVICE)).json()).toMatchObject({ error: 'invalid_request' });
   });
 
   it('tickets expire', async () => {
@@ -57,9 +57,11 @@ describe('Garmin sandbox is as strict as the real service', () => {
   it('MFA verification needs the cookie jar of the pending login and expires', async () => {
     sandbox = await sandboxWithAccount('com', { mfa: { code: '123456' }, mfaTtlSec: 60 });
     const base = sandbox.endpointOverrides()['sso.garmin.com'];
-    const login = await fetch(`${base}/mobile/api/login?${QUERY}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: EMAIL, password: PASSWORD, rememberMe: false, captchaToken: '' }) });
+    const page = await fetch(`${base}/mobile/sso/en_US/sign-in?${new URLSearchParams({ clientId: 'GCM_ANDROID_DARK', service: SERVICE })}`);
+    const seedJar = page.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ');
+    const login = await fetch(`${base}/mobile/api/login?${QUERY}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: seedJar }, body: JSON.stringify({ username: EMAIL, password: PASSWORD, rememberMe: false, captchaToken: '' }) });
     expect(((await login.json()) as { responseStatus: { type: string } }).responseStatus.type).toBe('MFA_REQUIRED');
-    const jar = login.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ');
+    const jar = seedJar;
     const verify = (cookie: string | undefined, code = '123456') =>
       fetch(`${base}/mobile/api/mfa/verifyCode?${QUERY}`, {
         method: 'POST',

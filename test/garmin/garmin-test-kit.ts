@@ -4,7 +4,7 @@ import { synthesiseFit } from '../../src/fit/fit-synth.ts';
 import { createGarminPlatform, type GarminPlatformOptions } from '../../src/platforms/garmin/garmin-platform.ts';
 import type { GarminRegion } from '../../src/platforms/garmin/garmin-hosts.ts';
 import type { Platform } from '../../src/platforms/platform.ts';
-import { startGarminSandbox, type GarminSandbox, type GarminSandboxOptions } from '../../src/sandbox/garmin/garmin-sandbox.ts';
+import { startGarminSandbox, type GarminSandbox, type GarminSandboxOptions, type SandboxAccountInput } from '../../src/sandbox/garmin/garmin-sandbox.ts';
 import { MemoryPlatformState } from '../../src/store/state-box.ts';
 import type { Activity } from '../../src/core/activity.ts';
 
@@ -37,7 +37,7 @@ export function fitFor(startUtc: number, options: { sport?: string; subSport?: s
   });
 }
 
-export async function sandboxWithAccount(region: GarminRegion, options: GarminSandboxOptions & { mfa?: { code: string; method?: 'email' | 'sms' } } = {}): Promise<GarminSandbox> {
+export async function sandboxWithAccount(region: GarminRegion, options: GarminSandboxOptions & { mfa?: SandboxAccountInput['mfa'] } = {}): Promise<GarminSandbox> {
   const sandbox = await startGarminSandbox(options);
   sandbox.addAccount(region, { email: EMAIL, password: PASSWORD, ...(options.mfa ? { mfa: options.mfa } : {}) });
   return sandbox;

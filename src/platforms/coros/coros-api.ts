@@ -18,6 +18,16 @@ export interface CorosSession {
 
 export const SESSION_SECRET = 'session';
 export const LOGIN_FORM_KEY = 'login-form';
+/** `<regionId>:<credential fingerprint>` of a login that named a region we do not know. */
+const UNKNOWN_REGION_KEY = 'unknown-region';
+/** §4.2: the rejected-login code ("The login credentials you entered do not match our records."). */
+const CREDENTIALS_REFUSED = '1030';
+
+function unknownRegionError(regionId: number, remembered: boolean): AuthError {
+  return new AuthError(`COROS says this account lives in region ${regionId}, which Sports Sync X does not know (1 global, 2 China, 3 Europe, 4 Singapore)${remembered ? '; not logging in again' : ''}`, {
+    hint: 'update Sports Sync X; until then no COROS login is attempted with these credentials (each login signs you out of Training Hub)',
+  });
+}
 type LoginForm = 'bcrypt' | 'md5';
 
 /** COROS codes meaning "this token is dead" (1019; the others per CorosLink, reference §4.4). */
@@ -144,11 +154,21 @@ export class CorosApi {
     if (!email || !password) {
       throw new ConfigError('COROS needs COROS_EMAIL and COROS_PASSWORD (the COROS Training Hub login) to sync');
     }
+    const credentialPrint = createHash('sha256').update(`${email.toLowerCase()}\u0000${password}`).digest('base64url').slice(0, 16);
+    const unknown = this.state.getPlain(UNKNOWN_REGION_KEY)?.split(':');
+    if (unknown && unknown[1] === credentialPrint && !corosRegion(Number(unknown[0]))) {
+      // Logging in again would only sign the user out of Training Hub once more (§4.4).
+      throw unknownRegionError(Number(unknown[0]), true);
+    }
     this.loginsThisRun++;
     const firstHost = COROS_REGIONS[this.firstRegion].team;
     const first = await this.loginAt(firstHost, email, password);
     const home = corosRegion(first.regionId);
-    if (!home) throw new RetryableError(`COROS login answered an unknown regionId ${first.regionId}`);
+    if (!home) {
+      this.state.setPlain(UNKNOWN_REGION_KEY, `${first.regionId}:${credentialPrint}`);
+      throw unknownRegionError(first.regionId, false);
+    }
+    this.state.setPlain(UNKNOWN_REGION_KEY, undefined);
     let session: CorosSession = { host: home.team, regionId: home.regionId, userId: first.userId, token: first.token };
     if (home.team !== firstHost) this.log.debug(`COROS: account lives in region ${home.regionId} (${home.label}); switching hosts`);
     let confirmed = await this.accountQuery(session);
@@ -170,7 +190,9 @@ export class CorosApi {
     const md5 = createHash('md5').update(password, 'utf8').digest('hex');
     registerSecret(md5);
     const stored = this.state.getPlain(LOGIN_FORM_KEY);
-    const forms: LoginForm[] = stored === 'md5' ? ['md5', 'bcrypt'] : ['bcrypt', 'md5'];
+    // The current web form first; the legacy pwd only after a refusal that is not about the
+    // credentials (a wrong password answers 1030: one attempt, then stop, §4.1, §10 #3).
+    const forms: LoginForm[] = ['bcrypt', 'md5'];
     let lastMessage = '';
     for (const form of forms) {
       const body: Record<string, unknown> = { account: email, accountType: 2 };
@@ -209,6 +231,7 @@ export class CorosApi {
       }
       lastMessage = `${String(envelope.result)} ${typeof envelope.message === 'string' ? envelope.message : ''}`.trim();
       this.log.debug(`COROS: login with the ${form === 'bcrypt' ? 'p1/p2' : 'pwd'} form refused (${lastMessage})`);
+      if (String(envelope.result) === CREDENTIALS_REFUSED) break;
     }
     throw new AuthError(`COROS refused the login (${lastMessage}): check COROS_EMAIL and COROS_PASSWORD against the Training Hub login`);
   }

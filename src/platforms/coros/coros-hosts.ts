@@ -1,9 +1,10 @@
 /**
- * COROS regions and their hosts (reference §3). The login `regionId` picks the home team host;
+ * COROS regions and their hosts (reference §3; the STS proxy host order of §7.1: the region's
+ * Training Hub host, then t.coros.com, then for US and EU training.coros.com). The login `regionId` picks the home team host;
  * bucket and storage service are what the STS proxy expects for that region. The storage region
  * and the final bucket always come from the decoded STS payload, never from this table.
  */
-export type CorosRegionId = 1 | 2 | 3;
+export type CorosRegionId = 1 | 2 | 3 | 4;
 
 export interface CorosRegion {
   readonly regionId: CorosRegionId;
@@ -14,8 +15,8 @@ export interface CorosRegion {
   readonly web: readonly string[];
   readonly bucket: string;
   readonly service: 'aws' | 'aliyun';
-  /** Sign of the legacy faq.coros.com STS channel (v=2), fallback only. */
-  readonly legacySign: string;
+  /** Sign of the legacy faq.coros.com STS channel (v=2), fallback only; none known for Singapore. */
+  readonly legacySign: string | undefined;
 }
 
 export const COROS_REGIONS: Readonly<Record<CorosRegionId, CorosRegion>> = {
@@ -32,7 +33,7 @@ export const COROS_REGIONS: Readonly<Record<CorosRegionId, CorosRegion>> = {
     regionId: 2,
     label: 'China',
     team: 'https://teamcnapi.coros.com',
-    web: ['https://trainingcn.coros.com'],
+    web: ['https://trainingcn.coros.com', 'https://t.coros.com'],
     bucket: 'coros-oss',
     service: 'aliyun',
     legacySign: '9AD4AA35AAFEE6BB1E847A76848D58DF',
@@ -41,10 +42,20 @@ export const COROS_REGIONS: Readonly<Record<CorosRegionId, CorosRegion>> = {
     regionId: 3,
     label: 'Europe',
     team: 'https://teameuapi.coros.com',
-    web: ['https://trainingeu.coros.com', 'https://training.coros.com', 'https://t.coros.com'],
+    web: ['https://trainingeu.coros.com', 'https://t.coros.com', 'https://training.coros.com'],
     bucket: 'eu-coros',
     service: 'aws',
     legacySign: '877571111A1EE5316E4B590103D4B5B3',
+  },
+  4: {
+    regionId: 4,
+    label: 'Singapore',
+    team: 'https://teamsgapi.coros.com',
+    // trainingsg is named by two clients but never seen answering (UNCERTAIN): t.coros.com next.
+    web: ['https://trainingsg.coros.com', 'https://t.coros.com'],
+    bucket: 'coros-sg-prod',
+    service: 'aliyun',
+    legacySign: undefined,
   },
 };
 
@@ -54,7 +65,7 @@ export const LEGACY_STS_APP_ID = '1660188068672619112';
 export const STS_SALT = '9y78gpoERW4lBNYL';
 
 export function isCorosRegionId(value: unknown): value is CorosRegionId {
-  return value === 1 || value === 2 || value === 3;
+  return value === 1 || value === 2 || value === 3 || value === 4;
 }
 
 export function corosRegion(regionId: number): CorosRegion | undefined {

@@ -1,10 +1,11 @@
 import { unzipSync } from 'fflate';
-import type { Activity, DeviceVendor } from '../../core/activity.ts';
+import { formatUtc, type Activity, type DeviceVendor } from '../../core/activity.ts';
 import type { EndpointMap } from '../../core/endpoints.ts';
 import { RejectedError, RetryableError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import { redactUrl, registerSecret } from '../../core/secrets.ts';
 import { sportFromCorosSportType, sportsCompatible } from '../../core/sports.ts';
+import { fitLocalOffsetQuarterHours } from '../../fit/fit-local-offset.ts';
 import { summariseFit } from '../../fit/fit-summary.ts';
 import { HttpClient, type FetchFunction, type HttpResponse } from '../../http/http-client.ts';
 import { sleep as realSleep, type BackoffPolicy } from '../../http/retry.ts';
@@ -40,11 +41,39 @@ export interface CorosPlatformOptions {
 }
 
 const PAGE_SIZE = 100;
-const IMPORT_LIST_SIZE = 50;
+const IMPORT_LIST_SIZE = 10;
+const IMPORT_LIST_WIDE_SIZE = 50;
 const MATCH_WINDOW_SEC = 60;
 const STS_MIN_REMAINING_MS = 5 * 60_000;
 const TICKET_PREFIX = 'coros-import:';
 const IMPORT_TIMEOUT_MS = 60_000;
+
+const inQuarterRange = (value: number): boolean => Number.isInteger(value) && value >= -48 && value <= 56;
+
+/** The offset the source listing gave: Garmin's local-minus-GMT seconds, or COROS's own quarter hours. */
+function sourceOffsetQuarterHours(source: Activity): number | undefined {
+  const seconds = source.extra?.utcOffsetSec;
+  if (typeof seconds === 'number' && Number.isFinite(seconds)) {
+    const quarters = Math.round(seconds / 900);
+    if (inQuarterRange(quarters)) return quarters;
+  }
+  const quarters = source.extra?.startTimezone;
+  if (typeof quarters === 'number' && inQuarterRange(quarters)) return quarters;
+  return undefined;
+}
+
+/**
+ * The import `timezone` (coros.md §7.6), pure: FIT local_timestamp, else the source listing's zone,
+ * else the configured zone, else 0 ("unknown"). The runner's own zone is never consulted.
+ */
+export function importTimezone(fit: Uint8Array, source: Activity, configuredQuarterHours: number | undefined): { readonly quarterHours: number; readonly origin: 'fit' | 'source' | 'configured' | 'unknown' } {
+  const fromFit = fitLocalOffsetQuarterHours(fit);
+  if (fromFit !== undefined) return { quarterHours: fromFit, origin: 'fit' };
+  const fromSource = sourceOffsetQuarterHours(source);
+  if (fromSource !== undefined) return { quarterHours: fromSource, origin: 'source' };
+  if (configuredQuarterHours !== undefined && inQuarterRange(configuredQuarterHours)) return { quarterHours: configuredQuarterHours, origin: 'configured' };
+  return { quarterHours: 0, origin: 'unknown' };
+}
 
 /** One import job as getImportSportList and activity/fit/import show it (reference §7.6–7.7). */
 interface ImportJob {
@@ -278,7 +307,7 @@ export class CorosPlatform implements Platform {
     const sts = await this.putWithFreshCredentialOnce(key, zip);
 
     const startedAt = this.now();
-    const job = await this.registerImport(sts, key, md5, zip.byteLength, upload.fileName, summary.startUtc);
+    const job = await this.registerImport(sts, key, md5, zip.byteLength, upload.fileName, this.importTimezone(upload));
     if (job.createTimeMs !== undefined && job.createTimeMs < startedAt - 10 * 60_000 && jobState(job) !== 'processing') {
       // An older job came back for the same MD5: COROS deduplicated the upload.
       const outcome = await this.outcomeOfJob(job, summary.startUtc, upload.source);
@@ -294,15 +323,17 @@ export class CorosPlatform implements Platform {
     const [jobId = '', md5 = '', startText = ''] = ticket.slice(TICKET_PREFIX.length).split(':');
     const startUtc = Number(startText) || source.startUtc;
     await this.api.connect();
-    const job = (await this.importJobs()).find((candidate) => candidate.id === jobId || (md5 !== '' && candidate.md5 === md5));
+    const matches = (candidate: ImportJob): boolean => candidate.id === jobId || (md5 !== '' && candidate.md5 === md5);
+    const job = (await this.importJobs()).find(matches) ?? (await this.importJobs(IMPORT_LIST_WIDE_SIZE)).find(matches);
     if (job) return this.outcomeOfJob(job, startUtc, source);
     const labelId = await this.findLabelId(startUtc, source);
     if (labelId) return { kind: 'created', remoteId: labelId };
     return { kind: 'pending', ticket, message: 'COROS no longer lists this import job and no activity has appeared at its start time yet' };
   }
 
-  private async importJobs(): Promise<ImportJob[]> {
-    const data = await this.api.call({ method: 'POST', path: '/activity/fit/getImportSportList', json: { size: IMPORT_LIST_SIZE }, kind: 'read', retry: 'idempotent' });
+  /** The import list as the web app asks for it (`size` 10, §7.7); `size` 50 once when the job is older. */
+  private async importJobs(size = IMPORT_LIST_SIZE): Promise<ImportJob[]> {
+    const data = await this.api.call({ method: 'POST', path: '/activity/fit/getImportSportList', json: { size }, kind: 'read', retry: 'idempotent' });
     return (Array.isArray(data) ? data : []).map(toImportJob).filter((job): job is ImportJob => job !== undefined);
   }
 
@@ -328,7 +359,9 @@ export class CorosPlatform implements Platform {
     let latest = job;
     for (;;) {
       await this.sleep(this.pollIntervalMs);
-      const found = (await this.importJobs()).find((candidate) => candidate.id === job.id) ?? (await this.importJobs()).find((candidate) => candidate.md5 === md5);
+      // One list read per poll (§7.7), matched on the id, then on the MD5.
+      const jobs = await this.importJobs();
+      const found = jobs.find((candidate) => candidate.id === job.id) ?? jobs.find((candidate) => candidate.md5 === md5);
       if (found) latest = found;
       if (jobState(latest) !== 'processing') return latest;
       if (this.now() >= deadline) return latest;
@@ -353,8 +386,18 @@ export class CorosPlatform implements Platform {
     return null;
   }
 
-  private async registerImport(sts: StsCredential, key: string, md5: string, size: number, fileName: string, startUtc: number): Promise<ImportJob> {
-    const timezone = this.timezoneQuarterHours ?? Math.round(-new Date(startUtc * 1000).getTimezoneOffset() / 15);
+  /**
+   * The import's `timezone` (§7.6): the workout's own offset in quarter hours east of UTC: from the
+   * FIT's local_timestamp, else the zone the source platform listed, else the configured zone,
+   * else 0 (reported). Never the runner's zone (0 on GitHub Actions).
+   */
+  private importTimezone(upload: FitUpload): number {
+    const decided = importTimezone(upload.bytes, upload.source, this.timezoneQuarterHours);
+    if (decided.origin === 'unknown') this.log.warn(`COROS: the workout of ${formatUtc(upload.source.startUtc)} does not tell its time zone; imported with UTC (timezone 0)`);
+    return decided.quarterHours;
+  }
+
+  private async registerImport(sts: StsCredential, key: string, md5: string, size: number, fileName: string, timezone: number): Promise<ImportJob> {
     const form = (): FormData => {
       const data = new FormData();
       data.set('jsonParameter', JSON.stringify({ source: 1, timezone, bucket: sts.bucket, md5, size, object: key, serviceName: sts.service, oriFileName: fileName }));
@@ -422,32 +465,26 @@ export class CorosPlatform implements Platform {
 
   /** The Training Hub proxy (cookie channel) first, the legacy faq.coros.com channel as fallback. */
   private async fetchCredential(): Promise<StsCredential> {
-    let session = await this.api.connect();
+    const session = await this.api.connect();
     const region = COROS_REGIONS[session.regionId];
     const failures: string[] = [];
-    let relogged = false;
-    for (let index = 0; index < region.web.length; index++) {
-      const web = region.web[index]!;
+    // §7.1: the account region's Training Hub host first; an HTTP 401 (or a code other than 200)
+    // moves to the next host once. No re-login here: every login signs the browser out.
+    for (const web of region.web) {
       const url = new URL(`${web}/api/proxy/oss/sts`);
       url.searchParams.set('bucket', region.bucket);
       url.searchParams.set('service', region.service);
       url.searchParams.set('v', '2');
       const response = await this.http.request({
         url,
-        headers: { ...CorosApi.browserHeaders(), cookie: this.api.stsCookie(session), accesstoken: session.token, referer: `${web}/` },
+        headers: { ...CorosApi.browserHeaders(), cookie: this.api.stsCookie(session), accesstoken: session.token, origin: web, referer: `${web}/` },
         accept: [400, 401, 403, 404],
       });
-      if (response.status === 401 && !relogged) {
-        // The cookie's token is dead: one re-login (as for 1019), then ask this host again.
-        relogged = true;
-        session = await this.api.reloginAfterDeadToken(session);
-        index--;
-        continue;
-      }
       const parsed = this.parseSts(response, region.service);
       if (typeof parsed !== 'string') return parsed;
       failures.push(`${new URL(web).hostname}: ${parsed}`);
     }
+    if (!region.legacySign) throw new RetryableError(`COROS upload credentials (STS) unavailable: ${failures.join('; ')}; nothing uploaded`);
     const legacy = new URL(LEGACY_STS_URL);
     for (const [name, value] of Object.entries({ bucket: region.bucket, service: region.service, app_id: LEGACY_STS_APP_ID, sign: region.legacySign, v: '2' })) legacy.searchParams.set(name, value);
     const response = await this.http.request({ url: legacy, headers: CorosApi.browserHeaders(), accept: [400, 401, 403, 404] });
@@ -457,7 +494,7 @@ export class CorosPlatform implements Platform {
       return parsed;
     }
     failures.push(`legacy channel: ${parsed}`);
-    throw new RetryableError(`COROS upload credentials (STS) unavailable: ${failures.join('; ')}`);
+    throw new RetryableError(`COROS upload credentials (STS) unavailable: ${failures.join('; ')}; nothing uploaded`);
   }
 
   private parseSts(response: HttpResponse, service: 'aws' | 'aliyun'): StsCredential | string {

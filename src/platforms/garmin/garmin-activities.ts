@@ -56,10 +56,6 @@ export function mapGarminActivity(item: GarminListItem, region: GarminRegion): A
   const manual = item.manualActivity === true;
   const manufacturer = typeof item.manufacturer === 'string' ? item.manufacturer : null;
   const deviceId = finite(item.deviceId);
-  const local = parseGarminGmt(item.startTimeLocal);
-  const gmt = parseGarminGmt(item.startTimeGMT);
-  // The zone the workout was recorded in (local minus GMT), which confirms a time-zone suspect.
-  const utcOffsetSec = local !== undefined && gmt !== undefined && Math.abs(local - gmt) <= 14 * 3600 ? local - gmt : null;
   return {
     platform: garminPlatformId(region),
     remoteId,
@@ -72,6 +68,15 @@ export function mapGarminActivity(item: GarminListItem, region: GarminRegion): A
     device: null,
     vendor: manual ? 'unknown' : vendorOf(manufacturer),
     manual,
-    extra: { typeKey, deviceId, manufacturer, ...(utcOffsetSec === null ? {} : { utcOffsetSec }) },
+    // The workout's own zone (local wall time minus GMT): what a COROS import's timezone needs.
+    extra: { typeKey, deviceId, manufacturer, utcOffsetSec: localOffsetSec(item, startUtc) },
   };
+}
+
+/** startTimeLocal − startTimeGMT in seconds, rounded to the quarter hour; null when unknown. */
+function localOffsetSec(item: GarminListItem, startUtc: number): number | null {
+  const local = parseGarminGmt(item.startTimeLocal);
+  if (local === undefined) return null;
+  const offset = Math.round((local - startUtc) / 900) * 900;
+  return Math.abs(offset) <= 14 * 3600 ? offset : null;
 }

@@ -1,6 +1,6 @@
 import { AuthError } from '../../core/errors.ts';
 import type { PlatformState } from '../../store/state-box.ts';
-import { garminLoginCommand, type GarminRegion } from './garmin-hosts.ts';
+import { garminLoginCommand, ticketSignInUrl, type GarminRegion } from './garmin-hosts.ts';
 
 export interface CircuitBreakerPolicy {
   /** First cooldown after a 429/403/captcha at login (the project starts at 6 h). */
@@ -51,7 +51,7 @@ export class LoginCircuitBreaker {
     if (!until) return;
     const reason = this.state.getPlain(REASON) ?? 'rate limiting';
     throw new AuthError(`Garmin ${this.region.toUpperCase()} login paused until ${until.toISOString()} after Garmin answered ${reason} to a login; no login attempted`, {
-      hint: `wait, or sign in in a browser and run \`${garminLoginCommand(this.region)} --ticket ST-…\``,
+      hint: `wait, or sign in at ${ticketSignInUrl(this.region).url} and run \`${garminLoginCommand(this.region)} --ticket '<address with ?ticket=ST-…>'\``,
     });
   }
 

@@ -1,7 +1,7 @@
-import { AuthError } from '../../core/errors.ts';
+import { AuthError, RetryableError } from '../../core/errors.ts';
 import { redact, registerSecret } from '../../core/secrets.ts';
 import type { HttpClient, HttpResponse } from '../../http/http-client.ts';
-import { DI_HEADERS, DI_SERVICE_TICKET_GRANT, garminHosts, garminLoginCommand, type GarminRegion } from './garmin-hosts.ts';
+import { DI_HEADERS, DI_SERVICE_TICKET_GRANT, garminHosts, garminLoginCommand, NATIVE_HEADERS, ticketSignInUrl, type GarminRegion } from './garmin-hosts.ts';
 import { tokenExpiredError, tokensFromDiResponse, type DiTokens } from './garmin-tokens.ts';
 
 const TOKEN_PATH = '/di-oauth2-service/oauth/token';
@@ -24,9 +24,25 @@ function oauthError(response: HttpResponse): OAuthError {
   }
 }
 
+/** diauth refused the ticket itself ("invalid service ticket provided"): another id will not help. */
+export class TicketRefusedError extends AuthError {}
+
+/** diauth answered 429/403/5xx to the exchange: a block, not a verdict on the ticket or the id. */
+export class ExchangeBlockedError extends RetryableError {}
+
+const EVERY_ERROR_STATUS: readonly number[] = Array.from({ length: 200 }, (_, index) => 400 + index);
+
+/** Only an answer that names the client id itself moves the walk to the next id (§4.5, §6). */
+function refusesClientId(response: HttpResponse, error: OAuthError): boolean {
+  if (error.error === 'invalid_client') return true;
+  if (response.status !== 401) return false;
+  return /unauthori[sz]ed|whitelabel/i.test(`${error.description} ${response.text().slice(0, 500)}`);
+}
+
 /**
- * Exchanges a CAS service ticket for DI tokens (reference §4.5). The ticket is single-use, so a
- * client id is only tried again when the service refused the client id itself (invalid_client).
+ * Exchanges a CAS service ticket for DI tokens (reference §4.5). The ticket is single-use and may
+ * be consumed by a refusal, so the next client id is tried only when diauth refused the client id
+ * itself; a 429, 403 or 5xx stops the walk as a block; any other refusal is the ticket's.
  */
 export async function exchangeServiceTicket(
   http: HttpClient,
@@ -43,42 +59,78 @@ export async function exchangeServiceTicket(
     const response = await http.request({
       method: 'POST',
       url: hosts.diauth + TOKEN_PATH,
-      headers: { ...DI_HEADERS, 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', Authorization: basicAuth(clientId) },
+      headers: { ...DI_HEADERS, Accept: 'application/json,text/html;q=0.9,*/*;q=0.8', Authorization: basicAuth(clientId) },
       body: new URLSearchParams({ client_id: clientId, service_ticket: ticket, grant_type: DI_SERVICE_TICKET_GRANT, service_url: serviceUrl }).toString(),
-      retry: 'unprocessed',
-      accept: [400, 401, 403],
+      retry: 'never',
+      accept: EVERY_ERROR_STATUS,
     });
-    if (response.status === 200) return tokensFromDiResponse(response.json(), region, clientId, nowSec());
+    if (response.status >= 200 && response.status < 300) {
+      const body = safeJson(response);
+      if (body && typeof (body as { access_token?: unknown }).access_token === 'string') return tokensFromDiResponse(body, region, clientId, nowSec());
+      last = { error: `HTTP ${response.status} without access_token`, description: '' };
+      continue;
+    }
     last = oauthError(response);
-    if (last.error !== 'invalid_client') break;
+    if (response.status === 429 || response.status === 403 || response.status >= 500) {
+      throw new ExchangeBlockedError(`Garmin ${region.toUpperCase()} token exchange answered HTTP ${response.status}; the ticket was not retried`, { status: response.status });
+    }
+    if (!refusesClientId(response, last)) {
+      throw new TicketRefusedError(`Garmin ${region.toUpperCase()} refused the service ticket (${last.error}${last.description ? `: ${last.description}` : ''})`, {
+        status: response.status,
+        hint: `tickets are single-use, expire within a minute and belong to one service: sign in again (${ticketSignInUrl(region).url}) and paste the fresh ticket, or the whole address it came with, into \`${garminLoginCommand(region)} --ticket …\` at once`,
+      });
+    }
   }
-  throw new AuthError(`Garmin ${region.toUpperCase()} refused the service ticket (${last?.error ?? 'no client id'}${last?.description ? `: ${last.description}` : ''})`, {
-    hint: `tickets are single-use and expire within seconds: sign in again and paste a fresh ticket into \`${garminLoginCommand(region)} --ticket ST-…\` at once`,
+  throw new AuthError(`Garmin ${region.toUpperCase()} refused every DI client id (${last?.error ?? 'no client id'}${last?.description ? `: ${last.description}` : ''})`, {
+    hint: 'the client id list may be stale: update Sports Sync X',
   });
 }
 
-/** Refreshes with the stored refresh token; the answer rotates it (the caller persists at once). */
+function safeJson(response: HttpResponse): unknown {
+  try {
+    return JSON.parse(response.text());
+  } catch {
+    return undefined;
+  }
+}
+
+/** diauth answered the refresh with something other than a verdict on the token (§4.7): tokens kept. */
+export class RefreshRefusedError extends RetryableError {}
+
+/**
+ * Refreshes with the stored refresh token; the answer rotates it (the caller persists at once).
+ * Only 400 invalid_grant means the refresh token is dead; every other answer leaves it alone.
+ */
 export async function refreshDiTokens(http: HttpClient, tokens: DiTokens, nowSec: () => number): Promise<DiTokens> {
   const hosts = garminHosts(tokens.region);
   const response = await http.request({
     method: 'POST',
     url: hosts.diauth + TOKEN_PATH,
-    headers: { ...DI_HEADERS, 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', Authorization: basicAuth(tokens.clientId) },
+    headers: { ...DI_HEADERS, Accept: 'application/json', Authorization: basicAuth(tokens.clientId) },
     body: new URLSearchParams({ grant_type: 'refresh_token', client_id: tokens.clientId, refresh_token: tokens.refreshToken }).toString(),
     // A refresh that reached the server may have rotated the token: never resend it blindly.
-    retry: 'unprocessed',
-    accept: [400, 401],
+    retry: 'never',
+    accept: EVERY_ERROR_STATUS,
   });
-  if (response.status === 200) return tokensFromDiResponse(response.json(), tokens.region, tokens.clientId, nowSec(), tokens);
+  if (response.status >= 200 && response.status < 300) {
+    const body = safeJson(response);
+    if (body && typeof (body as { access_token?: unknown }).access_token === 'string') return tokensFromDiResponse(body, tokens.region, tokens.clientId, nowSec(), tokens);
+  }
   const error = oauthError(response);
-  throw tokenExpiredError(tokens.region, `${error.error}${error.description ? `: ${error.description}` : ''}`);
+  if (response.status === 400 && error.error === 'invalid_grant') {
+    throw tokenExpiredError(tokens.region, `${error.error}${error.description ? `: ${error.description}` : ''}`);
+  }
+  throw new RefreshRefusedError(`Garmin ${tokens.region.toUpperCase()} temporarily refused the token refresh (HTTP ${response.status}); tokens kept, no login tried this run`, {
+    status: response.status,
+    hint: 'nothing to do: the next run tries again with the same tokens',
+  });
 }
 
 /** The validation call (reference §4.7): a token connectapi refuses is useless, whatever diauth said. */
 export async function validateAccessToken(http: HttpClient, region: GarminRegion, accessToken: string): Promise<{ ok: true; displayName: string | null } | { ok: false; reason: string }> {
   const response = await http.request({
     url: garminHosts(region).connectapi + '/userprofile-service/socialProfile',
-    headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
+    headers: { ...NATIVE_HEADERS, Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
     accept: [401, 403],
   });
   if (response.status === 200) {

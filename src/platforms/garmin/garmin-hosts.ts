@@ -17,6 +17,8 @@ export interface GarminHosts {
   readonly mobileService: string;
   /** Ticket audience of the embed widget login. */
   readonly widgetService: string;
+  /** Ticket audience of a normal browser (web) sign-in and of the portal login (§4.6, §4.9). */
+  readonly webService: string;
 }
 
 export function garminHosts(region: GarminRegion): GarminHosts {
@@ -28,6 +30,7 @@ export function garminHosts(region: GarminRegion): GarminHosts {
     diauth: `https://diauth.${domain}`,
     mobileService: `https://mobile.integration.${domain}/gcm/android`,
     widgetService: `https://sso.${domain}/sso/embed`,
+    webService: `https://connect.${domain}/app`,
   };
 }
 
@@ -59,8 +62,15 @@ export const SSO_BROWSER_HEADERS: Readonly<Record<string, string>> = {
   'Accept-Language': 'en-US,en;q=0.9',
 };
 
-/** Headers the DI clients copy from the Android app (probably optional). */
-export const DI_HEADERS: Readonly<Record<string, string>> = {
+/** The portal login's client id (§4.1 "Portal variant"; the CN front door of §4.9). */
+export const PORTAL_CLIENT_ID = 'GarminConnect';
+
+/**
+ * The native Android header set (reference §5, python-garminconnect `_native_headers`): sent
+ * exactly, besides Authorization and Accept, on every connectapi and diauth call. One constant so
+ * it can be updated.
+ */
+export const NATIVE_HEADERS: Readonly<Record<string, string>> = {
   'User-Agent': 'GCM-Android-5.23',
   'X-Garmin-User-Agent': 'com.garmin.android.apps.connectmobile/5.23; ; Google/sdk_gphone64_arm64/google; Android/33; Dalvik/2.1.0',
   'X-Garmin-Paired-App-Version': '10861',
@@ -69,8 +79,26 @@ export const DI_HEADERS: Readonly<Record<string, string>> = {
   'X-Lang': 'en',
   'X-GCExperience': 'GC5',
   'Accept-Language': 'en-US,en;q=0.9',
+};
+
+/** diauth adds these to the native set (§4.5). */
+export const DI_HEADERS: Readonly<Record<string, string>> = {
+  ...NATIVE_HEADERS,
+  'Content-Type': 'application/x-www-form-urlencoded',
   'Cache-Control': 'no-cache',
 };
+
+/**
+ * The sign-in page a user opens to mint a ticket for pasting, and the service it mints for. The
+ * portal page is used for both regions (§4.9 step 2 for CN; for COM the same page mints the web
+ * audience the reference verified with a fresh ticket, §4.6), so a bare pasted ticket defaults to
+ * the web service `https://connect.<domain>/app`.
+ */
+export function ticketSignInUrl(region: GarminRegion): { readonly url: string; readonly service: string } {
+  const hosts = garminHosts(region);
+  const query = new URLSearchParams({ clientId: PORTAL_CLIENT_ID, service: hosts.webService }).toString();
+  return { url: `${hosts.sso}/portal/sso/en-US/sign-in?${query}`, service: hosts.webService };
+}
 
 /** The command a user runs to get a token when no password login can work here. */
 export function garminLoginCommand(region: GarminRegion): string {

@@ -7,9 +7,9 @@ import type { BackoffPolicy } from '../../http/retry.ts';
 import { createProxyFetch } from '../../http/proxy-fetch.ts';
 import type { PlatformState } from '../../store/state-box.ts';
 import { LoginCircuitBreaker, type CircuitBreakerPolicy } from './garmin-circuit-breaker.ts';
-import { exchangeServiceTicket, validateAccessToken } from './garmin-di.ts';
-import { DEFAULT_DI_CLIENT_IDS, garminHosts, garminLoginCommand, garminTokenSecretName, type GarminRegion } from './garmin-hosts.ts';
-import { BadCredentialsError, badCredentialsError, mobileLogin, mfaRequiredError, widgetLogin, type FrontDoorResult, type SsoLoginOptions } from './garmin-sso.ts';
+import { ExchangeBlockedError, exchangeServiceTicket, TicketRefusedError, validateAccessToken } from './garmin-di.ts';
+import { DEFAULT_DI_CLIENT_IDS, garminHosts, garminLoginCommand, garminTokenSecretName, ticketSignInUrl, type GarminRegion } from './garmin-hosts.ts';
+import { BadCredentialsError, badCredentialsError, mobileLogin, mfaRequiredError, portalLogin, widgetLogin, type FrontDoorResult, type SsoLoginOptions } from './garmin-sso.ts';
 import { encodeTokenBlob, fingerprint, GarminTokenStore, type DiTokens } from './garmin-tokens.ts';
 
 const REFUSED_PASSWORD = 'refused_password';
@@ -37,7 +37,8 @@ export async function passwordLogin(options: PasswordLoginOptions): Promise<DiTo
   }
 
   const blocks: string[] = [];
-  const doors = [mobileLogin, widgetLogin] as const;
+  // COM: mobile, then widget (§3.4). CN: portal, widget, then the unverified .cn mobile (§4.9).
+  const doors = region === 'cn' ? [portalLogin, widgetLogin, mobileLogin] : [mobileLogin, widgetLogin];
   for (const door of doors) {
     let result: FrontDoorResult;
     try {
@@ -52,7 +53,17 @@ export async function passwordLogin(options: PasswordLoginOptions): Promise<DiTo
       continue;
     }
     log.debug(`Garmin ${region.toUpperCase()}: ${result.frontDoor} login yielded a service ticket`);
-    const tokens = await exchangeServiceTicket(options.http, region, result.ticket, result.serviceUrl, options.clientIds ?? DEFAULT_DI_CLIENT_IDS, options.nowSec);
+    let tokens: DiTokens;
+    try {
+      tokens = await exchangeServiceTicket(options.http, region, result.ticket, result.serviceUrl, options.clientIds ?? DEFAULT_DI_CLIENT_IDS, options.nowSec);
+    } catch (error) {
+      // A refused or blocked exchange says this front door does not work from here (§4.3, §6):
+      // the next front door, then the breaker; never the same ticket again.
+      if (!(error instanceof TicketRefusedError || error instanceof ExchangeBlockedError)) throw error;
+      log.warn(`Garmin ${region.toUpperCase()}: the ${result.frontDoor} ticket was not exchanged (${error.message})`);
+      blocks.push(`${error instanceof TicketRefusedError ? 'ticket refused at the exchange' : `exchange HTTP ${error.status ?? '?'}`} (${result.frontDoor})`);
+      continue;
+    }
     const validation = await validateAccessToken(options.http, region, tokens.accessToken);
     if (!validation.ok) {
       log.warn(`Garmin ${region.toUpperCase()}: the token from the ${result.frontDoor} login is refused by connectapi (${validation.reason}); discarded`);
@@ -68,28 +79,85 @@ export async function passwordLogin(options: PasswordLoginOptions): Promise<DiTo
   if (options.breaker) {
     const until = options.breaker.trip(reason);
     throw new AuthError(`Garmin ${region.toUpperCase()} login paused until ${until.toISOString()}: Garmin answered ${reason}`, {
-      hint: `no login will be tried before then; or sign in in a browser and run \`${garminLoginCommand(region)} --ticket ST-…\``,
+      hint: `no login will be tried before then; or sign in at ${ticketSignInUrl(region).url} and run \`${garminLoginCommand(region)} --ticket '<address with ?ticket=ST-…>'\``,
     });
   }
   throw new AuthError(`Garmin ${region.toUpperCase()} blocked the login: ${reason}`, {
-    hint: `wait a few hours, or sign in in a browser and run \`${garminLoginCommand(region)} --ticket ST-…\``,
+    hint: `wait a few hours, or sign in at ${ticketSignInUrl(region).url} and run \`${garminLoginCommand(region)} --ticket '<address with ?ticket=ST-…>'\``,
   });
 }
 
-/** Ticket-paste bootstrap (reference §4.6): exchange at once, then validate before storing. */
-export async function ticketLogin(http: HttpClient, region: GarminRegion, ticket: string, serviceUrl: string | undefined, clientIds: readonly string[] | undefined, nowSec: () => number): Promise<DiTokens> {
-  const trimmed = ticket.trim();
-  registerSecret(trimmed);
-  if (!/^ST-\d+-[A-Za-z0-9]+-(?:sso|cas)$/.test(trimmed)) {
-    throw new ConfigError('the ticket must look like ST-0123456-AbCdEfGhIjKlMnOpQrSt-sso (copy serviceTicketId from the sign-in response)');
-  }
+/** What a pasted value means: the ticket and the service it was issued for. */
+export interface PastedTicket {
+  readonly ticket: string;
+  readonly serviceUrl: string;
+  /** Where the service came from (for the user's information). */
+  readonly serviceSource: 'pasted URL' | '--service' | 'default (web sign-in)';
+}
+
+const TICKET_SHAPE = /^ST-[A-Za-z0-9-]{8,}$/;
+
+/** The services a ticket for this region can belong to (§1): anything else is a typo or another region. */
+function knownServices(region: GarminRegion): Map<string, string> {
   const hosts = garminHosts(region);
-  const service = serviceUrl ?? (trimmed.endsWith('-cas') ? hosts.widgetService : hosts.mobileService);
-  const tokens = await exchangeServiceTicket(http, region, trimmed, service, clientIds ?? DEFAULT_DI_CLIENT_IDS, nowSec);
+  return new Map([
+    ['web', hosts.webService],
+    ['mobile', hosts.mobileService],
+    ['mobile-ios', hosts.mobileService.replace(/\/android$/, '/ios')],
+    ['widget', hosts.widgetService],
+  ]);
+}
+
+function serviceFromFlag(region: GarminRegion, flag: string): string {
+  const services = knownServices(region);
+  const named = services.get(flag.trim().toLowerCase());
+  if (named) return named;
+  const normalised = flag.trim().replace(/\/+$/, '');
+  if ([...services.values()].includes(normalised)) return normalised;
+  throw new ConfigError(`--service ${flag} is not a garmin.${region === 'cn' ? 'cn' : 'com'} ticket service; use web (${services.get('web')}), mobile (${services.get('mobile')}) or widget (${services.get('widget')})`);
+}
+
+/**
+ * Reads what the user pasted (reference §4.6): the bare `ST-…` ticket, or the whole address it
+ * came with (`https://connect.<domain>/app?ticket=ST-…`), whose scheme, host and path are the
+ * service. A bare ticket belongs to `--service`, else to the web sign-in the tool prints. Never a
+ * guess from the suffix, and a value with two readings is refused rather than spent on one.
+ */
+export function parsePastedTicket(region: GarminRegion, pasted: string, serviceFlag?: string): PastedTicket {
+  const value = pasted.trim().replace(/^["']|["']$/g, '');
+  registerSecret(value);
+  const flagService = serviceFlag === undefined ? undefined : serviceFromFlag(region, serviceFlag);
+  if (/^https?:\/\//i.test(value)) {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new ConfigError('the pasted address is not a valid URL; copy the whole address that carried ?ticket=ST-…');
+    }
+    const ticket = url.searchParams.get('ticket') ?? '';
+    registerSecret(ticket);
+    if (!TICKET_SHAPE.test(ticket)) throw new ConfigError('the pasted address has no ?ticket=ST-… in it; copy the address of the request that carried the ticket');
+    const service = `${url.protocol}//${url.host}${url.pathname}`.replace(/\/+$/, '');
+    if (![...knownServices(region).values()].includes(service)) {
+      throw new ConfigError(`the pasted address is for ${url.host}${url.pathname}, not a garmin.${region === 'cn' ? 'cn' : 'com'} sign-in service; check --region, or sign in at ${ticketSignInUrl(region).url}`);
+    }
+    if (flagService && flagService !== service) throw new ConfigError(`--service ${serviceFlag} disagrees with the pasted address (${service}); drop --service or paste the bare ticket`);
+    return { ticket, serviceUrl: service, serviceSource: 'pasted URL' };
+  }
+  if (!TICKET_SHAPE.test(value)) {
+    throw new ConfigError('the ticket must look like ST-0123456-AbCdEfGhIjKlMnOpQrSt-sso, or be the whole address that carried ?ticket=ST-…');
+  }
+  if (flagService) return { ticket: value, serviceUrl: flagService, serviceSource: '--service' };
+  return { ticket: value, serviceUrl: ticketSignInUrl(region).service, serviceSource: 'default (web sign-in)' };
+}
+
+/** Ticket-paste bootstrap (reference §4.6): exchange at once, then validate before storing. */
+export async function ticketLogin(http: HttpClient, region: GarminRegion, pasted: PastedTicket, clientIds: readonly string[] | undefined, nowSec: () => number): Promise<DiTokens> {
+  const tokens = await exchangeServiceTicket(http, region, pasted.ticket, pasted.serviceUrl, clientIds ?? DEFAULT_DI_CLIENT_IDS, nowSec);
   const validation = await validateAccessToken(http, region, tokens.accessToken);
   if (!validation.ok) {
     throw new AuthError(`Garmin ${region.toUpperCase()} refuses the token minted from that ticket (${validation.reason})`, {
-      hint: `sign in on the mobile sign-in page (https://sso.${hosts.domain}/mobile/sso/en/sign-in?clientId=GCM_ANDROID_DARK) and paste its serviceTicketId`,
+      hint: `sign in at ${ticketSignInUrl(region).url} and paste the fresh ticket, or the whole address that carried it`,
     });
   }
   return tokens;
@@ -113,9 +181,9 @@ export interface GarminConnectionOptions {
 export interface GarminLoginOptions extends GarminConnectionOptions {
   readonly email?: string | undefined;
   readonly password?: string | undefined;
-  /** A service ticket copied from a browser (ST-…); skips the password cascade. */
+  /** A service ticket copied from a browser (ST-…), or the whole address that carried it; skips the password cascade. */
   readonly ticket?: string | undefined;
-  /** The service URL the ticket was issued for, when not the mobile sign-in page's. */
+  /** `--service`: web | mobile | widget or the service URL, for a bare ticket (default: web). */
   readonly serviceUrl?: string | undefined;
   readonly promptMfaCode: () => Promise<string>;
   readonly log: Logger;
@@ -141,7 +209,9 @@ export async function runGarminLogin(options: GarminLoginOptions): Promise<Garmi
   const http = createGarminHttpClient(options);
   let tokens: DiTokens;
   if (options.ticket) {
-    tokens = await ticketLogin(http, options.region, options.ticket, options.serviceUrl, options.clientIds, nowSec);
+    const pasted = parsePastedTicket(options.region, options.ticket, options.serviceUrl);
+    options.log.debug(`Garmin ${options.region.toUpperCase()}: exchanging the ticket for ${pasted.serviceUrl} (${pasted.serviceSource})`);
+    tokens = await ticketLogin(http, options.region, pasted, options.clientIds, nowSec);
   } else {
     if (!options.email || !options.password) throw new ConfigError(`Garmin ${options.region.toUpperCase()} login needs an email and a password, or --ticket ST-… from a browser sign-in`);
     const breaker = options.state ? new LoginCircuitBreaker(options.state, options.region, options.circuitBreaker, now) : undefined;

@@ -9,8 +9,8 @@ import type { FitDownload, FitUpload, ListPagesOptions, Platform, UploadOutcome 
 import type { PlatformState } from '../../store/state-box.ts';
 import { mapGarminActivity, type GarminListItem } from './garmin-activities.ts';
 import { LoginCircuitBreaker, type CircuitBreakerPolicy } from './garmin-circuit-breaker.ts';
-import { refreshDiTokens } from './garmin-di.ts';
-import { garminHosts, garminLabel, garminLoginCommand, garminPlatformId, garminTokenSecretName, type GarminRegion } from './garmin-hosts.ts';
+import { RefreshRefusedError, refreshDiTokens } from './garmin-di.ts';
+import { garminHosts, garminLabel, garminLoginCommand, garminPlatformId, garminTokenSecretName, NATIVE_HEADERS, type GarminRegion } from './garmin-hosts.ts';
 import { createGarminHttpClient, garminLoginRequiredError, passwordLogin, type GarminConnectionOptions } from './garmin-login.ts';
 import type { MfaPrompt } from './garmin-sso.ts';
 import { decodeTokenBlob, fingerprint, GarminTokenStore, type DiTokens } from './garmin-tokens.ts';
@@ -33,6 +33,8 @@ export interface GarminPlatformOptions extends GarminConnectionOptions {
   readonly sleep?: ((ms: number) => Promise<void>) | undefined;
   /** Pause between the widget page and its POST, as a browser would (default 0). */
   readonly widgetPauseMs?: number | undefined;
+  /** Pause between the portal page and its POST (CN front door; python-garminconnect waits 10–20 s; default 0). */
+  readonly portalPauseMs?: number | undefined;
 }
 
 const MAX_PAGE = 1000;
@@ -128,6 +130,7 @@ class GarminPlatform implements Platform {
       breaker: this.breaker,
       state: this.options.state,
       widgetPauseMs: this.options.widgetPauseMs,
+      portalPauseMs: this.options.portalPauseMs,
       sleep: this.options.sleep,
     });
     this.store.save(fresh);
@@ -165,9 +168,13 @@ class GarminPlatform implements Platform {
           this.options.log.debug(`${this.label}: access token refreshed`);
           return next;
         } catch (error) {
+          // Only 400 invalid_grant (an AuthError) ends the refresh token; a 403 challenge, 429, 5xx
+          // or a timeout says nothing about it: keep the stored tokens byte for byte (§4.7).
           if (isSyncError(error) && error.kind === 'auth') {
             this.tokens = undefined;
             this.store.clear();
+          } else if (error instanceof RefreshRefusedError && (error.status === 403 || error.status === 429)) {
+            this.breaker.trip(`HTTP ${error.status} on the token refresh`);
           }
           throw error;
         } finally {
@@ -183,7 +190,7 @@ class GarminPlatform implements Platform {
     let tokens = await this.freshAccessToken();
     const accept = [...(request.accept ?? []), 401];
     for (let attempt = 1; ; attempt++) {
-      const response = await this.http.request({ ...request, accept, headers: { Accept: 'application/json', ...request.headers, Authorization: `Bearer ${tokens.accessToken}` } });
+      const response = await this.http.request({ ...request, accept, headers: { ...NATIVE_HEADERS, Accept: 'application/json', ...request.headers, Authorization: `Bearer ${tokens.accessToken}` } });
       if (response.status !== 401 || request.accept?.includes(401)) return response;
       if (attempt >= 2) {
         throw new AuthError(`${this.label} refused a freshly refreshed token (HTTP 401)`, {

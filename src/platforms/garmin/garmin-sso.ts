@@ -2,12 +2,12 @@ import { AuthError, RetryableError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import { registerSecret } from '../../core/secrets.ts';
 import type { HttpClient, HttpResponse } from '../../http/http-client.ts';
-import { garminHosts, garminLoginCommand, garminTokenSecretName, MOBILE_CLIENT_ID, SSO_BROWSER_HEADERS, type GarminRegion } from './garmin-hosts.ts';
+import { garminHosts, garminLoginCommand, garminTokenSecretName, MOBILE_CLIENT_ID, PORTAL_CLIENT_ID, SSO_BROWSER_HEADERS, type GarminRegion } from './garmin-hosts.ts';
 
 /** Asks the user for the MFA code Garmin just sent (interactive runs only). */
 export type MfaPrompt = (info: { readonly method: string; readonly sentTo: string | null; readonly attempt: number }) => Promise<string>;
 
-export type FrontDoor = 'mobile' | 'widget';
+export type FrontDoor = 'mobile' | 'portal' | 'widget';
 
 /** What one front door produced. Credential errors and MFA-in-CI are thrown, not returned. */
 export type FrontDoorResult =
@@ -52,16 +52,27 @@ export interface SsoLoginOptions {
   readonly promptMfaCode?: MfaPrompt | undefined;
   readonly log: Logger;
   /** Pause between the widget's page GET and its POST (python-garminconnect waits 3–8 s). */
-  readonly widgetPauseMs?: number;
-  readonly sleep?: (ms: number) => Promise<void>;
+  readonly widgetPauseMs?: number | undefined;
+  /** Pause between the portal's page GET and its POST (python-garminconnect waits 10–20 s). */
+  readonly portalPauseMs?: number | undefined;
+  readonly sleep?: ((ms: number) => Promise<void>) | undefined;
 }
+
+/** Desktop browser headers for the portal front door (§4.1 "Portal variant"). */
+const DESKTOP_BROWSER_HEADERS: Readonly<Record<string, string>> = {
+  'User-Agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 Safari/537.36',
+  'Accept-Language': 'en-US,en;q=0.9',
+};
 
 class SsoSession {
   readonly jar = new CookieJar();
   private readonly http: HttpClient;
+  private readonly browserHeaders: Readonly<Record<string, string>>;
 
-  constructor(http: HttpClient) {
+  /** One User-Agent for every step: Cloudflare answered 429 when it changed (garth 6c1b537). */
+  constructor(http: HttpClient, browserHeaders: Readonly<Record<string, string>> = SSO_BROWSER_HEADERS) {
     this.http = http;
+    this.browserHeaders = browserHeaders;
   }
 
   async send(request: { method?: string; url: string; headers?: Record<string, string>; body?: string }): Promise<HttpResponse> {
@@ -69,7 +80,7 @@ class SsoSession {
     const response = await this.http.request({
       method: request.method ?? 'GET',
       url: request.url,
-      headers: { ...SSO_BROWSER_HEADERS, ...request.headers, ...(cookie ? { Cookie: cookie } : {}) },
+      headers: { ...this.browserHeaders, ...request.headers, ...(cookie ? { Cookie: cookie } : {}) },
       ...(request.body === undefined ? {} : { body: request.body }),
       // Retrying a login is what gets accounts locked: every SSO call is sent exactly once.
       retry: 'never',
@@ -148,38 +159,75 @@ function isBlockedStatus(status: number): boolean {
   return status === 429 || status === 403;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Front door (a): the mobile JSON API (reference §4.1, §4.2).
+/** §4.1: `{"error":{"status-code":"429",…}}` is a rate limit whatever the HTTP status. */
+export function isJsonRateLimit(text: string): boolean {
+  try {
+    const body = JSON.parse(text) as { error?: { 'status-code'?: unknown } } | null;
+    return body !== null && typeof body === 'object' && typeof body.error === 'object' && body.error !== null && String(body.error['status-code']) === '429';
+  } catch {
+    return false;
+  }
+}
 
-export async function mobileLogin(options: SsoLoginOptions): Promise<FrontDoorResult> {
+/** A block (status or JSON body) on a JSON login call, as the reason to report; else undefined. */
+function jsonBlock(response: HttpResponse, step: string): string | undefined {
+  if (isJsonRateLimit(response.text())) return `rate limit (JSON 429 body, HTTP ${response.status}) on ${step}`;
+  if (isBlockedStatus(response.status)) return `HTTP ${response.status} on ${step}`;
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Front doors (a) the mobile JSON API and (CN first) the portal JSON API (reference §4.1, §4.2).
+
+export function mobileLogin(options: SsoLoginOptions): Promise<FrontDoorResult> {
+  return jsonApiLogin(options, 'mobile');
+}
+
+export function portalLogin(options: SsoLoginOptions): Promise<FrontDoorResult> {
+  return jsonApiLogin(options, 'portal');
+}
+
+async function jsonApiLogin(options: SsoLoginOptions, door: 'mobile' | 'portal'): Promise<FrontDoorResult> {
   const hosts = garminHosts(options.region);
-  const session = new SsoSession(options.http);
-  const query = new URLSearchParams({ clientId: MOBILE_CLIENT_ID, locale: 'en-US', service: hosts.mobileService }).toString();
+  const mobile = door === 'mobile';
+  const clientId = mobile ? MOBILE_CLIENT_ID : PORTAL_CLIENT_ID;
+  const service = mobile ? hosts.mobileService : hosts.webService;
+  const session = new SsoSession(options.http, mobile ? SSO_BROWSER_HEADERS : DESKTOP_BROWSER_HEADERS);
+  const query = new URLSearchParams({ clientId, locale: 'en-US', service }).toString();
+  // Step 1: the sign-in page with the same clientId, service and User-Agent as the POST, in the
+  // same jar (python-garminconnect 0.3.20: without it the mobile login answered 429 for months).
+  const pageUrl = mobile
+    ? `${hosts.sso}/mobile/sso/en_US/sign-in?${new URLSearchParams({ clientId, service }).toString()}`
+    : `${hosts.sso}/portal/sso/en-US/sign-in?${new URLSearchParams({ clientId, service }).toString()}`;
   const seed = await session.send({
-    url: `${hosts.sso}/mobile/sso/en/sign-in?clientId=${MOBILE_CLIENT_ID}`,
+    url: pageUrl,
     headers: { Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document', 'Sec-Fetch-Site': 'none' },
   });
-  if (isBlockedStatus(seed.status)) return { kind: 'blocked', frontDoor: 'mobile', reason: `HTTP ${seed.status} on the sign-in page` };
+  if (isBlockedStatus(seed.status)) return { kind: 'blocked', frontDoor: door, reason: `HTTP ${seed.status} on the sign-in page` };
+  if (seed.status !== 200) throw new RetryableError(`Garmin ${options.region.toUpperCase()} ${door} sign-in page answered HTTP ${seed.status}`, { status: seed.status });
+  if (!mobile && options.portalPauseMs) await (options.sleep ?? defaultSleep)(options.portalPauseMs);
 
-  const jsonHeaders = { Accept: 'application/json, text/plain, */*', 'Content-Type': 'application/json', Origin: hosts.sso };
+  const jsonHeaders = { Accept: 'application/json, text/plain, */*', 'Content-Type': 'application/json', Origin: hosts.sso, ...(mobile ? {} : { Referer: pageUrl }) };
+  const api = mobile ? '/mobile/api' : '/portal/api';
   const login = await session.send({
     method: 'POST',
-    url: `${hosts.sso}/mobile/api/login?${query}`,
+    url: `${hosts.sso}${api}/login?${query}`,
     headers: jsonHeaders,
     body: JSON.stringify({ username: options.email, password: options.password, rememberMe: false, captchaToken: '' }),
   });
-  if (isBlockedStatus(login.status)) return { kind: 'blocked', frontDoor: 'mobile', reason: `HTTP ${login.status} on login` };
+  const loginBlock = jsonBlock(login, 'login');
+  if (loginBlock) return { kind: 'blocked', frontDoor: door, reason: loginBlock };
   const parsed = parseMobileLoginResponse(login.text());
   if (!parsed) throw new RetryableError(`Garmin ${options.region.toUpperCase()} login answered HTTP ${login.status} without a login status`, { status: login.status });
 
   switch (parsed.type) {
     case 'SUCCESSFUL':
       if (!parsed.ticket) throw new RetryableError('Garmin login succeeded but returned no service ticket');
-      return { kind: 'ticket', ticket: parsed.ticket, serviceUrl: hosts.mobileService, frontDoor: 'mobile' };
+      return { kind: 'ticket', ticket: parsed.ticket, serviceUrl: service, frontDoor: door };
     case 'INVALID_USERNAME_PASSWORD':
       throw badCredentialsError(options.region, 'INVALID_USERNAME_PASSWORD');
     case 'CAPTCHA_REQUIRED':
-      return { kind: 'blocked', frontDoor: 'mobile', reason: 'CAPTCHA_REQUIRED' };
+      return { kind: 'blocked', frontDoor: door, reason: 'CAPTCHA_REQUIRED' };
     case 'MFA_REQUIRED':
       break;
     default:
@@ -195,13 +243,14 @@ export async function mobileLogin(options: SsoLoginOptions): Promise<FrontDoorRe
     registerSecret(code);
     const verify = await session.send({
       method: 'POST',
-      url: `${hosts.sso}/mobile/api/mfa/verifyCode?${query}`,
+      url: `${hosts.sso}${api}/mfa/verifyCode?${query}`,
       headers: jsonHeaders,
       body: JSON.stringify({ mfaMethod: method, mfaVerificationCode: code, rememberMyBrowser: false, reconsentList: [], mfaSetup: false }),
     });
-    if (isBlockedStatus(verify.status)) return { kind: 'blocked', frontDoor: 'mobile', reason: `HTTP ${verify.status} on MFA verification` };
+    const verifyBlock = jsonBlock(verify, 'MFA verification');
+    if (verifyBlock) return { kind: 'blocked', frontDoor: door, reason: verifyBlock };
     const result = parseMobileLoginResponse(verify.text());
-    if (result?.type === 'SUCCESSFUL' && result.ticket) return { kind: 'ticket', ticket: result.ticket, serviceUrl: hosts.mobileService, frontDoor: 'mobile' };
+    if (result?.type === 'SUCCESSFUL' && result.ticket) return { kind: 'ticket', ticket: result.ticket, serviceUrl: service, frontDoor: door };
     if (result?.type !== 'MFA_CODE_INVALID') {
       throw new AuthError(`Garmin ${options.region.toUpperCase()} MFA verification answered ${result?.type ?? `HTTP ${verify.status}`}`, { hint: `run \`${garminLoginCommand(options.region)}\` again` });
     }
@@ -230,6 +279,7 @@ function classifyWidgetPage(region: GarminRegion, response: HttpResponse, html: 
   const title = extractTitle(html);
   const ticket = extractWidgetTicket(html);
   if (title === 'Success' && ticket) return { kind: 'ticket', ticket, serviceUrl: garminHosts(region).widgetService, frontDoor: 'widget' };
+  if (isJsonRateLimit(html)) return { kind: 'blocked', frontDoor: 'widget', reason: `rate limit (JSON 429 body, HTTP ${response.status})` };
   if (isBlockedStatus(response.status)) return { kind: 'blocked', frontDoor: 'widget', reason: `HTTP ${response.status}` };
   const status = extractInlineStatus(html) ?? '';
   if (/update phone number/i.test(title)) {
@@ -254,7 +304,8 @@ export async function widgetLogin(options: SsoLoginOptions): Promise<FrontDoorRe
   const page = await session.send({ url: signinUrl, headers: { ...htmlAccept, Referer: embedUrl } });
   if (isBlockedStatus(page.status)) return { kind: 'blocked', frontDoor: 'widget', reason: `HTTP ${page.status} on the sign-in page` };
   const csrf = extractCsrf(page.text());
-  if (!csrf) throw new RetryableError(`Garmin ${options.region.toUpperCase()} sign-in page has no CSRF token (HTTP ${page.status})`);
+  // A page without the form is a challenge or an outage, not a verdict on the account: a block.
+  if (!csrf) return { kind: 'blocked', frontDoor: 'widget', reason: `sign-in page without a CSRF token (HTTP ${page.status})` };
   if (options.widgetPauseMs) await (options.sleep ?? defaultSleep)(options.widgetPauseMs);
 
   const submitted = await session.send({
@@ -267,18 +318,49 @@ export async function widgetLogin(options: SsoLoginOptions): Promise<FrontDoorRe
   if (submitted.status >= 300 && submitted.status < 400 && location && /loginEnterMfaCode|verifyMFA/.test(location)) {
     return widgetMfa(options, session, absoluteUrl(location, hosts.sso), signinUrl);
   }
+  if (submitted.status === 403 && /Invalid CSRF/i.test(submitted.text())) return { kind: 'blocked', frontDoor: 'widget', reason: 'CSRF token refused (HTTP 403)' };
   const html = submitted.text();
   const outcome = classifyWidgetPage(options.region, submitted, html);
   if (outcome) return outcome;
   // Since Aug 2026 an email-MFA page may come with the generic title: look for the code field too.
-  if (/name="mfa-code"/.test(html)) return widgetMfa(options, session, signinUrl, signinUrl, html);
+  if (/name="mfa-code"/.test(html) || pageVariable(html, 'mfaMethod')) return widgetMfa(options, session, `${hosts.sso}/sso/verifyMFA/loginEnterMfaCode?${widgetSigninQuery(options.region)}`, signinUrl, html);
   throw new RetryableError(`Garmin ${options.region.toUpperCase()} widget sign-in answered HTTP ${submitted.status} with the page "${extractTitle(html)}"`, { status: submitted.status });
+}
+
+/** An inline JS string variable of a widget page (`var name = "…";`), or undefined. */
+export function pageVariable(html: string, name: string): string | undefined {
+  return new RegExp(`var\\s+${name}\\s*=\\s*"([^"]*)"`).exec(html)?.[1];
+}
+
+/**
+ * §4.4 step 3: an email/SMS MFA page without `codeSentTo` means no code went out for this
+ * session; ask Garmin to send one (the page's own "Request a new code" call). Never for TOTP.
+ */
+async function requestWidgetMfaCode(options: SsoLoginOptions, session: SsoSession, html: string, pageUrl: string): Promise<FrontDoorResult | undefined> {
+  const method = pageVariable(html, 'mfaMethod') ?? '';
+  if (!/^(?:email|sms)$/i.test(method) || pageVariable(html, 'codeSentTo')) return undefined;
+  const hosts = garminHosts(options.region);
+  const clientId = pageVariable(html, 'clientId') ?? '';
+  const response = await session.send({
+    method: 'POST',
+    url: `${hosts.sso}/sso/verifyMFA/mfaCode?${new URLSearchParams({ clientId }).toString()}`,
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/plain, */*', Referer: pageUrl },
+    body: JSON.stringify({ customerGuid: pageVariable(html, 'customerGuid') ?? '', mfaMethod: method, locale: pageVariable(html, 'locale') ?? '' }),
+  });
+  if (response.status === 429 || isJsonRateLimit(response.text())) return { kind: 'blocked', frontDoor: 'widget', reason: 'rate limit on the MFA code request' };
+  if (response.status < 200 || response.status >= 300) {
+    throw new RetryableError(`Garmin ${options.region.toUpperCase()} did not send an MFA code (HTTP ${response.status})`, { status: response.status });
+  }
+  return undefined;
 }
 
 async function widgetMfa(options: SsoLoginOptions, session: SsoSession, mfaUrl: string, referer: string, firstPage?: string): Promise<FrontDoorResult> {
   const hosts = garminHosts(options.region);
   if (!options.promptMfaCode) throw mfaRequiredError(options.region);
+  // §4.4 step 4: the code goes to /sso/verifyMFA/loginEnterMfaCode with the signin query of §4.3.
+  const submitUrl = `${hosts.sso}/sso/verifyMFA/loginEnterMfaCode?${widgetSigninQuery(options.region)}`;
   let html = firstPage;
+  let requested = false;
   for (let attempt = 1; attempt <= MAX_MFA_ATTEMPTS; attempt++) {
     let csrf = html ? extractCsrf(html) : undefined;
     if (!csrf) {
@@ -287,15 +369,21 @@ async function widgetMfa(options: SsoLoginOptions, session: SsoSession, mfaUrl: 
       if (isBlockedStatus(page.status)) return { kind: 'blocked', frontDoor: 'widget', reason: `HTTP ${page.status} on the MFA page` };
       html = page.text();
       csrf = extractCsrf(html);
-      if (!csrf) throw new RetryableError(`Garmin ${options.region.toUpperCase()} MFA page has no CSRF token (HTTP ${page.status})`);
+      if (!csrf) return { kind: 'blocked', frontDoor: 'widget', reason: `MFA page without a CSRF token (HTTP ${page.status})` };
     }
-    const method = /var\s+mfaMethod\s*=\s*"([^"]+)"/.exec(html ?? '')?.[1] ?? 'email';
-    const sentTo = /var\s+codeSentTo\s*=\s*"([^"]+)"/.exec(html ?? '')?.[1] ?? null;
+    const pageHtml = html ?? '';
+    if (!requested) {
+      requested = true;
+      const blocked = await requestWidgetMfaCode(options, session, pageHtml, mfaUrl);
+      if (blocked) return blocked;
+    }
+    const method = pageVariable(pageHtml, 'mfaMethod') || 'email';
+    const sentTo = pageVariable(pageHtml, 'codeSentTo') || null;
     const code = (await options.promptMfaCode({ method, sentTo, attempt })).trim();
     registerSecret(code);
     const submitted = await session.send({
       method: 'POST',
-      url: mfaUrl,
+      url: submitUrl,
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Referer: mfaUrl, Origin: hosts.sso },
       body: new URLSearchParams({ 'mfa-code': code, embed: 'true', _csrf: csrf, fromPage: 'setupEnterMfaCode' }).toString(),
     });

@@ -38,12 +38,15 @@ export function tokensFromDiResponse(body: unknown, region: GarminRegion, client
   const refreshToken = typeof record.refresh_token === 'string' && record.refresh_token ? record.refresh_token : previous?.refreshToken;
   if (!refreshToken) throw new RetryableError('Garmin DI token response has no refresh_token');
   registerSecret(refreshToken);
-  const exp = jwtPayload(accessToken)?.exp;
+  const payload = jwtPayload(accessToken);
+  const exp = payload?.exp;
+  // §4.5: keep the JWT's client_id claim (falling back to the id sent); refreshes use it.
+  const claimedClientId = typeof payload?.client_id === 'string' && payload.client_id ? payload.client_id : clientId;
   const expiresIn = Number(record.expires_in);
   const expiresAt = typeof exp === 'number' && Number.isFinite(exp) ? exp : nowSec + (Number.isFinite(expiresIn) ? expiresIn : 3600);
   const refreshIn = Number(record.refresh_token_expires_in);
   const refreshExpiresAt = Number.isFinite(refreshIn) ? nowSec + refreshIn : (previous?.refreshExpiresAt ?? nowSec + 30 * 86400);
-  return { region, clientId, accessToken, refreshToken, expiresAt, refreshExpiresAt };
+  return { region, clientId: claimedClientId, accessToken, refreshToken, expiresAt, refreshExpiresAt };
 }
 
 // ---------------------------------------------------------------------------------------------

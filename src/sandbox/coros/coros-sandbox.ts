@@ -5,12 +5,11 @@ import bcrypt from 'bcryptjs';
 import { unzipSync } from 'fflate';
 import { sportFromFit } from '../../core/sports.ts';
 import { summariseFit } from '../../fit/fit-summary.ts';
-import { COROS_REGIONS, LEGACY_STS_APP_ID, corosTeamAndWebHosts, ossBucketHost, s3BucketHost, type CorosRegionId } from '../../platforms/coros/coros-hosts.ts';
-import { encodeStsPayload } from '../../platforms/coros/coros-upload-parts.ts';
+import { encodeStsCredentials as encodeStsPayload, GENERIC_TRAINING_HOST, LEGACY_APP_ID as LEGACY_STS_APP_ID, LEGACY_STS_HOST, ossHost as ossBucketHost, s3Host as s3BucketHost, SANDBOX_REGIONS, type SandboxRegionId as CorosRegionId } from './coros-reference.ts';
 import { storageErrorXml, storageKind, verifyOssRequest, verifyS3Request, type BucketInfo, type IssuedCredential, type StorageContext } from './storage-verify.ts';
 
 /**
- * A loopback emulator of the COROS web API (reference §11): team API of three regions, the STS
+ * A loopback emulator of the COROS web API (reference §11): team API of the four regions, the STS
  * proxy and legacy channel, an S3 and an OSS endpoint that verify signatures and tokens, the
  * asynchronous import pipeline, FIT file hosting and fault injection. Every real host is served
  * under `/h/<host>/…` of one server; `endpointOverrides()` maps each host there.
@@ -28,9 +27,11 @@ export interface CorosSandboxKnobs {
   rateDrop: number;
   /** Share of responses cut short after processing. */
   rateTruncate: number;
-  /** Which login forms the service accepts (reference §4.1). */
+  /** Which login forms the service accepts (reference §4.1; the legacy `pwd` is off by default, §11). */
   acceptBcryptLogin: boolean;
   acceptLegacyLogin: boolean;
+  /** Region whose accounts `t.coros.com` serves ("visitor geography", §11; default global). */
+  genericHostRegion: CorosRegionId;
   /** Lifetime of STS credentials. */
   stsTtlSec: number;
   /** The Training Hub STS proxy; false → 404 HTML like a moved endpoint. */
@@ -57,7 +58,8 @@ const DEFAULT_KNOBS: CorosSandboxKnobs = {
   rateDrop: 0,
   rateTruncate: 0,
   acceptBcryptLogin: true,
-  acceptLegacyLogin: true,
+  acceptLegacyLogin: false,
+  genericHostRegion: 1,
   stsTtlSec: 3600,
   stsProxyOnline: true,
   legacyStsOnline: false,
@@ -77,12 +79,15 @@ export interface CorosSandboxOptions {
   readonly seed?: number;
   /** S3 region of the global bucket (the reference does not know it; clients must read STS). */
   readonly globalS3Region?: string;
+  /** OSS region of coros-sg-prod (UNCERTAIN in the reference; default oss-ap-southeast-1). */
+  readonly singaporeOssRegion?: string;
 }
 
 export interface SandboxAccountInput {
   readonly email: string;
   readonly password: string;
-  readonly regionId: CorosRegionId;
+  /** 1–4; any other number is a region the login answers but no host serves (unknown-region tests). */
+  readonly regionId: CorosRegionId | number;
   readonly twoFactor?: boolean;
   /** Fixed 18-digit userId (default: generated above 2^53). */
   readonly userId?: string;
@@ -137,7 +142,7 @@ export interface SandboxImportJob {
 interface Account {
   readonly email: string;
   readonly md5: string;
-  readonly regionId: CorosRegionId;
+  readonly regionId: number;
   readonly twoFactor: boolean;
   readonly userId: string;
   token: string | undefined;
@@ -164,6 +169,10 @@ export interface CorosSandbox {
   readonly counters: Record<string, number>;
   /** Every storage refusal code, in order. */
   readonly storageRejections: string[];
+  /** The `size` of every getImportSportList POST, in order (the web app asks for 10, §7.7). */
+  readonly importListSizes: number[];
+  /** The `timezone` of every registered import, in order. */
+  readonly importTimezones: number[];
   /** File GETs that carried a token or cookie (the client must send none). */
   fileRequestsWithCredentials: number;
   readonly knobs: CorosSandboxKnobs;
@@ -176,15 +185,15 @@ export interface CorosSandbox {
   close(): Promise<void>;
 }
 
-const LEGACY_SIGNS: Readonly<Record<string, string>> = Object.fromEntries(Object.values(COROS_REGIONS).map((region) => [region.bucket, region.legacySign]));
+const LEGACY_SIGNS: Readonly<Record<string, string | undefined>> = Object.fromEntries(Object.values(SANDBOX_REGIONS).map((region) => [region.bucket, region.legacySign]));
 
-/** The web hosts whose STS proxy serves each region's accounts. */
-const WEB_HOST_REGIONS: Readonly<Record<string, readonly CorosRegionId[]>> = {
-  'training.coros.com': [1, 3],
-  't.coros.com': [1, 3],
-  'trainingcn.coros.com': [2],
-  'trainingeu.coros.com': [3],
-};
+/** The web hosts whose STS proxy serves each region's accounts (t.coros.com: by visitor geography). */
+function webHostRegions(host: string, genericRegion: CorosRegionId): readonly number[] {
+  if (host === GENERIC_TRAINING_HOST) return [genericRegion];
+  // pelocore uses training.coros.com for EU accounts too (§7.1).
+  if (host === 'training.coros.com') return [1, 3];
+  return Object.values(SANDBOX_REGIONS).filter((region) => region.trainingHost === host).map((region) => region.regionId);
+}
 
 const API_CODES: Readonly<Record<string, string>> = {
   login: '41C2B95C',
@@ -266,6 +275,8 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
   const queuedFaults: Array<{ kind: FaultKind; route: string | undefined }> = [];
   const counters: Record<string, number> = {};
   const storageRejections: string[] = [];
+  const importListSizes: number[] = [];
+  const importTimezones: number[] = [];
   const accounts = new Map<string, Account>();
   const credentials = new Map<string, IssuedCredential>();
   const objects = new Map<string, Uint8Array>();
@@ -285,8 +296,7 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     'coros-s3': { service: 'aws', region: globalS3Region },
     'eu-coros': { service: 'aws', region: 'eu-central-1' },
     'coros-oss': { service: 'aliyun', region: 'oss-cn-beijing' },
-    // Exists but belongs to no region this client serves: a target for wrong-bucket tests.
-    'coros-sg-prod': { service: 'aliyun', region: 'oss-ap-southeast-1' },
+    'coros-sg-prod': { service: 'aliyun', region: options.singaporeOssRegion ?? 'oss-ap-southeast-1' },
   };
   const storage: StorageContext = {
     credential: (id) => credentials.get(id),
@@ -304,8 +314,8 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     return undefined;
   };
 
-  const bucketOfRegion = (regionId: CorosRegionId): { bucket: string; info: BucketInfo } => {
-    const bucket = COROS_REGIONS[regionId].bucket;
+  const bucketOfRegion = (regionId: number): { bucket: string; info: BucketInfo } => {
+    const bucket = SANDBOX_REGIONS[regionId as CorosRegionId].bucket;
     return { bucket, info: buckets[bucket]! };
   };
 
@@ -528,6 +538,8 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
         } catch {
           return json(PARAMETER_ERROR());
         }
+        if (!Number.isInteger(size) || size < 1) return json(PARAMETER_ERROR());
+        importListSizes.push(size);
         const jobs = [...authorised.jobs].sort((a, b) => b.createTimeMs - a.createTimeMs).slice(0, Math.max(1, Math.min(100, size)));
         return json(envelope('importList', jobs.map((job) => jobView(job, authorised.userId))));
       }
@@ -549,6 +561,11 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     }
   }
 
+  function recordTimezone(value: number): number {
+    importTimezones.push(value);
+    return value;
+  }
+
   async function importFit(account: Account, headers: IncomingMessage['headers'], body: Buffer): Promise<Reply> {
     const contentType = headers['content-type'] ?? '';
     if (!contentType.startsWith('multipart/form-data')) return json(PARAMETER_ERROR());
@@ -564,7 +581,11 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     const { bucket: homeBucket, info } = bucketOfRegion(account.regionId);
     const md5 = String(parameter.md5 ?? '').toLowerCase();
     const object = String(parameter.object ?? '');
-    if (Number(parameter.source) !== 1 || parameter.bucket !== homeBucket || parameter.serviceName !== info.service || !/^[0-9a-f]{32}$/.test(md5) || !Number.isFinite(Number(parameter.timezone)) || typeof parameter.oriFileName !== 'string') {
+    if (Number(parameter.source) !== 1 || parameter.bucket !== homeBucket || parameter.serviceName !== info.service || !/^[0-9a-f]{32}$/.test(md5) || typeof parameter.oriFileName !== 'string') {
+      return json(PARAMETER_ERROR());
+    }
+    // §7.6, §11: quarter hours east of UTC, an integer in −48…+56.
+    if (typeof parameter.timezone !== 'number' || !Number.isInteger(parameter.timezone) || parameter.timezone < -48 || parameter.timezone > 56) {
       return json(PARAMETER_ERROR());
     }
     if (!object.startsWith(`fit_zip/${account.userId}/`)) return json(PARAMETER_ERROR());
@@ -596,7 +617,7 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
       fileUrl: `https://${host}/${object}`,
       createTimeMs: at,
       updateTimeMs: at,
-      timezone: Number(parameter.timezone),
+      timezone: recordTimezone(parameter.timezone),
       readyAtMs: at + knobs.importDelayMs,
       bucket: homeBucket,
       object,
@@ -630,7 +651,8 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     const cookie = String(headers.cookie ?? '');
     const token = /(?:^|;\s*)CPL-coros-token=([^;]+)/.exec(cookie)?.[1];
     const account = accountByToken(token);
-    if (!account || !(WEB_HOST_REGIONS[webHost] ?? []).includes(account.regionId)) return json({ code: 401, msg: 'unauthorized' }, 401);
+    // A token of another region (or none) is HTTP 401 (garmin2coros's Actions runs, §7.1, §11).
+    if (!account || !webHostRegions(webHost, knobs.genericHostRegion).includes(account.regionId)) return json({ code: 401, msg: 'unauthorized' }, 401);
     const { bucket, info } = bucketOfRegion(account.regionId);
     if (url.searchParams.get('bucket') !== bucket || url.searchParams.get('service') !== info.service || url.searchParams.get('v') !== '2') {
       return json({ code: 400, msg: 'bucket or service not allowed' });
@@ -644,7 +666,8 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     const bucket = url.searchParams.get('bucket') ?? '';
     const info = buckets[bucket];
     if (!info || url.searchParams.get('service') !== info.service) return json({ code: 400, msg: 'bucket not allowed' });
-    if (url.searchParams.get('app_id') !== LEGACY_STS_APP_ID || url.searchParams.get('sign') !== LEGACY_SIGNS[bucket]) return json({ code: 401, msg: 'signature error' });
+    const sign = LEGACY_SIGNS[bucket];
+    if (!sign || url.searchParams.get('app_id') !== LEGACY_STS_APP_ID || url.searchParams.get('sign') !== sign) return json({ code: 401, msg: 'signature error' });
     return json({ code: 200, msg: 'success', data: { credentials: issueCredential(bucket, undefined), v: '2' } });
   }
 
@@ -686,12 +709,13 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
   // -------------------------------------------------------------------------------------------
   // Server, routing and faults
 
-  const teamHosts = new Map<string, CorosRegionId>(Object.values(COROS_REGIONS).map((region) => [new URL(region.team).hostname, region.regionId]));
+  const teamHosts = new Map<string, CorosRegionId>(Object.values(SANDBOX_REGIONS).map((region) => [region.teamHost, region.regionId]));
+  const webHosts = new Set<string>([GENERIC_TRAINING_HOST, ...Object.values(SANDBOX_REGIONS).map((region) => region.trainingHost)]);
 
   function routeName(host: string, path: string): string {
     if (teamHosts.has(host)) return path.replace(/^\//, '');
-    if (host in WEB_HOST_REGIONS) return 'sts';
-    if (host === 'faq.coros.com') return 'sts-legacy';
+    if (webHosts.has(host)) return 'sts';
+    if (host === LEGACY_STS_HOST) return 'sts-legacy';
     if (host === 's3.coros.com') return 'file';
     const kind = storageKind(host);
     return kind === 'aws' ? 's3:put' : kind === 'aliyun' ? 'oss:put' : 'unknown';
@@ -742,7 +766,7 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
   async function dispatch(host: string, method: string, url: URL, rawPath: string, rawQuery: string, headers: IncomingMessage['headers'], body: Buffer): Promise<Reply> {
     const regionId = teamHosts.get(host);
     if (regionId !== undefined) return teamRoute(regionId, method, url.pathname, url, headers, body);
-    if (host in WEB_HOST_REGIONS) {
+    if (webHosts.has(host)) {
       if (url.pathname === '/api/proxy/oss/sts' && method === 'GET') return stsProxy(host, url, headers);
       return html(404, 'Not Found');
     }
@@ -797,7 +821,9 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     baseUrl,
     endpointOverrides() {
       const hosts = [
-        ...corosTeamAndWebHosts(),
+        ...teamHosts.keys(),
+        ...webHosts,
+        LEGACY_STS_HOST,
         's3.coros.com',
         ...Object.entries(buckets).map(([bucket, info]) => (info.service === 'aws' ? s3BucketHost(bucket, info.region) : ossBucketHost(bucket, info.region))),
       ];
@@ -848,6 +874,8 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     },
     counters,
     storageRejections,
+    importListSizes,
+    importTimezones,
     fileRequestsWithCredentials: 0,
     knobs,
     failNext(kind, times = 1, route) {

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { awsEncodeSegment, ossSignature, ossStringToSign, s3CanonicalUri, sha256Hex, sigV4 } from '../../platforms/coros/storage-signing.ts';
+import { computeSigV4, hexSha256 as sha256Hex, ossV1Signature as ossSignature, ossV1StringToSign, s3PathForSigning as s3CanonicalUri, uriEncode as awsEncodeSegment } from './coros-reference.ts';
 
 /**
  * Request verification of the two object stores behind the COROS upload, as strict as the real
@@ -148,11 +148,11 @@ export function verifyS3Request(request: StorageRequest, context: StorageContext
 
   const headers: Record<string, string> = {};
   for (const name of signed) headers[name] = name === 'host' ? request.host : (request.headers[name] ?? '');
-  const expected = sigV4({
+  const expected = computeSigV4({
     method: request.method,
     canonicalUri: s3CanonicalUri(request.rawPath),
     canonicalQuery: canonicalQuery(request.rawQuery),
-    headers,
+    signedHeaders: headers,
     payloadHash,
     amzDate: amzDateHeader!,
     region: scopeRegion,
@@ -205,8 +205,8 @@ export function verifyOssRequest(request: StorageRequest, context: StorageContex
     return deny(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', { RequestTime: date, ServerTime: new Date(request.nowMs).toUTCString() }, '0002-00000017');
   }
   const key = objectKey(request.rawPath);
-  const stringToSign = ossStringToSign({
-    method: request.method,
+  const stringToSign = ossV1StringToSign({
+    verb: request.method,
     contentMd5: request.headers['content-md5'] ?? '',
     contentType: request.headers['content-type'] ?? '',
     date,

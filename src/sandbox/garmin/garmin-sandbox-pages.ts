@@ -67,17 +67,33 @@ export function successPage(ssoOrigin: string, ticket: string): string {
 </html>`;
 }
 
-export function mfaPage(csrf: string, invalidCode: boolean, mfaMethod: string, codeSentTo: string): string {
+export interface MfaPageVars {
+  readonly customerGuid: string;
+  readonly mfaMethod: string;
+  readonly locale: string;
+  readonly clientId: string;
+  /** Present only when a code has been sent for this session (§4.4 step 3). */
+  readonly codeSentTo: string | null;
+}
+
+/**
+ * The widget MFA page. Email/SMS pages carry the generic title (python-garminconnect PR #371);
+ * the TOTP page keeps "Enter MFA code for login" (§7).
+ */
+export function mfaPage(csrf: string, invalidCode: boolean, vars: MfaPageVars): string {
+  const title = vars.mfaMethod === 'totp' ? 'Enter MFA code for login' : 'GARMIN Authentication Application';
   return `<!DOCTYPE html>
 <html class="no-js">
 	<head>
-		<title>Enter MFA code for login</title>
+		<title>${title}</title>
 		<meta charset="utf-8">
 		<script type="text/javascript">
-			var mfaMethod = "${mfaMethod}";
-			var codeSentTo = "${codeSentTo}";
-			var locale = "en";
-		</script>
+			var customerGuid = "${vars.customerGuid}";
+			var mfaMethod = "${vars.mfaMethod}";
+			var locale = "${vars.locale}";
+			var clientId = "${vars.clientId}";
+${vars.codeSentTo ? `			var codeSentTo = "${vars.codeSentTo}";
+` : ''}		</script>
 	</head>
 	<body>
 		${invalidCode ? '<div id="invalidCode" class="error">Invalid code. Please enter a valid code.</div>' : ''}

@@ -4,9 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { zipSync } from 'fflate';
 import { summariseFit, type FitSummary } from '../../fit/fit-summary.ts';
 import { sportById, sportFromGarminTypeKey } from '../../core/sports.ts';
-import { formatGarminGmt } from '../../platforms/garmin/garmin-activities.ts';
-import { DEFAULT_DI_CLIENT_IDS, DI_SERVICE_TICKET_GRANT, garminHosts, type GarminRegion } from '../../platforms/garmin/garmin-hosts.ts';
-import { encodeTokenBlob, type DiTokens } from '../../platforms/garmin/garmin-tokens.ts';
+import { garminTimestamp as formatGarminGmt, MOBILE_LOGIN_CLIENT_IDS, PORTAL_LOGIN_CLIENT_ID, REFERENCE_DI_CLIENT_IDS, sandboxHosts as garminHosts, sandboxTokenBlob as encodeTokenBlob, SERVICE_TICKET_GRANT_LITERAL as DI_SERVICE_TICKET_GRANT, type SandboxDiTokens as DiTokens, type SandboxRegion as GarminRegion } from './garmin-reference.ts';
 import { cloudflareBlockPage, embedPage, mfaPage, mobileSignInPage, signinPage, successPage } from './garmin-sandbox-pages.ts';
 
 /**
@@ -28,13 +26,30 @@ export interface GarminSandboxOptions {
   readonly loginRateLimit?: { readonly maxAttempts: number; readonly periodSec: number };
   /** Shape of a rate-limited login answer: Cloudflare HTML or the JSON error body. */
   readonly rateLimitBody?: 'html' | 'json';
+  /** HTTP status sent with the JSON 429 body (§7 knob: 200 catches a client that reads only the status). */
+  readonly jsonRateLimitStatus?: number;
+  /**
+   * §7 knob, on by default: `POST /mobile/api/login` without the SESSION cookie of a prior sign-in
+   * page GET (same jar, same clientId/service, same User-Agent) answers 429.
+   */
+  readonly mobileSignInRequired?: boolean;
+  /** §7 knob "server-side widget": widget tickets refused at the exchange for every client id. */
+  readonly serverSideWidget?: boolean;
+  /** §7: the JWT `client_id` claim may differ from the id sent; refresh tokens are bound to the claim. */
+  readonly jwtClientIdFor?: (sentClientId: string) => string;
+  /** §7: the first exchange answers 429 (a client must stop, not try the other ids). */
+  readonly exchangeRateLimited?: boolean;
+  /** §4.9 CN knob, on by default: CN tickets for a `.com` mobile service are refused at the exchange. */
+  readonly cnRefusesComMobileTickets?: boolean;
+  /** §4.9 second CN knob, default off: `.cn` mobile tickets refused too. */
+  readonly cnRefusesCnMobileTickets?: boolean;
   /** Status polls answering 202 before an upload completes. */
   readonly uploadProcessingPolls?: number;
   /** How a finished upload reports: 201 + Location (garminexport) or 200 + body (Rust client). */
   readonly uploadStatusStyle?: '201' | '200';
   /** The location-in-milliseconds hint sent with a 202 (Garmin: 1000). */
   readonly pollHintMs?: number;
-  /** DI tokens minted from widget tickets are "not active" on connectapi (since Jun 2026 for some accounts). */
+  /** DI tokens minted from widget tickets are "not active" on connectapi (since Jun 2026; default on). */
   readonly widgetTokensInactive?: boolean;
   /** Manual activities answer 500 NullPointerException instead of 404 on download. */
   readonly manualDownload500?: boolean;
@@ -45,7 +60,11 @@ export interface GarminSandboxOptions {
 export interface SandboxAccountInput {
   readonly email: string;
   readonly password: string;
-  readonly mfa?: { readonly method?: 'email' | 'sms'; readonly code: string };
+  /**
+   * `codeAlreadySent`: the widget's MFA page carries `codeSentTo` (a code went out at login). By
+   * default an email/SMS widget login sends nothing until the client asks (§4.4 step 3).
+   */
+  readonly mfa?: { readonly method?: 'email' | 'sms' | 'totp'; readonly code: string; readonly codeAlreadySent?: boolean };
   readonly displayName?: string;
 }
 
@@ -78,7 +97,7 @@ export interface SandboxActivity {
   readonly sourceFit: Uint8Array;
 }
 
-export type FaultKind = '429' | '500' | '503' | 'drop' | 'truncate';
+export type FaultKind = '403' | '429' | '500' | '503' | 'drop' | 'truncate';
 
 export interface FaultSettings {
   readonly latencyMs?: number;
@@ -93,7 +112,17 @@ export interface FaultSettings {
   readonly seed?: number;
 }
 
-export type LoginBlock = '429' | '403' | 'captcha';
+/** `json429`: the JSON `{"error":{"status-code":"429"}}` body (status from `jsonRateLimitStatus`). */
+/** `nocsrf`: the widget sign-in page answers 200 without its form (a challenge interstitial). */
+export type LoginBlock = '429' | '403' | 'captcha' | 'json429' | 'nocsrf';
+
+/** One request as the sandbox saw it (for tests: order of front doors, headers sent). */
+export interface SandboxRequestRecord {
+  readonly method: string;
+  readonly host: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
 
 export interface SandboxCounters {
   readonly total: number;
@@ -105,6 +134,10 @@ export interface SandboxCounters {
   readonly refreshes: number;
   readonly exchanges: number;
   readonly uploads: number;
+  /** `POST /sso/verifyMFA/mfaCode` calls (a client must make none for TOTP or when `codeSentTo` is set). */
+  readonly mfaCodeRequests: number;
+  /** MFA codes "delivered" to the test mailbox. */
+  readonly mfaCodesDelivered: number;
 }
 
 export interface GarminSandbox {
@@ -117,15 +150,19 @@ export interface GarminSandbox {
   /** DI tokens for an account without going through the SSO (tests, demo, benchmarks). */
   mintTokens(region: GarminRegion, email: string, options?: { clientId?: string; accessTtlSec?: number; refreshTtlSec?: number }): DiTokens;
   mintTokenBlob(region: GarminRegion, email: string, options?: { clientId?: string; accessTtlSec?: number; refreshTtlSec?: number }): string;
-  /** A service ticket as a browser sign-in would yield (for the --ticket path). */
+  /** A service ticket as a browser (web) sign-in would yield, for `https://connect.<domain>/app` unless `service` says otherwise. */
   mintTicket(region: GarminRegion, email: string, service?: string): string;
   counters(): SandboxCounters;
+  /** Every request since the last resetCounters(), in order. */
+  requests(): readonly SandboxRequestRecord[];
   resetCounters(): void;
   setFaults(faults: FaultSettings | undefined): void;
   /** The next `count` matching requests fail this way (deterministic). */
   failNext(count: number, kind: FaultKind, options?: { host?: string; retryAfterSec?: number }): void;
   /** Makes a front door answer 429/403/captcha to every login. */
-  blockLogin(region: GarminRegion, block: LoginBlock | undefined, frontDoor?: 'mobile' | 'widget' | 'all'): void;
+  blockLogin(region: GarminRegion, block: LoginBlock | undefined, frontDoor?: 'mobile' | 'widget' | 'portal' | 'all'): void;
+  /** Loads `https://connect.<domain>/app?ticket=…` as a browser would: redeems the ticket (§7 knob). */
+  redeemInBrowser(region: GarminRegion, ticket: string): void;
   /** Ends every access token's life now (the refresh tokens stay valid). */
   expireAccessTokens(region?: GarminRegion): void;
   /** Moves the sandbox clock (when no `now` option was given). */
@@ -139,13 +176,13 @@ export interface GarminSandbox {
 interface Account {
   readonly email: string;
   password: string;
-  readonly mfa: { method: 'email' | 'sms'; code: string } | undefined;
+  readonly mfa: { method: 'email' | 'sms' | 'totp'; code: string; codeAlreadySent: boolean } | undefined;
   readonly guid: string;
   readonly profileId: number;
   readonly displayName: string;
   readonly activities: Map<number, SandboxActivity>;
-  readonly loginAttempts: { mobile: number[]; widget: number[] };
-  readonly limitedUntil: { mobile: number; widget: number };
+  readonly loginAttempts: { mobile: number[]; widget: number[]; portal: number[] };
+  readonly limitedUntil: { mobile: number; widget: number; portal: number };
 }
 
 interface Ticket {
@@ -177,8 +214,10 @@ interface RefreshGrant {
 interface SsoSession {
   readonly id: string;
   csrf: string | undefined;
-  mobileMfa: { email: string; expiresAt: number; query: string } | undefined;
-  widgetMfa: { email: string; expiresAt: number; query: string } | undefined;
+  mobileMfa: { email: string; expiresAt: number; query: string; door: 'mobile' | 'portal' } | undefined;
+  widgetMfa: { email: string; expiresAt: number; query: string; codeDelivered: boolean } | undefined;
+  /** The sign-in page this jar loaded: clientId, service and User-Agent of that GET. */
+  signInPage: { door: 'mobile' | 'portal'; clientId: string; service: string; userAgent: string } | undefined;
   loginToken: { token: string; email: string } | undefined;
 }
 
@@ -203,7 +242,7 @@ interface RegionStore {
   nextActivityId: number;
   nextUploadId: number;
   nextProfileId: number;
-  blocks: { mobile: LoginBlock | undefined; widget: LoginBlock | undefined };
+  blocks: { mobile: LoginBlock | undefined; widget: LoginBlock | undefined; portal: LoginBlock | undefined };
 }
 
 interface SandboxRequest {
@@ -324,7 +363,7 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
   let clockOffsetMs = 0;
   const now = (): number => (options.now ? options.now() : Date.now() + clockOffsetMs);
   const nowSec = (): number => Math.floor(now() / 1000);
-  const clientIds = new Set(options.clientIds ?? DEFAULT_DI_CLIENT_IDS);
+  const clientIds = new Set(options.clientIds ?? REFERENCE_DI_CLIENT_IDS);
   const accessTtl = options.accessTtlSec ?? 14399;
   const refreshTtl = options.refreshTtlSec ?? 2591999;
   const ticketTtl = options.ticketTtlSec ?? 60;
@@ -347,12 +386,13 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       nextActivityId: firstId,
       nextUploadId: 212000000001,
       nextProfileId: 2500001,
-      blocks: { mobile: undefined, widget: undefined },
+      blocks: { mobile: undefined, widget: undefined, portal: undefined },
     };
   }
 
-  let counters = { total: 0, byHost: {} as Record<string, number>, sso: 0, loginPosts: 0, refreshes: 0, exchanges: 0, uploads: 0 };
+  let counters = { total: 0, byHost: {} as Record<string, number>, sso: 0, loginPosts: 0, refreshes: 0, exchanges: 0, uploads: 0, mfaCodeRequests: 0, mfaCodesDelivered: 0 };
   let faults: FaultSettings | undefined;
+  let requestLog: SandboxRequestRecord[] = [];
   let dice = Math.random;
   const queuedFaults: Array<{ kind: FaultKind; host: string | undefined; retryAfterSec: number }> = [];
 
@@ -377,10 +417,12 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     const refreshSec = ttl?.refresh ?? refreshTtl;
     const jti = randomUUID();
     const acct = account(accountRegion, email);
-    const accessToken = jwt({ iss: `https://diauth.garmin.${issuerRegion}`, sub: acct.guid, client_id: clientId, scope: ['CONNECT_READ', 'CONNECT_WRITE'], iat: issued, exp: issued + accessSec, jti });
+    // The claim may name another id than the one sent (knob); the refresh token belongs to the claim.
+    const claimId = options.jwtClientIdFor ? options.jwtClientIdFor(clientId) : clientId;
+    const accessToken = jwt({ iss: `https://diauth.garmin.${issuerRegion}`, sub: acct.guid, client_id: claimId, scope: ['CONNECT_READ', 'CONNECT_WRITE'], iat: issued, exp: issued + accessSec, jti });
     const refreshToken = randomBytes(36).toString('base64url');
-    stores[accountRegion].access.set(accessToken, { accountRegion, email: acct.email, expiresAt: issued + accessSec, active: !(widget && options.widgetTokensInactive) });
-    stores[issuerRegion].refresh.set(refreshToken, { accountRegion, issuerRegion, email: acct.email, clientId, expiresAt: issued + refreshSec, widget, used: false });
+    stores[accountRegion].access.set(accessToken, { accountRegion, email: acct.email, expiresAt: issued + accessSec, active: !(widget && (options.widgetTokensInactive ?? true)) });
+    stores[issuerRegion].refresh.set(refreshToken, { accountRegion, issuerRegion, email: acct.email, clientId: claimId, expiresAt: issued + refreshSec, widget, used: false });
     return {
       access_token: accessToken,
       token_type: 'bearer',
@@ -406,7 +448,7 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     const id = req.cookies.get('SESSION');
     const existing = id ? store.sessions.get(id) : undefined;
     if (existing) return existing;
-    const created: SsoSession = { id: randomUUID(), csrf: undefined, mobileMfa: undefined, widgetMfa: undefined, loginToken: undefined };
+    const created: SsoSession = { id: randomUUID(), csrf: undefined, mobileMfa: undefined, widgetMfa: undefined, signInPage: undefined, loginToken: undefined };
     store.sessions.set(created.id, created);
     headers['Set-Cookie'] = [
       `SESSION=${created.id}; Path=/; Secure; HttpOnly; SameSite=None`,
@@ -431,8 +473,10 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     return randomBytes(50).toString('hex').toUpperCase();
   }
 
+  type Door = 'mobile' | 'widget' | 'portal';
+
   /** Counts a credential POST; true when this front door is rate limited for the account. */
-  function rateLimited(region: GarminRegion, email: string, door: 'mobile' | 'widget'): boolean {
+  function rateLimited(region: GarminRegion, email: string, door: Door): boolean {
     const acct = stores[region].accounts.get(email.toLowerCase());
     if (!acct) return false;
     const t = nowSec();
@@ -447,16 +491,98 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     return false;
   }
 
-  function rateLimitResponse(region: GarminRegion): SandboxResponse {
-    if (options.rateLimitBody === 'json') return json(429, { error: { 'status-code': '429', message: '{}', 'request-id': randomUUID() } });
-    void region;
+  function json429(): SandboxResponse {
+    return json(options.jsonRateLimitStatus ?? 429, { error: { 'status-code': '429', message: '{}', 'request-id': randomUUID() } });
+  }
+
+  function rateLimitResponse(): SandboxResponse {
+    if (options.rateLimitBody === 'json') return json429();
     return html(429, cloudflareBlockPage(429), { 'Retry-After': '3600' });
   }
 
-  function blockedResponse(block: LoginBlock, mobile: boolean): SandboxResponse {
+  function blockedResponse(block: LoginBlock, jsonApi: boolean): SandboxResponse {
     if (block === '429') return html(429, cloudflareBlockPage(429));
     if (block === '403') return html(403, cloudflareBlockPage(403));
-    return mobile ? json(200, loginEnvelope('CAPTCHA_REQUIRED', 'OK')) : html(403, cloudflareBlockPage(403));
+    if (block === 'json429') return json429();
+    return jsonApi ? json(200, loginEnvelope('CAPTCHA_REQUIRED', 'OK')) : html(403, cloudflareBlockPage(403));
+  }
+
+  /** §4.1: the mobile or portal JSON login and its MFA verify (same envelopes, separate buckets). */
+  function handleJsonLogin(req: SandboxRequest, door: 'mobile' | 'portal', verify: boolean): SandboxResponse {
+    const store = stores[req.region];
+    const hosts = garminHosts(req.region);
+    const headers: Record<string, string | string[]> = {};
+    const clientId = req.query.get('clientId');
+    const service = req.query.get('service');
+    if (!clientId || !req.query.get('locale') || !service) return json(400, { error: 'clientId, locale and service are required' });
+    // Ticket audience = service; the clientId must belong to that front door (§4.1 table).
+    const allowed = door === 'mobile'
+      ? MOBILE_LOGIN_CLIENT_IDS.includes(clientId) && hosts.mobileServices.concat(req.region === 'cn' ? sandboxHostsComMobile() : []).includes(service)
+      : clientId === PORTAL_LOGIN_CLIENT_ID && service === hosts.webService;
+    if (!allowed) return json(400, { error: 'invalid clientId/service pair' });
+    if (!String(req.headers['content-type'] ?? '').includes('application/json')) return json(415, { error: 'Unsupported Media Type' });
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(req.body.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return json(400, { error: 'malformed JSON' });
+    }
+    const sso = session(req, headers);
+
+    if (!verify) {
+      counters.loginPosts++;
+      if (typeof body.username !== 'string' || typeof body.password !== 'string' || !('rememberMe' in body) || !('captchaToken' in body)) {
+        return json(400, { error: 'username, password, rememberMe and captchaToken are required' });
+      }
+      const page = sso.signInPage;
+      const userAgent = String(req.headers['user-agent'] ?? '');
+      if ((options.mobileSignInRequired ?? true) && (!page || page.door !== door || page.clientId !== clientId || page.service !== service || page.userAgent !== userAgent)) {
+        // The April–October 2026 failure python-garminconnect 0.3.20 fixed (§4.1, §7).
+        return html(429, cloudflareBlockPage(429));
+      }
+      const block = store.blocks[door];
+      if (block) return blockedResponse(block, true);
+      if (rateLimited(req.region, body.username, door)) return rateLimitResponse();
+      const acct = store.accounts.get(body.username.toLowerCase());
+      if (!acct || acct.password !== body.password) return json(401, loginEnvelope('INVALID_USERNAME_PASSWORD', 'UNAUTHORIZED'), headers);
+      if (acct.mfa) {
+        sso.mobileMfa = { email: acct.email, expiresAt: nowSec() + mfaTtl, query: req.rawQuery, door };
+        counters.mfaCodesDelivered++;
+        return json(200, loginEnvelope('MFA_REQUIRED', 'OK', {
+          customerMfaInfo: {
+            email: maskEmail(acct.email),
+            phoneNumber: acct.mfa.method === 'sms' ? '+*******1234' : null,
+            mfaLastMethodUsed: acct.mfa.method === 'totp' ? 'email' : acct.mfa.method,
+            defaultMfaMethod: null,
+            mfaUISetting: { allowPhoneOption: true, allowAddEmailAddress: false, chooseDifferentWayShown: false },
+          },
+          consentTypeList: [],
+        }), headers);
+      }
+      const ticket = issueTicket(req.region, acct.email, service, false);
+      const cookies = [...((headers['Set-Cookie'] as string[] | undefined) ?? []), ...ssoSuccessCookies(req.region, acct)];
+      return json(200, { ...loginEnvelope('SUCCESSFUL', 'OK'), serviceURL: service, serviceTicketId: ticket, authType: 'CAS' }, { 'Set-Cookie': cookies });
+    }
+
+    // verifyCode: same query string and the cookie jar of the pending login.
+    if (store.blocks[door] === 'json429') return json429();
+    const pending = sso.mobileMfa;
+    if (!pending || pending.door !== door || pending.expiresAt < nowSec() || pending.query !== req.rawQuery) {
+      return json(401, loginEnvelope('MFA_SESSION_EXPIRED', 'UNAUTHORIZED'), headers);
+    }
+    const acct = account(req.region, pending.email);
+    const expectedMethod = acct.mfa?.method === 'totp' ? 'email' : acct.mfa?.method;
+    if (body.mfaMethod !== expectedMethod || String(body.mfaVerificationCode ?? '') !== acct.mfa?.code) {
+      return json(200, { serviceURL: null, serviceTicketId: null, responseStatus: { type: 'MFA_CODE_INVALID', message: '', httpStatus: 'OK' }, responseReason: null, samlResponse: null, authType: null }, headers);
+    }
+    sso.mobileMfa = undefined;
+    const ticket = issueTicket(req.region, acct.email, service, false);
+    return json(200, { serviceURL: service, serviceTicketId: ticket, responseStatus: { type: 'SUCCESSFUL', message: '', httpStatus: 'OK' }, responseReason: null, samlResponse: null, authType: 'CAS' }, { 'Set-Cookie': ssoSuccessCookies(req.region, acct) });
+  }
+
+  /** #257: a CN login may send the .com mobile service; the exchange then refuses it (knob). */
+  function sandboxHostsComMobile(): readonly string[] {
+    return garminHosts('com').mobileServices;
   }
 
   function handleSso(req: SandboxRequest): SandboxResponse {
@@ -465,65 +591,18 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     const headers: Record<string, string | string[]> = {};
     const path = req.path;
 
-    if (req.method === 'GET' && (path === '/mobile/sso/en/sign-in' || path === '/mobile/sso/en_US/sign-in')) {
-      if (!req.query.get('clientId')) return html(400, '<html><head><title>Error</title></head><body>clientId is required</body></html>');
-      session(req, headers);
+    const mobilePage = /^\/mobile\/sso\/(?:en|en-US|en_US)\/sign-in$/.test(path);
+    const portalPage = /^\/portal\/sso\/(?:en-US|en_US)\/sign-in$/.test(path);
+    if (req.method === 'GET' && (mobilePage || portalPage)) {
+      const clientId = req.query.get('clientId');
+      if (!clientId) return html(400, '<html><head><title>Error</title></head><body>clientId is required</body></html>');
+      const sso = session(req, headers);
+      sso.signInPage = { door: mobilePage ? 'mobile' : 'portal', clientId, service: req.query.get('service') ?? '', userAgent: String(req.headers['user-agent'] ?? '') };
       return html(200, mobileSignInPage(), headers);
     }
 
-    if (req.method === 'POST' && (path === '/mobile/api/login' || path === '/mobile/api/mfa/verifyCode')) {
-      const clientId = req.query.get('clientId');
-      const service = req.query.get('service');
-      if (!clientId || !req.query.get('locale') || !service) return json(400, { error: 'clientId, locale and service are required' });
-      if (!String(req.headers['content-type'] ?? '').includes('application/json')) return json(415, { error: 'Unsupported Media Type' });
-      let body: Record<string, unknown>;
-      try {
-        body = JSON.parse(req.body.toString('utf8')) as Record<string, unknown>;
-      } catch {
-        return json(400, { error: 'malformed JSON' });
-      }
-      const sso = session(req, headers);
-
-      if (path === '/mobile/api/login') {
-        counters.loginPosts++;
-        if (typeof body.username !== 'string' || typeof body.password !== 'string' || !('rememberMe' in body) || !('captchaToken' in body)) {
-          return json(400, { error: 'username, password, rememberMe and captchaToken are required' });
-        }
-        if (store.blocks.mobile) return blockedResponse(store.blocks.mobile, true);
-        if (rateLimited(req.region, body.username, 'mobile')) return rateLimitResponse(req.region);
-        const acct = store.accounts.get(body.username.toLowerCase());
-        if (!acct || acct.password !== body.password) return json(401, loginEnvelope('INVALID_USERNAME_PASSWORD', 'UNAUTHORIZED'), headers);
-        if (acct.mfa) {
-          sso.mobileMfa = { email: acct.email, expiresAt: nowSec() + mfaTtl, query: req.rawQuery };
-          return json(200, loginEnvelope('MFA_REQUIRED', 'OK', {
-            customerMfaInfo: {
-              email: maskEmail(acct.email),
-              phoneNumber: acct.mfa.method === 'sms' ? '+*******1234' : null,
-              mfaLastMethodUsed: acct.mfa.method,
-              defaultMfaMethod: null,
-              mfaUISetting: { allowPhoneOption: true, allowAddEmailAddress: false, chooseDifferentWayShown: false },
-            },
-            consentTypeList: [],
-          }), headers);
-        }
-        const ticket = issueTicket(req.region, acct.email, service, false);
-        const cookies = [...((headers['Set-Cookie'] as string[] | undefined) ?? []), ...ssoSuccessCookies(req.region, acct)];
-        return json(200, { ...loginEnvelope('SUCCESSFUL', 'OK'), serviceURL: service, serviceTicketId: ticket, authType: 'CAS' }, { 'Set-Cookie': cookies });
-      }
-
-      // verifyCode: same query string and the cookie jar of the pending login.
-      const pending = sso.mobileMfa;
-      if (!pending || pending.expiresAt < nowSec() || pending.query !== req.rawQuery) {
-        return json(401, loginEnvelope('MFA_SESSION_EXPIRED', 'UNAUTHORIZED'), headers);
-      }
-      const acct = account(req.region, pending.email);
-      if (body.mfaMethod !== acct.mfa?.method || String(body.mfaVerificationCode ?? '') !== acct.mfa?.code) {
-        return json(200, { serviceURL: null, serviceTicketId: null, responseStatus: { type: 'MFA_CODE_INVALID', message: '', httpStatus: 'OK' }, responseReason: null, samlResponse: null, authType: null }, headers);
-      }
-      sso.mobileMfa = undefined;
-      const ticket = issueTicket(req.region, acct.email, service, false);
-      return json(200, { serviceURL: service, serviceTicketId: ticket, responseStatus: { type: 'SUCCESSFUL', message: '', httpStatus: 'OK' }, responseReason: null, samlResponse: null, authType: 'CAS' }, { 'Set-Cookie': ssoSuccessCookies(req.region, acct) });
-    }
+    if (req.method === 'POST' && (path === '/mobile/api/login' || path === '/mobile/api/mfa/verifyCode')) return handleJsonLogin(req, 'mobile', path.endsWith('verifyCode'));
+    if (req.method === 'POST' && (path === '/portal/api/login' || path === '/portal/api/mfa/verifyCode')) return handleJsonLogin(req, 'portal', path.endsWith('verifyCode'));
 
     if (req.method === 'GET' && path === '/sso/embed') {
       session(req, headers);
@@ -533,6 +612,7 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     if (path === '/sso/signin') {
       const sso = session(req, headers);
       if (req.method === 'GET') {
+        if (store.blocks.widget === 'nocsrf') return html(200, '<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>', headers);
         sso.csrf = newCsrf();
         return html(200, signinPage(sso.csrf, ''), headers);
       }
@@ -541,9 +621,9 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
         const form = new URLSearchParams(req.body.toString('utf8'));
         // Spring Security: a missing or stale CSRF token is a 403, whatever the credentials.
         if (!sso.csrf || form.get('_csrf') !== sso.csrf) return html(403, '<html><head><title>Forbidden</title></head><body>Invalid CSRF Token</body></html>', headers);
-        if (store.blocks.widget) return blockedResponse(store.blocks.widget, false);
+        if (store.blocks.widget && store.blocks.widget !== 'nocsrf') return blockedResponse(store.blocks.widget, false);
         const email = form.get('username') ?? '';
-        if (rateLimited(req.region, email, 'widget')) return rateLimitResponse(req.region);
+        if (rateLimited(req.region, email, 'widget')) return rateLimitResponse();
         const acct = store.accounts.get(email.toLowerCase());
         if (!acct || acct.password !== form.get('password')) {
           sso.csrf = newCsrf();
@@ -551,12 +631,36 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
         }
         sso.csrf = undefined;
         if (acct.mfa) {
-          sso.widgetMfa = { email: acct.email, expiresAt: nowSec() + mfaTtl, query: req.rawQuery };
+          const sentNow = acct.mfa.method === 'totp' || acct.mfa.codeAlreadySent;
+          if (sentNow && acct.mfa.method !== 'totp') counters.mfaCodesDelivered++;
+          sso.widgetMfa = { email: acct.email, expiresAt: nowSec() + mfaTtl, query: req.rawQuery, codeDelivered: sentNow };
           return empty(302, { ...headers, Location: `${hosts.sso}/sso/verifyMFA/loginEnterMfaCode?${req.rawQuery}` });
         }
         const ticket = issueTicket(req.region, acct.email, hosts.widgetService, true);
         return html(200, successPage(hosts.sso, ticket), { 'Set-Cookie': ssoSuccessCookies(req.region, acct) });
       }
+    }
+
+    // §4.4 step 3: the page's "Request a new code" call; only for email/SMS.
+    if (req.method === 'POST' && path === '/sso/verifyMFA/mfaCode') {
+      counters.mfaCodeRequests++;
+      const sso = session(req, headers);
+      const pending = sso.widgetMfa;
+      if (!pending || pending.expiresAt < nowSec()) return json(401, { error: 'no pending MFA' }, headers);
+      const acct = account(req.region, pending.email);
+      let body: Record<string, unknown> = {};
+      try {
+        body = JSON.parse(req.body.toString('utf8')) as Record<string, unknown>;
+      } catch {
+        return json(400, { error: 'malformed JSON' }, headers);
+      }
+      if (!req.query.get('clientId') || body.customerGuid !== acct.guid || String(body.mfaMethod ?? '').toLowerCase() !== acct.mfa?.method || typeof body.locale !== 'string') {
+        return json(400, { error: 'customerGuid, mfaMethod, locale and clientId are required' }, headers);
+      }
+      if (acct.mfa.method === 'totp') return json(400, { error: 'no code is sent for an authenticator app' }, headers);
+      pending.codeDelivered = true;
+      counters.mfaCodesDelivered++;
+      return json(200, { success: true }, headers);
     }
 
     if (path === '/sso/verifyMFA/loginEnterMfaCode') {
@@ -565,16 +669,20 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       if (!pending || pending.expiresAt < nowSec()) return empty(302, { ...headers, Location: `${hosts.sso}/sso/signin?${req.rawQuery}` });
       const acct = account(req.region, pending.email);
       const method = acct.mfa?.method ?? 'email';
+      const pageVars = { customerGuid: acct.guid, mfaMethod: method, locale: 'en_US', clientId: 'GarminConnect', codeSentTo: pending.codeDelivered && method !== 'totp' ? maskEmail(acct.email) : null };
       if (req.method === 'GET') {
         sso.csrf = newCsrf();
-        return html(200, mfaPage(sso.csrf, false, method, maskEmail(acct.email)), headers);
+        return html(200, mfaPage(sso.csrf, false, pageVars), headers);
       }
       if (req.method === 'POST') {
         const form = new URLSearchParams(req.body.toString('utf8'));
         if (!sso.csrf || form.get('_csrf') !== sso.csrf) return html(403, '<html><head><title>Forbidden</title></head><body>Invalid CSRF Token</body></html>', headers);
-        if (form.get('mfa-code') !== acct.mfa?.code) {
+        // §4.4 step 4: posted with the signin query of §4.3.
+        if (req.query.get('service') !== hosts.widgetService || req.query.get('embedWidget') !== 'true') return html(400, '<html><head><title>Error</title></head><body>signin query required</body></html>', headers);
+        // No code was ever delivered for this session: nothing the user types can match (#386).
+        if (!pending.codeDelivered || form.get('mfa-code') !== acct.mfa?.code) {
           sso.csrf = undefined;
-          return html(200, mfaPage('', true, method, maskEmail(acct.email)), headers);
+          return html(200, mfaPage('', true, pageVars), headers);
         }
         sso.widgetMfa = undefined;
         sso.csrf = undefined;
@@ -610,18 +718,27 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     const basic = /^Basic\s+(.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
     const basicClient = basic ? Buffer.from(basic, 'base64').toString('utf8').replace(/:$/, '') : undefined;
     if (!clientId || basicClient !== clientId || !clientIds.has(clientId)) {
-      return json(401, { error: 'invalid_client', error_description: 'Bad client credentials' });
+      // §7: unknown id → 401 "Unauthorized" (shape UNCERTAIN, one source).
+      return json(401, { error: 'invalid_client', error_description: 'Unauthorized' });
     }
+    const refusedTicket = (): SandboxResponse => json(400, { error: 'invalid_request', error_description: 'invalid service ticket provided' });
     const grant = form.get('grant_type');
     if (grant === DI_SERVICE_TICKET_GRANT) {
       counters.exchanges++;
+      if (options.exchangeRateLimited) return json(429, { error: 'too_many_requests', error_description: 'Rate limit exceeded' }, { 'Retry-After': '3600' });
       const ticketId = form.get('service_ticket') ?? '';
       // The .com host accepts a CN ticket at exchange (the refresh then fails).
       const ticket = stores[req.region].tickets.get(ticketId) ?? stores[req.region === 'com' ? 'cn' : 'com'].tickets.get(ticketId);
-      if (!ticket || ticket.used || ticket.expiresAt < nowSec()) return json(400, { error: 'invalid_grant', error_description: 'Invalid service ticket' });
+      if (!ticket || ticket.used || ticket.expiresAt < nowSec()) return refusedTicket();
+      // CAS: one validation per ticket, whatever its outcome (whether a refusal consumes it is UNCERTAIN; the strict reading).
       ticket.used = true;
-      if (form.get('service_url') !== ticket.service) return json(400, { error: 'invalid_grant', error_description: 'Service ticket was not issued for this service_url' });
-      if (ticket.region !== req.region && req.region === 'cn') return json(400, { error: 'invalid_grant', error_description: 'Invalid service ticket' });
+      if (form.get('service_url') !== ticket.service) return refusedTicket();
+      if (ticket.region !== req.region && req.region === 'cn') return refusedTicket();
+      if (ticket.widget && options.serverSideWidget) return refusedTicket();
+      if (ticket.region === 'cn') {
+        if ((options.cnRefusesComMobileTickets ?? true) && garminHosts('com').mobileServices.includes(ticket.service)) return refusedTicket();
+        if (options.cnRefusesCnMobileTickets && garminHosts('cn').mobileServices.includes(ticket.service)) return refusedTicket();
+      }
       return json(200, issueTokens(req.region, ticket.region, ticket.email, clientId, ticket.widget));
     }
     if (grant === 'refresh_token') {
@@ -897,6 +1014,9 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       return;
     }
     counters.byHost[host.host] = (counters.byHost[host.host] ?? 0) + 1;
+    const recordedHeaders: Record<string, string> = {};
+    for (const [name, value] of Object.entries(incoming.headers)) if (name !== 'authorization' && name !== 'cookie' && typeof value === 'string') recordedHeaders[name] = value;
+    requestLog.push({ method: (incoming.method ?? 'GET').toUpperCase(), host: host.host, path: '/' + rest.join('/'), headers: recordedHeaders });
     if (host.role === 'sso') counters.sso++;
 
     if (faults?.latencyMs && (faults.hosts ? faults.hosts.includes(host.host) : host.role === 'connectapi')) {
@@ -905,6 +1025,12 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     const fault = pickFault(host.host);
     if (fault?.kind === 'drop') {
       incoming.socket.destroy();
+      return;
+    }
+    if (fault?.kind === '403') {
+      // A Cloudflare challenge page (§4.7 knob): says nothing about the tokens.
+      outgoing.writeHead(403, { 'Content-Type': 'text/html; charset=UTF-8' });
+      outgoing.end(cloudflareBlockPage(403));
       return;
     }
     if (fault && (fault.kind === '429' || fault.kind === '500' || fault.kind === '503')) {
@@ -956,8 +1082,9 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
   const baseUrl = `http://127.0.0.1:${port}`;
 
   const mint = (region: GarminRegion, email: string, mintOptions: { clientId?: string; accessTtlSec?: number; refreshTtlSec?: number } = {}): DiTokens => {
-    const clientId = mintOptions.clientId ?? [...clientIds][0]!;
-    const body = issueTokens(region, region, email, clientId, false, {
+    const sent = mintOptions.clientId ?? [...clientIds][0]!;
+    const clientId = options.jwtClientIdFor ? options.jwtClientIdFor(sent) : sent;
+    const body = issueTokens(region, region, email, sent, false, {
       ...(mintOptions.accessTtlSec === undefined ? {} : { access: mintOptions.accessTtlSec }),
       ...(mintOptions.refreshTtlSec === undefined ? {} : { refresh: mintOptions.refreshTtlSec }),
     });
@@ -983,23 +1110,25 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       store.accounts.set(email, {
         email,
         password: input.password,
-        mfa: input.mfa ? { method: input.mfa.method ?? 'email', code: input.mfa.code } : undefined,
+        mfa: input.mfa ? { method: input.mfa.method ?? 'email', code: input.mfa.code, codeAlreadySent: input.mfa.codeAlreadySent ?? false } : undefined,
         guid: randomUUID(),
         profileId,
         displayName: input.displayName ?? `runner${profileId}`,
         activities: new Map(),
-        loginAttempts: { mobile: [], widget: [] },
-        limitedUntil: { mobile: 0, widget: 0 },
+        loginAttempts: { mobile: [], widget: [], portal: [] },
+        limitedUntil: { mobile: 0, widget: 0, portal: 0 },
       });
     },
     addActivity: (region, email, input) => createActivity(account(region, email), stores[region], region, input),
     activities: (region, email) => sortedActivities(account(region, email)),
     mintTokens: mint,
     mintTokenBlob: (region, email, mintOptions) => encodeTokenBlob(mint(region, email, mintOptions)),
-    mintTicket: (region, email, service) => issueTicket(region, account(region, email).email, service ?? garminHosts(region).mobileService, service === garminHosts(region).widgetService),
+    mintTicket: (region, email, service) => issueTicket(region, account(region, email).email, service ?? garminHosts(region).webService, service === garminHosts(region).widgetService),
     counters: () => ({ ...counters, byHost: { ...counters.byHost } }),
+    requests: () => [...requestLog],
     resetCounters: () => {
-      counters = { total: 0, byHost: {}, sso: 0, loginPosts: 0, refreshes: 0, exchanges: 0, uploads: 0 };
+      counters = { total: 0, byHost: {}, sso: 0, loginPosts: 0, refreshes: 0, exchanges: 0, uploads: 0, mfaCodeRequests: 0, mfaCodesDelivered: 0 };
+      requestLog = [];
     },
     setFaults: (settings) => {
       faults = settings;
@@ -1011,6 +1140,11 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     blockLogin: (region, block, frontDoor = 'all') => {
       if (frontDoor === 'all' || frontDoor === 'mobile') stores[region].blocks.mobile = block;
       if (frontDoor === 'all' || frontDoor === 'widget') stores[region].blocks.widget = block;
+      if (frontDoor === 'all' || frontDoor === 'portal') stores[region].blocks.portal = block;
+    },
+    redeemInBrowser: (region, ticket) => {
+      const found = stores[region].tickets.get(ticket);
+      if (found && found.service === garminHosts(region).webService) found.used = true;
     },
     expireAccessTokens: (region) => {
       for (const key of region ? [region] : (['com', 'cn'] as const)) for (const grant of stores[key].access.values()) grant.expiresAt = nowSec() - 1;

@@ -1,0 +1,158 @@
+import { createHash, createHmac } from 'node:crypto';
+
+/**
+ * What the COROS sandbox takes from ../shared/protocols/coros.md and the published AWS/Aliyun
+ * signing specifications, written here on purpose instead of imported from src/platforms: a wrong
+ * constant or canonicalisation in the client must not be mirrored by its emulator. Checked against
+ * the AWS SigV4 and Aliyun OSS V1 published examples (test/coros/signing-vectors.test.ts).
+ */
+
+export type SandboxRegionId = 1 | 2 | 3 | 4;
+
+export interface SandboxRegion {
+  readonly regionId: SandboxRegionId;
+  /** §3: team API host name. */
+  readonly teamHost: string;
+  /** §3, §7.1: the region's own Training Hub host. */
+  readonly trainingHost: string;
+  readonly bucket: string;
+  readonly service: 'aws' | 'aliyun';
+  /** §7.1 legacy channel sign (v=2); none published for Singapore. */
+  readonly legacySign: string | undefined;
+}
+
+/** §3 region table (ids settled in the December 2026 review). */
+export const SANDBOX_REGIONS: Readonly<Record<SandboxRegionId, SandboxRegion>> = {
+  1: { regionId: 1, teamHost: 'teamapi.coros.com', trainingHost: 'training.coros.com', bucket: 'coros-s3', service: 'aws', legacySign: 'E34EF0E34A498A54A9C3EAEFC12B7CAF' },
+  2: { regionId: 2, teamHost: 'teamcnapi.coros.com', trainingHost: 'trainingcn.coros.com', bucket: 'coros-oss', service: 'aliyun', legacySign: '9AD4AA35AAFEE6BB1E847A76848D58DF' },
+  3: { regionId: 3, teamHost: 'teameuapi.coros.com', trainingHost: 'trainingeu.coros.com', bucket: 'eu-coros', service: 'aws', legacySign: '877571111A1EE5316E4B590103D4B5B3' },
+  4: { regionId: 4, teamHost: 'teamsgapi.coros.com', trainingHost: 'trainingsg.coros.com', bucket: 'coros-sg-prod', service: 'aliyun', legacySign: undefined },
+};
+
+/** §7.1: the geo-routed generic entry, and the US alias. */
+export const GENERIC_TRAINING_HOST = 't.coros.com';
+export const LEGACY_STS_HOST = 'faq.coros.com';
+export const LEGACY_APP_ID = '1660188068672619112';
+/** §7.2: the salt appended to the base64 payload. */
+export const STS_PAYLOAD_SALT = '9y78gpoERW4lBNYL';
+
+export function isSandboxRegionId(value: unknown): value is SandboxRegionId {
+  return value === 1 || value === 2 || value === 3 || value === 4;
+}
+
+/** §7.2: base64 of the JSON payload with the salt appended. */
+export function encodeStsCredentials(payload: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(payload), 'utf8').toString('base64') + STS_PAYLOAD_SALT;
+}
+
+/** §7.4: virtual-hosted-style S3 host. */
+export function s3Host(bucket: string, region: string): string {
+  return `${bucket}.s3.${region}.amazonaws.com`;
+}
+
+/** §7.5: OSS host, the region normalised to the `oss-` prefix. */
+export function ossHost(bucket: string, region: string): string {
+  return `${bucket}.${region.startsWith('oss-') ? region : `oss-${region}`}.aliyuncs.com`;
+}
+
+// ----- AWS Signature Version 4 (S3) ---------------------------------------------------------
+
+export function hexSha256(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function hmacSha256(key: Uint8Array | string, data: string): Buffer {
+  return createHmac('sha256', key).update(data, 'utf8').digest();
+}
+
+/** RFC 3986 percent-encoding: unreserved A–Z a–z 0–9 - _ . ~ stay, every other byte is %XX (upper case). */
+export function uriEncode(text: string): string {
+  let out = '';
+  for (const byte of Buffer.from(text, 'utf8')) {
+    const char = String.fromCharCode(byte);
+    out += /[A-Za-z0-9\-_.~]/.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** The canonical URI of an S3 request: each path segment decoded once, then encoded once; `/` kept. */
+export function s3PathForSigning(rawPath: string): string {
+  const path = rawPath === '' ? '/' : rawPath;
+  return path
+    .split('/')
+    .map((segment) => {
+      let decoded = segment;
+      try {
+        decoded = decodeURIComponent(segment);
+      } catch {
+        // keep the raw segment: the service would fail to match too
+      }
+      return uriEncode(decoded);
+    })
+    .join('/');
+}
+
+export interface SigV4Request {
+  readonly method: string;
+  readonly canonicalUri: string;
+  readonly canonicalQuery: string;
+  /** Signed headers, names in any case; values as received. */
+  readonly signedHeaders: Readonly<Record<string, string>>;
+  readonly payloadHash: string;
+  readonly amzDate: string;
+  readonly region: string;
+  readonly service: string;
+  readonly secretAccessKey: string;
+}
+
+export interface SigV4Result {
+  readonly canonicalRequest: string;
+  readonly stringToSign: string;
+  readonly signature: string;
+}
+
+/** AWS SigV4 as the AWS "Authenticating Requests (AWS Signature Version 4)" documentation defines it. */
+export function computeSigV4(request: SigV4Request): SigV4Result {
+  const entries = Object.entries(request.signedHeaders)
+    .map(([name, value]) => [name.toLowerCase(), value.trim().replace(/\s+/g, ' ')] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const canonicalHeaders = entries.map(([name, value]) => `${name}:${value}\n`).join('');
+  const signedList = entries.map(([name]) => name).join(';');
+  const canonicalRequest = [request.method.toUpperCase(), request.canonicalUri, request.canonicalQuery, canonicalHeaders, signedList, request.payloadHash].join('\n');
+  const dateStamp = request.amzDate.slice(0, 8);
+  const scope = `${dateStamp}/${request.region}/${request.service}/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', request.amzDate, scope, hexSha256(canonicalRequest)].join('\n');
+  let key = hmacSha256(`AWS4${request.secretAccessKey}`, dateStamp);
+  key = hmacSha256(key, request.region);
+  key = hmacSha256(key, request.service);
+  key = hmacSha256(key, 'aws4_request');
+  return { canonicalRequest, stringToSign, signature: createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex') };
+}
+
+// ----- Aliyun OSS V1 header signature --------------------------------------------------------
+
+export interface OssV1Request {
+  readonly verb: string;
+  readonly contentMd5: string;
+  readonly contentType: string;
+  readonly date: string;
+  /** Every received header (names in any case); only `x-oss-*` ones are canonicalised. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** `/<bucket>/<key>` */
+  readonly resource: string;
+}
+
+/** Aliyun "Include a V1 signature in the Authorization header": the string to sign. */
+export function ossV1StringToSign(request: OssV1Request): string {
+  const ossHeaders = Object.entries(request.headers)
+    .map(([name, value]) => [name.toLowerCase(), value.trim()] as const)
+    .filter(([name]) => name.startsWith('x-oss-'))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, value]) => `${name}:${value}\n`)
+    .join('');
+  return `${request.verb.toUpperCase()}\n${request.contentMd5}\n${request.contentType}\n${request.date}\n${ossHeaders}${request.resource}`;
+}
+
+export function ossV1Signature(accessKeySecret: string, stringToSign: string): string {
+  return createHmac('sha1', accessKeySecret).update(stringToSign, 'utf8').digest('base64');
+}

@@ -1,0 +1,69 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve, dirname } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// A sandbox that imports the client's code agrees with every mistake the client makes.
+const root = resolve(import.meta.dirname, '..', '..');
+const sandboxDir = join(root, 'src', 'sandbox');
+const platformsDir = join(root, 'src', 'platforms');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return /\.(?:ts|mts|js|mjs)$/.test(entry.name) ? [path] : [];
+  });
+}
+
+/** Every module specifier of static imports, re-exports and dynamic imports. */
+function specifiers(text: string): string[] {
+  const found: string[] = [];
+  for (const pattern of [/\b(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g, /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g]) {
+    for (const match of text.matchAll(pattern)) found.push(match[1]!);
+  }
+  return found;
+}
+
+describe('sandboxes are written from the references, not from the clients', () => {
+  it('no file under src/sandbox imports anything from src/platforms (directly)', () => {
+    const files = sourceFiles(sandboxDir);
+    expect(files.length).toBeGreaterThan(4);
+    const offenders: string[] = [];
+    for (const file of files) {
+      for (const specifier of specifiers(readFileSync(file, 'utf8'))) {
+        if (!specifier.startsWith('.')) continue;
+        const target = resolve(dirname(file), specifier);
+        if (target === platformsDir || target.startsWith(platformsDir + '/')) offenders.push(`${relative(root, file)} → ${specifier}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('nor through a module it imports from outside the sandbox', () => {
+    const seen = new Set<string>();
+    const offenders: string[] = [];
+    const visit = (file: string, via: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      if (file.startsWith(platformsDir + '/')) {
+        offenders.push(`${via} → ${relative(root, file)}`);
+        return;
+      }
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        return;
+      }
+      for (const specifier of specifiers(text)) {
+        if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier), relative(root, file));
+      }
+    };
+    for (const file of sourceFiles(sandboxDir)) visit(file, relative(root, file));
+    expect(offenders).toEqual([]);
+  });
+
+  it('the checker finds an offending import (it can fail)', () => {
+    expect(specifiers("import { x } from '../../platforms/garmin/garmin-hosts.ts';\nexport { y } from './y.ts';")).toEqual(['../../platforms/garmin/garmin-hosts.ts', './y.ts']);
+  });
+});
