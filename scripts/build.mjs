@@ -1,5 +1,5 @@
-// Bundles the two entry points with esbuild. The Action bundle (action/index.js) is committed and
-// must match the sources; CI rebuilds it and fails on any difference.
+// Bundles the two entry points with esbuild. Both bundles (action/index.js, action/cli.js) are
+// committed and must match the sources; CI rebuilds them and fails on any difference.
 import { build } from 'esbuild';
 import { chmod } from 'node:fs/promises';
 
@@ -21,10 +21,13 @@ const common = {
 };
 
 await build({ ...common, entryPoints: ['src/action.ts'], outfile: 'action/index.js' });
+// The CLI as one self-contained file, committed beside the Action: a user with Node 24 fetches it
+// from their own repository and runs `node cli.js login` in any folder, with no npm install.
 await build({
   ...common,
   entryPoints: ['src/cli.ts'],
-  outfile: 'dist/cli.js',
+  outfile: 'action/cli.js',
   banner: { js: '#!/usr/bin/env node\n' + banner.js },
+  legalComments: 'eof',
 });
-await chmod('dist/cli.js', 0o755);
+await chmod('action/cli.js', 0o755);

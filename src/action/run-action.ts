@@ -192,7 +192,7 @@ export function createSaver(run: ActionRun, savedFingerprint: string | undefined
 /** The line that says a renewed token is lost, and what to do (summary and error annotation). */
 export function lostTokenLine(platforms: ReadonlySet<PlatformId>, detail: string): string {
   const regions = [...platforms].filter((id) => id !== 'coros').map((id) => (id === 'garmin_com' ? 'com' : 'cn'));
-  const fix = regions.length ? regions.map((region) => `\`npx sports-sync-x login --region ${region}\` and update GARMIN_TOKEN_${region.toUpperCase()}`).join('; ') : '`npx sports-sync-x login` and update the token secret';
+  const fix = regions.length ? regions.map((region) => `\`node cli.js login --for action --region ${region}\` and update GARMIN_TOKEN_${region.toUpperCase()}`).join('; ') : '`node cli.js login --for action` and update the token secret';
   return `❌ A sign-in token renewed in this run could not be saved (${detail}); the next run will fail with invalid_grant. Fix: re-run this job so the state is saved, or run ${fix}.`;
 }
 

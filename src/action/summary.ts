@@ -72,7 +72,7 @@ export function renderJobSummary(report: SyncReport, context: SummaryContext): s
     let expiry = '—';
     if (platform.credentialExpiry) {
       const days = Math.floor((Date.parse(platform.credentialExpiry) - now.getTime()) / 86_400_000);
-      expiry = `${platform.credentialExpiry.slice(0, 10)}${days < 0 ? ' ❌ expired' : days <= warnDays ? ` ⚠️ in ${days} day(s): run \`npx sports-sync-x login\` and update the secret` : ''}`;
+      expiry = `${platform.credentialExpiry.slice(0, 10)}${days < 0 ? ' ❌ expired' : days <= warnDays ? ` ⚠️ in ${days} day(s): run \`node cli.js login --for action\` and update the secret` : ''}`;
     }
     const listed = platform.error ? `❌ ${cell(platform.error.message)}` : String(platform.listed);
     out.push(`| ${platform.label} | ${listed} | ${platform.known} | ${expiry} |`);

@@ -1,164 +1,149 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { PLATFORM_IDS, PLATFORM_LABELS } from '../core/activity.ts';
-import { parseConfig, parseDotEnv, type Lookup } from '../config/config.ts';
+import { parseConfig, type Lookup, type SyncConfig } from '../config/config.ts';
 import { ConfigError, describeError, isSyncError } from '../core/errors.ts';
-import { consoleLogger } from '../core/log.ts';
+import { consoleLogger, type Logger } from '../core/log.ts';
+import { createProgress, type Progress } from '../core/progress.ts';
 import { redact } from '../core/secrets.ts';
+import { readTimeZone } from '../core/time-format.ts';
 import { renderReportText } from '../engine/report.ts';
+import type { SyncReport } from '../engine/report-types.ts';
 import { runSyncAndNotify } from '../engine/run-and-notify.ts';
 import { runDemo } from '../demo/demo.ts';
+import { decodeTokenBlob } from '../platforms/garmin/garmin-tokens.ts';
 import { createPlatformFactory } from '../platforms/factory.ts';
-import { Store } from '../store/store.ts';
-import { parseArgs } from './args.ts';
+import { commandHelp, generalHelp, parseArgs, stringFlag, booleanFlag, UsageError, type CommandName, type FlagValues } from './args.ts';
+import { runDoctor } from './doctor.ts';
 import { runLoginCommand } from './login.ts';
-import { KEY_EXPIRY_FOR_STATUS, personalKeyExpiryLine } from '../platforms/garmin/personal-api-platform.ts';
+import { buildLookup, checkDatabase, databasePath, readLocalKey, readLocalLogins } from './settings.ts';
+import { runStatus } from './status.ts';
+import { CLI_VERSION } from './version.ts';
 
 export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** One line for stdout: the result (report, JSON document, token). */
   readonly out: (line: string) => void;
+  /** One line for stderr: logs, warnings, errors, messages around a result. */
   readonly err: (line: string) => void;
   readonly cwd: string;
+  /** True when a person can answer prompts (standard input is a terminal). */
   readonly isTty: boolean;
+  /** True when stderr is a terminal: progress redraws one live line. */
+  readonly stderrIsTty?: boolean;
+  /** Rewrites the live progress line on a terminal (no newline). */
+  readonly errLive?: (text: string) => void;
   /** Reads one line from the terminal; `secret` hides what is typed. */
   readonly prompt: (question: string, options: { secret: boolean }) => Promise<string>;
-}
-
-const SWITCHES = new Set(['dry-run', 'full-scan', 'verbose', 'help', 'reset', 'version', 'json']);
-
-const USAGE = `Usage: sports-sync-x <command> [options]
-
-Commands:
-  sync     Sync workouts between the platforms in SYNC_PLATFORM
-             --dry-run       change nothing anywhere; say what would be done
-             --full-scan     re-list the whole window instead of stopping at known activities
-             --env-file F    read settings from F (default: ./.env when present)
-             --db PATH       SQLite file (default db/sports_sync.sqlite, or SYNC_DB_PATH)
-             --verbose       more detail
-  demo     Sync three emulated platforms end to end, no accounts needed
-             --reset         start again from the seeded world
-             --dir D         where the demo keeps its files (default db/demo)
-  status   Show the last runs and what the database knows
-  login    Get a Garmin token for the GARMIN_TOKEN_COM / GARMIN_TOKEN_CN secret
-             --region com|cn  --email E  --ticket ST-…|URL  --service web|mobile  (password and MFA code are prompted)
-
-Settings come from environment variables (see README): SYNC_PLATFORM, GARMIN_EMAIL_COM,
-GARMIN_PASSWORD_COM, GARMIN_TOKEN_COM, GARMIN_EMAIL_CN, GARMIN_PASSWORD_CN, GARMIN_TOKEN_CN,
-COROS_EMAIL, COROS_PASSWORD, GARMIN_NEWEST_NUM, DELETE_DUPLICATE, SPORT_DIFF_SECOND, QYWX_BOT_KEY …`;
-
-/** Settings lookup: command-line flags, then the environment, then the .env file. */
-export function buildLookup(io: CliIo, flags: ReadonlyMap<string, string | true>): Lookup {
-  const envFileFlag = flags.get('env-file');
-  let fileValues = new Map<string, string>();
-  const envFile = typeof envFileFlag === 'string' ? envFileFlag : existsSync(`${io.cwd}/.env`) ? `${io.cwd}/.env` : undefined;
-  if (envFile !== undefined) {
-    if (!existsSync(envFile)) throw new ConfigError(`--env-file ${envFile} does not exist; check the path`);
-    fileValues = parseDotEnv(readFileSync(envFile, 'utf8'), envFile);
-  }
-  const fromFlags: Record<string, string | undefined> = {
-    DRY_RUN: flags.get('dry-run') === true ? '1' : undefined,
-    FULL_SCAN: flags.get('full-scan') === true ? '1' : undefined,
-    SYNC_DB_PATH: typeof flags.get('db') === 'string' ? (flags.get('db') as string) : undefined,
-  };
-  return (name) => fromFlags[name] ?? io.env[name] ?? fileValues.get(name);
 }
 
 /** Runs the CLI; returns the process exit code (0 ok, 1 something failed, 2 bad settings or usage). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let args;
   try {
-    args = parseArgs(argv, SWITCHES);
+    args = parseArgs(argv);
   } catch (error) {
     io.err(`error: ${describeError(error)}`);
     return 2;
   }
-  if (args.flags.has('version')) {
-    io.out('sports-sync-x 0.1.0');
+  if (args.command === 'version') {
+    io.out(`sports-sync-x ${CLI_VERSION}`);
     return 0;
   }
-  if (args.flags.has('help') || args.command === undefined || args.command === 'help') {
-    io.out(USAGE);
-    return args.command === undefined && !args.flags.has('help') ? 2 : 0;
+  if (args.command === 'help') {
+    io.out(args.helpFor ? commandHelp(args.helpFor) : generalHelp());
+    return 0;
   }
-  const log = consoleLogger({ verbose: args.flags.has('verbose'), out: io.out, err: io.err });
+  const command: CommandName = args.command;
+  const json = booleanFlag(args.flags, 'json') === true;
+  // With --json, stdout holds the one document; everything else goes to stderr.
+  const log = consoleLogger({ verbose: booleanFlag(args.flags, 'verbose') === true, out: json ? io.err : io.out, err: io.err });
   try {
-    switch (args.command) {
-      case 'sync': {
-        const config = parseConfig(buildLookup(io, args.flags));
-        if (config.platforms.length === 0) throw new ConfigError('SYNC_PLATFORM is empty; list the platforms to sync, e.g. SYNC_PLATFORM=GARMINCOM,COROS');
-        if (config.platforms.length === 1) log.warn(`only one platform (${config.platforms[0]}) is configured: duplicates are found, nothing is copied anywhere; list two or more in SYNC_PLATFORM`);
-        const result = await runSyncAndNotify({ config, log, createPlatform: createPlatformFactory(config, log) });
-        io.out('');
-        io.out(redact(renderReportText(result.report)));
-        return result.report.outcome === 'ok' ? 0 : 1;
-      }
-      case 'demo': {
-        const dir = typeof args.flags.get('dir') === 'string' ? (args.flags.get('dir') as string) : 'db/demo';
-        const result = await runDemo({ dir, reset: args.flags.has('reset'), dryRun: args.flags.has('dry-run'), log });
-        io.out('');
-        io.out(renderReportText(result.report));
-        io.out('');
-        io.out(`Database left for inspection: ${result.dbPath}  (try: npx sports-sync-x status --db ${result.dbPath})`);
-        io.out(result.firstRun ? 'Run the demo again: the second run has nothing to upload. Start over with --reset.' : 'Start over with --reset.');
-        return result.report.outcome === 'ok' ? 0 : 1;
-      }
+    switch (command) {
+      case 'sync':
+        return await syncCommand(args.flags, io, log, json);
+      case 'demo':
+        return await demoCommand(args.flags, io, log, json);
       case 'status':
-        return showStatus(io, buildLookup(io, args.flags));
+        return runStatus(args.flags, io, buildLookup(io, args.flags), json);
       case 'login':
-        return await runLoginCommand(args, io, buildLookup(io, args.flags), log);
-      default:
-        io.err(`error: unknown command "${args.command}"; run sports-sync-x --help`);
-        return 2;
+        return await runLoginCommand(args.flags, io, buildLookup(io, args.flags), log);
+      case 'doctor':
+        return await runDoctor(args.flags, io, buildLookup(io, args.flags));
     }
   } catch (error) {
-    if (error instanceof ConfigError) {
-      io.err(`error: ${redact(error.message)}`);
-      return 2;
-    }
+    const code = error instanceof ConfigError || error instanceof UsageError ? 2 : 1;
     io.err(`error: ${redact(describeError(error))}`);
     if (isSyncError(error) && error.hint) io.err(`  → ${redact(error.hint)}`);
-    return 1;
+    if (json) io.out(JSON.stringify({ ok: false, exitCode: code, error: redact(describeError(error)) }));
+    return code;
   }
 }
 
-function showStatus(io: CliIo, lookup: Lookup): number {
-  const dbPath = lookup('SYNC_DB_PATH') ?? 'db/sports_sync.sqlite';
-  if (!existsSync(dbPath)) {
-    io.err(`error: no database at ${dbPath}; run a sync first (or pass --db PATH)`);
-    return 2;
+/**
+ * Every settings problem before the first request: the whole configuration, the database path,
+ * each Garmin token's shape; and the local login (a token kept by `login --for local`) is used first.
+ */
+export function prepareSyncConfig(lookup: Lookup, flags: FlagValues, log: Logger): SyncConfig {
+  const dbState = checkDatabase(lookup, flags);
+  const dbPath = databasePath(lookup);
+  const localLogins = readLocalLogins(dbPath, dbState);
+  let config = parseConfig(lookup, { storedLogins: new Set(localLogins.keys()) });
+  if (config.platforms.length === 0) throw new ConfigError('SYNC_PLATFORM is empty; list the platforms to sync, e.g. SYNC_PLATFORM=GARMINCOM,COROS');
+  for (const [id, region, account] of [['garmin_com', 'com', config.garminCom], ['garmin_cn', 'cn', config.garminCn]] as const) {
+    if (!config.platforms.includes(id)) continue;
+    if (localLogins.has(id)) {
+      if (account.tokenBlob) log.debug(`${region === 'com' ? 'Garmin COM' : 'Garmin CN'}: using the token from \`login --for local\`; GARMIN_TOKEN_${region.toUpperCase()} is left to the Action`);
+      config = { ...config, [id === 'garmin_com' ? 'garminCom' : 'garminCn']: { ...account, tokenBlob: undefined } };
+    } else if (account.tokenBlob) {
+      decodeTokenBlob(account.tokenBlob, region, `GARMIN_TOKEN_${region.toUpperCase()}`);
+      log.warn(`GARMIN_TOKEN_${region.toUpperCase()} is the Action's token: if the Action uses it too, whichever refreshes second is locked out; run \`node cli.js login --for local${region === 'cn' ? ' --region cn' : ''}\` for this computer`);
+    }
   }
-  const store = Store.open(dbPath);
-  try {
-    io.out(`Database ${dbPath} (schema ${store.schemaVersion()})`);
-    for (const id of PLATFORM_IDS) {
-      const count = store.activityCount(id);
-      if (count === 0) continue;
-      const listing = store.listingState(id);
-      io.out(`  ${PLATFORM_LABELS[id]}: ${count} activities known${listing.coveredFromUtc !== null ? `, listed back to ${new Date(listing.coveredFromUtc * 1000).toISOString().slice(0, 10)}` : ''}${listing.complete ? ' (whole history)' : ''}`);
-    }
-    for (const id of ['garmin_com', 'garmin_cn'] as const) {
-      // Written by the last run that used a Personal API key; plain state, no key material needed.
-      const expiry = store.platformState(id, 'status').getPlain(KEY_EXPIRY_FOR_STATUS);
-      if (expiry) io.out(`  ${personalKeyExpiryLine(id, expiry, Date.now())}`);
-    }
-    const transfers = store.transfers();
-    const byOutcome = new Map<string, number>();
-    for (const row of transfers) byOutcome.set(row.outcome, (byOutcome.get(row.outcome) ?? 0) + 1);
-    io.out(`  Transfers: ${transfers.length ? [...byOutcome].map(([outcome, n]) => `${n} ${outcome}`).join(', ') : 'none yet'}`);
-    io.out(`  Links between platforms: ${store.linkCount()}`);
-    const maxAttempts = Number(lookup('MAX_UPLOAD_ATTEMPTS') ?? 3);
-    const setAside = transfers.filter((row) => row.outcome === 'rejected' || (row.outcome === 'failed' && row.attempts >= maxAttempts));
-    if (setAside.length) {
-      io.out(`Set aside (not retried; upload by hand if you want them there):`);
-      for (const row of setAside) io.out(`  ${PLATFORM_LABELS[row.sourcePlatform]} ${row.sourceId} → ${PLATFORM_LABELS[row.targetPlatform]}: ${row.outcome}${row.lastError ? ` — ${redact(row.lastError)}` : ''}`);
-    }
-    const runs = store.runs(5);
-    io.out('Last runs:');
-    for (const run of runs) {
-      const counts = run.counts ? Object.entries(run.counts).map(([k, v]) => `${k} ${v}`).join(', ') : 'unfinished (killed?)';
-      io.out(`  #${run.id} ${run.startedAt}${run.dryRun ? ' (dry run)' : ''}: ${run.outcome ?? '—'}; ${counts}`);
-    }
-  } finally {
-    store.close();
+  const localKey = config.stateSecret ? undefined : readLocalKey(dbPath);
+  if (localKey) config = { ...config, stateSecret: localKey };
+  return config;
+}
+
+function progressFor(io: CliIo, json: boolean): Progress {
+  return createProgress({
+    write: io.err,
+    ...(io.stderrIsTty && io.errLive && !json ? { live: io.errLive } : {}),
+  });
+}
+
+async function syncCommand(flags: FlagValues, io: CliIo, log: Logger, json: boolean): Promise<number> {
+  const config = prepareSyncConfig(buildLookup(io, flags), flags, log);
+  if (config.platforms.length === 1) log.warn(`only one platform (${config.platforms[0]}) is configured: duplicates are found, nothing is copied anywhere; list two or more in SYNC_PLATFORM`);
+  const progress = progressFor(io, json);
+  // Failures are listed once, in the report; live error lines would repeat them.
+  // One line per upload only with --verbose: the progress line counts them, the report lists them.
+  const verbose = booleanFlag(flags, 'verbose') === true;
+  const runLog: Logger = { ...log, error: verbose ? log.error : () => {}, info: (message) => (message.startsWith('uploaded ') ? log.debug(message) : log.info(message)) };
+  const result = await runSyncAndNotify({ config, log: runLog, createPlatform: createPlatformFactory(config, runLog), progress });
+  progress.done();
+  return finishReport(io, result.report, config.timeZone, json, {});
+}
+
+async function demoCommand(flags: FlagValues, io: CliIo, log: Logger, json: boolean): Promise<number> {
+  const dir = stringFlag(flags, 'dir') ?? 'db/demo';
+  const timeZone = readTimeZone((name) => io.env[name]);
+  const result = await runDemo({ dir, reset: booleanFlag(flags, 'reset') === true, dryRun: booleanFlag(flags, 'dry-run') === true, log });
+  const extra = { database: result.dbPath, firstRun: result.firstRun };
+  const code = finishReport(io, result.report, timeZone, json, extra);
+  if (!json) {
+    io.out('');
+    io.out(`Database left for inspection: ${result.dbPath}  (try: node cli.js status --db ${result.dbPath})`);
+    io.out(result.firstRun ? 'Run the demo again: the second run has nothing to upload. Start over with --reset.' : 'Start over with --reset.');
   }
-  return 0;
+  return code;
+}
+
+/** The report as text, or as the one JSON document: { ok, exitCode, timeZone, report, ...extra }. */
+function finishReport(io: CliIo, report: SyncReport, timeZone: string, json: boolean, extra: Record<string, unknown>): number {
+  const exitCode = report.outcome === 'ok' ? 0 : 1;
+  if (json) {
+    io.out(redact(JSON.stringify({ ok: exitCode === 0, exitCode, timeZone, ...extra, report })));
+  } else {
+    io.out('');
+    io.out(redact(renderReportText(report, { timeZone })));
+  }
+  return exitCode;
 }

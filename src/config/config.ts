@@ -2,6 +2,7 @@ import type { PlatformId } from '../core/activity.ts';
 import { EndpointMap } from '../core/endpoints.ts';
 import { ConfigError } from '../core/errors.ts';
 import { registerSecret } from '../core/secrets.ts';
+import { readTimeZone } from '../core/time-format.ts';
 import { parseNotifyConfig, type NotifyConfig } from '../notify/index.ts';
 import { parseYesNo, readSecret, readText, type Lookup } from './read-values.ts';
 
@@ -10,7 +11,7 @@ export type { Lookup } from './read-values.ts';
 export interface GarminAccountConfig {
   readonly email: string | undefined;
   readonly password: string | undefined;
-  /** Token blob printed by `sports-sync-x login` (repository secret GARMIN_TOKEN_COM / _CN). */
+  /** Token blob printed by `node cli.js login --for action` (repository secret GARMIN_TOKEN_COM / _CN). */
   readonly tokenBlob: string | undefined;
   readonly proxyUrl: string | undefined;
   /** Personal API key (GARMIN_API_KEY_COM / _CN): when set, this account is read through Garmin's official Personal API. */
@@ -62,6 +63,13 @@ export interface SyncConfig {
   readonly noProxy: string | undefined;
   readonly timeoutMs: number;
   readonly notify: NotifyConfig;
+  /** IANA zone every time shown to people is written in (TIMEZONE, else NOTIFY_TIMEZONE; default UTC). */
+  readonly timeZone: string;
+}
+
+export interface ParseConfigOptions {
+  /** Garmin platforms with a token from `login --for local` in the database: no token or password needed. */
+  readonly storedLogins?: ReadonlySet<PlatformId>;
 }
 
 const PLATFORM_NAMES: Readonly<Record<string, PlatformId>> = {
@@ -153,7 +161,7 @@ function downloadPathTemplate(lookup: Lookup, name: string): string | undefined 
  * redaction. Every bad value is a ConfigError whose message is one line naming the variable,
  * the value (never for secrets) and the fix.
  */
-export function parseConfig(lookup: Lookup): SyncConfig {
+export function parseConfig(lookup: Lookup, options: ParseConfigOptions = {}): SyncConfig {
   const platforms = parsePlatforms(lookup);
   const garminCom = garminAccount(lookup, 'COM');
   const garminCn = garminAccount(lookup, 'CN');
@@ -169,8 +177,8 @@ export function parseConfig(lookup: Lookup): SyncConfig {
     } else {
       const suffix = platform === 'garmin_com' ? 'COM' : 'CN';
       const account = platform === 'garmin_com' ? garminCom : garminCn;
-      if (!account.tokenBlob && !(account.email && account.password) && !account.apiKey) {
-        throw new ConfigError(`SYNC_PLATFORM includes GARMIN${suffix} but neither GARMIN_API_KEY_${suffix}, GARMIN_TOKEN_${suffix} nor GARMIN_EMAIL_${suffix} + GARMIN_PASSWORD_${suffix} is set; run \`npx sports-sync-x login --region ${suffix.toLowerCase()}\` and store the token as GARMIN_TOKEN_${suffix}, or create a Personal API key on Garmin Connect web and store it as GARMIN_API_KEY_${suffix} (read-only)`);
+      if (!account.tokenBlob && !(account.email && account.password) && !account.apiKey && !options.storedLogins?.has(platform)) {
+        throw new ConfigError(`SYNC_PLATFORM includes GARMIN${suffix} but neither GARMIN_API_KEY_${suffix}, GARMIN_TOKEN_${suffix} nor GARMIN_EMAIL_${suffix} + GARMIN_PASSWORD_${suffix} is set; run \`node cli.js login --for action --region ${suffix.toLowerCase()}\` and store the token as the secret GARMIN_TOKEN_${suffix} (or \`--for local\` for local runs), or create a Personal API key on Garmin Connect web and store it as GARMIN_API_KEY_${suffix} (read-only)`);
       }
     }
   }
@@ -203,6 +211,7 @@ export function parseConfig(lookup: Lookup): SyncConfig {
     noProxy: text(lookup, 'NO_PROXY') ?? text(lookup, 'no_proxy'),
     timeoutMs: integer(lookup, 'HTTP_TIMEOUT_SECONDS', 60, 30, 600, 'seconds') * 1000,
     notify: parseNotifyConfig(lookup),
+    timeZone: readTimeZone(lookup),
   };
 }
 

@@ -3,6 +3,7 @@ import { PLATFORM_LABELS, activityKey, type Activity, type PlatformId } from '..
 import type { SyncConfig } from '../config/config.ts';
 import { describeError, errorKind, isSyncError, RetryableError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import type { Progress } from '../core/progress.ts';
 import { redact } from '../core/secrets.ts';
 import { sportById } from '../core/sports.ts';
 import { isConnectionRefused } from '../http/http-client.ts';
@@ -36,6 +37,8 @@ export interface ExecuteContext {
   readonly stop: StopRule;
   /** Jobs (workouts) in progress at once: bounds the FIT files held in memory. */
   readonly poolSize: number;
+  /** One tick per finished upload or check (the CLI's live line). */
+  readonly progress?: Progress;
 }
 
 export interface ExecuteResult {
@@ -100,9 +103,12 @@ export async function executeTransfers(items: readonly WorkItem[], context: Exec
       }
       uploadsStarted += uploads;
       transfers.push(...(await runJob(job, context)));
+      context.progress?.tick(job.length);
     }
   };
+  if (items.length) context.progress?.phase('Uploads', items.length);
   await Promise.all(Array.from({ length: Math.max(1, Math.min(context.poolSize, jobs.length)) }, worker));
+  if (items.length) context.progress?.done();
   return { transfers, deferred, stoppedBy };
 }
 

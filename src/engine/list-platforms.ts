@@ -2,6 +2,7 @@ import { PLATFORM_LABELS, type Activity, type PlatformId } from '../core/activit
 import type { SyncConfig } from '../config/config.ts';
 import { describeError, errorKind } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import type { Progress } from '../core/progress.ts';
 import { redact } from '../core/secrets.ts';
 import type { Platform } from '../platforms/platform.ts';
 import { collectListing, dayNumber, decideListing, goneFromUtc, nextListingState, type ListingResult } from './listing.ts';
@@ -28,6 +29,8 @@ export interface ListStepOptions {
   /** Platforms to list in full this run (an interrupted upload waits for their answer). */
   readonly forceFull: ReadonlySet<PlatformId>;
   readonly nowMs: number;
+  /** One tick per listed page (the CLI's live line). */
+  readonly progress?: Progress;
 }
 
 export interface ListStepResult {
@@ -39,6 +42,7 @@ export interface ListStepResult {
 
 /** Connects and lists every platform in parallel; a failing platform does not stop the others. */
 export async function listPlatforms(options: ListStepOptions): Promise<ListStepResult> {
+  options.progress?.phase('Listing', undefined, 'pages');
   const runs = new Map<PlatformId, PlatformRun>();
   const fullyListed = new Set<PlatformId>();
   const warnings: string[] = [];
@@ -63,6 +67,7 @@ export async function listPlatforms(options: ListStepOptions): Promise<ListStepR
       }
     }),
   );
+  options.progress?.done();
   return { runs, fullyListed, warnings };
 }
 
@@ -71,7 +76,7 @@ async function listOne(run: PlatformRun, platform: Platform, options: ListStepOp
   const today = dayNumber(options.nowMs);
   const state = store.listingState(run.id);
   const decision = decideListing(state, { fullScan: config.fullScan || options.forceFull.has(run.id), fullScanDays: config.fullScanDays, today });
-  const raw = await collectListing(platform.listActivities(), { newestNum: config.newestNum, fullScan: decision.fullScan, known: store.knownIds(run.id) });
+  const raw = await collectListing(countPages(platform.listActivities(), options.progress), { newestNum: config.newestNum, fullScan: decision.fullScan, known: store.knownIds(run.id) });
   // Entries that cannot be trusted are never matched, kept or deleted.
   const checked = validateListing(raw.activities, Math.floor(options.nowMs / 1000));
   const result: ListingResult = { ...raw, activities: checked.valid };
@@ -95,4 +100,11 @@ function markGone(id: PlatformId, result: ListingResult, seen: ReadonlySet<strin
   if (from === null) return;
   const removed = options.store.markGone(id, from, seen, options.runId);
   if (removed.length) options.log.info(`${PLATFORM_LABELS[id]}: ${removed.length} record(s) no longer listed (deleted there); they will not be uploaded again`);
+}
+
+async function* countPages(pages: AsyncIterable<readonly Activity[]>, progress: Progress | undefined): AsyncIterable<readonly Activity[]> {
+  for await (const page of pages) {
+    progress?.tick();
+    yield page;
+  }
 }

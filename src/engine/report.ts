@@ -1,4 +1,5 @@
-import { PLATFORM_LABELS, formatUtc } from '../core/activity.ts';
+import { PLATFORM_LABELS } from '../core/activity.ts';
+import { formatLocalDate, formatLocalTime } from '../core/time-format.ts';
 import { sportById } from '../core/sports.ts';
 import type { SyncReport, TransferResult } from './report-types.ts';
 
@@ -21,9 +22,10 @@ export function durationText(seconds: number | null): string | undefined {
 export const formatDistance = (metres: number | null): string => distanceText(metres) ?? '—';
 export const formatDuration = (seconds: number | null): string => durationText(seconds) ?? '—';
 
-export function describeTransfer(transfer: TransferResult): string {
+/** "Indoor ride 2026-10-15 20:30 UTC+8 30.00 km 1:00:00": the words people see everywhere. */
+export function describeTransfer(transfer: Pick<TransferResult, 'sport' | 'startUtc' | 'distanceM' | 'elapsedSec'>, timeZone = 'UTC'): string {
   const sport = sportById(transfer.sport).label;
-  return `${sport} ${formatUtc(transfer.startUtc)} ${formatDistance(transfer.distanceM)} ${formatDuration(transfer.elapsedSec)}`;
+  return `${sport} ${formatLocalTime(transfer.startUtc, timeZone)} ${formatDistance(transfer.distanceM)} ${formatDuration(transfer.elapsedSec)}`;
 }
 
 /** True when the run changed something or something needs the user's attention. */
@@ -32,7 +34,8 @@ export function reportHasChanges(report: SyncReport): boolean {
 }
 
 /** The human text of a report, for the terminal and logs. */
-export function renderReportText(report: SyncReport): string {
+export function renderReportText(report: SyncReport, options: { readonly timeZone?: string } = {}): string {
+  const timeZone = options.timeZone ?? 'UTC';
   const lines: string[] = [];
   const c = report.counts;
   const title = report.dryRun ? 'Sports Sync X — dry run (nothing was changed)' : 'Sports Sync X — sync report';
@@ -45,10 +48,10 @@ export function renderReportText(report: SyncReport): string {
   lines.push('');
   lines.push('Platforms:');
   for (const platform of report.platforms) {
-    const status = platform.error ? `FAILED (${platform.error.kind}): ${platform.error.message}` : `listed ${platform.listed}, ${platform.known} known`;
-    const expiry = platform.credentialExpiry ? `; token valid until ${platform.credentialExpiry.slice(0, 10)}` : '';
+    // A failed platform's message and next step are printed once, under "What needs your attention".
+    const status = platform.error ? 'FAILED (see "What needs your attention")' : `listed ${platform.listed}, ${platform.known} known`;
+    const expiry = platform.credentialExpiry ? `; token valid until ${formatLocalDate(platform.credentialExpiry, timeZone)}` : '';
     lines.push(`  ${platform.label}: ${status}${expiry}`);
-    if (platform.error?.nextStep) lines.push(`    → ${platform.error.nextStep}`);
   }
 
   const groups = new Map<string, TransferResult[]>();
@@ -66,7 +69,7 @@ export function renderReportText(report: SyncReport): string {
       const first = items[0]!;
       lines.push(`  ${PLATFORM_LABELS[first.from]} → ${PLATFORM_LABELS[first.to]} (${items.length}):`);
       for (const item of items.sort((a, b) => b.startUtc - a.startUtc)) {
-        lines.push(`    - ${describeTransfer(item)}${item.targetId ? ` → id ${item.targetId}` : ''}${item.message && outcome !== 'created' ? ` — ${item.message}` : ''}`);
+        lines.push(`    - ${describeTransfer(item, timeZone)}${item.targetId ? ` → id ${item.targetId}` : ''}${item.message && outcome !== 'created' ? ` — ${item.message}` : ''}`);
         if (item.nextStep && outcome !== 'pending') lines.push(`      → ${item.nextStep}`);
       }
     }
@@ -84,7 +87,7 @@ export function renderReportText(report: SyncReport): string {
     lines.push('');
     lines.push('Duplicates inside one platform:');
     for (const duplicate of report.duplicates) {
-      lines.push(`  ${PLATFORM_LABELS[duplicate.platform]}: ${duplicate.duplicateId} duplicates ${duplicate.keptId} (${sportById(duplicate.sport).label} ${formatUtc(duplicate.startUtc)}) — ${duplicate.action}${duplicate.message ? `: ${duplicate.message}` : ''}`);
+      lines.push(`  ${PLATFORM_LABELS[duplicate.platform]}: ${duplicate.duplicateId} duplicates ${duplicate.keptId} (${sportById(duplicate.sport).label} ${formatLocalTime(duplicate.startUtc, timeZone)}) — ${duplicate.action}${duplicate.message ? `: ${duplicate.message}` : ''}`);
       lines.push(`    why: ${duplicate.reason}`);
     }
     if (report.duplicates.some((duplicate) => duplicate.action === 'reported')) lines.push('  → Set DELETE_DUPLICATE=1 to delete them (a backup FIT of each is kept first).');

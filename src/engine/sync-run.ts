@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PLATFORM_LABELS, activityKey, type Activity, type PlatformId } from '../core/activity.ts';
 import type { SyncConfig } from '../config/config.ts';
 import type { Logger } from '../core/log.ts';
+import type { Progress } from '../core/progress.ts';
 import type { Platform } from '../platforms/platform.ts';
 import { Store } from '../store/store.ts';
 import { deleteDuplicates } from './delete-duplicates.ts';
@@ -27,6 +28,8 @@ export interface RunSyncOptions {
   readonly signal?: AbortSignal;
   /** Milliseconds since the epoch (tests move the clock). */
   readonly now?: () => number;
+  /** Live progress for people (the CLI); see src/core/progress.ts. */
+  readonly progress?: Progress;
 }
 
 export interface RunSyncResult {
@@ -71,7 +74,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
       maxUploadAttempts: config.maxUploadAttempts,
       sourceProblems: sourceProblemMap(store),
     });
-    const execution = await log.group('Transfers', () => execute(plan, { config, store, runId, log, connected, fitFiles, signal: options.signal, now, startMs: Date.parse(startedAt) }));
+    const execution = await log.group('Transfers', () => execute(plan, { config, store, runId, log, connected, fitFiles, signal: options.signal, now, startMs: Date.parse(startedAt), progress: options.progress }));
 
     const suspects = timezoneSuspects(picture.workouts);
     const report = buildReport({
@@ -207,6 +210,7 @@ interface ExecuteOptions {
   readonly signal: AbortSignal | undefined;
   readonly now: () => number;
   readonly startMs: number;
+  readonly progress: Progress | undefined;
 }
 
 async function execute(plan: readonly PlanItem[], options: ExecuteOptions): Promise<ExecuteResult> {
@@ -227,6 +231,7 @@ async function execute(plan: readonly PlanItem[], options: ExecuteOptions): Prom
     platforms: options.connected,
     fitFiles: options.fitFiles,
     poolSize: Math.max(2, config.concurrency * 2),
+    ...(options.progress ? { progress: options.progress } : {}),
     stop: { signal: options.signal, deadlineMs: options.startMs + config.timeBudgetMinutes * 60_000, maxUploads: config.maxUploadsPerRun, now: options.now },
   });
 }

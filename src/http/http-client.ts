@@ -130,7 +130,7 @@ export class HttpClient {
         });
       } catch (error) {
         const refused = isConnectionRefused(error);
-        lastError = new RetryableError(`${method} ${shownUrl} failed: ${networkReason(error, timeoutMs)}`, { url: shownUrl, cause: error });
+        lastError = new RetryableError(`${method} ${shownUrl} failed: ${networkReason(error, timeoutMs)}`, { url: shownUrl, cause: error, hint: proxyHint(request.url) });
         const retry = retryMode === 'idempotent' || (retryMode === 'unprocessed' && refused);
         if (!retry || attempt === attempts) throw lastError;
         await this.sleepImpl(backoffDelayMs(this.backoff, attempt, undefined));
@@ -213,9 +213,21 @@ export function isConnectionRefused(error: unknown): boolean {
   return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
 }
 
+/** What failed, in words: DNS, connect, TLS or a timeout (the code stays for searching). */
 function networkReason(error: unknown, timeoutMs: number): string {
-  if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `timed out after ${Math.round(timeoutMs / 1000)} s`;
+  if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer: timed out after ${Math.round(timeoutMs / 1000)} s`;
   const code = causeCode(error);
+  const via = error instanceof Error && error.message.startsWith('via proxy') ? ` (${error.message.split(':')[0]}:${error.message.split(':')[1] ?? ''})` : '';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `DNS lookup failed (${code})${via}`;
+  if (code && /^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|EPIPE|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT)$/.test(code)) return `could not connect (${code})${via}`;
+  if (code && /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_SSL/.test(code)) return `TLS handshake failed (${code})${via}`;
   if (code) return code;
   return redact(error instanceof Error ? error.message : String(error));
+}
+
+/** Which proxy setting applies to a host: the platform's own, then HTTPS_PROXY. */
+function proxyHint(url: string | URL): string {
+  const host = new URL(String(url)).hostname;
+  const platform = host.endsWith('garmin.cn') ? 'GARMIN_CN_PROXY' : host.endsWith('garmin.com') ? 'GARMIN_COM_PROXY' : host.endsWith('coros.com') ? 'COROS_PROXY' : undefined;
+  return `check the network; if it needs a proxy to reach ${host}, set ${platform ? `${platform} (or HTTPS_PROXY)` : 'HTTPS_PROXY'}, and check NO_PROXY`;
 }

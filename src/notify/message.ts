@@ -140,9 +140,9 @@ export function credentialExpiryWarnings(report: SyncReport, now: Date, withinDa
 
 function expiryLine(warning: ExpiryWarning): string {
   const date = warning.expiresAt.slice(0, 10);
-  if (warning.daysLeft < 0) return `${warning.label}: saved sign-in expired on ${date}; sign in again (sports-sync-x login) and update the stored token`;
+  if (warning.daysLeft < 0) return `${warning.label}: saved sign-in expired on ${date}; sign in again (node cli.js login --for action) and update the stored token`;
   const when = warning.daysLeft === 0 ? 'today' : `in ${plural(warning.daysLeft, 'day')}`;
-  return `${warning.label}: saved sign-in expires ${when} (${date}); sign in again (sports-sync-x login) and update the stored token before then`;
+  return `${warning.label}: saved sign-in expires ${when} (${date}); sign in again (node cli.js login --for action) and update the stored token before then`;
 }
 
 /** Whether the report has anything a user must act on. */

@@ -1,3 +1,4 @@
+import { readTimeZone } from '../core/time-format.ts';
 import { ConfigError } from '../core/errors.ts';
 import { readSecret, readText, type Lookup } from '../config/read-values.ts';
 import { isSecretQueryKey, registerSecret } from '../core/secrets.ts';
@@ -275,14 +276,8 @@ function generic(lookup: Lookup): ChannelConfig | undefined {
 }
 
 function timeZone(lookup: Lookup): string {
-  const raw = text(lookup, 'NOTIFY_TIMEZONE') ?? text(lookup, 'TZ');
-  if (raw === undefined) return 'UTC';
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: raw });
-  } catch {
-    throw new ConfigError(`NOTIFY_TIMEZONE="${raw}" is not a known time zone; use an IANA name such as Asia/Shanghai or Europe/Berlin`);
-  }
-  return raw;
+  // One zone everywhere: TIMEZONE, NOTIFY_TIMEZONE still accepted (see core/time-format.ts).
+  return readTimeZone(lookup);
 }
 
 function expiryDays(lookup: Lookup): number {

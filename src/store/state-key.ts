@@ -74,9 +74,16 @@ export function deriveRunStateKey(choice: StateKeyChoice, store: Store): RunStat
     salt = randomBytes(16).toString('base64url');
     store.setMeta(SALT_META, salt);
   }
-  const key = scryptSync(`${choice.source}|${choice.material}`, `sports-sync-x/state-key/v2/${salt}`, 32, KDF);
-  return { source: choice.source, key, migrating };
+  return { source: choice.source, key: keyFromSalt(choice, salt), migrating };
 }
+
+/** The run key for a known salt (read-only callers such as `doctor` derive it without writing). */
+export function keyFromSalt(choice: StateKeyChoice, salt: string): Buffer {
+  return scryptSync(`${choice.source}|${choice.material}`, `sports-sync-x/state-key/v2/${salt}`, 32, KDF);
+}
+
+/** The meta entry holding the database's random salt. */
+export const STATE_KEY_SALT_META = SALT_META;
 
 /** Key material of the versions before the run key, to open (never to seal) boxes once. */
 export function legacyKeyMaterials(settings: StateKeySettings, id: PlatformId): string[] {

@@ -7,7 +7,7 @@ import { synthesiseFit } from '../../src/fit/fit-synth.ts';
 import { startCorosSandbox, type CorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
 import { startGarminSandbox, type GarminSandbox } from '../../src/sandbox/garmin/index.ts';
 
-const cli = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+const cli = join(import.meta.dirname, '..', '..', 'action', 'cli.js');
 const COROS_PASSWORD = 'cli-sync-coros-password';
 let garmin: GarminSandbox;
 let coros: CorosSandbox;
@@ -61,7 +61,7 @@ describe('sports-sync-x sync with a .env file, against the sandboxes', () => {
     expect(second.status, second.out).toBe(0);
     expect(second.out).toMatch(/Uploaded 0, duplicates found 0, deleted 0, pending 0, failed 0/);
     const status = await cliRun(['status'], cwd);
-    expect(status.out).toMatch(/Transfers: 2 created/);
+    expect(status.out).toMatch(/Transfers: 2 uploaded/);
     const database = readFileSync(join(cwd, 'db', 'sports_sync.sqlite'));
     for (const secret of [token, COROS_PASSWORD, ...coros.secretsIssued()]) {
       expect(first.out + second.out + status.out).not.toContain(secret);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const cli = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+const cli = join(import.meta.dirname, '..', '..', 'action', 'cli.js');
 const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(SYNC_|GARMIN_|COROS_|DELETE_|SPORT_|QYWX_|STATE_|FIT_DIR|DRY_RUN|FULL_SCAN)/.test(name)));
 
 function run(args: string[], options: { cwd: string; env?: Record<string, string> }) {

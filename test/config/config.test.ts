@@ -31,7 +31,7 @@ describe('configuration', () => {
     ['newest num zero', { ...base, GARMIN_NEWEST_NUM: '0' }, /^GARMIN_NEWEST_NUM=0 is out of range/],
     ['delete flag', { ...base, DELETE_DUPLICATE: 'maybe' }, /^DELETE_DUPLICATE="maybe" is not a yes\/no value; use 1 or 0/],
     ['COROS without password', { SYNC_PLATFORM: 'COROS,GARMINCOM', COROS_EMAIL: 'c@d.com', GARMIN_TOKEN_COM: 'tok-tok-tok' }, /^SYNC_PLATFORM includes COROS but COROS_PASSWORD is empty/],
-    ['Garmin without token or password', { SYNC_PLATFORM: 'GARMINCOM,COROS', COROS_EMAIL: 'c@d.com', COROS_PASSWORD: 'pw-coros-secret' }, /GARMIN_TOKEN_COM nor GARMIN_EMAIL_COM \+ GARMIN_PASSWORD_COM is set; run `npx sports-sync-x login --region com`/],
+    ['Garmin without token or password', { SYNC_PLATFORM: 'GARMINCOM,COROS', COROS_EMAIL: 'c@d.com', COROS_PASSWORD: 'pw-coros-secret' }, /GARMIN_TOKEN_COM nor GARMIN_EMAIL_COM \+ GARMIN_PASSWORD_COM is set; run `node cli.js login --for action --region com`/],
     ['endpoint map not JSON', { ...base, SPORTS_SYNC_ENDPOINTS: '{oops' }, /^SPORTS_SYNC_ENDPOINTS is not valid JSON/],
     ['endpoint map bad URL', { ...base, SPORTS_SYNC_ENDPOINTS: '{"connectapi.garmin.com":"nope"}' }, /is not a URL/],
     ['proxy not a URL', { ...base, GARMIN_CN_PROXY: 'socks-ish' }, /^GARMIN_CN_PROXY is not a URL/],

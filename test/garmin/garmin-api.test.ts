@@ -169,7 +169,7 @@ describe('Garmin adapter against the sandbox (contract)', () => {
     const error = await platform.connect().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AuthError);
     expect((error as AuthError).message).toContain('Invalid refresh token');
-    expect((error as AuthError).hint).toContain('npx sports-sync-x login --region com');
+    expect((error as AuthError).hint).toContain('node cli.js login --for action --region com');
   });
 
   it('CN: lists, refreshes at diauth.garmin.cn, and a CN token is refused by the COM hosts', async () => {

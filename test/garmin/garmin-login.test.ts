@@ -56,7 +56,7 @@ describe('Garmin password login cascade', () => {
     const { platform } = platformFor(sandbox, 'com', { credentials: { email: EMAIL, password: PASSWORD } });
     const error = (await platform.connect().catch((caught: unknown) => caught)) as AuthError;
     expect(error).toBeInstanceOf(AuthError);
-    expect(error.hint).toBe('run `npx sports-sync-x login --region com` on a computer with a terminal and store the printed token as the secret GARMIN_TOKEN_COM');
+    expect(error.hint).toBe('run `node cli.js login --for action --region com` on a computer with a terminal and store the printed token as the secret GARMIN_TOKEN_COM');
     expect(garminLoginRequiredError('cn').hint).toContain('--region cn');
     expect(garminLoginRequiredError('cn').hint).toContain('GARMIN_TOKEN_CN');
     expect(sandbox.counters().loginPosts).toBe(1);

@@ -102,7 +102,7 @@ export function ticketSignInUrl(region: GarminRegion): { readonly url: string; r
 
 /** The command a user runs to get a token when no password login can work here. */
 export function garminLoginCommand(region: GarminRegion): string {
-  return `npx sports-sync-x login --region ${region}`;
+  return `node cli.js login --for action --region ${region}`;
 }
 
 /** The repository secret holding the token blob printed by the login command. */

@@ -74,7 +74,7 @@ export function decodeTokenBlob(blob: string, expectedRegion?: GarminRegion, var
   const trimmed = blob.trim();
   registerSecret(trimmed);
   const name = variableName ?? (expectedRegion ? garminTokenSecretName(expectedRegion) : 'the Garmin token');
-  const rerun = expectedRegion ? ` run \`${garminLoginCommand(expectedRegion)}\` and paste the token it prints` : ' run `npx sports-sync-x login` and paste the token it prints';
+  const rerun = expectedRegion ? ` run \`${garminLoginCommand(expectedRegion)}\` and paste the token it prints` : ' run `node cli.js login --for action` and paste the token it prints';
   if (!trimmed.startsWith(BLOB_PREFIX)) {
     throw new ConfigError(`${name} is not a Sports Sync X Garmin token (it must start with "${BLOB_PREFIX}"):${rerun}`);
   }

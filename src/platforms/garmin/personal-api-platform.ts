@@ -64,7 +64,7 @@ class PersonalApiPlatform implements Platform {
     if (until !== undefined) {
       // At most one probe a day while Garmin's side is broken (§11).
       const since = `${this.label} Personal API answered HTTP 526 at the last token exchange; it is tried again after ${new Date(until * 1000).toISOString()}`;
-      if (!di) throw new PersonalApiUnavailableError(`${since}; no ${garminTokenSecretName(region)} is configured to read ${this.label} another way`, { status: 526, hint: `Set ${garminTokenSecretName(region)} (npx sports-sync-x login --region ${region}) to read ${this.label} while its Personal API is down.` });
+      if (!di) throw new PersonalApiUnavailableError(`${since}; no ${garminTokenSecretName(region)} is configured to read ${this.label} another way`, { status: 526, hint: `Set ${garminTokenSecretName(region)} (node cli.js login --for action --region ${region}) to read ${this.label} while its Personal API is down.` });
       log.info(`${since}; reading through ${garminTokenSecretName(region)}`);
       await this.useDiForReading();
       return;
@@ -76,7 +76,7 @@ class PersonalApiPlatform implements Platform {
       if (!di) {
         throw new PersonalApiUnavailableError(`${error.message}; no ${garminTokenSecretName(region)} is configured to read ${this.label} another way`, {
           status: 526,
-          hint: `Set ${garminTokenSecretName(region)} (npx sports-sync-x login --region ${region}) to read ${this.label} while its Personal API is down.`,
+          hint: `Set ${garminTokenSecretName(region)} (node cli.js login --for action --region ${region}) to read ${this.label} while its Personal API is down.`,
         });
       }
       log.warn(`${error.message}; reading through ${garminTokenSecretName(region)} instead`);
