@@ -14,7 +14,7 @@ import { actionsLogger } from './action-log.ts';
 import { restoreStateFromCache, saveStateToCache, stateUnavailableError, type CacheStateOptions } from './cache-state.ts';
 import { uploadFitArtifact } from './fit-artifact.ts';
 import { commitAndPushState } from './git-state.ts';
-import { actionLookup, parseActionOptions, registerSecretInputs, type ActionOptions, type Env } from './inputs.ts';
+import { actionLookup, parseActionOptions, registerSecretInputs, storedSettingNames, type ActionOptions, type Env } from './inputs.ts';
 import { keepWorkflowEnabled } from './keepalive.ts';
 import { stateFingerprint } from './state-fingerprint.ts';
 import { renderJobSummary } from './summary.ts';
@@ -95,7 +95,7 @@ export async function runAction(deps: RunActionDeps): Promise<number> {
   try {
     options = parseActionOptions(env);
     const lookup = actionLookup(env);
-    const parsed = parseConfig(lookup);
+    const parsed = parseConfig(lookup, storedSettingNames(env));
     if (parsed.platforms.length === 0) throw new ConfigError('no platform to sync: set the input platforms (or the repository variable SYNC_PLATFORM), e.g. GARMINCOM,COROS');
     const dbPath = resolve(workspace, parsed.dbPath);
     const inside = relative(workspace, dbPath);
@@ -107,6 +107,7 @@ export async function runAction(deps: RunActionDeps): Promise<number> {
     writeSummary(env, `## ❌ Sports Sync X: bad settings\n\n${message}\n`);
     return 2;
   }
+  for (const hint of config.settingHints) log.warn(hint);
   if (config.platforms.length === 1) log.warn(`only one platform (${config.platforms[0]}) is configured: duplicates are found, nothing is copied anywhere; list two or more in platforms / SYNC_PLATFORM`);
 
   const dbRelative = relative(workspace, config.dbPath);

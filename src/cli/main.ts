@@ -7,6 +7,7 @@ import { redact } from '../core/secrets.ts';
 import { renderReportText } from '../engine/report.ts';
 import { runSyncAndNotify } from '../engine/run-and-notify.ts';
 import { runDemo } from '../demo/demo.ts';
+import { describeRoutingSetting } from '../i18n/routing-setting.ts';
 import { createPlatformFactory } from '../platforms/factory.ts';
 import { Store } from '../store/store.ts';
 import { parseArgs } from './args.ts';
@@ -87,7 +88,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         if (config.platforms.length === 1) log.warn(`only one platform (${config.platforms[0]}) is configured: duplicates are found, nothing is copied anywhere; list two or more in SYNC_PLATFORM`);
         const result = await runSyncAndNotify({ config, log, createPlatform: createPlatformFactory(config, log) });
         io.out('');
-        io.out(redact(renderReportText(result.report)));
+        io.out(redact(renderReportText(result.report, { language: config.language, timeZone: config.notify.timeZone })));
         return result.report.outcome === 'ok' ? 0 : 1;
       }
       case 'demo': {
@@ -128,6 +129,7 @@ function showStatus(io: CliIo, lookup: Lookup): number {
   const store = Store.open(dbPath);
   try {
     io.out(`Database ${dbPath} (schema ${store.schemaVersion()})`);
+    io.out(`  ${describeRoutingSetting(lookup)}`);
     for (const id of PLATFORM_IDS) {
       const count = store.activityCount(id);
       if (count === 0) continue;

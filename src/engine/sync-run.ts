@@ -16,6 +16,7 @@ import { describeMatch, groupWorkouts, type Workout } from './match.ts';
 import { planTransfers, type PlanItem, type PlatformView } from './plan.ts';
 import type { DuplicateResult, FailureItem, PlatformSummary, SyncReport, TimezoneSuspect, TransferResult } from './report-types.ts';
 import { nextStepFor } from './next-step.ts';
+import { reportRouting } from './routes.ts';
 
 export type PlatformFactory = (id: PlatformId, store: Store) => Platform;
 
@@ -151,7 +152,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
       const state = store.listingState(id);
       return { id, available: run.available, coveredFromUtc: state.coveredFromUtc, complete: state.complete };
     });
-    const plan = planTransfers(workouts, { platforms: views, transfers: ledger, gone, maxUploadAttempts: config.maxUploadAttempts });
+    const plan = planTransfers(workouts, { platforms: views, transfers: ledger, gone, maxUploadAttempts: config.maxUploadAttempts, routes: config.routes, sinceUtc: config.sinceUtc });
     const transfers = await log.group('Transfers', () => executePlan(plan, { config, runs, store, runId, log, fitFiles, semaphores }));
 
     // 5. Report.
@@ -200,6 +201,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
       failures,
       warnings,
       counts,
+      routing: reportRouting(config),
     };
     return { report, fitFiles };
   } finally {

@@ -1,6 +1,7 @@
 import { ConfigError } from '../core/errors.ts';
 import { readSecret, readText, type Lookup } from '../config/read-values.ts';
 import { registerSecret } from '../core/secrets.ts';
+import type { Language } from '../i18n/language.ts';
 
 export type NotifyPolicy = 'always' | 'on-change' | 'on-failure';
 export type HeartbeatMode = 'weekly' | 'off';
@@ -26,6 +27,8 @@ export interface NotifyConfig {
   /** Days before a saved sign-in expires that messages start warning. */
   readonly expiryWarningDays: number;
   readonly channels: readonly ChannelConfig[];
+  /** SYNC_LANGUAGE (set by parseConfig); messages are in English without it. */
+  readonly language?: Language;
 }
 
 export type { Lookup } from '../config/read-values.ts';
