@@ -18,6 +18,7 @@ import { actionLookup, parseActionOptions, registerSecretInputs, storedSettingNa
 import { keepWorkflowEnabled } from './keepalive.ts';
 import { stateFingerprint } from './state-fingerprint.ts';
 import { renderJobSummary } from './summary.ts';
+import { checkForUpdate, readOwnPackageJson, upstreamRepository } from './update-check.ts';
 
 export interface RunActionDeps {
   readonly env: Env;
@@ -173,7 +174,7 @@ export async function runAction(deps: RunActionDeps): Promise<number> {
     setOutputs(undefined, { stateCommitted: false, artifactId: undefined });
     return 1;
   }
-  log.info(redact(renderReportText(report)));
+  log.info(redact(renderReportText(report, { language: config.language, timeZone: config.notify.timeZone })));
 
   // 4. Persist state.
   const linesBeforeSave = stateLines.length;
@@ -253,7 +254,10 @@ export async function runAction(deps: RunActionDeps): Promise<number> {
     } else if (result.status === 'enabled') log.info(`keepalive: workflow ${result.workflow} stays enabled`);
   }
 
-  // 7. Summary and outputs.
+  // 7. Summary and outputs (one request for the latest release; it never fails the run).
+  const ownPackage = readOwnPackageJson(import.meta.url);
+  const update = await checkForUpdate({ upstream: upstreamRepository(env.GITHUB_ACTION_REPOSITORY, ownPackage), current: ownPackage?.version, endpoints: config.endpoints, ...((env.GITHUB_API_URL ?? 'https://api.github.com') === 'https://api.github.com' && options.githubToken ? { token: options.githubToken } : {}) });
+  if (update.status === 'failed' || update.status === 'skipped') log.debug(`update check: ${update.status === 'failed' ? update.message : update.reason}`);
   writeSummary(
     env,
     renderJobSummary(report, {
@@ -264,6 +268,9 @@ export async function runAction(deps: RunActionDeps): Promise<number> {
       warnings,
       ...(runUrl(env) ? { runUrl: runUrl(env)! } : {}),
       expiryWarningDays: config.notify.expiryWarningDays,
+      language: config.language,
+      timeZone: config.notify.timeZone,
+      ...(update.status === 'newer' ? { update } : {}),
     }),
   );
   setOutputs(report, { stateCommitted, artifactId });

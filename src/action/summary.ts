@@ -1,6 +1,7 @@
 import { redact } from '../core/secrets.ts';
 import type { SyncReport } from '../engine/report-types.ts';
 import type { Language } from '../i18n/language.ts';
+import { catalogue } from '../i18n/catalogue.ts';
 import { buildReportView, type TargetCell } from '../i18n/report-view.ts';
 
 /** What the Action did around the sync, for the job summary. */
@@ -29,18 +30,9 @@ export interface SummaryContext {
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
 /** The privacy note for public repositories (what is exposed, and how to avoid it). */
-export function privacyNote(stateMode: SummaryContext['stateMode'], repositoryPrivate: boolean | undefined, artifact: boolean): string | undefined {
+export function privacyNote(stateMode: SummaryContext['stateMode'], repositoryPrivate: boolean | undefined, artifact: boolean, language: Language = 'en'): string | undefined {
   if (repositoryPrivate !== false) return undefined;
-  const exposed: string[] = [];
-  if (stateMode === 'git') exposed.push('the database committed to this repository (every workout\'s date, sport, distance and the sync history, readable by anyone, forever in the git history; saved sign-in tokens are encrypted, but only as strong as STATE_SECRET)');
-  if (stateMode === 'cache') exposed.push('the state cache (readable through pull requests from forks)');
-  if (artifact) exposed.push('the FIT artifact (downloadable by any signed-in GitHub user while it is kept; FIT files contain your GPS tracks)');
-  exposed.push('this summary and the logs (workout dates and sports; credentials are masked)');
-  return [
-    '> [!WARNING]',
-    '> **This repository is public.** Exposed: ' + exposed.join('; ') + '.',
-    '> To keep it private: create your own **private** repository with "Use this template" (a fork of a public repository cannot be made private), or at least use `state: cache` and `fit-artifact: false`.',
-  ].join('\n');
+  return catalogue(language).privacyNote(stateMode, artifact);
 }
 
 /** The job summary: what happened, in tables, with the next step for every failure. */
@@ -59,7 +51,7 @@ export function renderJobSummary(report: SyncReport, context: SummaryContext): s
   if (view.routingLine) out.push('', view.routingLine);
   if (context.update) out.push('', `> [!NOTE]\n> ${t.updateAvailable(context.update.latest, context.update.current, context.update.url)}`);
 
-  const privacy = privacyNote(context.stateMode, context.repositoryPrivate, context.artifactLine?.startsWith('Uploaded') ?? false);
+  const privacy = privacyNote(context.stateMode, context.repositoryPrivate, context.artifactLine?.startsWith('Uploaded') ?? false, t.language);
   if (privacy) out.push('', privacy);
 
   const row = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;

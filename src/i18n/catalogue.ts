@@ -96,6 +96,8 @@ export interface Catalogue {
   summaryRunFooter(runId: string, started: string, finished: string): string;
   logsLink(): string;
   updateAvailable(latest: string, current: string, url: string): string;
+  /** The warning block for a public repository: what is exposed and how to avoid it. */
+  privacyNote(stateMode: 'git' | 'cache' | 'none', artifact: boolean): string;
 
   // Notifications.
   runLog(): string;
@@ -261,7 +263,20 @@ export const EN: Catalogue = {
   summaryStateHeading: () => 'State and files',
   summaryRunFooter: (runId, started, finished) => `Run ${runId}, ${started} → ${finished}`,
   logsLink: () => 'logs',
-  updateAvailable: (latest, current, url) => `A newer release of Sports Sync X is out: ${latest} (this run used ${current}). How to update: ${url}`,
+  updateAvailable: (latest, current, url) => `A newer release of Sports Sync X is out: [${latest}](${url}) (this run used ${current}). "Updates" in docs/action.md says how your copy gets it.`,
+
+  privacyNote: (stateMode, artifact) => {
+    const exposed: string[] = [];
+    if (stateMode === 'git') exposed.push("the database committed to this repository (every workout's date, sport, distance and the sync history, readable by anyone, forever in the git history; saved sign-in tokens are encrypted, but only as strong as STATE_SECRET)");
+    if (stateMode === 'cache') exposed.push('the state cache (readable through pull requests from forks)');
+    if (artifact) exposed.push('the FIT artifact (downloadable by any signed-in GitHub user while it is kept; FIT files contain your GPS tracks)');
+    exposed.push('this summary and the logs (workout dates and sports; credentials are masked)');
+    return [
+      '> [!WARNING]',
+      `> **This repository is public.** Exposed: ${exposed.join('; ')}.`,
+      '> To keep it private: create your own **private** repository with "Use this template" (a fork of a public repository cannot be made private), or at least use `state: cache` and `fit-artifact: false`.',
+    ].join('\n');
+  },
 
   runLog: () => 'Run log',
   overflow: (count) => `… ${plural(count, 'more line')} in the run log`,
@@ -355,7 +370,20 @@ export const ZH_CN: Catalogue = {
   summaryStateHeading: () => '状态与文件',
   summaryRunFooter: (runId, started, finished) => `运行 ${runId}，${started} → ${finished}`,
   logsLink: () => '日志',
-  updateAvailable: (latest, current, url) => `Sports Sync X 有新版本：${latest}（本次运行的是 ${current}）。更新方法：${url}`,
+  updateAvailable: (latest, current, url) => `Sports Sync X 有新版本：[${latest}](${url})（本次运行的是 ${current}）。更新方法见 docs/action.zh-CN.md 的“更新”一节。`,
+
+  privacyNote: (stateMode, artifact) => {
+    const exposed: string[] = [];
+    if (stateMode === 'git') exposed.push('提交到本仓库的数据库（每次训练的日期、运动、距离和同步记录，任何人都能看到，并永远留在 git 历史中；保存的登录令牌是加密的，但强度取决于 STATE_SECRET）');
+    if (stateMode === 'cache') exposed.push('状态缓存（可以通过来自 fork 的 pull request 读取）');
+    if (artifact) exposed.push('FIT artifact（保留期间任何登录 GitHub 的用户都能下载；FIT 文件包含你的 GPS 轨迹）');
+    exposed.push('本摘要和日志（训练日期和运动；账号密码已隐藏）');
+    return [
+      '> [!WARNING]',
+      `> **这个仓库是公开的。** 暴露的内容：${exposed.join('；')}。`,
+      '> 想保持私密：用 "Use this template" 创建你自己的**私有**仓库（公开仓库的 fork 不能改为私有），或者至少设置 `state: cache` 和 `fit-artifact: false`。',
+    ].join('\n');
+  },
 
   runLog: () => '运行日志',
   overflow: (count) => `……还有 ${count} 行，见运行日志`,
