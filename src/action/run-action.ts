@@ -108,7 +108,6 @@ export async function runAction(deps: RunActionDeps): Promise<number> {
     writeSummary(env, `## ❌ Sports Sync X: bad settings\n\n${message}\n`);
     return 2;
   }
-  for (const hint of config.settingHints) log.warn(hint);
   if (config.platforms.length === 1) log.warn(`only one platform (${config.platforms[0]}) is configured: duplicates are found, nothing is copied anywhere; list two or more in platforms / SYNC_PLATFORM`);
 
   const dbRelative = relative(workspace, config.dbPath);
@@ -117,6 +116,10 @@ export async function runAction(deps: RunActionDeps): Promise<number> {
   const repositoryPrivate = readEventRepositoryPrivate(env);
   const warnings: string[] = [];
   const stateLines: string[] = [];
+  for (const warning of config.configWarnings) {
+    log.warn(warning);
+    warnings.push(warning);
+  }
   let exitCode = 0;
   let stateCommitted = false;
   const cacheOptions: CacheStateOptions = { paths: statePaths, prefix: options.cacheKeyPrefix, runId: env.GITHUB_RUN_ID ?? String(Date.now()), runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1', log };

@@ -85,6 +85,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'sync': {
         const config = parseConfig(buildLookup(io, args.flags));
         if (config.platforms.length === 0) throw new ConfigError('SYNC_PLATFORM is empty; list the platforms to sync, e.g. SYNC_PLATFORM=GARMINCOM,COROS');
+        for (const warning of config.configWarnings) log.warn(warning);
         if (config.platforms.length === 1) log.warn(`only one platform (${config.platforms[0]}) is configured: duplicates are found, nothing is copied anywhere; list two or more in SYNC_PLATFORM`);
         const result = await runSyncAndNotify({ config, log, createPlatform: createPlatformFactory(config, log) });
         io.out('');

@@ -4,7 +4,7 @@ import { ConfigError } from '../core/errors.ts';
 import { registerSecret } from '../core/secrets.ts';
 import { parseRoutes, parseSince, routePlatforms, type Route } from '../engine/routes.ts';
 import { parseLanguage, type Language } from '../i18n/language.ts';
-import { parseNotifyConfig, type NotifyConfig } from '../notify/index.ts';
+import { parseNotifyConfigTolerant, type NotifyConfig } from '../notify/index.ts';
 import { didYouMean, withAliases } from './aliases.ts';
 import { parseYesNo, readSecret, readText, type Lookup } from './read-values.ts';
 
@@ -37,6 +37,8 @@ export interface SyncConfig {
   readonly language: Language;
   /** "Did you mean" lines for set names that are near misses of ours (shown as warnings). */
   readonly settingHints: readonly string[];
+  /** Warnings about the settings that do not stop the run: the hints and bad notification settings. */
+  readonly configWarnings: readonly string[];
   readonly garminCom: GarminAccountConfig;
   readonly garminCn: GarminAccountConfig;
   readonly coros: CorosAccountConfig;
@@ -197,6 +199,8 @@ export function parseConfig(given: Lookup, setNames: readonly string[] = []): Sy
   const stateSecret = secret(lookup, 'STATE_SECRET');
   if (stateSecret !== undefined && stateSecret.length < 12) throw new ConfigError('STATE_SECRET is too short; use at least 12 random characters (e.g. the output of `openssl rand -base64 24`)');
 
+  // A bad notification setting never stops the sync: that channel is off and the run says so.
+  const notify = parseNotifyConfigTolerant(lookup);
   return {
     platforms,
     routes,
@@ -204,6 +208,7 @@ export function parseConfig(given: Lookup, setNames: readonly string[] = []): Sy
     since: text(lookup, 'SYNC_SINCE'),
     language,
     settingHints,
+    configWarnings: [...settingHints, ...notify.problems],
     garminCom,
     garminCn,
     coros,
@@ -223,7 +228,7 @@ export function parseConfig(given: Lookup, setNames: readonly string[] = []): Sy
     httpsProxy: proxy(lookup, 'HTTPS_PROXY') ?? proxy(lookup, 'https_proxy'),
     noProxy: text(lookup, 'NO_PROXY') ?? text(lookup, 'no_proxy'),
     timeoutMs: integer(lookup, 'HTTP_TIMEOUT_SECONDS', 60, 30, 600, 'seconds') * 1000,
-    notify: { ...parseNotifyConfig(lookup), language },
+    notify: { ...notify.config, language },
   };
 }
 

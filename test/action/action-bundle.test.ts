@@ -371,9 +371,11 @@ describe('the bundled action, settings from the shipped workflow (toJSON(vars), 
       expect(releases.requests).toHaveLength(1);
       expectNoSecrets(result);
 
-      const peer = await runAction(git.clone('ws-json-peer'), fromWorkflow({ SYNC_PLATFORM: 'GARMINCOM,COROS', SPORTS_SYNC_ENDPOINTS: endpoints(), SYNC_STATE: 'none', FIT_ARTIFACT: 'false' }, { GARMIN_EMAIL: GARMIN_EMAIL, GARMIN_PASSWORD, COROS_EMAIL, COROS_PASSWORD }));
+      const peer = await runAction(git.clone('ws-json-peer'), fromWorkflow({ SYNC_PLATFORM: 'GARMINCOM,COROS', SPORTS_SYNC_ENDPOINTS: endpoints(), SYNC_STATE: 'none', FIT_ARTIFACT: 'false' }, { GARMIN_EMAIL: GARMIN_EMAIL, GARMIN_PASSWORD, COROS_EMAIL, COROS_PASSWORD, TELEGRAM_BOT_TOKEN: '123456789:AAbbccddeeffgghhiijjkkllmmnnoopp' }));
       expect(peer.stdout).not.toMatch(/neither GARMIN_TOKEN_COM/);
+      // An incomplete notification setting is a warning in the summary, never a failed run.
       expect(peer.code).toBe(0);
+      expect(peer.summary).toContain('TELEGRAM_BOT_TOKEN is set but TELEGRAM_CHAT_ID is not');
       const visible = peer.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n') + peer.stderr + peer.summary;
       for (const secret of [GARMIN_PASSWORD, COROS_PASSWORD, GITHUB_TOKEN]) expect(visible.includes(secret), 'a secret leaked').toBe(false);
       expect(peer.stdout).toContain(`::add-mask::${GARMIN_PASSWORD}`);

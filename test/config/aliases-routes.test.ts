@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ALIAS_NAMES, KNOWN_SETTINGS, SETTING_ALIASES, closestSetting, didYouMean } from '../../src/config/aliases.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import { ACTION_INPUT_VARIABLES, SETTING_INPUTS } from '../../src/action/inputs.ts';
+import { describeRoutingSetting } from '../../src/i18n/routing-setting.ts';
 
 const config = (values: Record<string, string>, names: string[] = []) => parseConfig((name) => values[name], names);
 
@@ -63,5 +64,28 @@ describe('SYNC_ROUTES, SYNC_SINCE, SYNC_LANGUAGE', () => {
     expect(config({ ...base, SYNC_PLATFORM: 'COROS' }).language).toBe('en');
     expect(() => config({ ...base, SYNC_PLATFORM: 'COROS', SYNC_SINCE: '01/03/2026' })).toThrow(/^SYNC_SINCE="01\/03\/2026" is not a date; use YYYY-MM-DD/);
     expect(() => config({ ...base, SYNC_PLATFORM: 'COROS', SYNC_LANGUAGE: 'fr' })).toThrow(/^SYNC_LANGUAGE="fr" is not recognised; use en or zh-CN$/);
+  });
+});
+
+describe('status shows the routes without needing credentials', () => {
+  it.each([
+    [{ SYNC_PLATFORM: 'GARMINCN,COROS' }, 'Routes: every direction among Garmin CN, COROS'],
+    [{ SYNC_ROUTES: 'GARMINCOM>COROS', SYNC_SINCE: '2026-03-01' }, 'Routes: Garmin COM → COROS (SYNC_ROUTES); only workouts starting on or after 2026-03-01 (SYNC_SINCE)'],
+    [{ SYNC_ROUTES: 'GARMINCN>GARMINCOM', SYNC_LANGUAGE: 'zh-CN' }, '同步方向：佳明中国区 → 佳明国际区（SYNC_ROUTES）'],
+    [{ SYNC_PLATFORM: 'COROS', SYNC_ROUTES: 'GARMINCOM>COROS' }, 'SYNC_ROUTES uses GARMINCOM, which SYNC_PLATFORM does not list; add it to SYNC_PLATFORM or remove that route'],
+  ])('%j', (values, line) => {
+    expect(describeRoutingSetting((name) => (values as Record<string, string>)[name])).toBe(line);
+  });
+});
+
+describe('a notification problem never stops the sync', () => {
+  it('a Telegram token without a chat id turns Telegram off for the run with a warning; other channels stay', () => {
+    const parsed = config({ SYNC_PLATFORM: 'COROS', COROS_EMAIL: 'c@x', COROS_PASSWORD: 'p', TELEGRAM_BOT_TOKEN: '123456789:AAbbccddeeffgghhiijjkkllmmnnoopp', QYWX_BOT_KEY: '693a91f6-7a0c-4bc4-97a0-0ec25afa5aaa', NOTIFY_POLICY: 'sometimes' });
+    expect(parsed.notify.channels.map((channel) => channel.kind)).toEqual(['wecom']);
+    expect(parsed.notify.policy).toBe('on-change');
+    expect(parsed.configWarnings).toEqual([
+      'notifications: TELEGRAM_BOT_TOKEN is set but TELEGRAM_CHAT_ID is not; set it to your chat id (a number, negative for groups) or @channelname (left out this run; the sync is unaffected)',
+      expect.stringMatching(/^notifications: NOTIFY_POLICY="sometimes" is not recognised/),
+    ]);
   });
 });
