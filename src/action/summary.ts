@@ -67,7 +67,7 @@ export function renderJobSummary(report: SyncReport, context: SummaryContext): s
   const shown = view.workouts.map((workout) => ({ workout, targets: workout.targets.filter((target) => target.outcome !== 'set-aside') })).filter((entry) => entry.targets.length > 0);
   if (shown.length) {
     out.push('', `### ${t.workoutsHeading()}`, '', row(t.summaryWorkoutHeader(view.timeZone)), '|---|---|---:|---:|---|---|');
-    const targetText = (target: TargetCell) => `${target.label}: ${t.outcomeIcon(target.outcome)}${target.outcome !== 'created' && target.message ? ` — ${cell(target.message)}` : ''}`;
+    const targetText = (target: TargetCell) => t.labelled(target.label, `${t.outcomeIcon(target.outcome)}${target.outcome !== 'created' && target.message ? ` — ${cell(target.message)}` : ''}`);
     for (const { workout, targets } of shown) {
       out.push(row([workout.sport, workout.start, workout.distance ?? '—', workout.duration ?? '—', workout.fromLabel, targets.map(targetText).join('<br>')]));
     }
@@ -76,7 +76,7 @@ export function renderJobSummary(report: SyncReport, context: SummaryContext): s
   if (view.duplicates.length) {
     out.push('', `### ${t.duplicatesSectionTitle()}`, '', row(t.summaryDuplicateHeader(view.timeZone)), '|---|---|---|---|---|---|');
     for (const duplicate of view.duplicates) {
-      out.push(row([duplicate.platform, duplicate.duplicateId, duplicate.keptId, `${duplicate.sport}, ${duplicate.start}`, `${duplicate.actionText}${duplicate.message ? `: ${cell(duplicate.message)}` : ''}`, cell(duplicate.reason)]));
+      out.push(row([duplicate.platform, duplicate.duplicateId, duplicate.keptId, `${duplicate.sport}, ${duplicate.start}`, duplicate.message ? t.labelled(duplicate.actionText, cell(duplicate.message)) : duplicate.actionText, cell(duplicate.reason)]));
     }
     if (view.anyDuplicateReported) out.push('', t.deleteDuplicatesHint(true));
   }

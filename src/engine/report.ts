@@ -21,10 +21,10 @@ export function renderReportText(report: SyncReport, options: ReportViewOptions 
   const { t } = view;
   const lines: string[] = [t.reportTitle(view.dryRun), t.countsLine(view.counts, view.dryRun, false)];
   if (view.routingLine) lines.push(view.routingLine);
-  lines.push(`(${t.timesIn(view.timeZone)})`, '', `${t.platformsHeading()}:`);
+  lines.push(t.timesIn(view.timeZone), '', t.listHeading(t.platformsHeading()));
   for (const platform of view.platforms) {
     const status = platform.error ? t.platformFailed(platform.error.kind, platform.error.message) : t.platformListed(platform.listed ?? 0, platform.known);
-    lines.push(`  ${platform.label}: ${status}${platform.expiry ? `; ${t.tokenValidUntil(platform.expiry.date)}` : ''}`);
+    lines.push(`  ${t.labelled(platform.label, platform.expiry ? t.clauses(status, t.tokenValidUntil(platform.expiry.date)) : status)}`);
     if (platform.error?.nextStep) lines.push(`    → ${platform.error.nextStep}`);
   }
 
@@ -44,21 +44,21 @@ export function renderReportText(report: SyncReport, options: ReportViewOptions 
   }
 
   if (view.duplicates.length) {
-    lines.push('', `${t.duplicatesSectionTitle()}:`);
+    lines.push('', t.listHeading(t.duplicatesSectionTitle()));
     for (const duplicate of view.duplicates) {
-      lines.push(`  ${t.duplicateLine(duplicate.platform, duplicate.duplicateId, duplicate.keptId, `${duplicate.sport} ${duplicate.start}`, duplicate.message ? `${duplicate.actionText}: ${duplicate.message}` : duplicate.actionText)}`);
+      lines.push(`  ${t.duplicateLine(duplicate.platform, duplicate.duplicateId, duplicate.keptId, `${duplicate.sport} ${duplicate.start}`, duplicate.message ? t.labelled(duplicate.actionText, duplicate.message) : duplicate.actionText)}`);
       lines.push(`    ${t.duplicateWhy(duplicate.reason)}`);
     }
     if (view.anyDuplicateReported) lines.push(`  → ${t.deleteDuplicatesHint(false)}`);
   }
   if (view.warnings.length) {
-    lines.push('', `${t.warningsHeading()}:`);
+    lines.push('', t.listHeading(t.warningsHeading()));
     for (const warning of view.warnings) lines.push(`  ! ${warning}`);
   }
   if (view.attention.length) {
-    lines.push('', `${t.attentionSectionTitle()}:`);
+    lines.push('', t.listHeading(t.attentionSectionTitle()));
     for (const item of view.attention) {
-      lines.push(`  ✗ ${item.where}: ${item.what}`);
+      lines.push(`  ✗ ${t.labelled(item.where, item.what)}`);
       if (item.nextStep) lines.push(`    → ${item.nextStep}`);
     }
   }

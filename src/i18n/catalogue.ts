@@ -16,6 +16,14 @@ export interface Catalogue {
   sport(id: string): string | undefined;
   /** "Garmin CN → COROS". */
   direction(from: string, to: string): string;
+  /** "label: text" with the language's colon. */
+  labelled(label: string, text: string): string;
+  /** A list heading: "Platforms:". */
+  listHeading(text: string): string;
+  /** Two clauses of one line: "a; b". */
+  clauses(first: string, second: string): string;
+  /** A workout described, with the platform it came from: "… (Garmin CN)". */
+  fromPlatform(description: string, platform: string): string;
 
   // Titles and counts.
   reportTitle(dryRun: boolean): string;
@@ -184,6 +192,10 @@ export const EN: Catalogue = {
   platform: (id) => PLATFORMS_EN[id] ?? id,
   sport: (id) => SPORTS_EN[id],
   direction: (from, to) => `${from} → ${to}`,
+  labelled: (label, text) => `${label}: ${text}`,
+  listHeading: (text) => `${text}:`,
+  clauses: (first, second) => `${first}; ${second}`,
+  fromPlatform: (description, platform) => `${description} (${platform})`,
 
   reportTitle: (dryRun) => (dryRun ? 'Sports Sync X — dry run (nothing was changed)' : 'Sports Sync X — sync report'),
   summaryTitle: (dryRun) => (dryRun ? 'Sports Sync X — dry run (nothing was changed)' : 'Sports Sync X'),
@@ -291,6 +303,10 @@ export const ZH_CN: Catalogue = {
   platform: (id) => PLATFORMS_ZH[id] ?? id,
   sport: (id) => SPORTS_ZH[id],
   direction: (from, to) => `${from} → ${to}`,
+  labelled: (label, text) => `${label}：${text}`,
+  listHeading: (text) => `${text}：`,
+  clauses: (first, second) => `${first}；${second}`,
+  fromPlatform: (description, platform) => `${description}（${platform}）`,
 
   reportTitle: (dryRun) => (dryRun ? 'Sports Sync X — 演练（没有做任何更改）' : 'Sports Sync X — 同步报告'),
   summaryTitle: (dryRun) => (dryRun ? 'Sports Sync X — 演练（没有做任何更改）' : 'Sports Sync X'),

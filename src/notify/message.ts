@@ -102,13 +102,13 @@ export function buildReportMessage(report: SyncReport, options: BuildMessageOpti
   // One line per workout, with every target it was copied to.
   const copied = view.workouts.filter((row) => row.targets.some((target) => MOVED.has(target.outcome)));
   if (copied.length > 0) {
-    const items = copied.map((row) => clip(t.workoutItem(`${describeWorkout(row)} (${row.fromLabel})`, row.targets.filter((target) => MOVED.has(target.outcome)).map((target) => target.label))));
+    const items = copied.map((row) => clip(t.workoutItem(t.fromPlatform(describeWorkout(row), row.fromLabel), row.targets.filter((target) => MOVED.has(target.outcome)).map((target) => target.label))));
     sections.push({ heading: t.copiedHeading(copied.length, report.dryRun), tone: 'info', items: capped(view, items, maxItems) });
   }
   const other = view.workouts.filter((row) => row.targets.some((target) => !MOVED.has(target.outcome) && !PROBLEM.has(target.outcome)));
   if (other.length > 0) {
     const items = other.map((row) =>
-      clip(t.workoutItem(`${describeWorkout(row)} (${row.fromLabel})`, row.targets.filter((target) => !MOVED.has(target.outcome) && !PROBLEM.has(target.outcome)).map((target) => t.targetWithOutcome(target.label, t.outcome(target.outcome))))),
+      clip(t.workoutItem(t.fromPlatform(describeWorkout(row), row.fromLabel), row.targets.filter((target) => !MOVED.has(target.outcome) && !PROBLEM.has(target.outcome)).map((target) => t.targetWithOutcome(target.label, t.outcome(target.outcome))))),
     );
     sections.push({ heading: t.otherResultsHeading(other.length), tone: 'comment', items: capped(view, items, maxItems) });
   }
@@ -116,7 +116,7 @@ export function buildReportMessage(report: SyncReport, options: BuildMessageOpti
   if (view.duplicates.length > 0) sections.push({ heading: t.duplicatesHeading(view.duplicates.length), tone: view.anyDuplicateDeleteFailed ? 'warning' : 'comment', items: [...view.duplicateCounts] });
 
   // Counted after de-duplication: the heading says how many problems are listed.
-  const attention = view.attention.map((item) => clip(`${item.where}: ${item.what}${item.nextStep ? ` → ${item.nextStep}` : ''}`));
+  const attention = view.attention.map((item) => clip(`${t.labelled(item.where, item.what)}${item.nextStep ? ` → ${item.nextStep}` : ''}`));
   if (attention.length > 0) sections.push({ heading: t.attentionHeading(attention.length), tone: 'warning', items: capped(view, attention, maxItems) });
 
   if (view.expiry.length > 0) sections.push({ heading: t.expiryHeading(), tone: 'warning', items: view.expiry.map((item) => item.line) });
