@@ -15,11 +15,12 @@ import { chooseStateKey, type StateKeyContext } from '../store/state-key.ts';
 import { actionsLogger } from './action-log.ts';
 import { restoreStateFromCache, stateUnavailableError, type CacheStateOptions } from './cache-state.ts';
 import { uploadFitArtifact } from './fit-artifact.ts';
-import { actionLookup, parseActionOptions, registerSecretInputs, type ActionOptions, type Env } from './inputs.ts';
+import { actionLookup, parseActionOptions, registerSecretInputs, storedSettingNames, type ActionOptions, type Env } from './inputs.ts';
 import { keepWorkflowEnabled } from './keepalive.ts';
 import { stateFingerprint } from './state-fingerprint.ts';
 import { StateSaver, type SaveResult } from './state-saver.ts';
 import { renderJobSummary } from './summary.ts';
+import { checkForUpdate, readOwnPackageJson, upstreamRepository, type UpdateCheck } from './update-check.ts';
 
 export interface RunActionDeps {
   readonly env: Env;
@@ -87,7 +88,7 @@ export function prepareRun(env: Env, log: Logger): PrepareResult {
   if (existsSync(workspace) && resolve(process.cwd()) !== workspace) process.chdir(workspace);
   try {
     const options = parseActionOptions(env);
-    const parsed = parseConfig(actionLookup(env));
+    const parsed = parseConfig(actionLookup(env), { setNames: storedSettingNames(env) });
     if (parsed.platforms.length === 0) throw new ConfigError('no platform to sync: set the input platforms (or the repository variable SYNC_PLATFORM), e.g. GARMINCOM,COROS');
     const dbPath = resolve(workspace, parsed.dbPath);
     const inside = relative(workspace, dbPath);
@@ -158,7 +159,7 @@ export async function syncStep(run: ActionRun, deps: RunActionDeps, hooks: { sig
     const factory = (deps.createPlatform ?? ((config, log, keyOptions) => createPlatformFactory(config, log, {}, keyOptions)))(run.config, run.log, keys);
     const url = runUrl(run.env);
     const result = await runSyncAndNotify({ config: run.config, log: run.log, createPlatform: factory, signal: hooks.signal, ...(url ? { runUrl: url } : {}) });
-    run.log.info(redact(renderReportText(result.report)));
+    run.log.info(redact(renderReportText(result.report, { language: run.config.language, timeZone: run.config.notify.timeZone })));
     return { status: 'synced', report: result.report, fitFiles: result.fitFiles };
   } catch (error) {
     return { status: 'failed', message: `sync failed: ${redact(describeError(error))}${isSyncError(error) && error.hint ? ` — ${redact(error.hint)}` : ''}` };
@@ -286,7 +287,21 @@ function stopEarly(env: Env, title: string, message: string, code: number): numb
   return code;
 }
 
-export function finishStep(run: ActionRun, report: SyncReport, parts: { stateLines: readonly string[]; publish: PublishResult; stateCommitted: boolean; stateFailed: boolean }): number {
+/** One request for the latest release; it never fails the run. */
+export async function updateStep(run: ActionRun): Promise<UpdateCheck> {
+  const { env, options, config } = run;
+  const ownPackage = readOwnPackageJson(import.meta.url);
+  const token = (env.GITHUB_API_URL ?? 'https://api.github.com') === 'https://api.github.com' && options.githubToken ? { token: options.githubToken } : {};
+  const update = await checkForUpdate({ upstream: upstreamRepository(env.GITHUB_ACTION_REPOSITORY, ownPackage), current: ownPackage?.version, endpoints: config.endpoints, ...token });
+  if (update.status === 'failed' || update.status === 'skipped') run.log.debug(`update check: ${update.status === 'failed' ? update.message : update.reason}`);
+  return update;
+}
+
+export function finishStep(
+  run: ActionRun,
+  report: SyncReport,
+  parts: { stateLines: readonly string[]; publish: PublishResult; stateCommitted: boolean; stateFailed: boolean; update?: UpdateCheck },
+): number {
   const { env, log } = run;
   const url = runUrl(env);
   writeSummary(
@@ -296,9 +311,12 @@ export function finishStep(run: ActionRun, report: SyncReport, parts: { stateLin
       stateLines: parts.stateLines,
       ...(parts.publish.artifactLine ? { artifactLine: parts.publish.artifactLine } : {}),
       repositoryPrivate: run.repositoryPrivate,
-      warnings: parts.publish.warnings,
+      warnings: [...run.config.configWarnings, ...parts.publish.warnings],
       ...(url ? { runUrl: url } : {}),
       expiryWarningDays: run.config.notify.expiryWarningDays,
+      language: run.config.language,
+      timeZone: run.config.notify.timeZone,
+      ...(parts.update?.status === 'newer' ? { update: parts.update } : {}),
     }),
   );
   setOutputs(report, { stateCommitted: parts.stateCommitted, artifactId: parts.publish.artifactId });
@@ -335,6 +353,7 @@ export async function runAction(deps: RunActionDeps): Promise<number> {
   if (prepared.status === 'refused') return stopEarly(env, 'bad settings', prepared.message, 2);
   const run = prepared.run;
   const { options, config } = run;
+  for (const warning of config.configWarnings) log.warn(warning);
   if (config.platforms.length === 1) log.warn(`only one platform (${config.platforms[0]}) is configured: duplicates are found, nothing is copied anywhere; list two or more in platforms / SYNC_PLATFORM`);
   if (run.repositoryPrivate === false && options.state === 'git') log.warn('this repository is public and state is git: the database (your workout history) is readable by anyone; see the job summary for how to keep it private');
 
@@ -407,7 +426,8 @@ export async function runAction(deps: RunActionDeps): Promise<number> {
     } else if (saved) log.info(saved.line.replace(/`/g, ''));
     if (saved?.status !== 'failed') core.saveState(STATE.done, '1');
     const publish = await publishStep(run, synced.fitFiles);
-    return finishStep(run, synced.report, { stateLines, publish, stateCommitted: saved?.status === 'saved', stateFailed: saved?.status === 'failed' });
+    const update = await updateStep(run);
+    return finishStep(run, synced.report, { stateLines, publish, stateCommitted: saved?.status === 'saved', stateFailed: saved?.status === 'failed', update });
   } finally {
     stopWatching();
   }

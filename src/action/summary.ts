@@ -1,8 +1,8 @@
-import { PLATFORM_LABELS, formatUtc } from '../core/activity.ts';
 import { redact } from '../core/secrets.ts';
-import { sportById } from '../core/sports.ts';
-import { formatDistance, formatDuration } from '../engine/report.ts';
-import type { SyncReport, TransferResult } from '../engine/report-types.ts';
+import type { SyncReport } from '../engine/report-types.ts';
+import type { Language } from '../i18n/language.ts';
+import { catalogue } from '../i18n/catalogue.ts';
+import { buildReportView, type TargetCell } from '../i18n/report-view.ts';
 
 /** What the Action did around the sync, for the job summary. */
 export interface SummaryContext {
@@ -19,105 +19,89 @@ export interface SummaryContext {
   /** Days before a saved sign-in expires that the summary starts warning. */
   readonly expiryWarningDays?: number;
   readonly now?: Date;
+  /** SYNC_LANGUAGE; default en. */
+  readonly language?: Language;
+  /** NOTIFY_TIMEZONE for workout times; default UTC. */
+  readonly timeZone?: string;
+  /** A newer release than the one running, when the check found one. */
+  readonly update?: { readonly latest: string; readonly current: string; readonly url: string };
 }
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
-const OUTCOME_TEXT: Record<TransferResult['outcome'], string> = {
-  created: '✅ uploaded',
-  planned: '🔍 would upload',
-  duplicate: '➖ already there',
-  pending: '⏳ processing',
-  failed: '❌ failed, retried next run',
-  rejected: '⛔ rejected',
-  'set-aside': '⏸ set aside',
-  'no-original': '➖ no original file',
-};
-
 /** The privacy note for public repositories (what is exposed, and how to avoid it). */
-export function privacyNote(stateMode: SummaryContext['stateMode'], repositoryPrivate: boolean | undefined, artifact: boolean): string | undefined {
+export function privacyNote(stateMode: SummaryContext['stateMode'], repositoryPrivate: boolean | undefined, artifact: boolean, language: Language = 'en'): string | undefined {
   if (repositoryPrivate !== false) return undefined;
-  const exposed: string[] = [];
-  if (stateMode === 'git') exposed.push('the database committed to this repository (every workout\'s date, sport, distance and the sync history, readable by anyone, forever in the git history; saved sign-in tokens are encrypted, but only as strong as STATE_SECRET)');
-  if (stateMode === 'cache') exposed.push('the state cache (readable through pull requests from forks)');
-  if (artifact) exposed.push('the FIT artifact (downloadable by any signed-in GitHub user while it is kept; FIT files contain your GPS tracks)');
-  exposed.push('this summary and the logs (workout dates and sports; credentials are masked)');
-  return [
-    '> [!WARNING]',
-    '> **This repository is public.** Exposed: ' + exposed.join('; ') + '.',
-    '> To keep it private: create your own **private** repository with "Use this template" (a fork of a public repository cannot be made private), or at least use `state: cache` and `fit-artifact: false`.',
-  ].join('\n');
+  return catalogue(language).privacyNote(stateMode, artifact);
 }
 
 /** The job summary: what happened, in tables, with the next step for every failure. */
 export function renderJobSummary(report: SyncReport, context: SummaryContext): string {
+  const view = buildReportView(report, {
+    ...(context.language ? { language: context.language } : {}),
+    timeZone: context.timeZone ?? 'UTC',
+    now: context.now ?? new Date(),
+    expiryWarningDays: context.expiryWarningDays ?? 14,
+  });
+  const { t } = view;
+  const warnDays = context.expiryWarningDays ?? 14;
   const out: string[] = [];
-  const c = report.counts;
   const icon = report.outcome === 'ok' ? '✅' : report.outcome === 'partial' ? '⚠️' : '❌';
-  out.push(`## ${icon} Sports Sync X${report.dryRun ? ' — dry run (nothing was changed)' : ''}`);
-  out.push('');
-  out.push(
-    report.dryRun
-      ? `Would upload **${c.planned}** · duplicates found **${c.duplicatesFound}** · failed **${c.failed}**`
-      : `Uploaded **${c.uploaded}** · duplicates found **${c.duplicatesFound}** · deleted **${c.deleted}** · pending **${c.pending}** · failed **${c.failed}**`,
-  );
+  out.push(`## ${icon} ${t.summaryTitle(view.dryRun)}`, '', t.countsLine(view.counts, view.dryRun, true));
+  if (view.routingLine) out.push('', view.routingLine);
+  if (context.update) out.push('', `> [!NOTE]\n> ${t.updateAvailable(context.update.latest, context.update.current, context.update.url)}`);
 
-  const privacy = privacyNote(context.stateMode, context.repositoryPrivate, context.artifactLine?.startsWith('Uploaded') ?? false);
+  const privacy = privacyNote(context.stateMode, context.repositoryPrivate, context.artifactLine?.startsWith('Uploaded') ?? false, t.language);
   if (privacy) out.push('', privacy);
 
-  out.push('', '### Platforms', '', '| Platform | Listed | Known | Saved sign-in valid until |', '|---|---:|---:|---|');
-  const now = context.now ?? new Date();
-  const warnDays = context.expiryWarningDays ?? 14;
-  for (const platform of report.platforms) {
-    let expiry = '—';
-    if (platform.credentialExpiry) {
-      const days = Math.floor((Date.parse(platform.credentialExpiry) - now.getTime()) / 86_400_000);
-      expiry = `${platform.credentialExpiry.slice(0, 10)}${days < 0 ? ' ❌ expired' : days <= warnDays ? ` ⚠️ in ${days} day(s): run \`node cli.js login --for action\` and update the secret` : ''}`;
-    }
-    const listed = platform.error ? `❌ ${cell(platform.error.message)}` : String(platform.listed);
-    out.push(`| ${platform.label} | ${listed} | ${platform.known} | ${expiry} |`);
+  const row = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  const [platformHead, listedHead, knownHead, statusHead, expiryHead] = t.summaryPlatformHeader();
+  out.push('', `### ${t.platformsHeading()}`, '', row([platformHead, listedHead, knownHead, statusHead, expiryHead]), '|---|---:|---:|---|---|');
+  for (const platform of view.platforms) {
+    const expiry = platform.expiry ? t.expiryCell(platform.expiry.date, platform.expiry.daysLeft, platform.expiry.daysLeft <= warnDays) : '—';
+    // Numbers in the numeric columns; what went wrong in the status column.
+    const status = platform.error ? `❌ ${cell(platform.error.message)}` : '✅';
+    out.push(row([platform.label, platform.listed === null ? '—' : String(platform.listed), String(platform.known), status, expiry]));
   }
 
-  const shown = report.transfers.filter((transfer) => transfer.outcome !== 'set-aside');
+  // Set-aside items are listed every run until the user acts: nothing is set aside silently.
+  const shown = view.workouts.map((workout) => ({ workout, targets: workout.targets })).filter((entry) => entry.targets.length > 0);
   if (shown.length) {
-    out.push('', '### Transfers', '', '| Direction | Sport | Start (UTC) | Distance | Duration | Result |', '|---|---|---|---:|---:|---|');
-    const ordered = [...shown].sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || b.startUtc - a.startUtc);
-    for (const transfer of ordered) {
-      const result = OUTCOME_TEXT[transfer.outcome] + (transfer.outcome !== 'created' && transfer.message ? `: ${cell(transfer.message)}` : '');
-      out.push(`| ${PLATFORM_LABELS[transfer.from]} → ${PLATFORM_LABELS[transfer.to]} | ${sportById(transfer.sport).label} | ${formatUtc(transfer.startUtc)} | ${formatDistance(transfer.distanceM)} | ${formatDuration(transfer.elapsedSec)} | ${result} |`);
+    out.push('', `### ${t.workoutsHeading()}`, '', row(t.summaryWorkoutHeader(view.timeZone)), '|---|---|---:|---:|---|---|');
+    const targetText = (target: TargetCell) => t.labelled(target.label, `${t.outcomeIcon(target.outcome)}${target.outcome !== 'created' && target.message ? ` — ${cell(target.message)}` : ''}`);
+    for (const { workout, targets } of shown) {
+      out.push(row([workout.sport, workout.start, workout.distance ?? '—', workout.duration ?? '—', workout.fromLabel, targets.map(targetText).join('<br>')]));
     }
   }
 
-  if (report.duplicates.length) {
-    out.push('', '### Duplicates inside one platform', '', '| Platform | Duplicate | Kept | Sport, start (UTC) | Action | Why |', '|---|---|---|---|---|---|');
-    for (const duplicate of report.duplicates) {
-      out.push(`| ${PLATFORM_LABELS[duplicate.platform]} | ${duplicate.duplicateId} | ${duplicate.keptId} | ${sportById(duplicate.sport).label}, ${formatUtc(duplicate.startUtc)} | ${duplicate.action}${duplicate.message ? `: ${cell(duplicate.message)}` : ''} | ${cell(duplicate.reason)} |`);
+  if (view.duplicates.length) {
+    out.push('', `### ${t.duplicatesSectionTitle()}`, '', row(t.summaryDuplicateHeader(view.timeZone)), '|---|---|---|---|---|---|');
+    for (const duplicate of view.duplicates) {
+      out.push(row([duplicate.platform, duplicate.duplicateId, duplicate.keptId, `${duplicate.sport}, ${duplicate.start}`, duplicate.message ? t.labelled(duplicate.actionText, cell(duplicate.message)) : duplicate.actionText, cell(duplicate.reason)]));
     }
-    if (report.duplicates.some((duplicate) => duplicate.action === 'reported')) out.push('', 'Set `delete-duplicate: true` (or `DELETE_DUPLICATE=1`) to delete them; a backup FIT of each goes into the artifact first.');
+    if (view.anyDuplicateReported) out.push('', t.deleteDuplicatesHint(true));
   }
 
-  if (report.timezoneSuspects.length) {
-    out.push('', '### Possible time-zone errors', '', '| Record | Record | Why |', '|---|---|---|');
-    for (const suspect of report.timezoneSuspects) {
-      out.push(`| ${PLATFORM_LABELS[suspect.a.platform]} ${suspect.a.remoteId} (${formatUtc(suspect.a.startUtc)}) | ${PLATFORM_LABELS[suspect.b.platform]} ${suspect.b.remoteId} (${formatUtc(suspect.b.startUtc)}) | ${cell(suspect.reason)} |`);
-    }
+  if (view.suspects.length) {
+    out.push('', `### ${t.suspectsHeading(view.suspects.length)}`, '', row(t.summarySuspectHeader()), '|---|---|---|');
+    for (const suspect of view.suspects) out.push(row([suspect.a, suspect.b, cell(suspect.reason)]));
   }
 
-  if (report.failures.length) {
-    out.push('', '### What needs your attention', '', '| Where | What happened | Next step |', '|---|---|---|');
-    for (const failure of report.failures) out.push(`| ${cell(failure.scope)} | ${cell(failure.message)} | ${cell(failure.nextStep ?? 'It is retried on the next run.')} |`);
+  if (view.attention.length) {
+    out.push('', `### ${t.attentionHeading(view.attention.length)}`, '', row(t.summaryAttentionHeader()), '|---|---|---|');
+    for (const item of view.attention) out.push(row([cell(item.where), cell(item.what), cell(item.nextStep ?? t.retriedNextRun())]));
   }
 
-  const warnings = [...report.warnings, ...context.warnings];
+  const warnings = [...new Set([...view.warnings, ...context.warnings])];
   if (warnings.length) {
-    out.push('', '### Warnings', '');
+    out.push('', `### ${t.warningsHeading()}`, '');
     for (const warning of warnings) out.push(`- ${cell(warning)}`);
   }
 
-  out.push('', '### State and files', '');
+  out.push('', `### ${t.summaryStateHeading()}`, '');
   for (const line of context.stateLines) out.push(`- ${line}`);
   if (context.artifactLine) out.push(`- ${context.artifactLine}`);
-  if (c.uploaded === 0 && c.deleted === 0 && report.failures.length === 0 && !report.dryRun) out.push('', 'Everything is in sync.');
-  out.push('', `<sub>Run ${report.runId}, ${report.startedAt} → ${report.finishedAt}${context.runUrl ? ` · [logs](${context.runUrl})` : ''}</sub>`, '');
+  if (view.inSync && !report.dryRun) out.push('', t.inSyncShort());
+  out.push('', `<sub>${t.summaryRunFooter(report.runId, report.startedAt, report.finishedAt)}${context.runUrl ? ` · [${t.logsLink()}](${context.runUrl})` : ''}</sub>`, '');
   return redact(out.join('\n'));
 }

@@ -5,6 +5,7 @@ import { createProgress, type Progress } from '../core/progress.ts';
 import { redact } from '../core/secrets.ts';
 import { readTimeZone } from '../core/time-format.ts';
 import { renderReportText } from '../engine/report.ts';
+import type { Language } from '../i18n/language.ts';
 import type { SyncReport } from '../engine/report-types.ts';
 import { runSyncAndNotify } from '../engine/run-and-notify.ts';
 import { runDemo } from '../demo/demo.ts';
@@ -87,6 +88,7 @@ export function prepareSyncConfig(lookup: Lookup, flags: FlagValues, log: Logger
   const localLogins = readLocalLogins(dbPath, dbState);
   let config = parseConfig(lookup, { storedLogins: new Set(localLogins.keys()) });
   if (config.platforms.length === 0) throw new ConfigError('SYNC_PLATFORM is empty; list the platforms to sync, e.g. SYNC_PLATFORM=GARMINCOM,COROS');
+  for (const warning of config.configWarnings) log.warn(warning);
   for (const [id, region, account] of [['garmin_com', 'com', config.garminCom], ['garmin_cn', 'cn', config.garminCn]] as const) {
     if (!config.platforms.includes(id)) continue;
     if (localLogins.has(id)) {
@@ -119,7 +121,7 @@ async function syncCommand(flags: FlagValues, io: CliIo, log: Logger, json: bool
   const runLog: Logger = { ...log, error: verbose ? log.error : () => {}, info: (message) => (message.startsWith('uploaded ') ? log.debug(message) : log.info(message)) };
   const result = await runSyncAndNotify({ config, log: runLog, createPlatform: createPlatformFactory(config, runLog), progress });
   progress.done();
-  return finishReport(io, result.report, config.timeZone, json, {});
+  return finishReport(io, result.report, { timeZone: config.timeZone, language: config.language }, json, {});
 }
 
 async function demoCommand(flags: FlagValues, io: CliIo, log: Logger, json: boolean): Promise<number> {
@@ -127,7 +129,7 @@ async function demoCommand(flags: FlagValues, io: CliIo, log: Logger, json: bool
   const timeZone = readTimeZone((name) => io.env[name]);
   const result = await runDemo({ dir, reset: booleanFlag(flags, 'reset') === true, dryRun: booleanFlag(flags, 'dry-run') === true, log });
   const extra = { database: result.dbPath, firstRun: result.firstRun };
-  const code = finishReport(io, result.report, timeZone, json, extra);
+  const code = finishReport(io, result.report, { timeZone }, json, extra);
   if (!json) {
     io.out('');
     io.out(`Database left for inspection: ${result.dbPath}  (try: node cli.js status --db ${result.dbPath})`);
@@ -137,13 +139,14 @@ async function demoCommand(flags: FlagValues, io: CliIo, log: Logger, json: bool
 }
 
 /** The report as text, or as the one JSON document: { ok, exitCode, timeZone, report, ...extra }. */
-function finishReport(io: CliIo, report: SyncReport, timeZone: string, json: boolean, extra: Record<string, unknown>): number {
+function finishReport(io: CliIo, report: SyncReport, view: { timeZone: string; language?: Language }, json: boolean, extra: Record<string, unknown>): number {
+  const { timeZone } = view;
   const exitCode = report.outcome === 'ok' ? 0 : 1;
   if (json) {
     io.out(redact(JSON.stringify({ ok: exitCode === 0, exitCode, timeZone, ...extra, report })));
   } else {
     io.out('');
-    io.out(redact(renderReportText(report, { timeZone })));
+    io.out(redact(renderReportText(report, view)));
   }
   return exitCode;
 }

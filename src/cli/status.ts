@@ -8,6 +8,7 @@ import type { FlagValues } from './args.ts';
 import type { CliIo } from './main.ts';
 import { checkDatabase, databasePath, LOCAL_LOGIN_STATE, type LocalLoginMarker } from './settings.ts';
 import { StoreReader, type TransferSummaryRow } from './store-reader.ts';
+import { describeRoutingSetting } from '../i18n/routing-setting.ts';
 import { KEY_EXPIRY_FOR_STATUS, personalKeyExpiryLine } from '../platforms/garmin/personal-api-platform.ts';
 
 /** Plain words for the ledger's outcomes: what the report says. */
@@ -153,6 +154,7 @@ export function renderStatus(status: StatusDocument): string[] {
 }
 
 export function runStatus(flags: FlagValues, io: CliIo, lookup: Lookup, json: boolean): number {
+  const routing = describeRoutingSetting(lookup);
   const state = checkDatabase(lookup, flags);
   const dbPath = databasePath(lookup);
   if (state.kind === 'absent' || !existsSync(dbPath)) {
@@ -165,6 +167,6 @@ export function runStatus(flags: FlagValues, io: CliIo, lookup: Lookup, json: bo
   const maxAttempts = Number(lookup('MAX_UPLOAD_ATTEMPTS') ?? 3) || 3;
   const status = buildStatus(dbPath, zone, maxAttempts);
   if (json) io.out(redact(JSON.stringify({ ok: true, exitCode: 0, ...status })));
-  else for (const line of renderStatus(status)) io.out(redact(line));
+  else for (const line of [...renderStatus(status), `  ${routing}`]) io.out(redact(line));
   return 0;
 }

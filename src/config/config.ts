@@ -3,7 +3,10 @@ import { EndpointMap } from '../core/endpoints.ts';
 import { ConfigError } from '../core/errors.ts';
 import { registerSecret } from '../core/secrets.ts';
 import { readTimeZone } from '../core/time-format.ts';
-import { parseNotifyConfig, type NotifyConfig } from '../notify/index.ts';
+import { parseRoutes, parseSince, routePlatforms, type Route } from '../engine/routes.ts';
+import { parseLanguage, type Language } from '../i18n/language.ts';
+import { parseNotifyConfigTolerant, type NotifyConfig } from '../notify/index.ts';
+import { didYouMean, withAliases } from './aliases.ts';
 import { parseYesNo, readSecret, readText, type Lookup } from './read-values.ts';
 
 export type { Lookup } from './read-values.ts';
@@ -31,6 +34,18 @@ export interface CorosAccountConfig {
 export interface SyncConfig {
   /** Platforms to keep in sync, in the user's order. */
   readonly platforms: readonly PlatformId[];
+  /** SYNC_ROUTES: the directions copies are made in; null = every direction among the platforms. */
+  readonly routes: readonly Route[] | null;
+  /** SYNC_SINCE as epoch seconds: only workouts starting at or after it are copied; null = no limit. */
+  readonly sinceUtc: number | null;
+  /** SYNC_SINCE as the user wrote it (for reports). */
+  readonly since: string | undefined;
+  /** SYNC_LANGUAGE: reports, job summaries and notifications. */
+  readonly language: Language;
+  /** "Did you mean" lines for set names that are near misses of ours (shown as warnings). */
+  readonly settingHints: readonly string[];
+  /** Warnings about the settings that do not stop the run: the hints and bad notification settings. */
+  readonly configWarnings: readonly string[];
   readonly garminCom: GarminAccountConfig;
   readonly garminCn: GarminAccountConfig;
   readonly coros: CorosAccountConfig;
@@ -70,6 +85,8 @@ export interface SyncConfig {
 export interface ParseConfigOptions {
   /** Garmin platforms with a token from `login --for local` in the database: no token or password needed. */
   readonly storedLogins?: ReadonlySet<PlatformId>;
+  /** Names of every setting the user set (environment, variables, secrets), for "did you mean". */
+  readonly setNames?: readonly string[];
 }
 
 const PLATFORM_NAMES: Readonly<Record<string, PlatformId>> = {
@@ -117,9 +134,36 @@ function proxy(lookup: Lookup, name: string): string | undefined {
   return raw;
 }
 
-function parsePlatforms(lookup: Lookup): PlatformId[] {
+const ROUTE_PROBLEM = { syntax: 'is not SOURCE>TARGET', platform: 'names a platform other than GARMINCOM, GARMINCN and COROS', same: 'has the same platform on both sides' } as const;
+
+/** SYNC_ROUTES, checked against the platforms (every route's ends must be among them). */
+export function parseRoutesSetting(lookup: Lookup, platforms: readonly PlatformId[] | null): Route[] | null {
+  const raw = text(lookup, 'SYNC_ROUTES');
+  if (raw === undefined) return null;
+  const parsed = parseRoutes(raw, PLATFORM_NAMES);
+  if (!parsed.ok) throw new ConfigError(`SYNC_ROUTES part "${parsed.part}" ${ROUTE_PROBLEM[parsed.problem]}; list one-way routes like SYNC_ROUTES=GARMINCOM>COROS,GARMINCN>GARMINCOM`);
+  const outside = platforms === null ? [] : routePlatforms(parsed.routes).filter((id) => !platforms.includes(id));
+  if (outside.length > 0) throw new ConfigError(`SYNC_ROUTES uses ${outside.map((id) => id.replace('_', '').toUpperCase()).join(', ')}, which SYNC_PLATFORM does not list; add it to SYNC_PLATFORM or remove that route`);
+  return parsed.routes;
+}
+
+/** SYNC_SINCE as epoch seconds (null when unset). */
+export function parseSinceSetting(lookup: Lookup): number | null {
+  const raw = text(lookup, 'SYNC_SINCE');
+  if (raw === undefined) return null;
+  const since = parseSince(raw);
+  if (since === undefined) throw new ConfigError(`SYNC_SINCE="${raw}" is not a date; use YYYY-MM-DD (start of that day, UTC), e.g. SYNC_SINCE=2026-01-01`);
+  return since;
+}
+
+/** SYNC_PLATFORM (or the platforms SYNC_ROUTES names when it is unset). */
+export function parsePlatforms(lookup: Lookup): PlatformId[] {
   const raw = text(lookup, 'SYNC_PLATFORM');
-  if (raw === undefined) return [];
+  if (raw === undefined) {
+    // Routes alone name the platforms.
+    const routes = parseRoutesSetting(lookup, null);
+    return routes === null ? [] : routePlatforms(routes);
+  }
   const platforms: PlatformId[] = [];
   for (const part of raw.split(/[,;\s]+/).filter(Boolean)) {
     const id = PLATFORM_NAMES[part.toUpperCase()];
@@ -161,8 +205,17 @@ function downloadPathTemplate(lookup: Lookup, name: string): string | undefined 
  * redaction. Every bad value is a ConfigError whose message is one line naming the variable,
  * the value (never for secrets) and the fix.
  */
-export function parseConfig(lookup: Lookup, options: ParseConfigOptions = {}): SyncConfig {
+export function parseConfig(given: Lookup, options: ParseConfigOptions = {}): SyncConfig {
+  // Peer tools' names (GARMIN_EMAIL, GARMIN_USERNAME, …) answer for ours when ours are unset.
+  const lookup = withAliases(given);
+  const settingHints = didYouMean(options.setNames ?? []);
+  const withHints = (message: string) => (settingHints.length > 0 ? `${message}. ${settingHints.join(' ')}` : message);
   const platforms = parsePlatforms(lookup);
+  const routes = parseRoutesSetting(lookup, platforms);
+  const sinceUtc = parseSinceSetting(lookup);
+  const rawLanguage = text(lookup, 'SYNC_LANGUAGE');
+  const language = rawLanguage === undefined ? 'en' : parseLanguage(rawLanguage);
+  if (language === undefined) throw new ConfigError(`SYNC_LANGUAGE="${rawLanguage}" is not recognised; use en or zh-CN`);
   const garminCom = garminAccount(lookup, 'COM');
   const garminCn = garminAccount(lookup, 'CN');
   const coros: CorosAccountConfig = {
@@ -173,12 +226,12 @@ export function parseConfig(lookup: Lookup, options: ParseConfigOptions = {}): S
 
   for (const platform of platforms) {
     if (platform === 'coros') {
-      if (!coros.email || !coros.password) throw new ConfigError(`SYNC_PLATFORM includes COROS but ${!coros.email ? 'COROS_EMAIL' : 'COROS_PASSWORD'} is empty; add it as a repository secret (or remove COROS from SYNC_PLATFORM)`);
+      if (!coros.email || !coros.password) throw new ConfigError(withHints(`SYNC_PLATFORM includes COROS but ${!coros.email ? 'COROS_EMAIL' : 'COROS_PASSWORD'} is empty; add it as a repository secret (or remove COROS from SYNC_PLATFORM)`));
     } else {
       const suffix = platform === 'garmin_com' ? 'COM' : 'CN';
       const account = platform === 'garmin_com' ? garminCom : garminCn;
       if (!account.tokenBlob && !(account.email && account.password) && !account.apiKey && !options.storedLogins?.has(platform)) {
-        throw new ConfigError(`SYNC_PLATFORM includes GARMIN${suffix} but neither GARMIN_API_KEY_${suffix}, GARMIN_TOKEN_${suffix} nor GARMIN_EMAIL_${suffix} + GARMIN_PASSWORD_${suffix} is set; run \`node cli.js login --for action --region ${suffix.toLowerCase()}\` and store the token as the secret GARMIN_TOKEN_${suffix} (or \`--for local\` for local runs), or create a Personal API key on Garmin Connect web and store it as GARMIN_API_KEY_${suffix} (read-only)`);
+        throw new ConfigError(withHints(`SYNC_PLATFORM includes GARMIN${suffix} but neither GARMIN_API_KEY_${suffix}, GARMIN_TOKEN_${suffix} nor GARMIN_EMAIL_${suffix} + GARMIN_PASSWORD_${suffix} is set; run \`node cli.js login --for action --region ${suffix.toLowerCase()}\` and store the token as the secret GARMIN_TOKEN_${suffix} (or \`--for local\` for local runs), or create a Personal API key on Garmin Connect web and store it as GARMIN_API_KEY_${suffix} (read-only)`));
       }
     }
   }
@@ -186,8 +239,16 @@ export function parseConfig(lookup: Lookup, options: ParseConfigOptions = {}): S
   const stateSecret = secret(lookup, 'STATE_SECRET');
   if (stateSecret !== undefined && stateSecret.length < 12) throw new ConfigError('STATE_SECRET is too short; use at least 12 random characters (e.g. the output of `openssl rand -base64 24`)');
 
+  // A bad notification setting never stops the sync: that channel is off and the run says so.
+  const notify = parseNotifyConfigTolerant(lookup);
   return {
     platforms,
+    routes,
+    sinceUtc,
+    since: text(lookup, 'SYNC_SINCE'),
+    language,
+    settingHints,
+    configWarnings: [...settingHints, ...notify.problems],
     garminCom,
     garminCn,
     coros,
@@ -210,7 +271,7 @@ export function parseConfig(lookup: Lookup, options: ParseConfigOptions = {}): S
     httpsProxy: proxy(lookup, 'HTTPS_PROXY') ?? proxy(lookup, 'https_proxy'),
     noProxy: text(lookup, 'NO_PROXY') ?? text(lookup, 'no_proxy'),
     timeoutMs: integer(lookup, 'HTTP_TIMEOUT_SECONDS', 60, 30, 600, 'seconds') * 1000,
-    notify: parseNotifyConfig(lookup),
+    notify: { ...notify.config, language },
     timeZone: readTimeZone(lookup),
   };
 }

@@ -17,6 +17,8 @@ export interface ReportInput {
   readonly duplicates: readonly DuplicateResult[];
   readonly timezoneSuspects: readonly TimezoneSuspect[];
   readonly warnings: readonly string[];
+  /** SYNC_ROUTES / SYNC_SINCE as set (absent: every direction, all history). */
+  readonly routing?: SyncReport['routing'];
 }
 
 const SET_ASIDE_NEXT_STEP: Readonly<Record<string, string>> = {
@@ -121,5 +123,6 @@ export function buildReport(input: ReportInput): SyncReport {
     failures,
     warnings,
     counts,
+    ...(input.routing ? { routing: input.routing } : {}),
   };
 }

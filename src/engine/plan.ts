@@ -1,6 +1,7 @@
 import { activityKey, type Activity, type PlatformId } from '../core/activity.ts';
 import type { LedgerState } from './ledger.ts';
 import type { Workout } from './match.ts';
+import { routeAllows, sinceAllows, type Route } from './routes.ts';
 
 export interface PlatformView {
   readonly id: PlatformId;
@@ -69,6 +70,10 @@ export interface PlanOptions {
   readonly maxUploadAttempts: number;
   /** Source records that could not give their file, by key (platform:id). */
   readonly sourceProblems?: ReadonlyMap<string, SourceProblemView>;
+  /** SYNC_ROUTES: the directions copies are made in; null or absent = every direction. */
+  readonly routes?: readonly Route[] | null;
+  /** SYNC_SINCE (epoch seconds): only workouts starting at or after it are copied. */
+  readonly sinceUtc?: number | null;
 }
 
 const VENDOR_HOME: Readonly<Record<string, readonly PlatformId[]>> = {
@@ -158,12 +163,15 @@ export function planTransfers(workouts: readonly Workout[], options: PlanOptions
   for (const workout of workouts) {
     const memberRows = ledger.size === 0 ? [] : workout.members.flatMap((member) => ledger.get(activityKey(member)) ?? []);
     const present = options.gone.size === 0 ? workout.members : workout.members.filter((member) => !options.gone.has(activityKey(member)));
-    if (present.length === 0) continue;
+    if (present.length === 0 || !sinceAllows(options.sinceUtc ?? null, workout.startUtc)) continue;
     const presentOn = new Set(present.map((member) => member.platform));
     const goneOn = new Set(workout.members.filter((member) => options.gone.has(activityKey(member))).map((member) => member.platform));
 
     for (const target of options.platforms) {
       if (presentOn.has(target.id) || !target.available) continue;
+      // Only members on a platform with a route to this target can be its source.
+      const routed = present.filter((member) => routeAllows(options.routes ?? null, member.platform, target.id));
+      if (routed.length === 0) continue;
       // Outside what the target's listing covers: we cannot know it is missing there.
       if (!target.complete && (target.coveredFromUtc === null || workout.startUtc < target.coveredFromUtc)) continue;
       if (target.canUpload === false) {
@@ -183,9 +191,9 @@ export function planTransfers(workouts: readonly Workout[], options: PlanOptions
         items.push({ kind: 'check-pending', workout, source, target: target.id, ticket: pending.ticket! });
         continue;
       }
-      const [source, ...fallbacks] = rankSources(present, options.platforms, target.id, excluded);
+      const [source, ...fallbacks] = rankSources(routed, options.platforms, target.id, excluded);
       if (!source) {
-        items.push({ kind: 'skip', workout, target: target.id, ...noSourceDecision(present, problems, options.maxUploadAttempts)! });
+        items.push({ kind: 'skip', workout, target: target.id, ...noSourceDecision(routed, problems, options.maxUploadAttempts)! });
         continue;
       }
       const attempts = rows.reduce((sum, row) => sum + row.attempts, 0);

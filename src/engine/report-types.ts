@@ -17,6 +17,16 @@ export interface SyncReport {
   readonly failures: readonly FailureItem[];
   readonly warnings: readonly string[];
   readonly counts: ReportCounts;
+  /** The directions copies were made in (SYNC_ROUTES or every direction) and SYNC_SINCE. */
+  readonly routing?: ReportRouting;
+}
+
+export interface ReportRouting {
+  readonly routes: readonly { readonly from: PlatformId; readonly to: PlatformId }[];
+  /** true: no SYNC_ROUTES, every direction among the platforms. */
+  readonly everyDirection: boolean;
+  /** SYNC_SINCE as an ISO date-time (UTC), when set. */
+  readonly since?: string;
 }
 
 export interface ReportCounts {

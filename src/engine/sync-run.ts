@@ -13,6 +13,7 @@ import { listPlatforms, type PlatformRun } from './list-platforms.ts';
 import { describeMatch, groupWorkouts, type Workout } from './match.ts';
 import { planTransfers, type PlanItem, type PlatformView, type SourceProblemView } from './plan.ts';
 import { reconcileLedger, targetsToReconcile } from './reconcile.ts';
+import { reportRouting } from './routes.ts';
 import { buildReport } from './build-report.ts';
 import type { DuplicateResult, SyncReport, TimezoneSuspect } from './report-types.ts';
 import type { SyncStore } from './sync-store.ts';
@@ -73,6 +74,8 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
       gone,
       maxUploadAttempts: config.maxUploadAttempts,
       sourceProblems: sourceProblemMap(store),
+      routes: config.routes,
+      sinceUtc: config.sinceUtc,
     });
     const execution = await log.group('Transfers', () => execute(plan, { config, store, runId, log, connected, fitFiles, signal: options.signal, now, startMs: Date.parse(startedAt), progress: options.progress }));
 
@@ -89,6 +92,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
       duplicates,
       timezoneSuspects: suspects,
       warnings: [...listing.warnings, ...readOnlyWarnings(plan, store, config.dryRun), ...suspectWarnings(suspects, picture.earlierSuspects)],
+      routing: reportRouting(config),
     });
     if (!config.dryRun) store.recordLinks(runId, picture.links);
     store.finishRun(runId, report.outcome, { ...report.counts });

@@ -1,6 +1,8 @@
-import { PLATFORM_LABELS, type PlatformId } from '../core/activity.ts';
-import { distanceText, durationText } from '../engine/report.ts';
-import type { DuplicateAction, SyncReport, TransferOutcome, TransferResult } from '../engine/report-types.ts';
+import type { PlatformId } from '../core/activity.ts';
+import type { SyncReport } from '../engine/report-types.ts';
+import { catalogue } from '../i18n/catalogue.ts';
+import type { Language } from '../i18n/language.ts';
+import { buildReportView, type ReportView, type WorkoutRow } from '../i18n/report-view.ts';
 import { truncateChars } from './text-fit.ts';
 
 /**
@@ -19,6 +21,8 @@ export interface NotificationMessage {
   readonly runUrl?: string;
   /** The report itself, for channels that forward structured data (the generic JSON webhook). */
   readonly report?: SyncReport;
+  /** The language of the texts (renderers take their own words, e.g. "Run log", from it). */
+  readonly language?: Language;
 }
 
 export interface MessageSection {
@@ -38,84 +42,24 @@ export interface BuildMessageOptions {
   /** Warn about credentials that stop working within this many days; default 14. */
   readonly expiryWarningDays?: number;
   readonly now?: Date;
-  /** Most workouts listed per direction and most entries per section before "… and N more". */
+  /** Most workouts listed per section and most entries per section before "… and N more". */
   readonly maxItemsPerSection?: number;
+  /** SYNC_LANGUAGE; default en. */
+  readonly language?: Language;
 }
 
 /** Longest single item; a runaway error message must not crowd out the rest of the summary. */
 const MAX_ITEM_CHARS = 300;
-const DAY_MS = 86_400_000;
-
-function label(platform: PlatformId): string {
-  return PLATFORM_LABELS[platform] ?? platform;
-}
-
-function plural(count: number, word: string, pluralWord = `${word}s`): string {
-  return `${count} ${count === 1 ? word : pluralWord}`;
-}
-
-function formatTime(startUtc: number, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(new Date(startUtc * 1000));
-  const get = (type: string): string => parts.find((part) => part.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
-}
-
-function describeWorkout(transfer: TransferResult, timeZone: string): string {
-  const pieces = [formatTime(transfer.startUtc, timeZone), sportName(transfer.sport), distanceText(transfer.distanceM), durationText(transfer.elapsedSec)];
-  if (transfer.name) pieces.push(`“${transfer.name}”`);
-  return pieces.filter((piece): piece is string => piece !== undefined && piece !== '').join(' · ');
-}
-
-function sportName(sport: string): string {
-  return sport.replace(/_/g, ' ');
-}
 
 function clip(text: string): string {
   return truncateChars(text.replace(/\s+/g, ' ').trim(), MAX_ITEM_CHARS);
 }
 
-function capped(items: string[], max: number, what: string): string[] {
-  if (items.length <= max) return items;
-  return [...items.slice(0, max), `… and ${items.length - max} more ${what} (see the run log)`];
+/** The first `max` items, then one "… and N more" line (so the heading's count is what is listed). */
+function capped(view: ReportView, items: readonly string[], max: number): string[] {
+  if (items.length <= max) return [...items];
+  return [...items.slice(0, max), view.t.moreItems(items.length - max)];
 }
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = groups.get(k);
-    if (list) list.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
-}
-
-const DIRECTION_VERBS: Partial<Record<TransferOutcome, string>> = {
-  created: 'uploaded',
-  planned: 'would upload',
-  pending: 'pending',
-  duplicate: 'already there',
-  failed: 'failed',
-  rejected: 'rejected',
-  'set-aside': 'set aside',
-  'no-original': 'no original file',
-};
-
-const DUPLICATE_VERBS: Record<DuplicateAction, string> = {
-  reported: 'reported',
-  deleted: 'deleted',
-  'would-delete': 'would delete',
-  'delete-failed': 'delete failed',
-  'kept-safe': 'kept (unsafe to delete)',
-};
 
 export interface ExpiryWarning {
   readonly platform: PlatformId;
@@ -126,23 +70,7 @@ export interface ExpiryWarning {
 
 /** Platforms whose stored credentials stop working within `withinDays` (or already have). */
 export function credentialExpiryWarnings(report: SyncReport, now: Date, withinDays: number): ExpiryWarning[] {
-  const warnings: ExpiryWarning[] = [];
-  for (const platform of report.platforms) {
-    if (!platform.credentialExpiry) continue;
-    const expiresMs = Date.parse(platform.credentialExpiry);
-    if (Number.isNaN(expiresMs)) continue;
-    const leftMs = expiresMs - now.getTime();
-    if (leftMs > withinDays * DAY_MS) continue;
-    warnings.push({ platform: platform.id, label: platform.label || label(platform.id), expiresAt: platform.credentialExpiry, daysLeft: Math.floor(leftMs / DAY_MS) });
-  }
-  return warnings;
-}
-
-function expiryLine(warning: ExpiryWarning): string {
-  const date = warning.expiresAt.slice(0, 10);
-  if (warning.daysLeft < 0) return `${warning.label}: saved sign-in expired on ${date}; sign in again (node cli.js login --for action) and update the stored token`;
-  const when = warning.daysLeft === 0 ? 'today' : `in ${plural(warning.daysLeft, 'day')}`;
-  return `${warning.label}: saved sign-in expires ${when} (${date}); sign in again (node cli.js login --for action) and update the stored token before then`;
+  return buildReportView(report, { now, expiryWarningDays: withinDays }).expiry.map(({ platform, label, expiresAt, daysLeft }) => ({ platform, label, expiresAt, daysLeft }));
 }
 
 /** Whether the report has anything a user must act on. */
@@ -150,117 +78,77 @@ export function reportHasFailures(report: SyncReport): boolean {
   return report.outcome !== 'ok' || report.counts.failed > 0 || report.failures.length > 0 || report.platforms.some((platform) => platform.error !== undefined);
 }
 
-function summaryPhrases(report: SyncReport): string[] {
-  const c = report.counts;
-  const phrases: string[] = [];
-  if (c.uploaded > 0) phrases.push(`${c.uploaded} uploaded`);
-  if (c.planned > 0) phrases.push(`${c.planned} planned`);
-  if (c.deleted > 0) phrases.push(`${c.deleted} duplicate${c.deleted === 1 ? '' : 's'} deleted`);
-  else if (c.duplicatesFound > 0) phrases.push(`${plural(c.duplicatesFound, 'duplicate')} found`);
-  if (c.failed > 0) phrases.push(`${c.failed} failed`);
-  if (c.pending > 0) phrases.push(`${c.pending} pending`);
-  return phrases;
+function describeWorkout(row: WorkoutRow): string {
+  const pieces = [row.start, row.sport, row.distance, row.duration];
+  if (row.name) pieces.push(`“${row.name}”`);
+  return pieces.filter((piece): piece is string => piece !== undefined && piece !== '').join(' · ');
 }
+
+const MOVED = new Set(['created', 'planned']);
+const PROBLEM = new Set(['failed', 'rejected', 'set-aside']);
 
 /** The neutral message for one run's report. Pure: same report and options, same message. */
 export function buildReportMessage(report: SyncReport, options: BuildMessageOptions = {}): NotificationMessage {
-  const timeZone = options.timeZone ?? 'UTC';
-  const now = options.now ?? new Date(report.finishedAt);
+  const view = buildReportView(report, { ...options, timeZone: options.timeZone ?? 'UTC' });
+  const { t } = view;
   const maxItems = options.maxItemsPerSection ?? 10;
   const failed = reportHasFailures(report);
-  const expiry = credentialExpiryWarnings(report, now, options.expiryWarningDays ?? 14);
 
-  const phrases = summaryPhrases(report);
-  const dry = report.dryRun ? ' (dry run)' : '';
-  const outcomeWord = report.outcome === 'failed' ? 'run failed' : report.outcome === 'partial' ? 'partly failed' : 'all in sync';
-  const summary = phrases.length > 0 ? phrases.join(', ') : outcomeWord;
-  const title = `${PRODUCT_NAME}${dry}: ${summary}`;
-  const headline = phrases.length > 0 && report.outcome !== 'ok' ? `${summary} — ${outcomeWord}` : summary;
+  const summary = view.countsPhrase ?? view.outcomePhrase;
+  const title = t.messageTitle(summary, report.dryRun);
+  const headline = view.countsPhrase !== undefined && report.outcome !== 'ok' ? t.headline(view.countsPhrase, view.outcomePhrase) : summary;
 
   const sections: MessageSection[] = [];
-
-  // Transfers per direction: what moved where, then the workouts that moved.
-  const directional = report.transfers.filter((transfer) => transfer.outcome !== 'duplicate');
-  const byDirection = groupBy(directional, (transfer) => `${transfer.from}>${transfer.to}`);
-  for (const transfers of byDirection.values()) {
-    const first = transfers[0];
-    if (!first) continue;
-    const byOutcome = groupBy(transfers, (transfer) => transfer.outcome);
-    const counts = [...byOutcome.entries()].map(([outcome, list]) => `${list.length} ${DIRECTION_VERBS[outcome as TransferOutcome] ?? outcome}`);
-    const moved = transfers.filter((transfer) => transfer.outcome === 'created' || transfer.outcome === 'planned');
-    const problems = transfers.filter((transfer) => transfer.outcome === 'failed' || transfer.outcome === 'rejected');
-    const tone = problems.length > 0 ? 'warning' : moved.length > 0 ? 'info' : 'comment';
-    sections.push({
-      heading: `${label(first.from)} → ${label(first.to)}: ${counts.join(', ')}`,
-      tone,
-      items: capped(moved.map((transfer) => clip(describeWorkout(transfer, timeZone))), maxItems, 'workouts'),
-    });
+  // One line per workout, with every target it was copied to.
+  const copied = view.workouts.filter((row) => row.targets.some((target) => MOVED.has(target.outcome)));
+  if (copied.length > 0) {
+    const items = copied.map((row) => clip(t.workoutItem(t.fromPlatform(describeWorkout(row), row.fromLabel), row.targets.filter((target) => MOVED.has(target.outcome)).map((target) => target.label))));
+    sections.push({ heading: t.copiedHeading(copied.length, report.dryRun), tone: 'info', items: capped(view, items, maxItems) });
+  }
+  const other = view.workouts.filter((row) => row.targets.some((target) => !MOVED.has(target.outcome) && !PROBLEM.has(target.outcome)));
+  if (other.length > 0) {
+    const items = other.map((row) =>
+      clip(t.workoutItem(t.fromPlatform(describeWorkout(row), row.fromLabel), row.targets.filter((target) => !MOVED.has(target.outcome) && !PROBLEM.has(target.outcome)).map((target) => t.targetWithOutcome(target.label, t.outcome(target.outcome))))),
+    );
+    sections.push({ heading: t.otherResultsHeading(other.length), tone: 'comment', items: capped(view, items, maxItems) });
   }
 
-  if (report.duplicates.length > 0) {
-    const byPlatform = groupBy(report.duplicates, (duplicate) => duplicate.platform);
-    const items: string[] = [];
-    for (const [platform, duplicates] of byPlatform) {
-      const byAction = groupBy(duplicates, (duplicate) => duplicate.action);
-      const counts = [...byAction.entries()].map(([action, list]) => `${list.length} ${DUPLICATE_VERBS[action as DuplicateAction] ?? action}`);
-      items.push(`${label(platform as PlatformId)}: ${counts.join(', ')}`);
-    }
-    const troubled = report.duplicates.some((duplicate) => duplicate.action === 'delete-failed');
-    sections.push({ heading: `Duplicates: ${report.duplicates.length}`, tone: troubled ? 'warning' : 'comment', items });
+  if (view.duplicates.length > 0) sections.push({ heading: t.duplicatesHeading(view.duplicates.length), tone: view.anyDuplicateDeleteFailed ? 'warning' : 'comment', items: [...view.duplicateCounts] });
+
+  // Counted after de-duplication: the heading says how many problems are listed.
+  const attention = view.attention.map((item) => clip(`${t.labelled(item.where, item.what)}${item.nextStep ? ` → ${item.nextStep}` : ''}`));
+  if (attention.length > 0) sections.push({ heading: t.attentionHeading(attention.length), tone: 'warning', items: capped(view, attention, maxItems) });
+
+  if (view.expiry.length > 0) sections.push({ heading: t.expiryHeading(), tone: 'warning', items: view.expiry.map((item) => item.line) });
+
+  if (view.suspects.length > 0) sections.push({ heading: t.suspectsHeading(view.suspects.length), tone: 'comment', items: capped(view, view.suspects.map((suspect) => clip(suspect.line)), maxItems) });
+
+  if (view.warnings.length > 0) {
+    const warnings = [...new Set(view.warnings.map(clip))];
+    sections.push({ heading: t.warningsHeading(), tone: 'comment', items: capped(view, warnings, Math.min(maxItems, 5)) });
   }
 
-  const failureItems: string[] = [];
-  for (const platform of report.platforms) {
-    if (!platform.error) continue;
-    failureItems.push(clip(`${platform.label || label(platform.id)}: ${platform.error.message}${platform.error.nextStep ? ` → ${platform.error.nextStep}` : ''}`));
-  }
-  const transferMessages = new Set(report.transfers.filter((t) => t.outcome === 'failed' || t.outcome === 'rejected').map((t) => t.message));
-  for (const failure of report.failures) {
-    // The engine may list a failed transfer both ways: the transfer line is the more specific one.
-    if (transferMessages.has(failure.message)) continue;
-    failureItems.push(clip(`${failure.scope}: ${failure.message}${failure.nextStep ? ` → ${failure.nextStep}` : ''}`));
-  }
-  for (const transfer of report.transfers) {
-    if (transfer.outcome !== 'failed' && transfer.outcome !== 'rejected') continue;
-    const what = `${label(transfer.from)} → ${label(transfer.to)} ${formatTime(transfer.startUtc, timeZone)} ${sportName(transfer.sport)}`;
-    failureItems.push(clip(`${what}: ${transfer.message ?? transfer.outcome}${transfer.nextStep ? ` → ${transfer.nextStep}` : ''}`));
-  }
-  if (failureItems.length > 0) sections.push({ heading: `Needs attention: ${failureItems.length}`, tone: 'warning', items: capped(dedupe(failureItems), maxItems, 'problems') });
-
-  if (expiry.length > 0) sections.push({ heading: 'Sign-in expiring', tone: 'warning', items: expiry.map(expiryLine) });
-
-  if (report.timezoneSuspects.length > 0) {
-    sections.push({
-      heading: `Possible time-zone mismatches: ${report.timezoneSuspects.length}`,
-      tone: 'comment',
-      items: capped(report.timezoneSuspects.map((suspect) => clip(`${label(suspect.a.platform)} ${suspect.a.remoteId} ↔ ${label(suspect.b.platform)} ${suspect.b.remoteId}: ${suspect.reason}`)), maxItems, 'suspects'),
-    });
-  }
-
-  if (report.warnings.length > 0) sections.push({ heading: 'Warnings', tone: 'comment', items: capped(dedupe(report.warnings.map(clip)), Math.min(maxItems, 5), 'warnings') });
-
-  const severity = failed ? 'error' : expiry.length > 0 || report.duplicates.some((d) => d.action === 'delete-failed') ? 'warning' : 'ok';
-  return { kind: 'report', severity, title, headline, sections, report, ...(options.runUrl ? { runUrl: options.runUrl } : {}) };
+  const severity = failed ? 'error' : view.expiry.length > 0 || view.anyDuplicateDeleteFailed ? 'warning' : 'ok';
+  return { kind: 'report', severity, title, headline, sections, report, language: t.language, ...(options.runUrl ? { runUrl: options.runUrl } : {}) };
 }
 
 /** The weekly "still alive" message, carrying this run's state in brief. */
 export function buildHeartbeatMessage(report: SyncReport, options: BuildMessageOptions = {}): NotificationMessage {
-  const now = options.now ?? new Date(report.finishedAt);
-  const expiry = credentialExpiryWarnings(report, now, options.expiryWarningDays ?? 14);
-  const phrases = summaryPhrases(report);
-  const headline = `Scheduled sync is running; last run ${phrases.length > 0 ? phrases.join(', ') : 'found nothing new'}`;
+  const view = buildReportView(report, { ...options, timeZone: options.timeZone ?? 'UTC' });
+  const { t } = view;
   const sections: MessageSection[] = [
     {
-      heading: 'Platforms',
+      heading: t.platformsHeading(),
       tone: 'comment',
-      items: report.platforms.map((platform) => `${platform.label || label(platform.id)}: ${plural(platform.known, 'workout')} known${platform.error ? ` (error: ${clip(platform.error.message)})` : ''}`),
+      items: view.platforms.map((platform) => t.heartbeatPlatform(platform.label, platform.known, platform.error ? clip(platform.error.message) : undefined)),
     },
   ];
-  if (expiry.length > 0) sections.push({ heading: 'Sign-in expiring', tone: 'warning', items: expiry.map(expiryLine) });
-  const severity = reportHasFailures(report) ? 'error' : expiry.length > 0 ? 'warning' : 'ok';
-  return { kind: 'heartbeat', severity, title: `${PRODUCT_NAME}: weekly heartbeat`, headline, sections, report, ...(options.runUrl ? { runUrl: options.runUrl } : {}) };
+  if (view.expiry.length > 0) sections.push({ heading: t.expiryHeading(), tone: 'warning', items: view.expiry.map((item) => item.line) });
+  const severity = reportHasFailures(report) ? 'error' : view.expiry.length > 0 ? 'warning' : 'ok';
+  return { kind: 'heartbeat', severity, title: t.heartbeatTitle(), headline: t.heartbeatHeadline(view.countsPhrase), sections, report, language: t.language, ...(options.runUrl ? { runUrl: options.runUrl } : {}) };
 }
 
-function dedupe(items: readonly string[]): string[] {
-  return [...new Set(items)];
+/** The catalogue a rendered message takes its own words from. */
+export function messageCatalogue(message: NotificationMessage) {
+  return catalogue(message.language ?? 'en');
 }

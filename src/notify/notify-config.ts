@@ -2,6 +2,7 @@ import { readTimeZone } from '../core/time-format.ts';
 import { ConfigError } from '../core/errors.ts';
 import { readSecret, readText, type Lookup } from '../config/read-values.ts';
 import { isSecretQueryKey, registerSecret } from '../core/secrets.ts';
+import type { Language } from '../i18n/language.ts';
 
 export type NotifyPolicy = 'always' | 'on-change' | 'on-failure';
 export type HeartbeatMode = 'weekly' | 'off';
@@ -27,6 +28,8 @@ export interface NotifyConfig {
   /** Days before a saved sign-in expires that messages start warning. */
   readonly expiryWarningDays: number;
   readonly channels: readonly ChannelConfig[];
+  /** SYNC_LANGUAGE (set by parseConfig); messages are in English without it. */
+  readonly language?: Language;
 }
 
 export type { Lookup } from '../config/read-values.ts';
@@ -292,20 +295,9 @@ function expiryDays(lookup: Lookup): number {
  * token and webhook address as a secret. Several channels may be configured at once.
  */
 export function parseNotifyConfig(lookup: Lookup): NotifyConfig {
-  const slackUrl = webhookUrl(lookup, 'SLACK_WEBHOOK_URL', ['hooks.slack.com'], /^\/(services|triggers|workflows)\/[A-Za-z0-9_/-]+$/, 'https://hooks.slack.com/services/T…/B…/…');
-  const discordUrl = webhookUrl(lookup, 'DISCORD_WEBHOOK_URL', ['discord.com', 'discordapp.com', 'ptb.discord.com', 'canary.discord.com'], /^\/api(\/v\d+)?\/webhooks\/\d+\/[A-Za-z0-9_-]+\/?$/, 'https://discord.com/api/webhooks/<id>/<token>');
-  const channels = [
-    wecom(lookup),
-    telegram(lookup),
-    dingtalk(lookup),
-    feishu(lookup),
-    bark(lookup),
-    serverchan(lookup),
-    ntfy(lookup),
-    slackUrl === undefined ? undefined : ({ kind: 'slack', webhookUrl: slackUrl } as const),
-    discordUrl === undefined ? undefined : ({ kind: 'discord', webhookUrl: discordUrl } as const),
-    generic(lookup),
-  ].filter((channel): channel is ChannelConfig => channel !== undefined);
+  const channels = channelParsers(lookup)
+    .map((parse) => parse())
+    .filter((channel): channel is ChannelConfig => channel !== undefined);
   return {
     policy: choice<NotifyPolicy>(lookup, 'NOTIFY_POLICY', ['always', 'on-change', 'on-failure'], 'on-change'),
     heartbeat: choice<HeartbeatMode>(lookup, 'NOTIFY_HEARTBEAT', ['weekly', 'off'], 'off'),
@@ -313,6 +305,28 @@ export function parseNotifyConfig(lookup: Lookup): NotifyConfig {
     expiryWarningDays: expiryDays(lookup),
     channels,
   };
+}
+
+/** One parser per channel, in a fixed order. */
+function channelParsers(lookup: Lookup): Array<() => ChannelConfig | undefined> {
+  return [
+    () => wecom(lookup),
+    () => telegram(lookup),
+    () => dingtalk(lookup),
+    () => feishu(lookup),
+    () => bark(lookup),
+    () => serverchan(lookup),
+    () => ntfy(lookup),
+    () => {
+      const url = webhookUrl(lookup, 'SLACK_WEBHOOK_URL', ['hooks.slack.com'], /^\/(services|triggers|workflows)\/[A-Za-z0-9_/-]+$/, 'https://hooks.slack.com/services/T…/B…/…');
+      return url === undefined ? undefined : { kind: 'slack', webhookUrl: url };
+    },
+    () => {
+      const url = webhookUrl(lookup, 'DISCORD_WEBHOOK_URL', ['discord.com', 'discordapp.com', 'ptb.discord.com', 'canary.discord.com'], /^\/api(\/v\d+)?\/webhooks\/\d+\/[A-Za-z0-9_-]+\/?$/, 'https://discord.com/api/webhooks/<id>/<token>');
+      return url === undefined ? undefined : { kind: 'discord', webhookUrl: url };
+    },
+    () => generic(lookup),
+  ];
 }
 
 const CHANNEL_NAMES: Readonly<Record<ChannelConfig['kind'], string>> = {
@@ -337,4 +351,33 @@ export function describeNotifyConfig(config: NotifyConfig): string {
     return `${CHANNEL_NAMES[channel.kind]}${signed ? ' (signed)' : ''}`;
   });
   return `notifications: ${names.join(', ')}; policy ${config.policy}; heartbeat ${config.heartbeat}`;
+}
+
+/**
+ * Like parseNotifyConfig, but a bad notification setting never stops the sync: that channel (or
+ * that setting, which falls back to its default) is off for this run and the problem is returned
+ * as a warning naming the setting and the fix.
+ */
+export function parseNotifyConfigTolerant(lookup: Lookup): { readonly config: NotifyConfig; readonly problems: readonly string[] } {
+  const problems: string[] = [];
+  const attempt = <T>(parse: () => T, fallback: T): T => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(`notifications: ${error.message} (left out this run; the sync is unaffected)`);
+      return fallback;
+    }
+  };
+  const channels = channelParsers(lookup).map((parse) => attempt(parse, undefined)).filter((channel): channel is ChannelConfig => channel !== undefined);
+  return {
+    config: {
+      policy: attempt(() => choice<NotifyPolicy>(lookup, 'NOTIFY_POLICY', ['always', 'on-change', 'on-failure'], 'on-change'), 'on-change'),
+      heartbeat: attempt(() => choice<HeartbeatMode>(lookup, 'NOTIFY_HEARTBEAT', ['weekly', 'off'], 'off'), 'off'),
+      timeZone: attempt(() => timeZone(lookup), 'UTC'),
+      expiryWarningDays: attempt(() => expiryDays(lookup), 14),
+      channels,
+    },
+    problems,
+  };
 }

@@ -166,7 +166,7 @@ export async function notifyRun(report: SyncReport, config: NotifyConfig, deps: 
       deps.log.debug(`no notification: ${decision.reason}`);
       return { ...base, status: 'skipped', reason: decision.reason };
     }
-    const options = { timeZone: config.timeZone, expiryWarningDays: config.expiryWarningDays, now, ...(deps.runUrl ? { runUrl: deps.runUrl } : {}) };
+    const options = { timeZone: config.timeZone, expiryWarningDays: config.expiryWarningDays, now, ...(config.language ? { language: config.language } : {}), ...(deps.runUrl ? { runUrl: deps.runUrl } : {}) };
     const message = heartbeat ? buildHeartbeatMessage(report, options) : buildReportMessage(report, options);
     const channel = channelDeps(deps);
     const notifiers = config.channels.map((entry) => createNotifier(entry, channel));

@@ -1,5 +1,5 @@
 import type { SyncReport } from '../engine/report-types.ts';
-import { buildReportMessage, type BuildMessageOptions, type MessageSection, type NotificationMessage } from './message.ts';
+import { buildReportMessage, messageCatalogue, type BuildMessageOptions, type MessageSection, type NotificationMessage } from './message.ts';
 import { packLines, type SizeBudget } from './text-fit.ts';
 
 /**
@@ -20,9 +20,14 @@ export function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_[\]()#~|<>!]/g, (ch) => `\\${ch}`);
 }
 
-/** WeCom's markdown has no documented escapes: neutralise what would open a tag, link or code span. */
+/**
+ * WeCom's markdown has no documented escapes: neutralise what would open a tag or link outside
+ * code spans. A balanced `code span` (a command to copy) is kept exactly, with plain backticks.
+ */
 export function escapeWeComMarkdown(text: string): string {
-  return text.replace(/</g, '‹').replace(/>/g, '›').replace(/`/g, 'ˋ').replace(/\[/g, '［').replace(/\]/g, '］').replace(/\*/g, '∗');
+  const neutral = (part: string) => part.replace(/</g, '‹').replace(/>/g, '›').replace(/\[/g, '［').replace(/\]/g, '］').replace(/\*/g, '∗');
+  const pieces = text.split(/(`[^`\n]+`)/);
+  return pieces.map((piece) => (piece.length > 2 && piece.startsWith('`') && piece.endsWith('`') ? piece : neutral(piece).replace(/`/g, "'"))).join('');
 }
 
 export function escapeHtml(text: string): string {
@@ -38,6 +43,7 @@ const WECOM_COLOR: Record<MessageSection['tone'], string> = { info: 'info', warn
 
 export function renderLines(message: NotificationMessage, dialect: Dialect): string[] {
   const mark = severityMark(message);
+  const runLog = messageCatalogue(message).runLog();
   const lines: string[] = [];
   switch (dialect) {
     case 'plain': {
@@ -47,7 +53,7 @@ export function renderLines(message: NotificationMessage, dialect: Dialect): str
         for (const item of section.items) lines.push(`• ${item}`);
       }
       if (message.kind === 'heartbeat') lines.push('', message.headline);
-      if (message.runUrl) lines.push('', `Run log: ${message.runUrl}`);
+      if (message.runUrl) lines.push('', `${runLog}: ${message.runUrl}`);
       break;
     }
     case 'wecom-markdown': {
@@ -57,7 +63,7 @@ export function renderLines(message: NotificationMessage, dialect: Dialect): str
         lines.push(`**<font color="${WECOM_COLOR[section.tone]}">${escapeWeComMarkdown(section.heading)}</font>**`);
         for (const item of section.items) lines.push(`> ${escapeWeComMarkdown(item)}`);
       }
-      if (message.runUrl) lines.push(`[Run log](${message.runUrl})`);
+      if (message.runUrl) lines.push(`[${runLog}](${message.runUrl})`);
       break;
     }
     case 'markdown': {
@@ -67,7 +73,7 @@ export function renderLines(message: NotificationMessage, dialect: Dialect): str
         lines.push('', `**${escapeMarkdown(section.heading)}**`);
         for (const item of section.items) lines.push(`- ${escapeMarkdown(item)}`);
       }
-      if (message.runUrl) lines.push('', `[Run log](${message.runUrl})`);
+      if (message.runUrl) lines.push('', `[${escapeMarkdown(runLog)}](${message.runUrl})`);
       break;
     }
     case 'slack': {
@@ -77,7 +83,7 @@ export function renderLines(message: NotificationMessage, dialect: Dialect): str
         lines.push('', `*${escapeSlack(section.heading)}*`);
         for (const item of section.items) lines.push(`• ${escapeSlack(item)}`);
       }
-      if (message.runUrl) lines.push('', `<${message.runUrl}|Run log>`);
+      if (message.runUrl) lines.push('', `<${message.runUrl}|${escapeSlack(runLog)}>`);
       break;
     }
     case 'telegram-html': {
@@ -87,27 +93,27 @@ export function renderLines(message: NotificationMessage, dialect: Dialect): str
         lines.push('', `<b>${escapeHtml(section.heading)}</b>`);
         for (const item of section.items) lines.push(`• ${escapeHtml(item)}`);
       }
-      if (message.runUrl) lines.push('', `<a href="${escapeHtml(message.runUrl)}">Run log</a>`);
+      if (message.runUrl) lines.push('', `<a href="${escapeHtml(message.runUrl)}">${escapeHtml(runLog)}</a>`);
       break;
     }
   }
   return lines;
 }
 
-const OVERFLOW_TEXT = (dropped: number): string => `… ${dropped} more line${dropped === 1 ? '' : 's'} in the run log`;
-
 /** Overflow line in the dialect, linking the run when there is one. */
 function overflowLine(message: NotificationMessage, dialect: Dialect, dropped: number): string {
-  const text = OVERFLOW_TEXT(dropped);
+  const t = messageCatalogue(message);
+  const text = t.overflow(dropped);
+  const runLog = t.runLog();
   if (!message.runUrl) return text;
   switch (dialect) {
     case 'wecom-markdown':
     case 'markdown':
-      return `${text}: [Run log](${message.runUrl})`;
+      return `${text}: [${runLog}](${message.runUrl})`;
     case 'slack':
-      return `${text}: <${message.runUrl}|Run log>`;
+      return `${text}: <${message.runUrl}|${runLog}>`;
     case 'telegram-html':
-      return `${text}: <a href="${escapeHtml(message.runUrl)}">Run log</a>`;
+      return `${text}: <a href="${escapeHtml(message.runUrl)}">${escapeHtml(runLog)}</a>`;
     case 'plain':
       return `${text}: ${message.runUrl}`;
   }

@@ -196,10 +196,10 @@ describe('the bundled action, state: git', () => {
     expect(names.filter((name) => name.startsWith('coros/'))).toHaveLength(1);
     expect(names.every((name) => name.endsWith('.fit'))).toBe(true);
 
-    expect(result.summary).toMatch(/\| Garmin COM → COROS \| Ride \| \S+ \| 40\.00 km \| 32:00 \| ✅ uploaded \|/);
-    expect(result.summary).toMatch(/\| COROS → Garmin COM \| Run \| \S+ \| 8\.00 km \| [\d:]+ \| ✅ uploaded \|/);
+    expect(result.summary).toMatch(/\| Ride \| [\d-]+ [\d:]+ \| 40\.00 km \| 32:00 \| Garmin COM \| COROS: ✅ uploaded \|/);
+    expect(result.summary).toMatch(/\| Run \| [\d-]+ [\d:]+ \| 8\.00 km \| [\d:]+ \| COROS \| Garmin COM: ✅ uploaded \|/);
     // Listed 2, known 3: the copy uploaded to it is recorded at once.
-    expect(result.summary).toMatch(/\| Garmin COM \| 2 \| 3 \| \d{4}-\d\d-\d\d \|/);
+    expect(result.summary).toMatch(/\| Garmin COM \| 2 \| 3 \| ✅ \| \d{4}-\d\d-\d\d \|/);
     expect(result.summary).toMatch(/✅ uploaded/);
     expect(result.summary).toContain('committed and pushed to `main`');
     expect(result.summary).toContain(`fit-files-${result.runId}-1`);
@@ -319,5 +319,70 @@ describe('the bundled action, dry run', () => {
     expect(remoteHead()).toBe(before);
     expect(artifactFor(result.runId)).toBeUndefined();
     expectNoSecrets(result);
+  });
+});
+
+describe('the bundled action, settings from the shipped workflow (toJSON(vars), toJSON(secrets))', () => {
+  /** Only what sync.yml passes: the variables and secrets as JSON; every other input blank. */
+  const fromWorkflow = (vars: Record<string, string>, secretValues: Record<string, string>) => ({
+    INPUT_PLATFORMS: '',
+    'INPUT_GARMIN-TOKEN-COM': '',
+    'INPUT_COROS-EMAIL': '',
+    'INPUT_COROS-PASSWORD': '',
+    'INPUT_QYWX-BOT-KEY': '',
+    INPUT_ENDPOINTS: '',
+    INPUT_STATE: '',
+    'INPUT_FIT-ARTIFACT': '',
+    'INPUT_FIT-ARTIFACT-RETENTION-DAYS': '',
+    'INPUT_VARS-JSON': JSON.stringify(vars, null, 2),
+    'INPUT_SECRETS-JSON': JSON.stringify({ github_token: GITHUB_TOKEN, ...secretValues }, null, 2),
+  });
+  const endpoints = () => JSON.stringify({ ...garmin.endpointOverrides(), ...coros.endpointOverrides(), 'qyapi.weixin.qq.com': wecom.baseUrl });
+
+  it.each(['secret', 'variable'] as const)('a notification key stored as a %s works, nothing else needs a YAML edit, and every secret is masked', async (where) => {
+    garmin.addActivity('com', GARMIN_EMAIL, { fitBytes: fit(BASE + (where === 'secret' ? 20 : 21) * 86_400, 'running', 6_000, 'garmin', where === 'secret' ? 170 : 171), utcOffsetSec: 0 });
+    const messagesBefore = wecom.requests.length;
+    const vars: Record<string, string> = { SYNC_PLATFORM: 'GARMINCOM,COROS', SPORTS_SYNC_ENDPOINTS: endpoints(), SYNC_STATE: 'none', SYNC_ALLOW_STATE_NONE: 'true', FIT_ARTIFACT: 'false', SYNC_LANGUAGE: 'zh-CN' };
+    const secretValues: Record<string, string> = { GARMIN_TOKEN_COM: tokenBlob, COROS_EMAIL, COROS_PASSWORD };
+    if (where === 'secret') secretValues.QYWX_BOT_KEY = WECOM_KEY;
+    else vars.QYWX_BOT_KEY = WECOM_KEY;
+    const result = await runAction(git.clone(`ws-json-${where}`), fromWorkflow(vars, secretValues));
+    expect(result.stdout.slice(-3000) + result.stderr).not.toMatch(/::error::/);
+    expect(result.code).toBe(0);
+    expect(Number(result.outputs.uploaded)).toBeGreaterThanOrEqual(1);
+    expect(wecom.requests.length).toBe(messagesBefore + 1);
+    // SYNC_LANGUAGE from the variables: the message and the summary are in Chinese.
+    expect(wecom.requests.at(-1)!.body).toContain('已复制');
+    expect(result.summary).toContain(`已上传 **${result.outputs.uploaded}** 条`);
+    expect(result.summary).toContain('同步方向：佳明国际区、高驰 之间的所有方向');
+    expectNoSecrets(result);
+    // Values taken out of the secrets JSON were masked before anything else was printed.
+    const masks = new Set(result.stdout.split('\n').filter((line) => line.startsWith('::add-mask::')).map((line) => line.slice('::add-mask::'.length)));
+    expect(masks.has(COROS_PASSWORD)).toBe(true);
+    expect(masks.has(WECOM_KEY)).toBe(true);
+  });
+
+  it('a peer\'s name is accepted, a near miss gets a "did you mean" line, and the summary notes a newer release', async () => {
+    const releases = await startFakeServer((request) => (request.path === '/repos/octo/sports-sync-x/releases/latest' ? { status: 200, body: { tag_name: 'v9.0.0', html_url: 'https://github.com/octo/sports-sync-x/releases/tag/v9.0.0' } } : { status: 404, body: {} }));
+    try {
+      const vars = { SYNC_PLATFORM: 'GARMINCOM,COROS', SPORTS_SYNC_ENDPOINTS: JSON.stringify({ ...JSON.parse(endpoints()), 'api.github.com': releases.baseUrl }), SYNC_STATE: 'none', SYNC_ALLOW_STATE_NONE: 'true', FIT_ARTIFACT: 'false', NOTIFY_TIMEZON: 'Asia/Shanghai' };
+      const result = await runAction(git.clone('ws-json-alias'), fromWorkflow(vars, { GARMIN_TOKEN_COM: tokenBlob, COROS_EMAIL, COROS_PASSWORD }), { GITHUB_ACTION_REPOSITORY: 'octo/sports-sync-x' });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('::warning::NOTIFY_TIMEZON is not a setting Sports Sync X reads; did you mean NOTIFY_TIMEZONE?');
+      expect(result.summary).toContain('A newer release of Sports Sync X is out: [v9.0.0](https://github.com/octo/sports-sync-x/releases/tag/v9.0.0)');
+      expect(releases.requests).toHaveLength(1);
+      expectNoSecrets(result);
+
+      const peer = await runAction(git.clone('ws-json-peer'), fromWorkflow({ SYNC_PLATFORM: 'GARMINCOM,COROS', SPORTS_SYNC_ENDPOINTS: endpoints(), SYNC_STATE: 'none', SYNC_ALLOW_STATE_NONE: 'true', FIT_ARTIFACT: 'false' }, { GARMIN_EMAIL: GARMIN_EMAIL, GARMIN_PASSWORD, COROS_EMAIL, COROS_PASSWORD, TELEGRAM_BOT_TOKEN: '123456789:AAbbccddeeffgghhiijjkkllmmnnoopp' }));
+      expect(peer.stdout).not.toMatch(/neither GARMIN_TOKEN_COM/);
+      // An incomplete notification setting is a warning in the summary, never a failed run.
+      expect(peer.code).toBe(0);
+      expect(peer.summary).toContain('TELEGRAM_BOT_TOKEN is set but TELEGRAM_CHAT_ID is not');
+      const visible = peer.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n') + peer.stderr + peer.summary;
+      for (const secret of [GARMIN_PASSWORD, COROS_PASSWORD, GITHUB_TOKEN]) expect(visible.includes(secret), 'a secret leaked').toBe(false);
+      expect(peer.stdout).toContain(`::add-mask::${GARMIN_PASSWORD}`);
+    } finally {
+      await releases.close();
+    }
   });
 });

@@ -39,8 +39,9 @@ describe('job summary', () => {
     clearSecretsForTests();
     registerSecret('tok-SECRET-123');
     const markdown = renderJobSummary(report, { stateMode: 'git', stateLines: ['Database committed.'], artifactLine: 'Uploaded 1 FIT file(s) as artifact `fit`.', repositoryPrivate: true, warnings: ['notification via telegram failed'], now: new Date('2026-11-20T07:00:00Z') });
-    expect(markdown).toContain('| Garmin CN → COROS | Run | 2025-11-20T00:53:20Z | 10.02 km | 50:00 | ✅ uploaded |');
-    expect(markdown).toContain('❌ failed, retried next run: HTTP 503 \\| busy');
+    expect(markdown).toContain('| Sport | Start (UTC) | Distance | Duration | From | To and result |');
+    expect(markdown).toContain('| Run | 2025-11-20 00:53 | 10.02 km | 50:00 | Garmin CN | COROS: ✅ uploaded |');
+    expect(markdown).toContain('Garmin CN: ❌ failed, retried next run — HTTP 503 \\| busy');
     expect(markdown).toContain('| COROS → Garmin CN 77 | HTTP 503 with token *** | It is retried on the next run. |');
     expect(markdown).toContain('2026-11-25 ⚠️ in 4 day(s)');
     expect(markdown).toContain('### Duplicates inside one platform');

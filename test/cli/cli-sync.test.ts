@@ -62,6 +62,9 @@ describe('sports-sync-x sync with a .env file, against the sandboxes', () => {
     expect(second.out).toMatch(/Uploaded 0, duplicates found 0, deleted 0, pending 0, failed 0/);
     const status = await cliRun(['status'], cwd);
     expect(status.out).toMatch(/Transfers: 2 uploaded/);
+    // The routes in effect, in the report and in status.
+    expect(first.out).toMatch(/Routes: every direction among /);
+    expect(status.out).toMatch(/Routes: every direction among /);
     const database = readFileSync(join(cwd, 'db', 'sports_sync.sqlite'));
     for (const secret of [token, COROS_PASSWORD, ...coros.secretsIssued()]) {
       expect(first.out + second.out + status.out).not.toContain(secret);

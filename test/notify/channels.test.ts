@@ -212,7 +212,7 @@ describe('Bark', () => {
     expect(body.title).toBe(message.title);
     expect(body.url).toBe(RUN_URL);
     expect(body.level).toBe('timeSensitive');
-    expect(String(body.body)).toContain('Garmin CN → COROS: 2 uploaded, 1 failed');
+    expect(String(body.body)).toContain('Copied: 3 workouts');
   });
 
   it('works with a self-hosted server under a path prefix; an unknown device key is a config error', async () => {

@@ -9,22 +9,15 @@ const RUN_URL = 'https://github.com/owner/repo/actions/runs/123';
 const NOW = new Date('2026-01-08T06:01:00.000Z');
 
 describe('buildReportMessage', () => {
-  it('summarises uploads per direction, duplicates, failures with next steps, expiry and the run link', () => {
+  it('summarises uploads one line per workout with its targets, duplicates, failures with next steps, expiry and the run link', () => {
     const message = buildReportMessage(busyReport(), { runUrl: RUN_URL, now: NOW, timeZone: 'Asia/Shanghai' });
     expect(message.severity).toBe('error');
     expect(message.title).toBe('Sports Sync X: 3 uploaded, 1 duplicate deleted, 1 failed');
     const headings = message.sections.map((section) => section.heading);
-    expect(headings).toEqual([
-      'Garmin CN → COROS: 2 uploaded, 1 failed',
-      'COROS → Garmin CN: 1 uploaded',
-      'Duplicates: 1',
-      'Needs attention: 1',
-      'Sign-in expiring',
-      'Warnings',
-    ]);
+    expect(headings).toEqual(['Copied: 3 workouts', 'Duplicates: 1', 'Needs attention: 1', 'Sign-in expiring', 'Warnings']);
     const all = message.sections.flatMap((section) => section.items).join('\n');
     // 1767852000 = 2026-01-08 06:00 UTC = 14:00 in Shanghai.
-    expect(all).toContain('2026-01-08 14:00 · running · 10.02 km · 52:05 · “Morning Run”');
+    expect(all).toContain('2026-01-08 14:00 · running · 10.02 km · 52:05 · “Morning Run” (Garmin CN) → COROS');
     expect(all).toContain('→ nothing to do: the next run retries it');
     expect(all).toContain('Garmin CN: saved sign-in expires in 4 days (2026-01-13)');
     expect(all).not.toContain('COROS: saved sign-in');
@@ -74,8 +67,8 @@ describe('dialects', () => {
 
   it('WeCom markdown uses font colours and neutralises markup in user text', () => {
     const text = renderLines(message, 'wecom-markdown').join('\n');
-    expect(text).toContain('**<font color="warning">Garmin CN → COROS: 2 uploaded, 1 failed</font>**');
-    expect(text).toContain('**<font color="info">COROS → Garmin CN: 1 uploaded</font>**');
+    expect(text).toContain('**<font color="info">Copied: 3 workouts</font>**');
+    expect(text).toContain('**<font color="warning">Needs attention: 1</font>**');
     expect(text).toContain('晨跑 ‹b›&');
     expect(text).toContain('Pool ∗swim∗ ［test］');
     expect(text).toContain(`[Run log](${RUN_URL})`);
@@ -117,7 +110,7 @@ describe('renderReport', () => {
     const { renderReport } = await import('../../src/notify/render.ts');
     const text = renderReport(busyReport(), 'markdown', { runUrl: RUN_URL, now: NOW });
     expect(text.split('\n')[0]).toBe('### ❌ Sports Sync X: 3 uploaded, 1 duplicate deleted, 1 failed');
-    expect(text).toContain('- 2026-01-08 06:00 · pool swim · 1.50 km · 52:05 · “Pool \\*swim\\* \\[test\\]”');
+    expect(text).toContain('- 2026-01-08 06:00 · Pool swim · 1.50 km · 52:05 · “Pool \\*swim\\* \\[test\\]” \\(COROS\\) → Garmin CN');
     expect(text.endsWith(`[Run log](${RUN_URL})`)).toBe(true);
   });
 });

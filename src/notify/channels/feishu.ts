@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { registerSecret } from '../../core/secrets.ts';
 import { bodySnippet, configFailure, jsonBody, numberField, postJson, stringField, rejectedFailure, retryableFailure, statusFailure, withRetries, type AttemptOutcome, type ChannelDeps, type Notifier } from '../channel-support.ts';
-import type { NotificationMessage } from '../message.ts';
+import { messageCatalogue, type NotificationMessage } from '../message.ts';
 import { truncateChars } from '../text-fit.ts';
 import { renderParts, severityMark } from '../render.ts';
 
@@ -25,8 +25,9 @@ type PostElement = { tag: 'text'; text: string } | { tag: 'a'; text: string; hre
 export function feishuPost(message: NotificationMessage, text: string): unknown {
   const lines = text.split('\n');
   const content: PostElement[][] = [];
+  const runLog = messageCatalogue(message).runLog();
   for (const line of lines.slice(1)) {
-    if (message.runUrl && line === `Run log: ${message.runUrl}`) content.push([{ tag: 'a', text: 'Run log', href: message.runUrl }]);
+    if (message.runUrl && line === `${runLog}: ${message.runUrl}`) content.push([{ tag: 'a', text: runLog, href: message.runUrl }]);
     else content.push([{ tag: 'text', text: line }]);
   }
   return { post: { zh_cn: { title: lines[0] ?? `${severityMark(message)} ${message.title}`, content } } };
