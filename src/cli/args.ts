@@ -5,7 +5,7 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export type CommandName = 'sync' | 'demo' | 'status' | 'login' | 'doctor';
+export type CommandName = 'sync' | 'demo' | 'status' | 'login' | 'doctor' | 'undo' | 'rollback';
 
 interface FlagSpec {
   readonly type: 'boolean' | 'string';
@@ -32,6 +32,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     flags: {
       'dry-run': { type: 'boolean', help: 'change nothing anywhere; say what would be done' },
       'full-scan': { type: 'boolean', help: 're-list the whole window instead of stopping at known activities' },
+      'confirm-deletes': { type: 'boolean', help: 'with DELETE_DUPLICATE=1: delete duplicates found for the first time too' },
       'settings-file': settingsFile,
       db,
       json,
@@ -56,6 +57,33 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     summary: 'Show what the database knows: counts, last runs, tokens, pauses, transfers set aside',
     flags: { db, 'settings-file': settingsFile, json, verbose, help },
     examples: ['node cli.js status', 'node cli.js status --db db/demo/sports_sync.sqlite', 'node cli.js status --json'],
+  },
+  undo: {
+    summary: 'Upload deleted duplicates again from the backups kept in the database',
+    flags: {
+      'dry-run': { type: 'boolean', help: 'list what would be restored; change nothing' },
+      platform: { type: 'string', value: 'GARMINCOM|GARMINCN|COROS', help: 'only deletions on this platform' },
+      id: { type: 'string', value: 'ID', help: 'only the deleted record with this id' },
+      'settings-file': settingsFile,
+      db,
+      json,
+      verbose,
+      help,
+    },
+    examples: ['node cli.js undo --dry-run', 'node cli.js undo --platform COROS', 'node cli.js undo --platform GARMINCOM --id 21400000123'],
+  },
+  rollback: {
+    summary: 'List (with --dry-run) or delete every copy this tool uploaded, from the ledger; originals are never touched',
+    flags: {
+      'dry-run': { type: 'boolean', help: 'only list the copies' },
+      platform: { type: 'string', value: 'GARMINCOM|GARMINCN|COROS', help: 'only copies on this platform' },
+      'settings-file': settingsFile,
+      db,
+      json,
+      verbose,
+      help,
+    },
+    examples: ['node cli.js rollback --dry-run', 'node cli.js rollback --platform COROS'],
   },
   login: {
     summary: 'Sign in to Garmin once and get a token for one consumer (the Action or this computer)',
@@ -240,6 +268,7 @@ export function generalHelp(): string {
     '  node cli.js login --for local     sign in once for local runs',
     '  node cli.js doctor                check settings, hosts and tokens',
     '  node cli.js sync --dry-run        see what a sync would do',
+    '  node cli.js undo --dry-run        deleted duplicates that can be restored',
   );
   return lines.join('\n');
 }

@@ -13,6 +13,7 @@ import { decodeTokenBlob } from '../platforms/garmin/garmin-tokens.ts';
 import { createPlatformFactory } from '../platforms/factory.ts';
 import { commandHelp, generalHelp, parseArgs, stringFlag, booleanFlag, UsageError, type CommandName, type FlagValues } from './args.ts';
 import { runDoctor } from './doctor.ts';
+import { runRepair } from './repair.ts';
 import { runLoginCommand } from './login.ts';
 import { buildLookup, checkDatabase, databasePath, readLocalKey, readLocalLogins } from './settings.ts';
 import { runStatus } from './status.ts';
@@ -68,6 +69,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await runLoginCommand(args.flags, io, buildLookup(io, args.flags), log);
       case 'doctor':
         return await runDoctor(args.flags, io, buildLookup(io, args.flags));
+      case 'undo':
+      case 'rollback':
+        return await runRepair(command, args.flags, io, log, json);
     }
   } catch (error) {
     const code = error instanceof ConfigError || error instanceof UsageError ? 2 : 1;

@@ -32,6 +32,7 @@ export function buildLookup(source: SettingsSource, flags: FlagValues): Lookup {
   const fromFlags: Record<string, string | undefined> = {
     DRY_RUN: yesNo('dry-run'),
     FULL_SCAN: yesNo('full-scan'),
+    CONFIRM_DELETES: yesNo('confirm-deletes'),
     SYNC_DB_PATH: dbFlag === undefined ? undefined : resolve(source.cwd, dbFlag),
   };
   // Paths are relative to where the command runs (the defaults too), not to where Node was started.

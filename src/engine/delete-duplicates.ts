@@ -55,7 +55,10 @@ export async function deleteDuplicates(decisions: readonly DuplicateDecision[], 
   const { config, store, runId } = context;
   const results: DuplicateResult[] = [];
   let deleted = 0;
-  const restored = config.deleteDuplicate ? store.restoredKeys() : new Set<string>();
+  const restored = config.deleteDuplicate ? store.restoredRecords() : [];
+  // A workout the user restored with `undo` (matched by start: the restored copy has a new id).
+  const wasRestored = (decision: DuplicateDecision) =>
+    restored.some((record) => record.platform === decision.platform && Math.abs(record.startUtc - decision.duplicate.startUtc) <= config.sportDiffSecond);
   for (const decision of decisions) {
     const base = {
       platform: decision.platform,
@@ -72,8 +75,7 @@ export async function deleteDuplicates(decisions: readonly DuplicateDecision[], 
     if (config.deleteDuplicate && capabilities?.delete === false) message = `not deleted: ${capabilities.readOnlyReason ?? 'the platform is read-only'}`;
     else if (config.deleteDuplicate && config.dryRun) action = 'would-delete';
     else if (config.deleteDuplicate) {
-      const wasRestored = restored.has(`${decision.platform}:${decision.duplicate.remoteId}`) || restored.has(`${decision.platform}:${decision.kept.remoteId}`);
-      ({ action, message } = await deleteOne(decision, { firstSeenRun, deletedSoFar: deleted, restored: wasRestored }, context));
+      ({ action, message } = await deleteOne(decision, { firstSeenRun, deletedSoFar: deleted, restored: wasRestored(decision) }, context));
       if (action === 'deleted') deleted++;
     }
     if (!config.dryRun) {

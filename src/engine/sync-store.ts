@@ -29,7 +29,7 @@ export type SyncStore = Pick<
   | 'saveDeletionBackup'
   | 'markBackupDeleted'
   | 'pruneDeletionBackups'
-  | 'restoredKeys'
+  | 'restoredRecords'
   | 'platformState'
   | 'getMeta'
   | 'setMeta'

@@ -450,10 +450,13 @@ export class Store {
     }));
   }
 
-  /** Keys (platform:id) of records restored by `undo`: the user wants them, never deleted again. */
-  restoredKeys(): Set<string> {
-    const rows = this.db.prepare('SELECT platform, remote_id, restored_id FROM deleted_backups WHERE restored_id IS NOT NULL').all() as Array<Record<string, string>>;
-    return new Set(rows.flatMap((row) => [`${row.platform}:${row.restored_id}`, `${row.platform}:${row.remote_id}`]));
+  /** Records restored by `undo` (their platform and start): the user wants them, never deleted again. */
+  restoredRecords(): Array<{ platform: PlatformId; startUtc: number }> {
+    const rows = this.db.prepare('SELECT activity_json FROM deleted_backups WHERE restored_id IS NOT NULL').all() as Array<{ activity_json: string }>;
+    return rows.map((row) => {
+      const activity = JSON.parse(row.activity_json) as Activity;
+      return { platform: activity.platform, startUtc: activity.startUtc };
+    });
   }
 
   /** Drops backups older than `days` (and backups of deletions that never happened). */

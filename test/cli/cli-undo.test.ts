@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { synthesiseFit } from '../../src/fit/fit-synth.ts';
+import { startCorosSandbox, type CorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
+import { startGarminSandbox, type GarminSandbox } from '../../src/sandbox/garmin/index.ts';
+
+const cli = join(import.meta.dirname, '..', '..', 'action', 'cli.js');
+const EMAIL = 'undo@example.com';
+const COROS_PASSWORD = 'cli-undo-coros-password';
+let garmin: GarminSandbox;
+let coros: CorosSandbox;
+let cwd: string;
+
+beforeAll(async () => {
+  garmin = await startGarminSandbox({ uploadProcessingPolls: 1, pollHintMs: 20 });
+  coros = await startCorosSandbox({ knobs: { importDelayMs: 10 } });
+  garmin.addAccount('com', { email: EMAIL, password: 'cli-undo-garmin-password' });
+  coros.addAccount({ email: EMAIL, password: COROS_PASSWORD, regionId: 3 });
+  const start = Date.UTC(2026, 10, 3, 7) / 1000;
+  const fields = { startUtc: start, elapsedSec: 3000, distanceM: 9000, sport: 'running' as const, samples: 6 };
+  coros.addActivity(EMAIL, { fitBytes: synthesiseFit({ ...fields, manufacturer: 'coros', product: 802 }) });
+  // The same run imported again from another app, 4 s later.
+  coros.addActivity(EMAIL, { fitBytes: synthesiseFit({ ...fields, startUtc: start + 4, manufacturer: 'suunto', product: 1 }), device: 'Strava' });
+  cwd = mkdtempSync(join(tmpdir(), 'ssx-cli-undo-'));
+  writeFileSync(
+    join(cwd, '.env'),
+    [
+      'SYNC_PLATFORM=GARMINCOM,COROS',
+      `GARMIN_TOKEN_COM=${garmin.mintTokenBlob('com', EMAIL)}`,
+      `COROS_EMAIL=${EMAIL}`,
+      `COROS_PASSWORD=${COROS_PASSWORD}`,
+      'DELETE_DUPLICATE=1',
+      'STATE_SECRET=cli-undo-state-secret',
+      `SPORTS_SYNC_ENDPOINTS=${JSON.stringify({ ...garmin.endpointOverrides(), ...coros.endpointOverrides() })}`,
+    ].join('\n'),
+  );
+});
+afterAll(async () => {
+  await Promise.all([garmin?.close(), coros?.close()]);
+  if (cwd) rmSync(cwd, { recursive: true, force: true });
+});
+
+function cliRun(args: string[]): Promise<{ status: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(SYNC_|GARMIN_|COROS_|QYWX_|STATE_)/.test(name)));
+    const child = spawn(process.execPath, [cli, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('exit', (status) => resolve({ status, out }));
+  });
+}
+
+describe('a deleted duplicate can be undone; our uploads can be listed for a rollback', () => {
+  it('deletes only on the second sighting, restores from the database backup, and lists what it uploaded', async () => {
+    const first = await cliRun(['sync']);
+    expect(first.status, first.out).toBe(0);
+    expect(coros.activities(EMAIL)).toHaveLength(2);
+    const second = await cliRun(['sync']);
+    expect(second.status, second.out).toBe(0);
+    expect(coros.activities(EMAIL)).toHaveLength(1);
+
+    const dry = await cliRun(['undo', '--dry-run']);
+    expect(dry.status, dry.out).toBe(0);
+    expect(dry.out).toMatch(/COROS \d{15,}.*would be restored/);
+    expect(coros.activities(EMAIL)).toHaveLength(1);
+    const undo = await cliRun(['undo']);
+    expect(undo.status, undo.out).toBe(0);
+    expect(undo.out).toMatch(/restored as/);
+    expect(coros.activities(EMAIL)).toHaveLength(2);
+    // Restored by the user's choice: later runs do not delete it again.
+    await cliRun(['sync']);
+    await cliRun(['sync']);
+    expect(coros.activities(EMAIL)).toHaveLength(2);
+
+    const rollback = await cliRun(['rollback', '--dry-run']);
+    expect(rollback.status, rollback.out).toBe(0);
+    expect(rollback.out).toMatch(/Garmin COM \d+ \(copied from COROS/);
+    expect(garmin.activities('com', EMAIL)).toHaveLength(1);
+    const bad = await cliRun(['undo', '--platform', 'STRAVA']);
+    expect(bad.status).toBe(2);
+    expect(bad.out).toMatch(/--platform STRAVA is not a platform/);
+  });
+});
