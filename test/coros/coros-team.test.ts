@@ -158,6 +158,19 @@ describe('COROS listing and download', () => {
     expect(sandbox.activities(EMAIL)).toEqual([]);
   });
 
+  it.each(['empty', 'zip-bomb', 'html'] as const)('a %s download is a retryable source problem, never "no original"', async (body) => {
+    sandbox.addAccount({ email: EMAIL, password: PASSWORD, regionId: 1 });
+    sandbox.addActivity(EMAIL, { fitBytes: fitAt(BASE) });
+    const { platform } = corosClient(sandbox, EMAIL, PASSWORD);
+    const [listed] = await collect(platform.listActivities());
+    sandbox.knobs.brokenFiles = { count: 1, body };
+    const error = await platform.downloadFit(listed!).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(Error);
+    expect(describeError(error)).toMatch(/not a FIT file/);
+    const again = await platform.downloadFit(listed!);
+    expect(again.kind).toBe('fit');
+  });
+
   it('gets no file when the sportType is not the activity’s own', async () => {
     sandbox.addAccount({ email: EMAIL, password: PASSWORD, regionId: 1 });
     sandbox.addActivity(EMAIL, { fitBytes: fitAt(BASE) });

@@ -1,4 +1,4 @@
-import { unzipSync } from 'fflate';
+import { readZipEntries } from '../../http/zip-read.ts';
 import { formatUtc, type Activity, type DeviceVendor } from '../../core/activity.ts';
 import type { EndpointMap } from '../../core/endpoints.ts';
 import { RejectedError, RetryableError } from '../../core/errors.ts';
@@ -279,9 +279,10 @@ export class CorosPlatform implements Platform {
     }
     // A plain GET without any credential: the file URL is pre-authorised (reference §6).
     const response = await this.http.request({ url, accept: [403, 404, 410] });
-    if (response.status >= 400) return { kind: 'no-original', reason: `the COROS file URL answered HTTP ${response.status}` };
+    // An expired or refused file link, or a body that is no FIT: the file exists, this answer was bad.
+    if (response.status >= 400) throw new RetryableError(`the COROS file URL answered HTTP ${response.status}; tried again on the next run`, { status: response.status });
     const bytes = extractFit(response.body);
-    if (!bytes) return { kind: 'no-original', reason: 'the COROS download is not a FIT file' };
+    if (!bytes) throw new RetryableError(`the COROS download is not a FIT file (${response.body.byteLength} bytes: empty, damaged or a zip without a usable FIT); tried again on the next run`);
     return { kind: 'fit', bytes, fileName: `coros-${activity.remoteId}.fit` };
   }
 
@@ -541,9 +542,14 @@ function extractFit(bytes: Uint8Array): Uint8Array | undefined {
   if (isFit(bytes)) return bytes;
   if (bytes[0] === 0x50 && bytes[1] === 0x4b) {
     try {
-      const entries = unzipSync(bytes, { filter: (file) => file.name.toLowerCase().endsWith('.fit') && file.originalSize < 64 * 1024 * 1024 });
-      const first = Object.values(entries).find(isFit);
-      return first;
+      // The bounded reader: a zip bomb or a lying size header stops at the limit, never fills memory.
+      const entries = readZipEntries(bytes, { maxEntries: 50, maxEntryBytes: 64 * 1024 * 1024 });
+      for (const entry of entries) {
+        if (!entry.name.toLowerCase().endsWith('.fit')) continue;
+        const data = entry.read();
+        if (isFit(data)) return data;
+      }
+      return undefined;
     } catch {
       return undefined;
     }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import bcrypt from 'bcryptjs';
-import { unzipSync } from 'fflate';
+import { unzipSync, zipSync } from 'fflate';
 import { sportFromFit } from '../../core/sports.ts';
 import { summariseFit } from '../../fit/fit-summary.ts';
 import { encodeStsCredentials as encodeStsPayload, GENERIC_TRAINING_HOST, LEGACY_APP_ID as LEGACY_STS_APP_ID, LEGACY_STS_HOST, ossHost as ossBucketHost, s3Host as s3BucketHost, SANDBOX_REGIONS, type SandboxRegionId as CorosRegionId } from './coros-reference.ts';
@@ -48,6 +48,8 @@ export interface CorosSandboxKnobs {
   staleUnscopedMs: number;
   /** Host of the download fileUrl (a foreign host tests the client's allowlist). */
   fileHost: string;
+  /** The next N file downloads answer garbage instead of the FIT (a broken storage answer). */
+  brokenFiles: { count: number; body: 'empty' | 'zip-bomb' | 'html' };
 }
 
 const DEFAULT_KNOBS: CorosSandboxKnobs = {
@@ -68,6 +70,7 @@ const DEFAULT_KNOBS: CorosSandboxKnobs = {
   rejectedFitSports: [],
   staleUnscopedMs: 0,
   fileHost: 's3.coros.com',
+  brokenFiles: { count: 0, body: 'empty' },
 };
 
 /** `kill-token`: another web login replaces the caller's token just before the request is processed. */
@@ -703,6 +706,10 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     const account = [...accounts.values()].find((candidate) => candidate.userId === match[1]);
     const activity = account?.activities.get(match[2]!);
     if (!activity) return { status: 404, headers: { 'content-type': 'application/xml' }, body: Buffer.from('<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>') };
+    if (knobs.brokenFiles.count > 0) {
+      knobs.brokenFiles.count--;
+      return { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: brokenBody(knobs.brokenFiles.body) };
+    }
     return { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from(activity.fit) };
   }
 
@@ -895,4 +902,11 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     },
   };
   return sandbox;
+}
+
+/** Garbage a storage host may answer: nothing, HTML, or a zip whose one entry inflates to 200 MB. */
+function brokenBody(kind: 'empty' | 'zip-bomb' | 'html'): Buffer {
+  if (kind === 'empty') return Buffer.alloc(0);
+  if (kind === 'html') return Buffer.from('<html><body>Service Unavailable</body></html>');
+  return Buffer.from(zipSync({ 'bomb.fit': [new Uint8Array(200 * 1024 * 1024), { level: 9 }] }));
 }
