@@ -21,13 +21,14 @@ const HEARTBEAT_KEY = 'notify.lastHeartbeatAt';
  * warnings join the report. The heartbeat time lives in the database, so it survives between runs.
  */
 export async function runSyncAndNotify(options: RunAndNotifyOptions): Promise<RunAndNotifyResult> {
-  const result = await runSync(options);
   const { config, log } = options;
-  if (config.dryRun) {
-    return { ...result, notification: { status: 'skipped', reason: 'dry run', heartbeatSent: false, lastHeartbeatAt: undefined, delivered: [], failedChannels: [], warnings: [] } };
-  }
+  // One place opens the database for the whole run: the sync and the heartbeat share it.
   const store = Store.open(config.dbPath);
   try {
+    const result = await runSync({ ...options, store });
+    if (config.dryRun) {
+      return { ...result, notification: { status: 'skipped', reason: 'dry run', heartbeatSent: false, lastHeartbeatAt: undefined, delivered: [], failedChannels: [], warnings: [] } };
+    }
     const notification = await notifyRun(result.report, config.notify, {
       endpoints: config.endpoints,
       log: log satisfies Logger,

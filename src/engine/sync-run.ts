@@ -31,6 +31,8 @@ export interface RunSyncOptions {
   readonly now?: () => number;
   /** Live progress for people (the CLI); see src/core/progress.ts. */
   readonly progress?: Progress;
+  /** The run's database, when the caller opened it (and closes it); else opened and closed here. */
+  readonly store?: Store;
 }
 
 export interface RunSyncResult {
@@ -50,7 +52,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
   const { config, log } = options;
   const now = options.now ?? Date.now;
   const startedAt = new Date(now()).toISOString();
-  const store = Store.open(config.dbPath);
+  const store = options.store ?? Store.open(config.dbPath);
   const fitFiles = new FitFiles({ fitDir: config.fitDir, toleranceSec: config.sportDiffSecond });
   try {
     const runId = store.startRun({ dryRun: config.dryRun, fullScan: config.fullScan });
@@ -98,7 +100,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
     store.finishRun(runId, report.outcome, { ...report.counts });
     return { report, fitFiles: fitFiles.written };
   } finally {
-    store.close();
+    if (!options.store) store.close();
   }
 }
 
