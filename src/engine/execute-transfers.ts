@@ -6,6 +6,7 @@ import type { Logger } from '../core/log.ts';
 import type { Progress } from '../core/progress.ts';
 import { redact } from '../core/secrets.ts';
 import { sportById } from '../core/sports.ts';
+import { formatLocalTime } from '../core/time-format.ts';
 import { isConnectionRefused } from '../http/http-client.ts';
 import type { Platform, UploadOutcome } from '../platforms/platform.ts';
 import type { FitFiles, SourceFile } from './fit-files.ts';
@@ -49,7 +50,11 @@ export interface ExecuteResult {
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-const localLabel = (startUtc: number) => new Date(startUtc * 1000).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+
+/** "Indoor ride of 2026-10-15 20:30 UTC+8": the report's words, in the user's zone. */
+export function workoutWords(source: Pick<Activity, 'sport' | 'startUtc'>, timeZone: string): string {
+  return `${sportById(source.sport.id).label} of ${formatLocalTime(source.startUtc, timeZone)}`;
+}
 
 export function describeWorkout(source: Activity): Pick<TransferResult, 'sourceId' | 'startUtc' | 'sport' | 'distanceM' | 'elapsedSec' | 'name'> {
   return { sourceId: source.remoteId, startUtc: source.startUtc, sport: source.sport.id, distanceM: source.distanceM, elapsedSec: source.elapsedSec, name: source.name };
@@ -206,7 +211,7 @@ function recordOutcome(item: WorkItem, source: Activity, outcome: UploadOutcome,
     case 'created':
       store.applyLedgerEvent(source, item.target, { type: 'created', targetId: outcome.remoteId }, runId);
       if (outcome.remoteId) recordCopy(item, source, outcome.remoteId, context);
-      log.info(`uploaded ${sportById(source.sport.id).label} of ${localLabel(source.startUtc)} ${route}${outcome.remoteId ? ` (id ${outcome.remoteId})` : ''}`);
+      log.info(`uploaded ${workoutWords(source, context.config.timeZone)} ${route}${outcome.remoteId ? ` (id ${outcome.remoteId})` : ''}`);
       return { ...base, outcome: 'created', targetId: outcome.remoteId };
     case 'duplicate':
       store.applyLedgerEvent(source, item.target, { type: 'duplicate', existingId: outcome.existingId }, runId);

@@ -7,7 +7,7 @@ import type { Platform } from '../platforms/platform.ts';
 import { Store } from '../store/store.ts';
 import { deleteDuplicates } from './delete-duplicates.ts';
 import { findDuplicates } from './duplicates.ts';
-import { executeTransfers, type ExecuteResult } from './execute-transfers.ts';
+import { executeTransfers, workoutWords, type ExecuteResult } from './execute-transfers.ts';
 import { FitFiles } from './fit-files.ts';
 import { listPlatforms, type PlatformRun } from './list-platforms.ts';
 import { describeMatch, groupWorkouts, type Workout } from './match.ts';
@@ -224,7 +224,7 @@ async function execute(plan: readonly PlanItem[], options: ExecuteOptions): Prom
   if (options.config.dryRun) {
     for (const item of work) {
       const verb = item.kind === 'upload' ? 'would upload' : 'would check pending upload';
-      options.log.info(`[dry run] ${verb} ${item.source.sport.id} of ${new Date(item.source.startUtc * 1000).toISOString()} from ${PLATFORM_LABELS[item.source.platform]} to ${PLATFORM_LABELS[item.target]}`);
+      options.log.info(`[dry run] ${verb} ${workoutWords(item.source, options.config.timeZone)} from ${PLATFORM_LABELS[item.source.platform]} to ${PLATFORM_LABELS[item.target]}`);
     }
     return { transfers: [], deferred: 0, stoppedBy: null };
   }
