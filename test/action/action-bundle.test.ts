@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { synthesiseFit } from '../../src/fit/fit-synth.ts';
-import { startCorosSandbox, type CorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
-import { startGarminSandbox, type GarminSandbox } from '../../src/sandbox/garmin/index.ts';
+import { synthesiseFit } from '../../sandbox/fit-synth.ts';
+import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
+import { startGarminSandbox, type GarminSandbox } from '../../sandbox/garmin/index.ts';
 import { startActionsResultsFake, type ActionsResultsFake } from '../fakes/actions-results-fake.ts';
 import { startFakeServer, type FakeServer } from '../notify/fake-server.ts';
 import { createGitFixture, type GitFixture } from './git-fixture.ts';

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { synthesiseFit } from '../../src/fit/fit-synth.ts';
-import { startCorosSandbox, type CorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
-import { startGarminSandbox, type GarminSandbox } from '../../src/sandbox/garmin/index.ts';
+import { synthesiseFit } from '../../sandbox/fit-synth.ts';
+import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
+import { startGarminSandbox, type GarminSandbox } from '../../sandbox/garmin/index.ts';
 
 const cli = join(import.meta.dirname, '..', '..', 'action', 'cli.js');
 const EMAIL = 'undo@example.com';

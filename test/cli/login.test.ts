@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from '../../src/cli/main.ts';
-import { startGarminSandbox } from '../../src/sandbox/garmin/index.ts';
-import { startCorosSandbox, type CorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
-import { synthesiseFit } from '../../src/fit/fit-synth.ts';
+import { startGarminSandbox } from '../../sandbox/garmin/index.ts';
+import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
+import { synthesiseFit } from '../../sandbox/fit-synth.ts';
 
 type Sandbox = Awaited<ReturnType<typeof startGarminSandbox>>;
 let sandbox: Sandbox;

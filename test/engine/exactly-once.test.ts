@@ -8,7 +8,7 @@ import { silentLogger } from '../../src/core/log.ts';
 import { fitPath } from '../../src/engine/fit-files.ts';
 import { runSync } from '../../src/engine/sync-run.ts';
 import { undoDeletions, rollbackUploads } from '../../src/engine/undo.ts';
-import { synthesiseFit } from '../../src/fit/fit-synth.ts';
+import { synthesiseFit } from '../../sandbox/fit-synth.ts';
 import { Store } from '../../src/store/store.ts';
 import { ScriptedPlatform } from '../support/scripted-platform.ts';
 

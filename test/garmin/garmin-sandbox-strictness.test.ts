@@ -6,7 +6,7 @@ import { HttpClient } from '../../src/http/http-client.ts';
 import { readZipEntries } from '../../src/http/zip-read.ts';
 import { runGarminLogin } from '../../src/platforms/garmin/garmin-login.ts';
 import { decodeTokenBlob } from '../../src/platforms/garmin/garmin-tokens.ts';
-import type { GarminSandbox } from '../../src/sandbox/garmin/garmin-sandbox.ts';
+import type { GarminSandbox } from '../../sandbox/garmin/garmin-sandbox.ts';
 import { captureLog, EMAIL, PASSWORD, sandboxWithAccount } from './garmin-test-kit.ts';
 
 let sandbox: GarminSandbox | undefined;

@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PlatformId } from '../../src/core/activity.ts';
-import { synthesiseFit } from '../../src/fit/fit-synth.ts';
-import { startCorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
-import { startGarminSandbox } from '../../src/sandbox/garmin/index.ts';
+import { synthesiseFit } from '../../sandbox/fit-synth.ts';
+import { startCorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
+import { startGarminSandbox } from '../../sandbox/garmin/index.ts';
 import { Store } from '../../src/store/store.ts';
 
 export interface SoakOptions {

@@ -2,8 +2,8 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { zipSync } from 'fflate';
-import { summariseFit, type FitSummary } from '../../fit/fit-summary.ts';
-import { sportById, sportFromGarminTypeKey } from '../../core/sports.ts';
+import { summariseFit, type FitSummary } from '../../src/fit/fit-summary.ts';
+import { sportById, sportFromGarminTypeKey } from '../../src/core/sports.ts';
 import { garminTimestamp as formatGarminGmt, MOBILE_LOGIN_CLIENT_IDS, PORTAL_LOGIN_CLIENT_ID, REFERENCE_DI_CLIENT_IDS, sandboxHosts as garminHosts, sandboxTokenBlob as encodeTokenBlob, SERVICE_TICKET_GRANT_LITERAL as DI_SERVICE_TICKET_GRANT, type SandboxDiTokens as DiTokens, type SandboxRegion as GarminRegion } from './garmin-reference.ts';
 import { cloudflareBlockPage, embedPage, mfaPage, mobileSignInPage, signinPage, successPage } from './garmin-sandbox-pages.ts';
 

@@ -1,8 +1,8 @@
-import type { Activity, DeviceVendor, PlatformId } from '../core/activity.ts';
-import { RejectedError, RetryableError } from '../core/errors.ts';
-import { sportById, type NormalisedSport } from '../core/sports.ts';
-import { summariseFit } from '../fit/fit-summary.ts';
-import type { FitDownload, FitUpload, ListPagesOptions, Platform, UploadOutcome } from './platform.ts';
+import type { Activity, DeviceVendor, PlatformId } from '../../src/core/activity.ts';
+import { RejectedError, RetryableError } from '../../src/core/errors.ts';
+import { sportById, type NormalisedSport } from '../../src/core/sports.ts';
+import { summariseFit } from '../../src/fit/fit-summary.ts';
+import type { FitDownload, FitUpload, ListPagesOptions, Platform, UploadOutcome } from '../../src/platforms/platform.ts';
 
 interface StoredRecord {
   activity: Activity;

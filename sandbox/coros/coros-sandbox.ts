@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import bcrypt from 'bcryptjs';
 import { unzipSync } from 'fflate';
-import { sportFromFit } from '../../core/sports.ts';
-import { summariseFit } from '../../fit/fit-summary.ts';
+import { sportFromFit } from '../../src/core/sports.ts';
+import { summariseFit } from '../../src/fit/fit-summary.ts';
 import { encodeStsCredentials as encodeStsPayload, GENERIC_TRAINING_HOST, LEGACY_APP_ID as LEGACY_STS_APP_ID, LEGACY_STS_HOST, ossHost as ossBucketHost, s3Host as s3BucketHost, SANDBOX_REGIONS, type SandboxRegionId as CorosRegionId } from './coros-reference.ts';
 import { storageErrorXml, storageKind, verifyOssRequest, verifyS3Request, type BucketInfo, type IssuedCredential, type StorageContext } from './storage-verify.ts';
 
