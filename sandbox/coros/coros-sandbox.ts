@@ -440,7 +440,7 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
       }
       if (Number(request.accountType) !== 2 || typeof request.account !== 'string') return json(PARAMETER_ERROR());
       const account = accounts.get(request.account.trim().toLowerCase());
-      let verified = false;
+      let verified: boolean;
       if (typeof request.p1 === 'string' || typeof request.p2 === 'string') {
         if (!knobs.acceptBcryptLogin) return json(PARAMETER_ERROR());
         const p1 = String(request.p1 ?? '');
@@ -532,7 +532,7 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
         if (method !== 'POST') return html(405, 'Method Not Allowed');
         if (!authorised) return json(TOKEN_INVALID());
         settleJobs(authorised);
-        let size = 10;
+        let size: number;
         try {
           size = Number((JSON.parse(body.toString('utf8') || '{}') as { size?: unknown }).size ?? 10);
         } catch {
@@ -591,7 +591,7 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     if (!object.startsWith(`fit_zip/${account.userId}/`)) return json(PARAMETER_ERROR());
     const zip = objects.get(`${homeBucket}/${object}`);
     if (!zip) return json(failure('5101', 'File does not exist'));
-    let fitMd5s: string[] = [];
+    let fitMd5s: string[];
     try {
       fitMd5s = Object.entries(unzipSync(zip))
         .filter(([name]) => /\.(fit|tcx)$/i.test(name))

@@ -648,7 +648,7 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       const pending = sso.widgetMfa;
       if (!pending || pending.expiresAt < nowSec()) return json(401, { error: 'no pending MFA' }, headers);
       const acct = account(req.region, pending.email);
-      let body: Record<string, unknown> = {};
+      let body: Record<string, unknown>;
       try {
         body = JSON.parse(req.body.toString('utf8')) as Record<string, unknown>;
       } catch {

@@ -9,7 +9,7 @@ import { onSecretRegistered, redact, redactValue } from '../core/secrets.ts';
 import type { SyncReport } from '../engine/report-types.ts';
 import { renderReportText } from '../engine/report.ts';
 import { runSyncAndNotify } from '../engine/run-and-notify.ts';
-import type { PlatformFactory } from '../engine/sync-run.ts';
+import type { PlatformFactory } from '../platforms/platform.ts';
 import { createPlatformFactory, type StateKeyOptions } from '../platforms/factory.ts';
 import { chooseStateKey, type StateKeyContext } from '../store/state-key.ts';
 import { actionsLogger } from './action-log.ts';

@@ -5,7 +5,7 @@ import { registerSecret } from '../core/secrets.ts';
 import { readTimeZone } from '../core/time-format.ts';
 import { parseRoutes, parseSince, routePlatforms, type Route } from '../engine/routes.ts';
 import { parseLanguage, type Language } from '../i18n/language.ts';
-import { parseNotifyConfigTolerant, type NotifyConfig } from '../notify/index.ts';
+import { parseNotifyConfigTolerant, type NotifyConfig } from './notify-config.ts';
 import { didYouMean, withAliases } from './aliases.ts';
 import { parseYesNo, readSecret, readText, type Lookup } from './read-values.ts';
 

@@ -1,6 +1,6 @@
 import { readTimeZone } from '../core/time-format.ts';
 import { ConfigError } from '../core/errors.ts';
-import { readSecret, readText, type Lookup } from '../config/read-values.ts';
+import { readSecret, readText, type Lookup } from './read-values.ts';
 import { isSecretQueryKey, registerSecret } from '../core/secrets.ts';
 import type { Language } from '../i18n/language.ts';
 
@@ -32,7 +32,7 @@ export interface NotifyConfig {
   readonly language?: Language;
 }
 
-export type { Lookup } from '../config/read-values.ts';
+export type { Lookup } from './read-values.ts';
 
 /** Every environment variable this module reads, for documentation and the Action's input mapping. */
 export const NOTIFY_VARIABLES = [
