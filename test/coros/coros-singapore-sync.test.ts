@@ -10,7 +10,7 @@ import { startGarminSandbox, type GarminSandbox } from '../../sandbox/garmin/ind
 // Acceptance (issue 10): a Singapore account syncs both ways; a FIT with a +08:00 local offset is
 // imported with timezone 32 by a run under TZ=UTC (the built CLI as a process).
 
-const cli = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+const cli = join(import.meta.dirname, '..', '..', 'action', 'cli.js');
 const EMAIL = 'sg@example.com';
 const COROS_PASSWORD = 'sg-coros-password-2026';
 let garmin: GarminSandbox;

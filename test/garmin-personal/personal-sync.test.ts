@@ -160,7 +160,7 @@ describe('garmin.com read through the Personal API, key only', () => {
     expect(text).toContain('GARMIN_API_KEY_COM expires');
     expect(text).toContain('Sign-in expiring');
     // `status` (the built CLI, as a process) shows it from the database alone.
-    const status = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'dist', 'cli.js'), 'status', '--db', join(temp.dir, 'sports_sync.sqlite')], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    const status = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'action', 'cli.js'), 'status', '--db', join(temp.dir, 'sports_sync.sqlite')], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
     expect(status.status, status.stderr).toBe(0);
     expect(status.stdout).toMatch(new RegExp(`Garmin COM Personal API key \\(GARMIN_API_KEY_COM\\): valid until ${expires} \\(in \\d+ days?\\) — create a new key at https://connect.garmin.com/app/settings/personalApiToken before then`));
     expect(status.stdout).not.toContain(key);
