@@ -1,5 +1,5 @@
 import { parseConfig, type Lookup, type SyncConfig } from '../config/config.ts';
-import { ConfigError, describeError, isSyncError } from '../core/errors.ts';
+import { BUG_REPORT_HINT, ConfigError, describeError, isSyncError } from '../core/errors.ts';
 import { consoleLogger, type Logger } from '../core/log.ts';
 import { createProgress, type Progress } from '../core/progress.ts';
 import { redact } from '../core/secrets.ts';
@@ -77,6 +77,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const code = error instanceof ConfigError || error instanceof UsageError ? 2 : 1;
     io.err(`error: ${redact(describeError(error))}`);
     if (isSyncError(error) && error.hint) io.err(`  → ${redact(error.hint)}`);
+    else if (!isSyncError(error) && !(error instanceof UsageError)) io.err(`  → ${BUG_REPORT_HINT}`);
     if (json) io.out(JSON.stringify({ ok: false, exitCode: code, error: redact(describeError(error)) }));
     return code;
   }

@@ -96,7 +96,11 @@ describe('sync run over the Platform interface', () => {
     const third = await sync(platforms, config);
     expect(third.report.counts.failed).toBe(0);
     expect(com.calls.upload).toBe(2);
+    // Set aside means not retried even once the target would accept it again.
     com.failNext = 0;
+    const fourth = await sync(platforms, config);
+    expect(fourth.report.counts.failed).toBe(0);
+    expect(com.calls.upload).toBe(2);
     expect(com.all()).toHaveLength(0);
   });
 
