@@ -4,6 +4,7 @@ import { AuthError, RetryableError, isSyncError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import { registerSecret } from '../../core/secrets.ts';
 import type { HttpClient, HttpResponse } from '../../http/http-client.ts';
+import { sleep } from '../../http/retry.ts';
 import { readZipEntries } from '../../http/zip-read.ts';
 import type { PlatformState } from '../../store/state-box.ts';
 import type { FitDownload } from '../platform.ts';
@@ -227,7 +228,7 @@ export class PersonalApiClient {
     const seen = new Set<string>();
     let firstPageIds: string[] | undefined;
     for (let offset = 0; ; ) {
-      if (offset > 0) await (this.options.sleep ?? defaultSleep)(this.options.pagePauseMs ?? 250);
+      if (offset > 0) await (this.options.sleep ?? sleep)(this.options.pagePauseMs ?? 250);
       const name = names[nameIndex]!;
       const response = await this.get(`${LIST_PATH}?${name}=${offset}&limit=${limit}`);
       const body = response.json<unknown>();
@@ -312,7 +313,6 @@ class Gate {
   }
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Token under `access_token`, `accessToken` or `token`; expiry from `expires_in`/`expiresIn`, `expiresAt`, the JWT `exp`, else 23 h (§3.2). */
 export function parseTokenAnswer(response: HttpResponse, nowSec: number): { accessToken: string; expiresAt: number; keyExpiresAt: number | undefined } | undefined {
