@@ -1,6 +1,6 @@
 import type { Activity, DeviceVendor, PlatformId } from '../../src/core/activity.ts';
 import { RejectedError, RetryableError } from '../../src/core/errors.ts';
-import { sportById, type NormalisedSport } from '../../src/core/sports.ts';
+import { platformSportCode, sportById } from '../../src/core/sports.ts';
 import { summariseFit } from '../../src/fit/fit-summary.ts';
 import type { FitDownload, FitUpload, ListPagesOptions, Platform, UploadOutcome } from '../../src/platforms/platform.ts';
 
@@ -22,9 +22,7 @@ export interface MemoryPlatformOptions {
   readonly failOperations?: readonly MemoryOperation[];
 }
 
-function sportCode(platform: PlatformId, sport: NormalisedSport): string {
-  return platform === 'coros' ? String(sport.corosSportType ?? 98) : sport.garminTypeKey;
-}
+const sportCode = platformSportCode;
 
 /**
  * The reference implementation of `Platform`, in memory: what every adapter must behave like,
