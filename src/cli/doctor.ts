@@ -106,7 +106,7 @@ async function hostChecks(config: SyncConfig, id: PlatformId, skews: number[]): 
   const checks: Check[] = [];
   const proxy = proxyFor(config, id);
   const env = { HTTPS_PROXY: config.httpsProxy, NO_PROXY: config.noProxy };
-  const fetchImpl = createProxyFetch({ proxyUrl: proxy.url, proxyVariable: proxy.variable, env, endpoints: config.endpoints });
+  const fetchImpl = createProxyFetch({ proxyUrl: proxy.url, proxyVariable: proxy.variable, env });
   const home = id === 'coros' ? corosSession(config, config.dbPath)?.host : undefined;
   for (const logical of hostsFor(id, home)) {
     const target = config.endpoints.resolve(logical);
@@ -192,7 +192,7 @@ async function tokenChecks(config: SyncConfig, dbPath: string): Promise<Check[]>
   const checks: Check[] = [];
   for (const id of config.platforms) {
     const proxy = proxyFor(config, id);
-    const http = new HttpClient({ endpoints: config.endpoints, fetch: createProxyFetch({ proxyUrl: proxy.url, proxyVariable: proxy.variable, env: { HTTPS_PROXY: config.httpsProxy, NO_PROXY: config.noProxy }, endpoints: config.endpoints }), timeoutMs: Math.min(config.timeoutMs, 20_000), backoff: { attempts: 1 } });
+    const http = new HttpClient({ fetch: createProxyFetch({ proxyUrl: proxy.url, proxyVariable: proxy.variable, env: { HTTPS_PROXY: config.httpsProxy, NO_PROXY: config.noProxy } }), timeoutMs: Math.min(config.timeoutMs, 20_000), backoff: { attempts: 1 } });
     const name = `${PLATFORM_LABELS[id]} token`;
     try {
       if (id === 'coros') {

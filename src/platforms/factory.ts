@@ -75,7 +75,7 @@ export function createPlatformFactory(config: SyncConfig, log: Logger, tuning: A
       downloadPath: account.personalDownloadPath,
       http: new HttpClient({
         endpoints: config.endpoints,
-        fetch: createProxyFetch({ proxyUrl: account.proxyUrl, proxyVariable: `GARMIN_${region.toUpperCase()}_PROXY`, env: proxyEnv, endpoints: config.endpoints }),
+        fetch: createProxyFetch({ proxyUrl: account.proxyUrl, proxyVariable: `GARMIN_${region.toUpperCase()}_PROXY`, env: proxyEnv }),
         timeoutMs: config.timeoutMs,
         backoff: { ...PERSONAL_BACKOFF, ...tuning.personal?.backoff },
         headers: { 'User-Agent': 'sports-sync-x (personal use)' },
