@@ -100,7 +100,7 @@ export const ACTION_INPUTS = [
   'keepalive',
   'github-token',
 ] as const;
-export type ActionInputName = (typeof ACTION_INPUTS)[number];
+type ActionInputName = (typeof ACTION_INPUTS)[number];
 
 /**
  * The repository variable (or secret) each of the Action's own inputs is read from when the

@@ -59,7 +59,6 @@ export interface Platform {
   credentialExpiry?(): Promise<Date | undefined>;
   /** Warnings for the report after connect() (e.g. a key that expires soon). */
   notices?(): readonly string[];
-  close?(): Promise<void>;
 }
 
 /** Builds the adapter for a platform (the real clients in the product; in-memory ones in tests). */
