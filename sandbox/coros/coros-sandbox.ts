@@ -101,6 +101,8 @@ export interface SandboxActivityInput {
   readonly device?: string;
   /** Quarter-hours east of UTC (default 0). */
   readonly timezone?: number;
+  /** COROS has no file for it (entered by hand): the download answers without a fileUrl (reference §download). */
+  readonly withoutFile?: boolean;
 }
 
 export interface SandboxActivity {
@@ -119,6 +121,7 @@ export interface SandboxActivity {
   readonly calorie: number;
   readonly fit: Uint8Array;
   readonly importedAtMs: number | undefined;
+  readonly withoutFile?: boolean;
 }
 
 export interface SandboxImportJob {
@@ -343,6 +346,7 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
       calorie: 0,
       fit,
       importedAtMs,
+      ...(input.withoutFile ? { withoutFile: true } : {}),
     };
     account.activities.set(labelId, activity);
     return activity;
@@ -513,7 +517,7 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
         const labelId = url.searchParams.get('labelId') ?? '';
         const activity = authorised.activities.get(labelId);
         // Without the activity's own sportType (or for another file type) there is no fileUrl.
-        if (!activity || url.searchParams.get('sportType') !== String(activity.sportType) || url.searchParams.get('fileType') !== '4') return json(envelope('download', {}));
+        if (!activity || activity.withoutFile || url.searchParams.get('sportType') !== String(activity.sportType) || url.searchParams.get('fileType') !== '4') return json(envelope('download', {}));
         return json(envelope('download', { fileUrl: `https://${knobs.fileHost}/fit/${authorised.userId}/${labelId}.fit` }));
       }
       case '/activity/delete': {

@@ -73,7 +73,7 @@ export class ScriptedPlatform extends MemoryPlatform implements Platform {
     return this;
   }
 
-  async checkPendingUpload(): Promise<UploadOutcome> {
+  override async checkPendingUpload(): Promise<UploadOutcome> {
     const step = this.checkScript.shift();
     if (!step) throw new Error('no pending check scripted');
     return step();
