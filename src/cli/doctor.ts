@@ -8,7 +8,7 @@ import { describeError, isSyncError } from '../core/errors.ts';
 import { silentLogger } from '../core/log.ts';
 import { redact } from '../core/secrets.ts';
 import { formatLocalDate } from '../core/time-format.ts';
-import { HttpClient } from '../http/http-client.ts';
+import { causeCode, HttpClient } from '../http/http-client.ts';
 import { createProxyFetch, decideProxy } from '../http/proxy-fetch.ts';
 import { validateAccessToken } from '../platforms/garmin/garmin-di.ts';
 import { garminHosts } from '../platforms/garmin/garmin-hosts.ts';
@@ -138,16 +138,6 @@ async function hostChecks(config: SyncConfig, id: PlatformId, skews: number[]): 
     checks.push(session ? { ok: true, name: 'COROS region', detail: `${corosRegion(session.regionId)?.label ?? session.regionId}, home host ${new URL(session.host).host}` } : { ok: true, name: 'COROS region', detail: 'not known yet; the first sync finds the account\'s home region' });
   }
   return checks;
-}
-
-function causeCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
 }
 
 function networkWords(error: unknown): string {
