@@ -182,7 +182,7 @@ async function tokenChecks(config: SyncConfig, dbPath: string): Promise<Check[]>
   const checks: Check[] = [];
   for (const id of config.platforms) {
     const proxy = proxyFor(config, id);
-    const http = new HttpClient({ fetch: createProxyFetch({ proxyUrl: proxy.url, proxyVariable: proxy.variable, env: { HTTPS_PROXY: config.httpsProxy, NO_PROXY: config.noProxy } }), timeoutMs: Math.min(config.timeoutMs, 20_000), backoff: { attempts: 1 } });
+    const http = new HttpClient({ endpoints: config.endpoints, fetch: createProxyFetch({ proxyUrl: proxy.url, proxyVariable: proxy.variable, env: { HTTPS_PROXY: config.httpsProxy, NO_PROXY: config.noProxy } }), timeoutMs: Math.min(config.timeoutMs, 20_000), backoff: { attempts: 1 } });
     const name = `${PLATFORM_LABELS[id]} token`;
     try {
       if (id === 'coros') {
