@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { unzipSync } from 'fflate';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { synthesiseFit } from '../../sandbox/fit-synth.ts';
 import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
 import { startGarminSandbox, type GarminSandbox } from '../../sandbox/garmin/index.ts';
@@ -13,7 +13,8 @@ import { createGitFixture, type GitFixture } from './git-fixture.ts';
 /**
  * The bundled action/index.js (built by test/global-setup.ts) run as a child process, as the
  * runner runs it: INPUT_* and GITHUB_* variables, the Garmin and COROS sandboxes, the loopback
- * Actions results service, and a real bare git repository as the remote.
+ * Actions results service, and a real bare git repository as the remote. Every test gets a world
+ * of its own and makes the earlier runs it needs itself, so any one runs alone (`-t`).
  */
 const root = resolve(import.meta.dirname, '../..');
 const bundle = join(root, 'action', 'index.js');
@@ -147,7 +148,7 @@ const remoteHead = () => git.git(git.root, '--git-dir', git.remote, 'rev-parse',
 const remoteFiles = () => git.git(git.root, '--git-dir', git.remote, 'ls-tree', '-r', '--name-only', 'main').trim().split('\n');
 const artifactFor = (runId: string) => fake.artifacts.find((artifact) => artifact.name === `fit-files-${runId}-1`);
 
-beforeAll(async () => {
+beforeEach(async () => {
   if (!existsSync(bundle)) throw new Error('action/index.js is missing; run npm run build');
   garmin = await startGarminSandbox();
   garmin.addAccount('com', { email: GARMIN_EMAIL, password: GARMIN_PASSWORD });
@@ -162,7 +163,7 @@ beforeAll(async () => {
   wecom = await startFakeServer(() => ({ status: 200, body: { errcode: 0, errmsg: 'ok' } }));
 });
 
-afterAll(async () => {
+afterEach(async () => {
   await garmin?.close();
   await coros?.close();
   await fake?.close();
@@ -171,6 +172,13 @@ afterAll(async () => {
   if (git && !process.env.SSX_KEEP_TMP) rmSync(git.root, { recursive: true, force: true });
   else if (git) console.log(`kept ${git.root}`);
 });
+
+/** The first run with state: git: every workout copied, the database committed. */
+async function firstGitRun(): Promise<RunResult> {
+  const result = await runAction(git.clone(`ws-first-${runCounter}`), {});
+  expect(result.outputs).toMatchObject({ uploaded: '3', 'state-committed': 'true' });
+  return result;
+}
 
 describe('the bundled action, state: git', () => {
   it('first run: syncs, commits and pushes the database, uploads the FIT artifact, writes outputs and summary, masks secrets', async () => {
@@ -213,6 +221,7 @@ describe('the bundled action, state: git', () => {
   });
 
   it('later runs: restore from the checkout, upload nothing, and commit nothing once nothing changed', async () => {
+    await firstGitRun();
     // Run 1 recorded the copies it created; run 2 only learns how the platforms label them: no commit.
     const beforeSecond = remoteHead();
     const second = await runAction(git.clone('ws-2'), {});
@@ -234,6 +243,7 @@ describe('the bundled action, state: git', () => {
   });
 
   it('a push by someone else during the run is rebased onto and retried', async () => {
+    await firstGitRun();
     const workspace = git.clone('ws-3');
     // The runner checked out before this push landed: the run's push is rejected once.
     git.pushFrom(git.clone('someone-3'), { 'notes/training-plan.md': '# plan\n' }, 'edit the training plan');
@@ -251,8 +261,18 @@ describe('the bundled action, state: git', () => {
 
 describe('the bundled action, state: cache', () => {
   const cacheInputs = { INPUT_STATE: 'cache', 'INPUT_DB-PATH': 'cache-db/sports_sync.sqlite' };
+  /** The platforms converged by a git-state run, then `runs` cache runs, each after a new workout but the first. */
+  const cacheRuns = async (runs: number): Promise<void> => {
+    await firstGitRun();
+    for (let run = 0; run < runs; run++) {
+      if (run > 0) coros.addActivity(COROS_EMAIL, { fitBytes: fit(BASE + (10 + run) * 86_400, 'running', 5_000, 'coros', 150 + run) });
+      const result = await runAction(git.clone(`ws-cache-${runCounter}`), cacheInputs);
+      expect(result.outputs).toMatchObject({ 'state-committed': 'true' });
+    }
+  };
 
   it('first run with an empty cache: a fresh database uploads nothing already on the platforms, and is saved', async () => {
+    await firstGitRun();
     const result = await runAction(git.clone('ws-c1'), cacheInputs);
     expect(result.code).toBe(0);
     expect(result.outputs).toMatchObject({ uploaded: '0', 'state-committed': 'true' });
@@ -263,6 +283,7 @@ describe('the bundled action, state: cache', () => {
   });
 
   it('second run restores the newest entry by prefix and saves nothing when nothing changed', async () => {
+    await cacheRuns(1);
     const result = await runAction(git.clone('ws-c2'), cacheInputs);
     expect(result.code).toBe(0);
     expect(result.outputs).toMatchObject({ uploaded: '0', 'state-committed': 'false' });
@@ -271,6 +292,7 @@ describe('the bundled action, state: cache', () => {
   });
 
   it('a new workout is synced and the state saved under a new key', async () => {
+    await cacheRuns(1);
     coros.addActivity(COROS_EMAIL, { fitBytes: fit(BASE + 4 * 86_400, 'running', 5_000, 'coros', 150) });
     const result = await runAction(git.clone('ws-c3'), cacheInputs);
     expect(result.code).toBe(0);
@@ -279,6 +301,7 @@ describe('the bundled action, state: cache', () => {
   });
 
   it('a failed restore while saved state exists stops before syncing instead of starting from scratch', async () => {
+    await cacheRuns(2);
     const uploadsBefore = garmin.counters().uploads;
     fake.failNext({ target: 'GetCacheEntryDownloadURL', status: 400 });
     const result = await runAction(git.clone('ws-c4'), cacheInputs);
@@ -303,6 +326,7 @@ describe('the bundled action, bad settings', () => {
 
 describe('the bundled action, dry run', () => {
   it('reports what it would upload, changes nothing anywhere, saves no state and no artifact', async () => {
+    await firstGitRun();
     garmin.addActivity('com', GARMIN_EMAIL, { fitBytes: fit(BASE + 5 * 86_400, 'running', 7_000, 'garmin', 160), utcOffsetSec: 0 });
     const before = remoteHead();
     const corosBefore = coros.activities(COROS_EMAIL).length;
