@@ -17,8 +17,8 @@ import { COROS_REGIONS, corosRegion, isCorosRegionId, type CorosRegionId } from 
 import { unseal } from '../store/state-box.ts';
 import { chooseStateKey, keyFromSalt, processKeyContext, STATE_KEY_SALT_META } from '../store/state-key.ts';
 import type { FlagValues } from './args.ts';
-import type { CliIo } from './main.ts';
-import { prepareSyncConfig } from './main.ts';
+import type { CliIo } from './io.ts';
+import { prepareSyncConfig } from './sync-config.ts';
 import { checkDatabase, databasePath } from './settings.ts';
 import { NEWEST_SCHEMA, StoreReader } from './store-reader.ts';
 

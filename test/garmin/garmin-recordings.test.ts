@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summariseFit } from '../../src/fit/fit-summary.ts';
 import { HttpResponse } from '../../src/http/http-client.ts';
-import { readZipEntries } from '../../src/http/zip-read.ts';
+import { readZipEntries } from '../../src/fit/zip-read.ts';
 import { mapGarminActivity, type GarminListItem } from '../../src/platforms/garmin/garmin-activities.ts';
 import { importOutcome } from '../../src/platforms/garmin/garmin-platform.ts';
 import { extractCsrf, extractInlineStatus, extractTitle, extractWidgetTicket, parseMobileLoginResponse } from '../../src/platforms/garmin/garmin-sso.ts';

@@ -6,7 +6,7 @@ import { registerSecret } from '../../core/secrets.ts';
 import type { HttpClient, HttpResponse } from '../../http/http-client.ts';
 import { sleep } from '../../http/retry.ts';
 import { Semaphore } from '../../http/request-limit.ts';
-import { readZipEntries } from '../../http/zip-read.ts';
+import { readZipEntries } from '../../fit/zip-read.ts';
 import type { PlatformState } from '../../store/state-box.ts';
 import type { FitDownload } from '../platform.ts';
 import { mapGarminActivity, type GarminListItem } from './garmin-activities.ts';
