@@ -9,6 +9,7 @@ import { startGarminSandbox, type GarminSandbox } from '../../sandbox/garmin/ind
 import { startActionsResultsFake, type ActionsResultsFake } from '../fakes/actions-results-fake.ts';
 import { startFakeServer, type FakeServer } from '../notify/fake-server.ts';
 import { createGitFixture, type GitFixture } from './git-fixture.ts';
+import { parseFileCommands } from './file-commands.ts';
 
 /**
  * The bundled action/index.js (built by test/global-setup.ts) run as a child process, as the
@@ -47,20 +48,6 @@ interface RunResult {
 
 function fit(startUtc: number, sport: string, distanceM: number, manufacturer: 'garmin' | 'coros', heartRate: number): Uint8Array {
   return synthesiseFit({ startUtc, elapsedSec: 1800 + (heartRate % 7) * 60, distanceM, sport, manufacturer, product: manufacturer === 'garmin' ? 3113 : 802, heartRate });
-}
-
-/** Parses the GITHUB_OUTPUT file (name<<delimiter … delimiter blocks). */
-function parseOutputs(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const match = /^([^<]+)<<(.+)$/.exec(lines[i]!);
-    if (!match) continue;
-    const value: string[] = [];
-    for (i++; i < lines.length && lines[i] !== match[2]; i++) value.push(lines[i]!);
-    outputs[match[1]!] = value.join('\n');
-  }
-  return outputs;
 }
 
 async function runAction(workspace: string, inputs: Record<string, string>, extraEnv: Record<string, string> = {}, repositoryPrivate = true): Promise<RunResult> {
@@ -119,7 +106,7 @@ async function runAction(workspace: string, inputs: Record<string, string>, extr
   });
   // Kept with the runner files for inspection (SSX_KEEP_TMP=1).
   writeFileSync(join(dir, 'stdout'), stdout + '\n--- stderr ---\n' + stderr);
-  return { code, stdout, stderr, outputs: parseOutputs(readFileSync(join(dir, 'output'), 'utf8')), summary: readFileSync(join(dir, 'summary'), 'utf8'), runId };
+  return { code, stdout, stderr, outputs: parseFileCommands(readFileSync(join(dir, 'output'), 'utf8')), summary: readFileSync(join(dir, 'summary'), 'utf8'), runId };
 }
 
 function secrets(): string[] {
