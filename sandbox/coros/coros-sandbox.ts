@@ -7,6 +7,7 @@ import { sportFromFit } from '../../src/core/sports.ts';
 import { summariseFit } from '../../src/fit/fit-summary.ts';
 import { encodeStsCredentials as encodeStsPayload, GENERIC_TRAINING_HOST, LEGACY_APP_ID as LEGACY_STS_APP_ID, LEGACY_STS_HOST, ossHost as ossBucketHost, s3Host as s3BucketHost, SANDBOX_REGIONS, type SandboxRegionId as CorosRegionId } from './coros-reference.ts';
 import { storageErrorXml, storageKind, verifyOssRequest, verifyS3Request, type BucketInfo, type IssuedCredential, type StorageContext } from './storage-verify.ts';
+import { seededRandom } from '../seeded-random.ts';
 
 /**
  * A loopback emulator of the COROS web API (reference §11): team API of the four regions, the STS
@@ -215,17 +216,6 @@ interface Reply {
   body: Buffer;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** JSON where ids wrapped by `rawNumber` are written as bare (unsafe) integers, as COROS does. */
 const RAW_PREFIX = '\u0000raw:';
 function rawNumber(digits: string): string {
@@ -274,7 +264,7 @@ function corosSportTypeOfFit(fitSport: string | null): number {
 
 export async function startCorosSandbox(options: CorosSandboxOptions = {}): Promise<CorosSandbox> {
   const knobs: CorosSandboxKnobs = { ...DEFAULT_KNOBS, ...options.knobs, rejectedFitSports: [...(options.knobs?.rejectedFitSports ?? [])] };
-  const dice = mulberry32(options.seed ?? 20261003);
+  const dice = seededRandom(options.seed ?? 20261003);
   const queuedFaults: Array<{ kind: FaultKind; route: string | undefined }> = [];
   const counters: Record<string, number> = {};
   const storageRejections: string[] = [];
