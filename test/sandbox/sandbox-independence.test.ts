@@ -67,3 +67,20 @@ describe('sandboxes are written from the references, not from the clients', () =
     expect(specifiers("import { x } from '../../platforms/garmin/garmin-hosts.ts';\nexport { y } from './y.ts';")).toEqual(['../../platforms/garmin/garmin-hosts.ts', './y.ts']);
   });
 });
+
+describe('the shipped Action carries no emulator', () => {
+  // Texts only the emulators answer with (the Garmin SSO's and COROS storage's own error bodies).
+  const EMULATOR_TEXTS = ['no pending MFA', 'bucket or service not allowed', 'File verification failed'];
+  const bundle = (name: string) => readFileSync(join(root, 'action', name), 'utf8');
+
+  it('action/index.js holds none of the emulators\' texts', () => {
+    const index = bundle('index.js');
+    expect(EMULATOR_TEXTS.filter((text) => index.includes(text))).toEqual([]);
+  });
+
+  it('the check can fail: the CLI, whose demo loads the emulators, holds every one', () => {
+    const cli = bundle('cli.js');
+    expect(EMULATOR_TEXTS.filter((text) => !cli.includes(text))).toEqual([]);
+    for (const text of EMULATOR_TEXTS) expect(readdirSync(join(root, 'src'), { recursive: true }).some((file) => typeof file === 'string' && file.endsWith('.ts') && readFileSync(join(root, 'src', file), 'utf8').includes(text)), text).toBe(false);
+  });
+});
