@@ -14,7 +14,9 @@ const folder = join(root, '.github', 'workflows');
 // 2023): that one message is a known false positive of the old build, every other one counts.
 const OUTDATED = /^undefined variable "vars"\./;
 let problems = 0;
-for (const name of readdirSync(folder).filter((file) => /\.ya?ml$/.test(file)).sort()) {
+for (const name of readdirSync(folder)
+  .filter((file) => /\.ya?ml$/.test(file))
+  .sort()) {
   const path = join('.github', 'workflows', name);
   for (const result of lint(readFileSync(join(root, path), 'utf8'), path)) {
     if (OUTDATED.test(result.message)) continue;

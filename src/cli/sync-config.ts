@@ -14,16 +14,25 @@ export function prepareSyncConfig(lookup: Lookup, flags: FlagValues, log: Logger
   const dbPath = databasePath(lookup);
   const localLogins = readLocalLogins(dbPath, dbState);
   let config = parseConfig(lookup, { storedLogins: new Set(localLogins.keys()) });
-  if (config.platforms.length === 0) throw new ConfigError('SYNC_PLATFORM is empty; list the platforms to sync, e.g. SYNC_PLATFORM=GARMINCOM,COROS');
+  if (config.platforms.length === 0)
+    throw new ConfigError('SYNC_PLATFORM is empty; list the platforms to sync, e.g. SYNC_PLATFORM=GARMINCOM,COROS');
   for (const warning of config.configWarnings) log.warn(warning);
-  for (const [id, region, account] of [['garmin_com', 'com', config.garminCom], ['garmin_cn', 'cn', config.garminCn]] as const) {
+  for (const [id, region, account] of [
+    ['garmin_com', 'com', config.garminCom],
+    ['garmin_cn', 'cn', config.garminCn],
+  ] as const) {
     if (!config.platforms.includes(id)) continue;
     if (localLogins.has(id)) {
-      if (account.tokenBlob) log.debug(`${region === 'com' ? 'Garmin COM' : 'Garmin CN'}: using the token from \`login --for local\`; GARMIN_TOKEN_${region.toUpperCase()} is left to the Action`);
+      if (account.tokenBlob)
+        log.debug(
+          `${region === 'com' ? 'Garmin COM' : 'Garmin CN'}: using the token from \`login --for local\`; GARMIN_TOKEN_${region.toUpperCase()} is left to the Action`,
+        );
       config = { ...config, [id === 'garmin_com' ? 'garminCom' : 'garminCn']: { ...account, tokenBlob: undefined } };
     } else if (account.tokenBlob) {
       decodeTokenBlob(account.tokenBlob, region, `GARMIN_TOKEN_${region.toUpperCase()}`);
-      log.warn(`GARMIN_TOKEN_${region.toUpperCase()} is the Action's token: if the Action uses it too, whichever refreshes second is locked out; run \`node cli.js login --for local${region === 'cn' ? ' --region cn' : ''}\` for this computer`);
+      log.warn(
+        `GARMIN_TOKEN_${region.toUpperCase()} is the Action's token: if the Action uses it too, whichever refreshes second is locked out; run \`node cli.js login --for local${region === 'cn' ? ' --region cn' : ''}\` for this computer`,
+      );
     }
   }
   const localKey = config.stateSecret ? undefined : readLocalKey(dbPath);

@@ -14,7 +14,10 @@ export function parseProxyUrl(value: string, variable: string): URL {
   } catch {
     throw new ConfigError(`${variable} is not a URL; use e.g. http://127.0.0.1:7890`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${variable} must be an http:// or https:// proxy URL (SOCKS is not supported), e.g. http://127.0.0.1:7890`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigError(
+      `${variable} must be an http:// or https:// proxy URL (SOCKS is not supported), e.g. http://127.0.0.1:7890`,
+    );
   if (url.username || url.password) registerSecret(trimmed);
   if (url.password) registerSecret(decodeURIComponent(url.password));
   if (url.username) registerSecret(decodeURIComponent(url.username));

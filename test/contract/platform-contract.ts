@@ -37,7 +37,16 @@ const HOUR = 3600;
 let heartRate = 100;
 function recordedFit(startUtc: number): Uint8Array {
   heartRate = heartRate >= 170 ? 100 : heartRate + 1;
-  return synthesiseFit({ startUtc, elapsedSec: 1800, distanceM: 5000, sport: 'running', manufacturer: 'garmin', product: 4315, samples: 4, heartRate });
+  return synthesiseFit({
+    startUtc,
+    elapsedSec: 1800,
+    distanceM: 5000,
+    sport: 'running',
+    manufacturer: 'garmin',
+    product: 4315,
+    samples: 4,
+    heartRate,
+  });
 }
 
 export { recordedFit as contractFit };
@@ -59,13 +68,25 @@ async function thrownBy(action: () => Promise<unknown>): Promise<unknown> {
 
 /** The source record an upload carries: a workout on another platform. */
 function sourceFor(startUtc: number): Activity {
-  return { platform: 'garmin_cn', remoteId: `source-${startUtc}`, startUtc, elapsedSec: 1800, distanceM: 5000, sport: { id: 'run', family: 'run', code: 'running' }, name: 'contract run', device: 'Forerunner 965', vendor: 'garmin', manual: false };
+  return {
+    platform: 'garmin_cn',
+    remoteId: `source-${startUtc}`,
+    startUtc,
+    elapsedSec: 1800,
+    distanceM: 5000,
+    sport: { id: 'run', family: 'run', code: 'running' },
+    name: 'contract run',
+    device: 'Forerunner 965',
+    vendor: 'garmin',
+    manual: false,
+  };
 }
 
 /** Polls a pending upload as later runs would, until the service has finished. */
 async function settle(platform: Platform, outcome: UploadOutcome, source: Activity): Promise<UploadOutcome> {
   let current = outcome;
-  for (let check = 0; check < 20 && current.kind === 'pending'; check++) current = await platform.checkPendingUpload!(current.ticket, source);
+  for (let check = 0; check < 20 && current.kind === 'pending'; check++)
+    current = await platform.checkPendingUpload!(current.ticket, source);
   return current;
 }
 

@@ -58,8 +58,10 @@ platformContract({
       });
     return {
       platform: adapter({ tokenBlob: sandbox.mintTokenBlob('com', GARMIN.email) }),
-      seedRecorded: async (startUtc) => void sandbox.addActivity('com', GARMIN.email, { fitBytes: contractFit(startUtc) }),
-      seedManual: async (startUtc) => void sandbox.addActivity('com', GARMIN.email, { fitBytes: contractFit(startUtc), manual: true }),
+      seedRecorded: async (startUtc) =>
+        void sandbox.addActivity('com', GARMIN.email, { fitBytes: contractFit(startUtc) }),
+      seedManual: async (startUtc) =>
+        void sandbox.addActivity('com', GARMIN.email, { fitBytes: contractFit(startUtc), manual: true }),
       count: () => sandbox.activities('com', GARMIN.email).length,
       slowProcessing: (on) => {
         slow = on;
@@ -93,9 +95,11 @@ platformContract({
       });
     return {
       platform: adapter(COROS.password),
-      seedRecorded: async (startUtc) => void sandbox.addActivity(COROS.email, { fitBytes: contractFit(startUtc), timezone: 32 }),
+      seedRecorded: async (startUtc) =>
+        void sandbox.addActivity(COROS.email, { fitBytes: contractFit(startUtc), timezone: 32 }),
       // A workout typed in on the app: COROS answers its download without a fileUrl.
-      seedManual: async (startUtc) => void sandbox.addActivity(COROS.email, { fitBytes: contractFit(startUtc), withoutFile: true }),
+      seedManual: async (startUtc) =>
+        void sandbox.addActivity(COROS.email, { fitBytes: contractFit(startUtc), withoutFile: true }),
       count: () => sandbox.activities(COROS.email).length,
       slowProcessing: (on) => {
         sandbox.knobs.importNeverFinishes = on;

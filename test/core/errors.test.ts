@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { AuthError, BUG_REPORT_HINT, ConfigError, errorKind, RejectedError, RetryableError } from '../../src/core/errors.ts';
+import {
+  AuthError,
+  BUG_REPORT_HINT,
+  ConfigError,
+  errorKind,
+  RejectedError,
+  RetryableError,
+} from '../../src/core/errors.ts';
 import { nextStepFor } from '../../src/engine/next-step.ts';
 
 describe('errorKind names what the caller must do', () => {
@@ -16,7 +23,11 @@ describe('errorKind names what the caller must do', () => {
   });
 
   it('a programming error never reads as a temporary problem: the next step asks for a report', () => {
-    const step = nextStepFor(errorKind(new TypeError('x is not a function')), 'coros', new TypeError('x is not a function'));
+    const step = nextStepFor(
+      errorKind(new TypeError('x is not a function')),
+      'coros',
+      new TypeError('x is not a function'),
+    );
     expect(step).toBe(BUG_REPORT_HINT);
     expect(step).not.toMatch(/temporary|retries/);
   });

@@ -6,7 +6,11 @@ import { busyReport } from './report-fixture.ts';
 // One report view, every channel's dialect: a change to what people read shows up in review as a
 // diff of these files (`vitest -u` rewrites them after a deliberate change).
 const DIALECTS: readonly Dialect[] = ['plain', 'wecom-markdown', 'markdown', 'slack', 'telegram-html'];
-const OPTIONS = { runUrl: 'https://github.com/owner/repo/actions/runs/123', now: new Date('2026-01-08T06:01:00.000Z'), timeZone: 'Asia/Shanghai' };
+const OPTIONS = {
+  runUrl: 'https://github.com/owner/repo/actions/runs/123',
+  now: new Date('2026-01-08T06:01:00.000Z'),
+  timeZone: 'Asia/Shanghai',
+};
 
 describe('the busy report in every dialect and language', () => {
   for (const language of ['en', 'zh-CN'] as const) {

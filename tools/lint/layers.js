@@ -8,7 +8,19 @@ import { dirname, relative, resolve } from 'node:path';
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
 /** Pure engine modules: plain data in, plain data out. The other engine modules orchestrate. */
-const PURE_ENGINE = ['duplicates', 'ledger', 'listing', 'listing-validate', 'match', 'next-step', 'plan', 'reconcile', 'report', 'report-types', 'routes'];
+const PURE_ENGINE = [
+  'duplicates',
+  'ledger',
+  'listing',
+  'listing-validate',
+  'match',
+  'next-step',
+  'plan',
+  'reconcile',
+  'report',
+  'report-types',
+  'routes',
+];
 
 export const LAYERS = ['core types', 'decisions', 'ports', 'orchestration', 'entries'];
 
@@ -42,7 +54,14 @@ export function layerOf(path) {
 }
 
 export default {
-  meta: { type: 'problem', schema: [], messages: { up: '{{from}} ({{fromLayer}}) must not import {{to}} ({{toLayer}}): imports go down the layers (docs/architecture.md).', outside: '{{from}} must not import {{to}}: src/ never loads emulators or test code (only the demo, lazily).' } },
+  meta: {
+    type: 'problem',
+    schema: [],
+    messages: {
+      up: '{{from}} ({{fromLayer}}) must not import {{to}} ({{toLayer}}): imports go down the layers (docs/architecture.md).',
+      outside: '{{from}} must not import {{to}}: src/ never loads emulators or test code (only the demo, lazily).',
+    },
+  },
   create(context) {
     const from = relative(ROOT, context.filename);
     const fromLayer = layerOf(from);
@@ -51,11 +70,17 @@ export default {
       if (typeof source?.value !== 'string' || !source.value.startsWith('.')) return;
       const to = relative(ROOT, resolve(dirname(context.filename), source.value));
       if (to.startsWith('sandbox/') || to.startsWith('test/')) {
-        if (!(lazyOrType && from.startsWith('src/demo/') && to.startsWith('sandbox/'))) context.report({ node, messageId: 'outside', data: { from, to } });
+        if (!(lazyOrType && from.startsWith('src/demo/') && to.startsWith('sandbox/')))
+          context.report({ node, messageId: 'outside', data: { from, to } });
         return;
       }
       const toLayer = layerOf(to);
-      if (toLayer !== null && toLayer > fromLayer) context.report({ node, messageId: 'up', data: { from, to, fromLayer: LAYERS[fromLayer], toLayer: LAYERS[toLayer] } });
+      if (toLayer !== null && toLayer > fromLayer)
+        context.report({
+          node,
+          messageId: 'up',
+          data: { from, to, fromLayer: LAYERS[fromLayer], toLayer: LAYERS[toLayer] },
+        });
     };
     return {
       ImportDeclaration: (node) => check(node, node.source, node.importKind === 'type'),
