@@ -3,6 +3,7 @@ import { RetryableError, describeError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { redact } from '../core/secrets.ts';
 import { HttpClient } from '../http/http-client.ts';
+import { githubApiHeaders } from './github-api.ts';
 
 /**
  * State in the Actions cache (§3.1 of the protocol notes): a key unique per run (prefix + run id +
@@ -57,7 +58,7 @@ export async function countSavedEntries(prefix: string, lookup: SavedEntryLookup
   try {
     const response = await http.request({
       url,
-      headers: { authorization: `Bearer ${lookup.token}`, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28', 'user-agent': 'sports-sync-x' },
+      headers: githubApiHeaders(lookup.token),
       accept: [401, 403, 404],
     });
     if (response.status !== 200) {

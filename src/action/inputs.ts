@@ -1,5 +1,5 @@
 import { ConfigError } from '../core/errors.ts';
-import { parseYesNo } from '../config/read-values.ts';
+import { parseFlag, parseWholeNumber } from '../config/read-values.ts';
 import { registerSecret } from '../core/secrets.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -100,7 +100,7 @@ export const ACTION_INPUTS = [
   'keepalive',
   'github-token',
 ] as const;
-export type ActionInputName = (typeof ACTION_INPUTS)[number];
+type ActionInputName = (typeof ACTION_INPUTS)[number];
 
 /**
  * The repository variable (or secret) each of the Action's own inputs is read from when the
@@ -267,18 +267,11 @@ export interface ActionOptions {
 }
 
 function flagInput(env: Env, input: ActionInputName, fallback: boolean): boolean {
-  const raw = actionInput(env, input);
-  if (raw === undefined) return fallback;
-  const value = parseYesNo(raw);
-  if (value !== undefined) return value;
-  throw new ConfigError(`input ${input}="${raw}" is not a yes/no value; use true or false`);
+  return parseFlag(actionInput(env, input), `input ${input}`, fallback, 'use true or false');
 }
 
-function integerInput(env: Env, input: ActionInputName, fallback: number, min: number, max: number): number {
-  const raw = actionInput(env, input);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new ConfigError(`input ${input}="${raw}" must be a whole number between ${min} and ${max} (default ${fallback})`);
-  return Number(raw);
+function integerInput(env: Env, input: ActionInputName, fallback: number, min: number, max: number, unit: string): number {
+  return parseWholeNumber(actionInput(env, input), `input ${input}`, { fallback, min, max, unit });
 }
 
 /** Artifact names may not contain these (the artifact service refuses them). */
@@ -302,10 +295,10 @@ export function parseActionOptions(env: Env): ActionOptions {
     cacheKeyPrefix,
     fitArtifact: flagInput(env, 'fit-artifact', true),
     fitArtifactName,
-    fitArtifactRetentionDays: integerInput(env, 'fit-artifact-retention-days', 7, 1, 400),
+    fitArtifactRetentionDays: integerInput(env, 'fit-artifact-retention-days', 7, 1, 400, 'a number of days'),
     commitMessage: actionInput(env, 'commit-message') ?? 'Update sync state',
-    pushAttempts: integerInput(env, 'push-attempts', 3, 1, 10),
-    pushBackoffSeconds: integerInput(env, 'push-backoff-seconds', 2, 0, 60),
+    pushAttempts: integerInput(env, 'push-attempts', 3, 1, 10, 'a number of attempts'),
+    pushBackoffSeconds: integerInput(env, 'push-backoff-seconds', 2, 0, 60, 'seconds'),
     allowStateNone: flagInput(env, 'allow-state-none', false),
     keepalive: flagInput(env, 'keepalive', true),
     githubToken: readInput(env, 'github-token') ?? env.GITHUB_TOKEN,

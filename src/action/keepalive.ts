@@ -1,6 +1,7 @@
 import { describeError } from '../core/errors.ts';
 import { redact } from '../core/secrets.ts';
 import { HttpClient } from '../http/http-client.ts';
+import { githubApiHeaders } from './github-api.ts';
 
 export interface KeepaliveOptions {
   /** GITHUB_API_URL */
@@ -35,7 +36,7 @@ export async function keepWorkflowEnabled(options: KeepaliveOptions): Promise<Ke
     const response = await http.request({
       method: 'PUT',
       url: `${options.apiUrl.replace(/\/$/, '')}/repos/${options.repository}/actions/workflows/${encodeURIComponent(workflow)}/enable`,
-      headers: { authorization: `Bearer ${options.token}`, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28', 'user-agent': 'sports-sync-x' },
+      headers: githubApiHeaders(options.token),
       accept: [401, 403, 404],
     });
     if (response.status === 204 || response.status === 200) return { status: 'enabled', workflow };

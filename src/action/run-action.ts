@@ -3,13 +3,13 @@ import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { PlatformId } from '../core/activity.ts';
 import { parseConfig, type SyncConfig } from '../config/config.ts';
-import { ConfigError, describeError, isSyncError } from '../core/errors.ts';
+import { BUG_REPORT_HINT, ConfigError, describeError, isSyncError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { onSecretRegistered, redact, redactValue } from '../core/secrets.ts';
 import type { SyncReport } from '../engine/report-types.ts';
 import { renderReportText } from '../engine/report.ts';
 import { runSyncAndNotify } from '../engine/run-and-notify.ts';
-import type { PlatformFactory } from '../engine/sync-run.ts';
+import type { PlatformFactory } from '../platforms/platform.ts';
 import { createPlatformFactory, type StateKeyOptions } from '../platforms/factory.ts';
 import { chooseStateKey, type StateKeyContext } from '../store/state-key.ts';
 import { actionsLogger } from './action-log.ts';
@@ -162,7 +162,8 @@ export async function syncStep(run: ActionRun, deps: RunActionDeps, hooks: { sig
     run.log.info(redact(renderReportText(result.report, { language: run.config.language, timeZone: run.config.notify.timeZone })));
     return { status: 'synced', report: result.report, fitFiles: result.fitFiles };
   } catch (error) {
-    return { status: 'failed', message: `sync failed: ${redact(describeError(error))}${isSyncError(error) && error.hint ? ` — ${redact(error.hint)}` : ''}` };
+    const hint = isSyncError(error) ? error.hint : BUG_REPORT_HINT;
+    return { status: 'failed', message: `sync failed: ${redact(describeError(error))}${hint ? ` — ${redact(hint)}` : ''}` };
   }
 }
 

@@ -3,6 +3,7 @@ import type { EndpointMap } from '../core/endpoints.ts';
 import { describeError } from '../core/errors.ts';
 import { redact } from '../core/secrets.ts';
 import { HttpClient } from '../http/http-client.ts';
+import { githubApiHeaders } from './github-api.ts';
 
 /** Where the update path is explained (section "Updates" of the guide). */
 export const UPDATE_DOCS_PATH = 'docs/action.md#updates';
@@ -69,7 +70,7 @@ export async function checkForUpdate(options: UpdateCheckOptions): Promise<Updat
   try {
     const response = await http.request({
       url: `https://api.github.com/repos/${options.upstream}/releases/latest`,
-      headers: { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28', 'user-agent': 'sports-sync-x', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
+      headers: githubApiHeaders(options.token),
       accept: [403, 404],
       retry: 'never',
     });

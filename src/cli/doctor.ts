@@ -8,7 +8,7 @@ import { describeError, isSyncError } from '../core/errors.ts';
 import { silentLogger } from '../core/log.ts';
 import { redact } from '../core/secrets.ts';
 import { formatLocalDate } from '../core/time-format.ts';
-import { HttpClient } from '../http/http-client.ts';
+import { causeCode, HttpClient } from '../http/http-client.ts';
 import { createProxyFetch, decideProxy } from '../http/proxy-fetch.ts';
 import { validateAccessToken } from '../platforms/garmin/garmin-di.ts';
 import { garminHosts } from '../platforms/garmin/garmin-hosts.ts';
@@ -17,8 +17,8 @@ import { COROS_REGIONS, corosRegion, isCorosRegionId, type CorosRegionId } from 
 import { unseal } from '../store/state-box.ts';
 import { chooseStateKey, keyFromSalt, processKeyContext, STATE_KEY_SALT_META } from '../store/state-key.ts';
 import type { FlagValues } from './args.ts';
-import type { CliIo } from './main.ts';
-import { prepareSyncConfig } from './main.ts';
+import type { CliIo } from './io.ts';
+import { prepareSyncConfig } from './sync-config.ts';
 import { checkDatabase, databasePath } from './settings.ts';
 import { NEWEST_SCHEMA, StoreReader } from './store-reader.ts';
 
@@ -106,7 +106,7 @@ async function hostChecks(config: SyncConfig, id: PlatformId, skews: number[]): 
   const checks: Check[] = [];
   const proxy = proxyFor(config, id);
   const env = { HTTPS_PROXY: config.httpsProxy, NO_PROXY: config.noProxy };
-  const fetchImpl = createProxyFetch({ proxyUrl: proxy.url, proxyVariable: proxy.variable, env, endpoints: config.endpoints });
+  const fetchImpl = createProxyFetch({ proxyUrl: proxy.url, proxyVariable: proxy.variable, env });
   const home = id === 'coros' ? corosSession(config, config.dbPath)?.host : undefined;
   for (const logical of hostsFor(id, home)) {
     const target = config.endpoints.resolve(logical);
@@ -138,16 +138,6 @@ async function hostChecks(config: SyncConfig, id: PlatformId, skews: number[]): 
     checks.push(session ? { ok: true, name: 'COROS region', detail: `${corosRegion(session.regionId)?.label ?? session.regionId}, home host ${new URL(session.host).host}` } : { ok: true, name: 'COROS region', detail: 'not known yet; the first sync finds the account\'s home region' });
   }
   return checks;
-}
-
-function causeCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
 }
 
 function networkWords(error: unknown): string {
@@ -192,7 +182,7 @@ async function tokenChecks(config: SyncConfig, dbPath: string): Promise<Check[]>
   const checks: Check[] = [];
   for (const id of config.platforms) {
     const proxy = proxyFor(config, id);
-    const http = new HttpClient({ endpoints: config.endpoints, fetch: createProxyFetch({ proxyUrl: proxy.url, proxyVariable: proxy.variable, env: { HTTPS_PROXY: config.httpsProxy, NO_PROXY: config.noProxy }, endpoints: config.endpoints }), timeoutMs: Math.min(config.timeoutMs, 20_000), backoff: { attempts: 1 } });
+    const http = new HttpClient({ endpoints: config.endpoints, fetch: createProxyFetch({ proxyUrl: proxy.url, proxyVariable: proxy.variable, env: { HTTPS_PROXY: config.httpsProxy, NO_PROXY: config.noProxy } }), timeoutMs: Math.min(config.timeoutMs, 20_000), backoff: { attempts: 1 } });
     const name = `${PLATFORM_LABELS[id]} token`;
     try {
       if (id === 'coros') {

@@ -11,7 +11,7 @@ import { MemoryPlatformState } from '../store/state-box.ts';
 import { loginPlatformState, type StateKeySettings } from '../store/state-key.ts';
 import { Store } from '../store/store.ts';
 import { stringFlag, booleanFlag, UsageError, type FlagValues } from './args.ts';
-import type { CliIo } from './main.ts';
+import type { CliIo } from './io.ts';
 import { checkDatabase, databasePath, ensureLocalKey, LOCAL_LOGIN_STATE, readLocalKey, type LocalLoginMarker } from './settings.ts';
 import { StoreReader } from './store-reader.ts';
 

@@ -1,5 +1,4 @@
-import { parseConfig, type Lookup, type SyncConfig } from '../config/config.ts';
-import { ConfigError, describeError, isSyncError } from '../core/errors.ts';
+import { BUG_REPORT_HINT, ConfigError, describeError, isSyncError } from '../core/errors.ts';
 import { consoleLogger, type Logger } from '../core/log.ts';
 import { createProgress, type Progress } from '../core/progress.ts';
 import { redact } from '../core/secrets.ts';
@@ -9,32 +8,20 @@ import type { Language } from '../i18n/language.ts';
 import type { SyncReport } from '../engine/report-types.ts';
 import { runSyncAndNotify } from '../engine/run-and-notify.ts';
 import { runDemo } from '../demo/demo.ts';
-import { decodeTokenBlob } from '../platforms/garmin/garmin-tokens.ts';
 import { createPlatformFactory } from '../platforms/factory.ts';
 import { commandHelp, generalHelp, parseArgs, stringFlag, booleanFlag, UsageError, type CommandName, type FlagValues } from './args.ts';
 import { runDoctor } from './doctor.ts';
 import { runRepair } from './repair.ts';
 import { runLoginCommand } from './login.ts';
-import { buildLookup, checkDatabase, databasePath, readLocalKey, readLocalLogins } from './settings.ts';
+import { buildLookup } from './settings.ts';
 import { runStatus } from './status.ts';
 import { CLI_VERSION } from './version.ts';
+import type { CliIo } from './io.ts';
+import { prepareSyncConfig } from './sync-config.ts';
 
-export interface CliIo {
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** One line for stdout: the result (report, JSON document, token). */
-  readonly out: (line: string) => void;
-  /** One line for stderr: logs, warnings, errors, messages around a result. */
-  readonly err: (line: string) => void;
-  readonly cwd: string;
-  /** True when a person can answer prompts (standard input is a terminal). */
-  readonly isTty: boolean;
-  /** True when stderr is a terminal: progress redraws one live line. */
-  readonly stderrIsTty?: boolean;
-  /** Rewrites the live progress line on a terminal (no newline). */
-  readonly errLive?: (text: string) => void;
-  /** Reads one line from the terminal; `secret` hides what is typed. */
-  readonly prompt: (question: string, options: { secret: boolean }) => Promise<string>;
-}
+export type { CliIo };
+export { prepareSyncConfig };
+
 
 /** Runs the CLI; returns the process exit code (0 ok, 1 something failed, 2 bad settings or usage). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -77,36 +64,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const code = error instanceof ConfigError || error instanceof UsageError ? 2 : 1;
     io.err(`error: ${redact(describeError(error))}`);
     if (isSyncError(error) && error.hint) io.err(`  → ${redact(error.hint)}`);
+    else if (!isSyncError(error) && !(error instanceof UsageError)) io.err(`  → ${BUG_REPORT_HINT}`);
     if (json) io.out(JSON.stringify({ ok: false, exitCode: code, error: redact(describeError(error)) }));
     return code;
   }
 }
 
-/**
- * Every settings problem before the first request: the whole configuration, the database path,
- * each Garmin token's shape; and the local login (a token kept by `login --for local`) is used first.
- */
-export function prepareSyncConfig(lookup: Lookup, flags: FlagValues, log: Logger): SyncConfig {
-  const dbState = checkDatabase(lookup, flags);
-  const dbPath = databasePath(lookup);
-  const localLogins = readLocalLogins(dbPath, dbState);
-  let config = parseConfig(lookup, { storedLogins: new Set(localLogins.keys()) });
-  if (config.platforms.length === 0) throw new ConfigError('SYNC_PLATFORM is empty; list the platforms to sync, e.g. SYNC_PLATFORM=GARMINCOM,COROS');
-  for (const warning of config.configWarnings) log.warn(warning);
-  for (const [id, region, account] of [['garmin_com', 'com', config.garminCom], ['garmin_cn', 'cn', config.garminCn]] as const) {
-    if (!config.platforms.includes(id)) continue;
-    if (localLogins.has(id)) {
-      if (account.tokenBlob) log.debug(`${region === 'com' ? 'Garmin COM' : 'Garmin CN'}: using the token from \`login --for local\`; GARMIN_TOKEN_${region.toUpperCase()} is left to the Action`);
-      config = { ...config, [id === 'garmin_com' ? 'garminCom' : 'garminCn']: { ...account, tokenBlob: undefined } };
-    } else if (account.tokenBlob) {
-      decodeTokenBlob(account.tokenBlob, region, `GARMIN_TOKEN_${region.toUpperCase()}`);
-      log.warn(`GARMIN_TOKEN_${region.toUpperCase()} is the Action's token: if the Action uses it too, whichever refreshes second is locked out; run \`node cli.js login --for local${region === 'cn' ? ' --region cn' : ''}\` for this computer`);
-    }
-  }
-  const localKey = config.stateSecret ? undefined : readLocalKey(dbPath);
-  if (localKey) config = { ...config, stateSecret: localKey };
-  return config;
-}
 
 function progressFor(io: CliIo, json: boolean): Progress {
   return createProgress({

@@ -6,8 +6,8 @@ import { createPlatformFactory } from '../platforms/factory.ts';
 import type { Platform } from '../platforms/platform.ts';
 import { Store } from '../store/store.ts';
 import { booleanFlag, stringFlag, UsageError, type FlagValues } from './args.ts';
-import type { CliIo } from './main.ts';
-import { prepareSyncConfig } from './main.ts';
+import type { CliIo } from './io.ts';
+import { prepareSyncConfig } from './sync-config.ts';
 import { buildLookup } from './settings.ts';
 
 const PLATFORM_FLAG: Readonly<Record<string, PlatformId>> = { GARMINCOM: 'garmin_com', GARMINCN: 'garmin_cn', COROS: 'coros' };

@@ -5,7 +5,7 @@ import { sportById } from '../core/sports.ts';
 import { formatLocalDate, formatLocalTime, readTimeZone } from '../core/time-format.ts';
 import type { Lookup } from '../config/read-values.ts';
 import type { FlagValues } from './args.ts';
-import type { CliIo } from './main.ts';
+import type { CliIo } from './io.ts';
 import { checkDatabase, databasePath, LOCAL_LOGIN_STATE, type LocalLoginMarker } from './settings.ts';
 import { StoreReader, type TransferSummaryRow } from './store-reader.ts';
 import { describeRoutingSetting } from '../i18n/routing-setting.ts';

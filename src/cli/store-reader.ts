@@ -5,6 +5,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { PlatformId } from '../core/activity.ts';
 import { ConfigError } from '../core/errors.ts';
 import { MIGRATIONS } from '../store/migrations.ts';
+import type { RunRow } from '../store/store.ts';
 
 /**
  * Read-only access to the database for `status`, `doctor` and the checks before a run: opened
@@ -71,14 +72,8 @@ function parentProblem(path: string): string | undefined {
   return undefined;
 }
 
-export interface RunSummaryRow {
-  readonly id: number;
-  readonly startedAt: string;
-  readonly finishedAt: string | null;
-  readonly outcome: string | null;
-  readonly dryRun: boolean;
-  readonly counts: Record<string, number> | null;
-}
+/** A run as the store records it. */
+export type RunSummaryRow = RunRow;
 
 export interface TransferSummaryRow {
   readonly sourcePlatform: PlatformId;

@@ -1,13 +1,13 @@
 import type { PlatformId } from '../core/activity.ts';
 import { EndpointMap } from '../core/endpoints.ts';
 import { ConfigError } from '../core/errors.ts';
-import { registerSecret } from '../core/secrets.ts';
+import { parseProxyUrl } from '../core/proxy-url.ts';
 import { readTimeZone } from '../core/time-format.ts';
 import { parseRoutes, parseSince, routePlatforms, type Route } from '../engine/routes.ts';
 import { parseLanguage, type Language } from '../i18n/language.ts';
-import { parseNotifyConfigTolerant, type NotifyConfig } from '../notify/index.ts';
+import { parseNotifyConfigTolerant, type NotifyConfig } from './notify-config.ts';
 import { didYouMean, withAliases } from './aliases.ts';
-import { parseYesNo, readSecret, readText, type Lookup } from './read-values.ts';
+import { parseFlag, parseWholeNumber, readSecret, readText, type Lookup } from './read-values.ts';
 
 export type { Lookup } from './read-values.ts';
 
@@ -102,35 +102,17 @@ const text = readText;
 const secret = readSecret;
 
 function integer(lookup: Lookup, name: string, fallback: number, min: number, max: number, unit: string): number {
-  const raw = text(lookup, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name}="${raw}" is not a whole number; set it to ${unit} between ${min} and ${max} (default ${fallback})`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(`${name}=${raw} is out of range; set it to ${unit} between ${min} and ${max} (default ${fallback})`);
-  return value;
+  return parseWholeNumber(text(lookup, name), name, { fallback, min, max, unit });
 }
 
 function flag(lookup: Lookup, name: string, fallback: boolean): boolean {
-  const raw = text(lookup, name);
-  if (raw === undefined) return fallback;
-  const value = parseYesNo(raw);
-  if (value !== undefined) return value;
-  throw new ConfigError(`${name}="${raw}" is not a yes/no value; use 1 or 0 (true/false also work)`);
+  return parseFlag(text(lookup, name), name, fallback);
 }
 
 function proxy(lookup: Lookup, name: string): string | undefined {
   const raw = text(lookup, name);
   if (raw === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(`${name} is not a URL; use e.g. http://127.0.0.1:7890`);
-  }
-  if (!['http:', 'https:'].includes(url.protocol)) throw new ConfigError(`${name} must be an http:// or https:// proxy URL, e.g. http://127.0.0.1:7890`);
-  // Proxy URLs may carry user:password.
-  if (url.username || url.password) registerSecret(raw);
-  if (url.password) registerSecret(decodeURIComponent(url.password));
+  parseProxyUrl(raw, name);
   return raw;
 }
 

@@ -1,3 +1,4 @@
+import { ConfigError } from '../core/errors.ts';
 import { registerSecret } from '../core/secrets.ts';
 
 /** Reads a setting by name: an environment variable, a .env entry or an Action input. */
@@ -27,4 +28,33 @@ export function parseYesNo(raw: string): boolean | undefined {
   if (TRUE.has(lower)) return true;
   if (FALSE.has(lower)) return false;
   return undefined;
+}
+
+/** The range of a whole-number setting; `unit` names what it counts ("seconds", "a number of days"). */
+export interface WholeNumberRange {
+  readonly fallback: number;
+  readonly min: number;
+  readonly max: number;
+  readonly unit: string;
+}
+
+/**
+ * A whole-number setting (an env var, a .env entry or an Action input, named by `label`): the
+ * fallback when unset, else the number, else a one-line error naming the setting and its range.
+ */
+export function parseWholeNumber(raw: string | undefined, label: string, range: WholeNumberRange): number {
+  if (raw === undefined) return range.fallback;
+  const fix = `set it to ${range.unit} between ${range.min} and ${range.max} (default ${range.fallback})`;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${label}="${raw}" is not a whole number; ${fix}`);
+  const value = Number(raw);
+  if (value < range.min || value > range.max) throw new ConfigError(`${label}=${raw} is out of range; ${fix}`);
+  return value;
+}
+
+/** A yes/no setting: the fallback when unset, else its value, else a one-line error naming it. */
+export function parseFlag(raw: string | undefined, label: string, fallback: boolean, spelling = 'use 1 or 0 (true/false also work)'): boolean {
+  if (raw === undefined) return fallback;
+  const value = parseYesNo(raw);
+  if (value !== undefined) return value;
+  throw new ConfigError(`${label}="${raw}" is not a yes/no value; ${spelling}`);
 }

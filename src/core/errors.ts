@@ -4,8 +4,12 @@
  * - AuthError: the user must log in again / supply a new token.
  * - RetryableError: transient; try again later (this run or the next).
  * - RejectedError: the service refused this item for good; do not retry the same input.
+ * Anything else thrown is a bug in Sports Sync X ('bug'): it is reported as one, with a hint to report it.
  */
-export type ErrorKind = 'config' | 'auth' | 'retryable' | 'rejected';
+export type ErrorKind = 'config' | 'auth' | 'retryable' | 'rejected' | 'bug';
+
+/** Where to report a bug: shown with every error that is none of the named kinds. */
+export const BUG_REPORT_HINT = 'This is a bug in Sports Sync X, not a problem with your settings or the platform: please open an issue in the repository your copy comes from, with this message and the run log.';
 
 export interface SyncErrorOptions {
   readonly status?: number;
@@ -70,7 +74,10 @@ export function describeError(error: unknown): string {
   return String(error).split('\n')[0] ?? 'unknown error';
 }
 
-/** Kind of an arbitrary thrown value: unknown failures are treated as retryable. */
+/**
+ * Kind of an arbitrary thrown value. Every expected failure (network, HTTP, bad data) is raised as a
+ * SyncError by the adapters; anything else is a programming error, never "a temporary problem".
+ */
 export function errorKind(error: unknown): ErrorKind {
-  return error instanceof SyncError ? error.kind : 'retryable';
+  return error instanceof SyncError ? error.kind : 'bug';
 }

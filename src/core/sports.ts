@@ -139,6 +139,11 @@ export function allSports(): readonly NormalisedSport[] {
   return SPORTS;
 }
 
+/** The platform's own code for a sport (Activity.sport.code): COROS sportType (98 = other) or Garmin typeKey. */
+export function platformSportCode(platform: 'garmin_com' | 'garmin_cn' | 'coros', sport: NormalisedSport): string {
+  return platform === 'coros' ? String(sport.corosSportType ?? 98) : sport.garminTypeKey;
+}
+
 export function sportById(id: string): NormalisedSport {
   return BY_ID.get(id) ?? OTHER;
 }

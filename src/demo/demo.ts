@@ -4,10 +4,10 @@ import { parseConfig } from '../config/config.ts';
 import type { Logger } from '../core/log.ts';
 import { runSync, type RunSyncResult } from '../engine/sync-run.ts';
 import { createPlatformFactory } from '../platforms/factory.ts';
-import { startCorosSandbox, type CorosSandbox } from '../sandbox/coros/coros-sandbox.ts';
-import { startGarminSandbox, type GarminSandbox } from '../sandbox/garmin/index.ts';
-import { startPersonalApiSandbox } from '../sandbox/garmin-personal-api/index.ts';
-import { demoSeeds, seedFit } from './demo-seed.ts';
+// The emulators live outside src/ and are loaded only when the demo runs (see runDemo), so the
+// Action bundle carries none of them; type imports are erased.
+import type { CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
+import type { GarminSandbox } from '../../sandbox/garmin/index.ts';
 
 export interface DemoOptions {
   /** Folder for the demo's database, FIT files and emulated platforms (default db/demo). */
@@ -51,7 +51,8 @@ interface SavedWorld {
   readonly coros: SavedCorosActivity[];
 }
 
-function seedWorld(garmin: GarminSandbox, coros: CorosSandbox): void {
+async function seedWorld(garmin: GarminSandbox, coros: CorosSandbox): Promise<void> {
+  const { demoSeeds, seedFit } = await import('../../sandbox/demo-seed.ts');
   for (const seed of demoSeeds()) {
     const copies = new Map<string, number>();
     for (const id of seed.on) {
@@ -119,6 +120,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   mkdirSync(options.dir, { recursive: true });
   const firstRun = !existsSync(worldPath);
 
+  const [{ startGarminSandbox }, { startCorosSandbox }, { startPersonalApiSandbox }] = await Promise.all([
+    import('../../sandbox/garmin/index.ts'),
+    import('../../sandbox/coros/coros-sandbox.ts'),
+    import('../../sandbox/garmin-personal-api/index.ts'),
+  ]);
   const garmin = await startGarminSandbox({ uploadProcessingPolls: 1, pollHintMs: 20 });
   const coros = await startCorosSandbox({ knobs: { importDelayMs: 50 } });
   const personal = await startPersonalApiSandbox();
@@ -129,7 +135,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     garmin.addAccount('com', GARMIN_COM_ACCOUNT);
     garmin.addAccount('cn', GARMIN_CN_ACCOUNT);
     coros.addAccount(COROS_ACCOUNT);
-    if (firstRun) seedWorld(garmin, coros);
+    if (firstRun) await seedWorld(garmin, coros);
     else restoreWorld(JSON.parse(readFileSync(worldPath, 'utf8')) as SavedWorld, garmin, coros);
 
     const settings: Record<string, string> = {

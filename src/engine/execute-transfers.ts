@@ -5,7 +5,7 @@ import { describeError, errorKind, isSyncError, RetryableError } from '../core/e
 import type { Logger } from '../core/log.ts';
 import type { Progress } from '../core/progress.ts';
 import { redact } from '../core/secrets.ts';
-import { sportById } from '../core/sports.ts';
+import { platformSportCode, sportById } from '../core/sports.ts';
 import { formatLocalTime } from '../core/time-format.ts';
 import { isConnectionRefused } from '../http/http-client.ts';
 import type { Platform, UploadOutcome } from '../platforms/platform.ts';
@@ -69,7 +69,7 @@ export function copyOn(target: PlatformId, remoteId: string, source: Activity): 
     startUtc: source.startUtc,
     elapsedSec: source.elapsedSec,
     distanceM: source.distanceM,
-    sport: { id: sport.id, family: sport.family, code: target === 'coros' ? String(sport.corosSportType ?? 98) : sport.garminTypeKey },
+    sport: { id: sport.id, family: sport.family, code: platformSportCode(target, sport) },
     name: source.name,
     device: source.device,
     vendor: source.vendor,

@@ -1,5 +1,5 @@
 import type { Activity } from '../core/activity.ts';
-import type { ListingState } from '../store/store.ts';
+import type { ListingState } from '../core/listing-state.ts';
 
 function oldestStart(activities: readonly Activity[]): number {
   let oldest = Number.POSITIVE_INFINITY;

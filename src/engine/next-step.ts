@@ -1,5 +1,5 @@
 import { PLATFORM_LABELS, type PlatformId } from '../core/activity.ts';
-import { isSyncError, type ErrorKind } from '../core/errors.ts';
+import { BUG_REPORT_HINT, isSyncError, type ErrorKind } from '../core/errors.ts';
 
 /** One sentence telling the user what to do about a failure of this kind on this platform. */
 export function nextStepFor(kind: ErrorKind, platform: PlatformId, error?: unknown): string {
@@ -15,5 +15,7 @@ export function nextStepFor(kind: ErrorKind, platform: PlatformId, error?: unkno
       return `${label} had a temporary problem; the next scheduled run retries automatically.`;
     case 'rejected':
       return `${label} refused it; it is set aside and not retried.`;
+    case 'bug':
+      return BUG_REPORT_HINT;
   }
 }

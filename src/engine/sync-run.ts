@@ -18,7 +18,8 @@ import { buildReport } from './build-report.ts';
 import type { DuplicateResult, SyncReport, TimezoneSuspect } from './report-types.ts';
 import type { SyncStore } from './sync-store.ts';
 
-export type PlatformFactory = (id: PlatformId, store: Store) => Platform;
+import type { PlatformFactory } from '../platforms/platform.ts';
+export type { PlatformFactory };
 
 export interface RunSyncOptions {
   readonly config: SyncConfig;

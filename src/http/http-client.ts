@@ -198,7 +198,8 @@ async function readBody(response: Response, maxBytes: number): Promise<Uint8Arra
   return Buffer.concat(chunks);
 }
 
-function causeCode(error: unknown): string | undefined {
+/** The system error code (ECONNREFUSED, ENOTFOUND …) of an error or one of its causes. */
+export function causeCode(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
     const code = (current as { code?: unknown }).code;

@@ -1,7 +1,6 @@
 import { fetch as undiciFetch, ProxyAgent, type Dispatcher } from 'undici';
-import { ConfigError } from '../core/errors.ts';
-import type { EndpointMap } from '../core/endpoints.ts';
-import { redactUrl, registerSecret } from '../core/secrets.ts';
+import { parseProxyUrl } from '../core/proxy-url.ts';
+import { redactUrl } from '../core/secrets.ts';
 import type { FetchFunction } from './http-client.ts';
 
 /**
@@ -19,8 +18,6 @@ export interface ProxyFetchOptions {
   readonly proxyVariable?: string | undefined;
   /** Environment for HTTPS_PROXY / HTTP_PROXY / NO_PROXY (default: none, i.e. direct). */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
-  /** Unused for routing; accepted so callers can pass their map uniformly. */
-  readonly endpoints?: EndpointMap | undefined;
   /** The fetch used for direct connections (default: the global fetch). */
   readonly directFetch?: FetchFunction | undefined;
 }
@@ -28,19 +25,6 @@ export interface ProxyFetchOptions {
 export interface ProxyDecision {
   readonly proxy: URL | undefined;
   readonly via: 'platform' | 'env' | 'direct';
-}
-
-export function parseProxyUrl(value: string, variable: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value.includes('://') ? value : `http://${value}`);
-  } catch {
-    throw new ConfigError(`${variable} is not a proxy URL; use e.g. http://127.0.0.1:7890`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${variable} must be an http:// or https:// proxy URL (SOCKS is not supported), e.g. http://127.0.0.1:7890`);
-  if (url.password) registerSecret(decodeURIComponent(url.password));
-  if (url.username) registerSecret(decodeURIComponent(url.username));
-  return url;
 }
 
 function envValue(env: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
@@ -96,13 +80,23 @@ function agentFor(proxy: URL): Dispatcher {
   return agent;
 }
 
-/** Builds the FetchFunction to inject into HttpClient. Validates the proxy settings up front. */
+/** Builds the FetchFunction to inject into HttpClient. Validates the proxy settings once, up front. */
 export function createProxyFetch(options: ProxyFetchOptions = {}): FetchFunction {
-  if (options.proxyUrl && options.proxyUrl.trim() !== '') parseProxyUrl(options.proxyUrl.trim(), options.proxyVariable ?? 'the platform proxy');
+  const decisions = new Map<string, ProxyDecision>();
+  // Every request to one origin takes the same route: decide (and parse the proxy URL) once per origin.
+  const decide = (target: URL): ProxyDecision => {
+    let decision = decisions.get(target.origin);
+    if (!decision) {
+      decision = decideProxy(target, options);
+      decisions.set(target.origin, decision);
+    }
+    return decision;
+  };
+  if (options.proxyUrl && options.proxyUrl.trim() !== '') parseProxyUrl(options.proxyUrl, options.proxyVariable ?? 'the platform proxy');
   const direct: FetchFunction = options.directFetch ?? ((input, init) => fetch(input, init));
   return async (input, init) => {
     const target = new URL(input instanceof Request ? input.url : String(input));
-    const decision = decideProxy(target, options);
+    const decision = decide(target);
     if (!decision.proxy) return direct(input, init);
     try {
       const response = await undiciFetch(target, { ...(init as object), dispatcher: agentFor(decision.proxy) } as Parameters<typeof undiciFetch>[1]);
@@ -115,10 +109,3 @@ export function createProxyFetch(options: ProxyFetchOptions = {}): FetchFunction
     }
   };
 }
-
-/** The per-platform proxy variable names the configuration reads. */
-export const PLATFORM_PROXY_VARIABLES = {
-  garmin_com: 'GARMIN_COM_PROXY',
-  garmin_cn: 'GARMIN_CN_PROXY',
-  coros: 'COROS_PROXY',
-} as const;

@@ -1,4 +1,4 @@
-/** Exponential backoff with full jitter, honouring a server's Retry-After when it gives one. */
+/** Exponential backoff with equal jitter, honouring a server's Retry-After when it gives one. */
 export interface BackoffPolicy {
   /** Attempts in total, including the first. */
   readonly attempts: number;
@@ -18,7 +18,7 @@ export const DEFAULT_BACKOFF: BackoffPolicy = {
 export function backoffDelayMs(policy: BackoffPolicy, attempt: number, retryAfterMs: number | undefined, random: () => number = Math.random): number {
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, policy.maxRetryAfterMs);
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  // Full jitter: spreads retries of parallel workers apart.
+  // Equal jitter: at least half the ceiling (never hammers a struggling service), the rest random so parallel workers spread apart.
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 

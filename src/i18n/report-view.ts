@@ -128,6 +128,21 @@ export interface ReportViewOptions {
 const DAY_MS = 86_400_000;
 
 /** "10.02 km" or "850 m"; undefined when there is no distance (strength, yoga …). */
+/**
+ * How every channel groups a transfer's outcome: copied (or would be), a problem to look at, or
+ * nothing to do. A Record, so a new outcome cannot be added without deciding where it goes.
+ */
+export const OUTCOME_GROUP: Readonly<Record<TransferOutcome, 'moved' | 'problem' | 'other'>> = {
+  created: 'moved',
+  planned: 'moved',
+  duplicate: 'other',
+  pending: 'other',
+  'no-original': 'other',
+  failed: 'problem',
+  rejected: 'problem',
+  'set-aside': 'problem',
+};
+
 export function distanceText(metres: number | null): string | undefined {
   if (metres === null || !Number.isFinite(metres) || metres <= 0) return undefined;
   return metres >= 1000 ? `${(metres / 1000).toFixed(2)} km` : `${Math.round(metres)} m`;

@@ -2,6 +2,7 @@ import { ConfigError, RejectedError, RetryableError, describeError, type SyncErr
 import type { Logger } from '../core/log.ts';
 import { redact, redactUrl } from '../core/secrets.ts';
 import type { HttpClient, HttpResponse } from '../http/http-client.ts';
+import { parseRetryAfter } from '../http/retry.ts';
 import type { NotificationMessage } from './message.ts';
 
 /** One notification channel. `send` throws a redacted SyncError when the channel refused the message. */
@@ -102,11 +103,7 @@ export function stringField(body: Record<string, unknown> | undefined, key: stri
 
 /** Retry-After header (seconds or date) in milliseconds, if any. */
 export function retryAfterHeaderMs(response: HttpResponse): number | undefined {
-  const value = response.headers.get('retry-after');
-  if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return parseRetryAfter(response.headers.get('retry-after'));
 }
 
 interface ErrorContext {

@@ -2,7 +2,7 @@ import type { PlatformId } from '../core/activity.ts';
 import type { SyncReport } from '../engine/report-types.ts';
 import { catalogue } from '../i18n/catalogue.ts';
 import type { Language } from '../i18n/language.ts';
-import { buildReportView, type ReportView, type WorkoutRow } from '../i18n/report-view.ts';
+import { buildReportView, OUTCOME_GROUP, type ReportView, type WorkoutRow } from '../i18n/report-view.ts';
 import { truncateChars } from './text-fit.ts';
 
 /**
@@ -84,9 +84,6 @@ function describeWorkout(row: WorkoutRow): string {
   return pieces.filter((piece): piece is string => piece !== undefined && piece !== '').join(' · ');
 }
 
-const MOVED = new Set(['created', 'planned']);
-const PROBLEM = new Set(['failed', 'rejected', 'set-aside']);
-
 /** The neutral message for one run's report. Pure: same report and options, same message. */
 export function buildReportMessage(report: SyncReport, options: BuildMessageOptions = {}): NotificationMessage {
   const view = buildReportView(report, { ...options, timeZone: options.timeZone ?? 'UTC' });
@@ -100,15 +97,15 @@ export function buildReportMessage(report: SyncReport, options: BuildMessageOpti
 
   const sections: MessageSection[] = [];
   // One line per workout, with every target it was copied to.
-  const copied = view.workouts.filter((row) => row.targets.some((target) => MOVED.has(target.outcome)));
+  const copied = view.workouts.filter((row) => row.targets.some((target) => OUTCOME_GROUP[target.outcome] === 'moved'));
   if (copied.length > 0) {
-    const items = copied.map((row) => clip(t.workoutItem(t.fromPlatform(describeWorkout(row), row.fromLabel), row.targets.filter((target) => MOVED.has(target.outcome)).map((target) => target.label))));
+    const items = copied.map((row) => clip(t.workoutItem(t.fromPlatform(describeWorkout(row), row.fromLabel), row.targets.filter((target) => OUTCOME_GROUP[target.outcome] === 'moved').map((target) => target.label))));
     sections.push({ heading: t.copiedHeading(copied.length, report.dryRun), tone: 'info', items: capped(view, items, maxItems) });
   }
-  const other = view.workouts.filter((row) => row.targets.some((target) => !MOVED.has(target.outcome) && !PROBLEM.has(target.outcome)));
+  const other = view.workouts.filter((row) => row.targets.some((target) => OUTCOME_GROUP[target.outcome] === 'other'));
   if (other.length > 0) {
     const items = other.map((row) =>
-      clip(t.workoutItem(t.fromPlatform(describeWorkout(row), row.fromLabel), row.targets.filter((target) => !MOVED.has(target.outcome) && !PROBLEM.has(target.outcome)).map((target) => t.targetWithOutcome(target.label, t.outcome(target.outcome))))),
+      clip(t.workoutItem(t.fromPlatform(describeWorkout(row), row.fromLabel), row.targets.filter((target) => OUTCOME_GROUP[target.outcome] === 'other').map((target) => t.targetWithOutcome(target.label, t.outcome(target.outcome))))),
     );
     sections.push({ heading: t.otherResultsHeading(other.length), tone: 'comment', items: capped(view, items, maxItems) });
   }

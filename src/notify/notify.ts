@@ -17,7 +17,7 @@ import { createTelegramNotifier } from './channels/telegram.ts';
 import { createWebhookNotifier } from './channels/webhook.ts';
 import { createWeComNotifier } from './channels/wecom.ts';
 import { buildHeartbeatMessage, buildReportMessage, reportHasFailures, type NotificationMessage } from './message.ts';
-import type { ChannelConfig, NotifyConfig } from './notify-config.ts';
+import type { ChannelConfig, NotifyConfig } from '../config/notify-config.ts';
 
 export interface NotifyDeps {
   readonly endpoints: EndpointMap;

@@ -1,7 +1,6 @@
 import type { PlatformId } from '../core/activity.ts';
 import type { SyncConfig } from '../config/config.ts';
 import type { Logger } from '../core/log.ts';
-import type { PlatformFactory } from '../engine/sync-run.ts';
 import { HttpClient } from '../http/http-client.ts';
 import { createProxyFetch } from '../http/proxy-fetch.ts';
 import { limitRequests } from '../http/request-limit.ts';
@@ -12,7 +11,7 @@ import { createCorosPlatform, type CorosPlatformOptions } from './coros/coros-pl
 import { createGarminPlatform, type GarminPlatformOptions } from './garmin/garmin-platform.ts';
 import { PersonalApiClient, type PersonalApiClientOptions } from './garmin/personal-api-client.ts';
 import { createPersonalApiPlatform } from './garmin/personal-api-platform.ts';
-import type { Platform } from './platform.ts';
+import type { Platform, PlatformFactory } from './platform.ts';
 
 /** Adapter options beyond the configuration (the demo and benchmarks poll faster). */
 export interface AdapterTuning {
@@ -76,7 +75,7 @@ export function createPlatformFactory(config: SyncConfig, log: Logger, tuning: A
       downloadPath: account.personalDownloadPath,
       http: new HttpClient({
         endpoints: config.endpoints,
-        fetch: createProxyFetch({ proxyUrl: account.proxyUrl, proxyVariable: `GARMIN_${region.toUpperCase()}_PROXY`, env: proxyEnv, endpoints: config.endpoints }),
+        fetch: createProxyFetch({ proxyUrl: account.proxyUrl, proxyVariable: `GARMIN_${region.toUpperCase()}_PROXY`, env: proxyEnv }),
         timeoutMs: config.timeoutMs,
         backoff: { ...PERSONAL_BACKOFF, ...tuning.personal?.backoff },
         headers: { 'User-Agent': 'sports-sync-x (personal use)' },

@@ -1,4 +1,5 @@
 import type { Activity, PlatformId } from '../core/activity.ts';
+import type { Store } from '../store/store.ts';
 
 /** The original file of a workout, or the reason there is none (manual entry, GPX import …). */
 export type FitDownload =
@@ -58,5 +59,7 @@ export interface Platform {
   credentialExpiry?(): Promise<Date | undefined>;
   /** Warnings for the report after connect() (e.g. a key that expires soon). */
   notices?(): readonly string[];
-  close?(): Promise<void>;
 }
+
+/** Builds the adapter for a platform (the real clients in the product; in-memory ones in tests). */
+export type PlatformFactory = (id: PlatformId, store: Store) => Platform;

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import type { DatabaseSync } from 'node:sqlite';
 import type { Activity, DeviceVendor, PlatformId } from '../core/activity.ts';
 import type { SportFamily } from '../core/sports.ts';
+import type { ListingState } from '../core/listing-state.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { transition, type LedgerEntry, type LedgerEvent, type LedgerState } from '../engine/ledger.ts';
@@ -62,16 +63,7 @@ export function entryOf(row: TransferRow): LedgerEntry {
   return { state: row.outcome, attempts: row.attempts, lastError: row.lastError, targetId: row.targetId, ticket: row.ticket, fitSha256: row.fitSha256 };
 }
 
-export interface ListingState {
-  readonly platform: PlatformId;
-  /** Oldest start time covered by a contiguous listing from the newest (null: nothing listed yet). */
-  readonly coveredFromUtc: number | null;
-  /** True when a listing reached the end of the platform's history. */
-  readonly complete: boolean;
-  readonly lastFullScanRun: number | null;
-  /** Day (days since 1970-01-01, UTC) of the last full listing. */
-  readonly lastFullScanDay: number | null;
-}
+export type { ListingState } from '../core/listing-state.ts';
 
 export interface LinkRow {
   readonly a: { readonly platform: PlatformId; readonly remoteId: string };

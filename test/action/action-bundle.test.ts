@@ -2,18 +2,20 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { unzipSync } from 'fflate';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { synthesiseFit } from '../../src/fit/fit-synth.ts';
-import { startCorosSandbox, type CorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
-import { startGarminSandbox, type GarminSandbox } from '../../src/sandbox/garmin/index.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { synthesiseFit } from '../../sandbox/fit-synth.ts';
+import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
+import { startGarminSandbox, type GarminSandbox } from '../../sandbox/garmin/index.ts';
 import { startActionsResultsFake, type ActionsResultsFake } from '../fakes/actions-results-fake.ts';
 import { startFakeServer, type FakeServer } from '../notify/fake-server.ts';
 import { createGitFixture, type GitFixture } from './git-fixture.ts';
+import { parseFileCommands } from './file-commands.ts';
 
 /**
  * The bundled action/index.js (built by test/global-setup.ts) run as a child process, as the
  * runner runs it: INPUT_* and GITHUB_* variables, the Garmin and COROS sandboxes, the loopback
- * Actions results service, and a real bare git repository as the remote.
+ * Actions results service, and a real bare git repository as the remote. Every test gets a world
+ * of its own and makes the earlier runs it needs itself, so any one runs alone (`-t`).
  */
 const root = resolve(import.meta.dirname, '../..');
 const bundle = join(root, 'action', 'index.js');
@@ -46,20 +48,6 @@ interface RunResult {
 
 function fit(startUtc: number, sport: string, distanceM: number, manufacturer: 'garmin' | 'coros', heartRate: number): Uint8Array {
   return synthesiseFit({ startUtc, elapsedSec: 1800 + (heartRate % 7) * 60, distanceM, sport, manufacturer, product: manufacturer === 'garmin' ? 3113 : 802, heartRate });
-}
-
-/** Parses the GITHUB_OUTPUT file (name<<delimiter … delimiter blocks). */
-function parseOutputs(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const match = /^([^<]+)<<(.+)$/.exec(lines[i]!);
-    if (!match) continue;
-    const value: string[] = [];
-    for (i++; i < lines.length && lines[i] !== match[2]; i++) value.push(lines[i]!);
-    outputs[match[1]!] = value.join('\n');
-  }
-  return outputs;
 }
 
 async function runAction(workspace: string, inputs: Record<string, string>, extraEnv: Record<string, string> = {}, repositoryPrivate = true): Promise<RunResult> {
@@ -118,7 +106,7 @@ async function runAction(workspace: string, inputs: Record<string, string>, extr
   });
   // Kept with the runner files for inspection (SSX_KEEP_TMP=1).
   writeFileSync(join(dir, 'stdout'), stdout + '\n--- stderr ---\n' + stderr);
-  return { code, stdout, stderr, outputs: parseOutputs(readFileSync(join(dir, 'output'), 'utf8')), summary: readFileSync(join(dir, 'summary'), 'utf8'), runId };
+  return { code, stdout, stderr, outputs: parseFileCommands(readFileSync(join(dir, 'output'), 'utf8')), summary: readFileSync(join(dir, 'summary'), 'utf8'), runId };
 }
 
 function secrets(): string[] {
@@ -147,7 +135,7 @@ const remoteHead = () => git.git(git.root, '--git-dir', git.remote, 'rev-parse',
 const remoteFiles = () => git.git(git.root, '--git-dir', git.remote, 'ls-tree', '-r', '--name-only', 'main').trim().split('\n');
 const artifactFor = (runId: string) => fake.artifacts.find((artifact) => artifact.name === `fit-files-${runId}-1`);
 
-beforeAll(async () => {
+beforeEach(async () => {
   if (!existsSync(bundle)) throw new Error('action/index.js is missing; run npm run build');
   garmin = await startGarminSandbox();
   garmin.addAccount('com', { email: GARMIN_EMAIL, password: GARMIN_PASSWORD });
@@ -162,7 +150,7 @@ beforeAll(async () => {
   wecom = await startFakeServer(() => ({ status: 200, body: { errcode: 0, errmsg: 'ok' } }));
 });
 
-afterAll(async () => {
+afterEach(async () => {
   await garmin?.close();
   await coros?.close();
   await fake?.close();
@@ -171,6 +159,13 @@ afterAll(async () => {
   if (git && !process.env.SSX_KEEP_TMP) rmSync(git.root, { recursive: true, force: true });
   else if (git) console.log(`kept ${git.root}`);
 });
+
+/** The first run with state: git: every workout copied, the database committed. */
+async function firstGitRun(): Promise<RunResult> {
+  const result = await runAction(git.clone(`ws-first-${runCounter}`), {});
+  expect(result.outputs).toMatchObject({ uploaded: '3', 'state-committed': 'true' });
+  return result;
+}
 
 describe('the bundled action, state: git', () => {
   it('first run: syncs, commits and pushes the database, uploads the FIT artifact, writes outputs and summary, masks secrets', async () => {
@@ -213,6 +208,7 @@ describe('the bundled action, state: git', () => {
   });
 
   it('later runs: restore from the checkout, upload nothing, and commit nothing once nothing changed', async () => {
+    await firstGitRun();
     // Run 1 recorded the copies it created; run 2 only learns how the platforms label them: no commit.
     const beforeSecond = remoteHead();
     const second = await runAction(git.clone('ws-2'), {});
@@ -234,6 +230,7 @@ describe('the bundled action, state: git', () => {
   });
 
   it('a push by someone else during the run is rebased onto and retried', async () => {
+    await firstGitRun();
     const workspace = git.clone('ws-3');
     // The runner checked out before this push landed: the run's push is rejected once.
     git.pushFrom(git.clone('someone-3'), { 'notes/training-plan.md': '# plan\n' }, 'edit the training plan');
@@ -251,8 +248,18 @@ describe('the bundled action, state: git', () => {
 
 describe('the bundled action, state: cache', () => {
   const cacheInputs = { INPUT_STATE: 'cache', 'INPUT_DB-PATH': 'cache-db/sports_sync.sqlite' };
+  /** The platforms converged by a git-state run, then `runs` cache runs, each after a new workout but the first. */
+  const cacheRuns = async (runs: number): Promise<void> => {
+    await firstGitRun();
+    for (let run = 0; run < runs; run++) {
+      if (run > 0) coros.addActivity(COROS_EMAIL, { fitBytes: fit(BASE + (10 + run) * 86_400, 'running', 5_000, 'coros', 150 + run) });
+      const result = await runAction(git.clone(`ws-cache-${runCounter}`), cacheInputs);
+      expect(result.outputs).toMatchObject({ 'state-committed': 'true' });
+    }
+  };
 
   it('first run with an empty cache: a fresh database uploads nothing already on the platforms, and is saved', async () => {
+    await firstGitRun();
     const result = await runAction(git.clone('ws-c1'), cacheInputs);
     expect(result.code).toBe(0);
     expect(result.outputs).toMatchObject({ uploaded: '0', 'state-committed': 'true' });
@@ -263,6 +270,7 @@ describe('the bundled action, state: cache', () => {
   });
 
   it('second run restores the newest entry by prefix and saves nothing when nothing changed', async () => {
+    await cacheRuns(1);
     const result = await runAction(git.clone('ws-c2'), cacheInputs);
     expect(result.code).toBe(0);
     expect(result.outputs).toMatchObject({ uploaded: '0', 'state-committed': 'false' });
@@ -271,6 +279,7 @@ describe('the bundled action, state: cache', () => {
   });
 
   it('a new workout is synced and the state saved under a new key', async () => {
+    await cacheRuns(1);
     coros.addActivity(COROS_EMAIL, { fitBytes: fit(BASE + 4 * 86_400, 'running', 5_000, 'coros', 150) });
     const result = await runAction(git.clone('ws-c3'), cacheInputs);
     expect(result.code).toBe(0);
@@ -279,6 +288,7 @@ describe('the bundled action, state: cache', () => {
   });
 
   it('a failed restore while saved state exists stops before syncing instead of starting from scratch', async () => {
+    await cacheRuns(2);
     const uploadsBefore = garmin.counters().uploads;
     fake.failNext({ target: 'GetCacheEntryDownloadURL', status: 400 });
     const result = await runAction(git.clone('ws-c4'), cacheInputs);
@@ -303,6 +313,7 @@ describe('the bundled action, bad settings', () => {
 
 describe('the bundled action, dry run', () => {
   it('reports what it would upload, changes nothing anywhere, saves no state and no artifact', async () => {
+    await firstGitRun();
     garmin.addActivity('com', GARMIN_EMAIL, { fitBytes: fit(BASE + 5 * 86_400, 'running', 7_000, 'garmin', 160), utcOffsetSec: 0 });
     const before = remoteHead();
     const corosBefore = coros.activities(COROS_EMAIL).length;

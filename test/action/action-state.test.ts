@@ -2,12 +2,13 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { synthesiseFit } from '../../src/fit/fit-synth.ts';
-import { startCorosSandbox, type CorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
-import { startGarminSandbox, type GarminSandbox } from '../../src/sandbox/garmin/index.ts';
+import { synthesiseFit } from '../../sandbox/fit-synth.ts';
+import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
+import { startGarminSandbox, type GarminSandbox } from '../../sandbox/garmin/index.ts';
 import { startActionsResultsFake, type ActionsResultsFake } from '../fakes/actions-results-fake.ts';
 import { startFakeServer, type FakeServer } from '../notify/fake-server.ts';
 import { createGitFixture, type GitFixture } from './git-fixture.ts';
+import { parseFileCommands } from './file-commands.ts';
 
 /**
  * When the bundled Action keeps its state: no-op runs save nothing, a renewed Garmin token survives
@@ -47,20 +48,6 @@ let runCounter = 500;
 
 const fit = (startUtc: number, manufacturer: 'garmin' | 'coros', heartRate: number) =>
   synthesiseFit({ startUtc, elapsedSec: 1800 + (heartRate % 7) * 60, distanceM: 5000 + heartRate * 10, sport: 'running', manufacturer, product: manufacturer === 'garmin' ? 3113 : 802, heartRate });
-
-/** GITHUB_OUTPUT / GITHUB_STATE files: name<<delimiter … delimiter blocks. */
-function parseFileCommands(text: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const match = /^([^<]+)<<(.+)$/.exec(lines[i]!);
-    if (!match) continue;
-    const value: string[] = [];
-    for (i++; i < lines.length && lines[i] !== match[2]; i++) value.push(lines[i]!);
-    values[match[1]!] = value.join('\n');
-  }
-  return values;
-}
 
 function runnerEnv(workspace: string, inputs: Record<string, string>, repositoryPrivate = true): Record<string, string> {
   const runId = String(++runCounter);

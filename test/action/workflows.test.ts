@@ -149,3 +149,20 @@ describe('workflow guards', () => {
     expect(() => evaluateIf('vars.X === 1', { vars: {} })).toThrow();
   });
 });
+
+describe('shipped workflows pin every action they use', () => {
+  const workflows = ['.github/workflows/ci.yml', '.github/workflows/release.yml', '.github/workflows/sync.yml'];
+  /** Every `uses:` of every step of every job, from the parsed YAML. */
+  const usesOf = (path: string): string[] =>
+    Object.values(readYaml(path).jobs as Record<string, { steps?: Array<{ uses?: string }> }>).flatMap((job) => (job.steps ?? []).flatMap((step) => (step.uses ? [step.uses] : [])));
+
+  it.each(workflows)('%s: a remote action is named by a full commit SHA (a tag can be moved)', (path) => {
+    const remote = usesOf(path).filter((uses) => !uses.startsWith('./'));
+    expect(remote.length).toBeGreaterThan(0);
+    for (const uses of remote) expect(uses, uses).toMatch(/^[\w.-]+\/[\w.-]+(?:\/[\w./-]+)?@[0-9a-f]{40}$/);
+  });
+
+  it('the check can fail: a tag is not a pin', () => {
+    expect('actions/checkout@v5').not.toMatch(/^[\w.-]+\/[\w.-]+(?:\/[\w./-]+)?@[0-9a-f]{40}$/);
+  });
+});

@@ -1,13 +1,12 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { synthesiseFit } from '../../src/fit/fit-synth.ts';
-import { startCorosSandbox, type CorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
-import { startGarminSandbox, type GarminSandbox } from '../../src/sandbox/garmin/index.ts';
+import { synthesiseFit } from '../../sandbox/fit-synth.ts';
+import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
+import { startGarminSandbox, type GarminSandbox } from '../../sandbox/garmin/index.ts';
+import { runBuiltCli } from '../support/cli-process.ts';
 
-const cli = join(import.meta.dirname, '..', '..', 'action', 'cli.js');
 const COROS_PASSWORD = 'cli-sync-coros-password';
 let garmin: GarminSandbox;
 let coros: CorosSandbox;
@@ -25,18 +24,6 @@ afterAll(async () => {
   await Promise.all([garmin?.close(), coros?.close()]);
 });
 
-/** The built CLI as a process; asynchronous, because the sandboxes answer from this process. */
-function cliRun(args: string[], cwd: string): Promise<{ status: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(SYNC_|GARMIN_|COROS_|QYWX_|STATE_)/.test(name)));
-    const child = spawn(process.execPath, [cli, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('exit', (status) => resolve({ status, out }));
-  });
-}
-
 describe('sports-sync-x sync with a .env file, against the sandboxes', () => {
   it('syncs both ways, then has nothing to do; no secret in output, the database or the FIT folder', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'ssx-cli-sync-'));
@@ -51,16 +38,16 @@ describe('sports-sync-x sync with a .env file, against the sandboxes', () => {
         `SPORTS_SYNC_ENDPOINTS=${JSON.stringify({ ...garmin.endpointOverrides(), ...coros.endpointOverrides() })}`,
       ].join('\n'),
     );
-    const first = await cliRun(['sync'], cwd);
+    const first = await runBuiltCli(['sync'], cwd);
     expect(first.status, first.out).toBe(0);
     expect(first.out).toMatch(/Uploaded 2, duplicates found 0, deleted 0, pending 0, failed 0/);
     expect(first.out).toMatch(/COROS → Garmin COM \(1\)/);
     expect(first.out).toMatch(/Garmin COM → COROS \(1\)/);
     expect(readdirSync(join(cwd, 'fit')).sort()).toEqual(['coros', 'garmin_com']);
-    const second = await cliRun(['sync'], cwd);
+    const second = await runBuiltCli(['sync'], cwd);
     expect(second.status, second.out).toBe(0);
     expect(second.out).toMatch(/Uploaded 0, duplicates found 0, deleted 0, pending 0, failed 0/);
-    const status = await cliRun(['status'], cwd);
+    const status = await runBuiltCli(['status'], cwd);
     expect(status.out).toMatch(/Transfers: 2 uploaded/);
     // The routes in effect, in the report and in status.
     expect(first.out).toMatch(/Routes: every direction among /);

@@ -5,7 +5,7 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startGarminSandbox, type GarminSandbox } from '../../src/sandbox/garmin/index.ts';
+import { startGarminSandbox, type GarminSandbox } from '../../sandbox/garmin/index.ts';
 
 const builtCli = join(import.meta.dirname, '..', '..', 'action', 'cli.js');
 const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;

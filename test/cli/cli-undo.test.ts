@@ -1,13 +1,12 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { synthesiseFit } from '../../src/fit/fit-synth.ts';
-import { startCorosSandbox, type CorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
-import { startGarminSandbox, type GarminSandbox } from '../../src/sandbox/garmin/index.ts';
+import { synthesiseFit } from '../../sandbox/fit-synth.ts';
+import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
+import { startGarminSandbox, type GarminSandbox } from '../../sandbox/garmin/index.ts';
+import { runBuiltCli } from '../support/cli-process.ts';
 
-const cli = join(import.meta.dirname, '..', '..', 'action', 'cli.js');
 const EMAIL = 'undo@example.com';
 const COROS_PASSWORD = 'cli-undo-coros-password';
 let garmin: GarminSandbox;
@@ -43,44 +42,33 @@ afterAll(async () => {
   if (cwd) rmSync(cwd, { recursive: true, force: true });
 });
 
-function cliRun(args: string[]): Promise<{ status: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(SYNC_|GARMIN_|COROS_|QYWX_|STATE_)/.test(name)));
-    const child = spawn(process.execPath, [cli, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('exit', (status) => resolve({ status, out }));
-  });
-}
-
 describe('a deleted duplicate can be undone; our uploads can be listed for a rollback', () => {
   it('deletes only on the second sighting, restores from the database backup, and lists what it uploaded', async () => {
-    const first = await cliRun(['sync']);
+    const first = await runBuiltCli(['sync'], cwd);
     expect(first.status, first.out).toBe(0);
     expect(coros.activities(EMAIL)).toHaveLength(2);
-    const second = await cliRun(['sync']);
+    const second = await runBuiltCli(['sync'], cwd);
     expect(second.status, second.out).toBe(0);
     expect(coros.activities(EMAIL)).toHaveLength(1);
 
-    const dry = await cliRun(['undo', '--dry-run']);
+    const dry = await runBuiltCli(['undo', '--dry-run'], cwd);
     expect(dry.status, dry.out).toBe(0);
     expect(dry.out).toMatch(/COROS \d{15,}.*would be restored/);
     expect(coros.activities(EMAIL)).toHaveLength(1);
-    const undo = await cliRun(['undo']);
+    const undo = await runBuiltCli(['undo'], cwd);
     expect(undo.status, undo.out).toBe(0);
     expect(undo.out).toMatch(/restored as/);
     expect(coros.activities(EMAIL)).toHaveLength(2);
     // Restored by the user's choice: later runs do not delete it again.
-    await cliRun(['sync']);
-    await cliRun(['sync']);
+    await runBuiltCli(['sync'], cwd);
+    await runBuiltCli(['sync'], cwd);
     expect(coros.activities(EMAIL)).toHaveLength(2);
 
-    const rollback = await cliRun(['rollback', '--dry-run']);
+    const rollback = await runBuiltCli(['rollback', '--dry-run'], cwd);
     expect(rollback.status, rollback.out).toBe(0);
     expect(rollback.out).toMatch(/Garmin COM \d+ \(copied from COROS/);
     expect(garmin.activities('com', EMAIL)).toHaveLength(1);
-    const bad = await cliRun(['undo', '--platform', 'STRAVA']);
+    const bad = await runBuiltCli(['undo', '--platform', 'STRAVA'], cwd);
     expect(bad.status).toBe(2);
     expect(bad.out).toMatch(/--platform STRAVA is not a platform/);
   });

@@ -4,7 +4,7 @@ import { AuthError, describeError } from '../../src/core/errors.ts';
 import { sportById } from '../../src/core/sports.ts';
 import { fitLocalOffsetQuarterHours } from '../../src/fit/fit-local-offset.ts';
 import { importTimezone } from '../../src/platforms/coros/coros-platform.ts';
-import { startCorosSandbox, type CorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
+import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
 import { collect, corosClient, fitAt } from './helpers.ts';
 
 // The December 2026 review of ../shared/protocols/coros.md ("What changed since 2026-11").

@@ -4,7 +4,7 @@ import { decodeStsPayload, encodeStsPayload, zipFitForImport } from '../../src/p
 import { isAllowedFileHost } from '../../src/platforms/coros/coros-hosts.ts';
 import { parseJsonLossless } from '../../src/platforms/coros/lossless-json.ts';
 import { EMPTY_SHA256, md5Hex, ossSignature, ossStringToSign, sha256Hex, signOssPut, signS3Put, sigV4 } from '../../src/platforms/coros/storage-signing.ts';
-import { startCorosSandbox, type CorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
+import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
 import { unzipSync } from 'fflate';
 import { corosClient, fitAt } from './helpers.ts';
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError, RejectedError, describeError } from '../../src/core/errors.ts';
 import { summariseFit } from '../../src/fit/fit-summary.ts';
-import { startCorosSandbox, type CorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
+import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
 import { MemoryPlatformState } from '../../src/store/state-box.ts';
 import { collect, corosClient, fitAt, leakedSecrets } from './helpers.ts';
 

@@ -4,7 +4,7 @@ import { RetryableError, describeError } from '../../src/core/errors.ts';
 import { sportById } from '../../src/core/sports.ts';
 import type { CorosRegionId } from '../../src/platforms/coros/coros-hosts.ts';
 import { md5Hex } from '../../src/platforms/coros/storage-signing.ts';
-import { startCorosSandbox, type CorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
+import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
 import { corosClient, fitAt, leakedSecrets } from './helpers.ts';
 
 const EMAIL = 'uploader@example.com';

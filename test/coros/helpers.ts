@@ -1,9 +1,9 @@
 import { EndpointMap } from '../../src/core/endpoints.ts';
 import type { Logger } from '../../src/core/log.ts';
 import { redact } from '../../src/core/secrets.ts';
-import { synthesiseFit, type SyntheticWorkout } from '../../src/fit/fit-synth.ts';
+import { synthesiseFit, type SyntheticWorkout } from '../../sandbox/fit-synth.ts';
 import { createCorosPlatform, type CorosPlatform, type CorosPlatformOptions } from '../../src/platforms/coros/coros-platform.ts';
-import type { CorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
+import type { CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
 import { MemoryPlatformState } from '../../src/store/state-box.ts';
 
 /** A logger that keeps every (redacted) line, like the real ones would print. */

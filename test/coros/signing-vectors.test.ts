@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ossSignature, ossStringToSign, s3CanonicalUri, sigV4 } from '../../src/platforms/coros/storage-signing.ts';
-import { computeSigV4, ossV1Signature, ossV1StringToSign, s3PathForSigning } from '../../src/sandbox/coros/coros-reference.ts';
+import { computeSigV4, ossV1Signature, ossV1StringToSign, s3PathForSigning } from '../../sandbox/coros/coros-reference.ts';
 
 // Published examples, checked on both sides: the client's signer and the sandbox's independent
 // verifier must each reproduce them, so neither can agree with the other on a wrong canonical form.

@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PLATFORM_IDS, type PlatformId } from '../../src/core/activity.ts';
-import { parseConfig } from '../../src/config/config.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { fitPath } from '../../src/engine/fit-files.ts';
 import { runSync } from '../../src/engine/sync-run.ts';
 import { undoDeletions, rollbackUploads } from '../../src/engine/undo.ts';
-import { synthesiseFit } from '../../src/fit/fit-synth.ts';
+import { synthesiseFit } from '../../sandbox/fit-synth.ts';
 import { Store } from '../../src/store/store.ts';
 import { ScriptedPlatform } from '../support/scripted-platform.ts';
+import { engineSettings } from '../support/engine-settings.ts';
 
 const DAY = 86_400;
 const base = Date.UTC(2026, 5, 1) / 1000;
@@ -23,17 +23,7 @@ function setup(extra: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ssx-once-'));
   dirs.push(dir);
   const platforms = new Map<PlatformId, ScriptedPlatform>(PLATFORM_IDS.map((id) => [id, new ScriptedPlatform({ id, pageSize: 5 })]));
-  const values: Record<string, string> = {
-    SYNC_PLATFORM: 'GARMINCOM,COROS',
-    GARMIN_TOKEN_COM: 'unused-token-com',
-    GARMIN_TOKEN_CN: 'unused-token-cn',
-    COROS_EMAIL: 'x@example.com',
-    COROS_PASSWORD: 'unused-password',
-    SYNC_DB_PATH: join(dir, 'db', 'sports_sync.sqlite'),
-    FIT_DIR: join(dir, 'fit'),
-    ...extra,
-  };
-  const config = parseConfig((name) => values[name]);
+  const config = engineSettings(dir, 'GARMINCOM,COROS', extra);
   const sync = (signal?: AbortSignal) => runSync({ config, log: silentLogger, createPlatform: (id) => platforms.get(id)!, ...(signal ? { signal } : {}) });
   const ledger = () => {
     const store = Store.open(config.dbPath);

@@ -6,8 +6,8 @@ import { PLATFORM_IDS, type PlatformId } from '../../src/core/activity.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { runSync } from '../../src/engine/sync-run.ts';
-import { synthesiseFit } from '../../src/fit/fit-synth.ts';
-import { MemoryPlatform } from '../../src/platforms/memory-platform.ts';
+import { synthesiseFit } from '../../sandbox/fit-synth.ts';
+import { MemoryPlatform } from '../support/memory-platform.ts';
 
 const DAY = 86_400;
 const base = Date.UTC(2026, 5, 1) / 1000;

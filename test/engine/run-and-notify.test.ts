@@ -8,8 +8,8 @@ import { parseConfig } from '../../src/config/config.ts';
 import { PLATFORM_IDS, type PlatformId } from '../../src/core/activity.ts';
 import { consoleLogger } from '../../src/core/log.ts';
 import { runSyncAndNotify } from '../../src/engine/run-and-notify.ts';
-import { synthesiseFit } from '../../src/fit/fit-synth.ts';
-import { MemoryPlatform } from '../../src/platforms/memory-platform.ts';
+import { synthesiseFit } from '../../sandbox/fit-synth.ts';
+import { MemoryPlatform } from '../support/memory-platform.ts';
 
 const KEY = '0a1b2c3d-1111-2222-3333-444455556666';
 const received: Array<{ url: string; body: unknown }> = [];

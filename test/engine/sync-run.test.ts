@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PLATFORM_IDS, type PlatformId } from '../../src/core/activity.ts';
-import { parseConfig } from '../../src/config/config.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { runSync } from '../../src/engine/sync-run.ts';
-import { synthesiseFit } from '../../src/fit/fit-synth.ts';
-import { MemoryPlatform } from '../../src/platforms/memory-platform.ts';
+import { synthesiseFit } from '../../sandbox/fit-synth.ts';
+import { MemoryPlatform } from '../support/memory-platform.ts';
+import { engineSettings } from '../support/engine-settings.ts';
 
 const DAY = 86_400;
 const base = Date.UTC(2026, 5, 1) / 1000;
@@ -22,17 +22,7 @@ function fit(day: number, fields: Partial<Parameters<typeof synthesiseFit>[0]> =
 }
 
 function settings(dir: string, extra: Record<string, string> = {}) {
-  const values: Record<string, string> = {
-    SYNC_PLATFORM: 'GARMINCOM,GARMINCN,COROS',
-    GARMIN_TOKEN_COM: 'unused-token-com',
-    GARMIN_TOKEN_CN: 'unused-token-cn',
-    COROS_EMAIL: 'x@example.com',
-    COROS_PASSWORD: 'unused-password',
-    SYNC_DB_PATH: join(dir, 'db', 'sports_sync.sqlite'),
-    FIT_DIR: join(dir, 'fit'),
-    ...extra,
-  };
-  return parseConfig((name) => values[name]);
+  return engineSettings(dir, 'GARMINCOM,GARMINCN,COROS', extra);
 }
 
 const sync = (platforms: Map<PlatformId, MemoryPlatform>, config: ReturnType<typeof settings>) => runSync({ config, log: silentLogger, createPlatform: (id) => platforms.get(id)! });
@@ -96,7 +86,11 @@ describe('sync run over the Platform interface', () => {
     const third = await sync(platforms, config);
     expect(third.report.counts.failed).toBe(0);
     expect(com.calls.upload).toBe(2);
+    // Set aside means not retried even once the target would accept it again.
     com.failNext = 0;
+    const fourth = await sync(platforms, config);
+    expect(fourth.report.counts.failed).toBe(0);
+    expect(com.calls.upload).toBe(2);
     expect(com.all()).toHaveLength(0);
   });
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RejectedError } from '../../src/core/errors.ts';
 import { summariseFit } from '../../src/fit/fit-summary.ts';
-import { synthesiseFit } from '../../src/fit/fit-synth.ts';
+import { synthesiseFit } from '../../sandbox/fit-synth.ts';
 
 const corpus = join(import.meta.dirname, '..', '..', '..', 'shared', 'fit-corpus');
 const manifestPath = join(corpus, 'manifest.json');

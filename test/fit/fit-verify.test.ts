@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sportById } from '../../src/core/sports.ts';
-import { synthesiseFit } from '../../src/fit/fit-synth.ts';
+import { synthesiseFit } from '../../sandbox/fit-synth.ts';
 import { verifyFit } from '../../src/fit/fit-verify.ts';
 
 const start = Date.UTC(2026, 9, 1, 6) / 1000;

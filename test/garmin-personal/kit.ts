@@ -5,9 +5,9 @@ import { parseConfig } from '../../src/config/config.ts';
 import type { Logger } from '../../src/core/log.ts';
 import { redact } from '../../src/core/secrets.ts';
 import { runSync, type RunSyncResult } from '../../src/engine/sync-run.ts';
-import { synthesiseFit } from '../../src/fit/fit-synth.ts';
+import { synthesiseFit } from '../../sandbox/fit-synth.ts';
 import { createPlatformFactory } from '../../src/platforms/factory.ts';
-import type { PersonalApiActivity } from '../../src/sandbox/garmin-personal-api/index.ts';
+import type { PersonalApiActivity } from '../../sandbox/garmin-personal-api/index.ts';
 
 export const DAY = 86_400;
 export const BASE = Date.UTC(2026, 10, 2, 6, 0, 0) / 1000;

@@ -3,7 +3,7 @@ import type { Activity } from '../../src/core/activity.ts';
 import { EndpointMap } from '../../src/core/endpoints.ts';
 import { HttpClient } from '../../src/http/http-client.ts';
 import { PersonalApiClient } from '../../src/platforms/garmin/personal-api-client.ts';
-import { startPersonalApiSandbox, TOKEN_PATH, type PersonalApiSandbox } from '../../src/sandbox/garmin-personal-api/index.ts';
+import { startPersonalApiSandbox, TOKEN_PATH, type PersonalApiSandbox } from '../../sandbox/garmin-personal-api/index.ts';
 import { MemoryPlatformState } from '../../src/store/state-box.ts';
 import { BASE, DAY, TestClock, captureLogger, garminRun } from './kit.ts';
 

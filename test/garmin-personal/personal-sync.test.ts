@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { synthesiseFit } from '../../src/fit/fit-synth.ts';
+import { synthesiseFit } from '../../sandbox/fit-synth.ts';
 import { buildReportMessage } from '../../src/notify/index.ts';
-import { startCorosSandbox, type CorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
-import { startGarminSandbox, type GarminSandbox } from '../../src/sandbox/garmin/index.ts';
-import { startPersonalApiSandbox, type PersonalApiSandbox } from '../../src/sandbox/garmin-personal-api/index.ts';
+import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
+import { startGarminSandbox, type GarminSandbox } from '../../sandbox/garmin/index.ts';
+import { startPersonalApiSandbox, type PersonalApiSandbox } from '../../sandbox/garmin-personal-api/index.ts';
 import { BASE, DAY, TestClock, captureLogger, garminRun, syncOnce, tempDir } from './kit.ts';
 
 const ACCOUNT = 'athlete@example.com';

@@ -4,7 +4,7 @@ import { AuthError } from '../../src/core/errors.ts';
 import { HttpClient } from '../../src/http/http-client.ts';
 import { summariseFit } from '../../src/fit/fit-summary.ts';
 import { decodeTokenBlob } from '../../src/platforms/garmin/garmin-tokens.ts';
-import type { GarminSandbox } from '../../src/sandbox/garmin/garmin-sandbox.ts';
+import type { GarminSandbox } from '../../sandbox/garmin/garmin-sandbox.ts';
 import { assertNoSecrets, BASE_START, EMAIL, fitFor, listAll, PASSWORD, plainStateText, platformFor, sandboxWithAccount } from './garmin-test-kit.ts';
 
 let sandbox: GarminSandbox | undefined;

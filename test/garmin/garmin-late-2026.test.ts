@@ -4,7 +4,7 @@ import { AuthError, ConfigError, RetryableError, describeError } from '../../src
 import { runGarminLogin } from '../../src/platforms/garmin/garmin-login.ts';
 import { decodeTokenBlob } from '../../src/platforms/garmin/garmin-tokens.ts';
 import { NATIVE_HEADERS } from '../../src/platforms/garmin/garmin-hosts.ts';
-import type { GarminSandbox } from '../../src/sandbox/garmin/garmin-sandbox.ts';
+import type { GarminSandbox } from '../../sandbox/garmin/garmin-sandbox.ts';
 import { MemoryPlatformState } from '../../src/store/state-box.ts';
 import { assertNoSecrets, BASE_START, captureLog, EMAIL, fitFor, listAll, PASSWORD, plainStateText, platformFor, sandboxWithAccount } from './garmin-test-kit.ts';
 

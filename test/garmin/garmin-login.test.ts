@@ -3,7 +3,7 @@ import { EndpointMap } from '../../src/core/endpoints.ts';
 import { AuthError, ConfigError, describeError } from '../../src/core/errors.ts';
 import { runGarminLogin, garminLoginRequiredError } from '../../src/platforms/garmin/garmin-login.ts';
 import { decodeTokenBlob } from '../../src/platforms/garmin/garmin-tokens.ts';
-import type { GarminSandbox } from '../../src/sandbox/garmin/garmin-sandbox.ts';
+import type { GarminSandbox } from '../../sandbox/garmin/garmin-sandbox.ts';
 import { MemoryPlatformState } from '../../src/store/state-box.ts';
 import { assertNoSecrets, BASE_START, captureLog, EMAIL, fitFor, listAll, PASSWORD, plainStateText, platformFor, sandboxWithAccount } from './garmin-test-kit.ts';
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summariseFit } from '../../src/fit/fit-summary.ts';
 import { HttpResponse } from '../../src/http/http-client.ts';
-import { readZipEntries } from '../../src/http/zip-read.ts';
+import { readZipEntries } from '../../src/fit/zip-read.ts';
 import { mapGarminActivity, type GarminListItem } from '../../src/platforms/garmin/garmin-activities.ts';
 import { importOutcome } from '../../src/platforms/garmin/garmin-platform.ts';
 import { extractCsrf, extractInlineStatus, extractTitle, extractWidgetTicket, parseMobileLoginResponse } from '../../src/platforms/garmin/garmin-sso.ts';
-import { startGarminSandbox, type GarminSandbox } from '../../src/sandbox/garmin/garmin-sandbox.ts';
+import { startGarminSandbox, type GarminSandbox } from '../../sandbox/garmin/garmin-sandbox.ts';
 import { BASE_START, EMAIL, fitFor, PASSWORD } from './garmin-test-kit.ts';
 import { loadCassette, recordingsAvailable, SKIP_REASON, type RecordedExchange } from './vcr.ts';
 

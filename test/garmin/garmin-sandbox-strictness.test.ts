@@ -3,10 +3,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EndpointMap } from '../../src/core/endpoints.ts';
 import { RejectedError } from '../../src/core/errors.ts';
 import { HttpClient } from '../../src/http/http-client.ts';
-import { readZipEntries } from '../../src/http/zip-read.ts';
+import { readZipEntries } from '../../src/fit/zip-read.ts';
 import { runGarminLogin } from '../../src/platforms/garmin/garmin-login.ts';
 import { decodeTokenBlob } from '../../src/platforms/garmin/garmin-tokens.ts';
-import type { GarminSandbox } from '../../src/sandbox/garmin/garmin-sandbox.ts';
+import type { GarminSandbox } from '../../sandbox/garmin/garmin-sandbox.ts';
 import { captureLog, EMAIL, PASSWORD, sandboxWithAccount } from './garmin-test-kit.ts';
 
 let sandbox: GarminSandbox | undefined;

@@ -1,10 +1,10 @@
 import { EndpointMap } from '../../src/core/endpoints.ts';
 import { consoleLogger, type Logger } from '../../src/core/log.ts';
-import { synthesiseFit } from '../../src/fit/fit-synth.ts';
+import { synthesiseFit } from '../../sandbox/fit-synth.ts';
 import { createGarminPlatform, type GarminPlatformOptions } from '../../src/platforms/garmin/garmin-platform.ts';
 import type { GarminRegion } from '../../src/platforms/garmin/garmin-hosts.ts';
 import type { Platform } from '../../src/platforms/platform.ts';
-import { startGarminSandbox, type GarminSandbox, type GarminSandboxOptions, type SandboxAccountInput } from '../../src/sandbox/garmin/garmin-sandbox.ts';
+import { startGarminSandbox, type GarminSandbox, type GarminSandboxOptions, type SandboxAccountInput } from '../../sandbox/garmin/garmin-sandbox.ts';
 import { MemoryPlatformState } from '../../src/store/state-box.ts';
 import type { Activity } from '../../src/core/activity.ts';
 

@@ -138,7 +138,6 @@ function readScalar(lines: string[], start: number, first: string): { value: Buf
         const next = text[pos + 1];
         if (next === undefined) {
           escapedBreak = true;
-          pos++;
           break;
         }
         const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', '"': '"', '\\': '\\', '/': '/', ' ': ' ', '0': '\0', '\t': '\t', e: '\x1b', N: '\u0085', _: '\u00a0' };

@@ -5,7 +5,7 @@ import { EndpointMap } from '../../src/core/endpoints.ts';
 import { ConfigError, describeError } from '../../src/core/errors.ts';
 import { HttpClient } from '../../src/http/http-client.ts';
 import { createProxyFetch, decideProxy, noProxyMatches } from '../../src/http/proxy-fetch.ts';
-import type { GarminSandbox } from '../../src/sandbox/garmin/garmin-sandbox.ts';
+import type { GarminSandbox } from '../../sandbox/garmin/garmin-sandbox.ts';
 import { assertNoSecrets, BASE_START, EMAIL, fitFor, listAll, platformFor, sandboxWithAccount } from '../garmin/garmin-test-kit.ts';
 
 interface LoopbackProxy {

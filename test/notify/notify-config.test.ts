@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.ts';
 import { clearSecretsForTests, redact } from '../../src/core/secrets.ts';
-import { parseNotifyConfig, parseWeComKey } from '../../src/notify/notify-config.ts';
+import { parseNotifyConfig, parseWeComKey } from '../../src/config/notify-config.ts';
 
 const WECOM_KEY = '693a91f6-7a0c-4bc4-97a0-0ec2f1fa5aaa';
 
@@ -113,7 +113,7 @@ describe('parseNotifyConfig', () => {
 
 describe('describeNotifyConfig', () => {
   it('names channels and policy without any credential', async () => {
-    const { describeNotifyConfig } = await import('../../src/notify/notify-config.ts');
+    const { describeNotifyConfig } = await import('../../src/config/notify-config.ts');
     const env = { QYWX_BOT_KEY: WECOM_KEY, DINGTALK_TOKEN: 'f1e2d3c4b5a69788776655443322110', DINGTALK_SECRET: 'SEC0123456789abcdef0123456789abcdef', NOTIFY_POLICY: 'on-failure' };
     const line = describeNotifyConfig(parseNotifyConfig(lookup(env)));
     expect(line).toBe('notifications: WeCom, DingTalk (signed); policy on-failure; heartbeat off');

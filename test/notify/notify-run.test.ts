@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EndpointMap } from '../../src/core/endpoints.ts';
 import { clearSecretsForTests } from '../../src/core/secrets.ts';
-import { parseNotifyConfig, type NotifyConfig } from '../../src/notify/notify-config.ts';
+import { parseNotifyConfig, type NotifyConfig } from '../../src/config/notify-config.ts';
 import { heartbeatDue, notifyRun, policyDecision } from '../../src/notify/notify.ts';
 import { fakeTelegram, fakeWeCom } from './fake-channels.ts';
 import { startFakeServer, type FakeServer } from './fake-server.ts';

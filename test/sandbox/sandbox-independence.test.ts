@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 // A sandbox that imports the client's code agrees with every mistake the client makes.
 const root = resolve(import.meta.dirname, '..', '..');
-const sandboxDir = join(root, 'src', 'sandbox');
+const sandboxDir = join(root, 'sandbox');
 const platformsDir = join(root, 'src', 'platforms');
 
 function sourceFiles(dir: string): string[] {
@@ -25,7 +25,7 @@ function specifiers(text: string): string[] {
 }
 
 describe('sandboxes are written from the references, not from the clients', () => {
-  it('no file under src/sandbox imports anything from src/platforms (directly)', () => {
+  it('no file under sandbox/ imports anything from src/platforms (directly)', () => {
     const files = sourceFiles(sandboxDir);
     expect(files.length).toBeGreaterThan(4);
     const offenders: string[] = [];
@@ -65,5 +65,22 @@ describe('sandboxes are written from the references, not from the clients', () =
 
   it('the checker finds an offending import (it can fail)', () => {
     expect(specifiers("import { x } from '../../platforms/garmin/garmin-hosts.ts';\nexport { y } from './y.ts';")).toEqual(['../../platforms/garmin/garmin-hosts.ts', './y.ts']);
+  });
+});
+
+describe('the shipped Action carries no emulator', () => {
+  // Texts only the emulators answer with (the Garmin SSO's and COROS storage's own error bodies).
+  const EMULATOR_TEXTS = ['no pending MFA', 'bucket or service not allowed', 'File verification failed'];
+  const bundle = (name: string) => readFileSync(join(root, 'action', name), 'utf8');
+
+  it('action/index.js holds none of the emulators\' texts', () => {
+    const index = bundle('index.js');
+    expect(EMULATOR_TEXTS.filter((text) => index.includes(text))).toEqual([]);
+  });
+
+  it('the check can fail: the CLI, whose demo loads the emulators, holds every one', () => {
+    const cli = bundle('cli.js');
+    expect(EMULATOR_TEXTS.filter((text) => !cli.includes(text))).toEqual([]);
+    for (const text of EMULATOR_TEXTS) expect(readdirSync(join(root, 'src'), { recursive: true }).some((file) => typeof file === 'string' && file.endsWith('.ts') && readFileSync(join(root, 'src', file), 'utf8').includes(text)), text).toBe(false);
   });
 });

@@ -6,10 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PlatformId } from '../../src/core/activity.ts';
-import { synthesiseFit } from '../../src/fit/fit-synth.ts';
-import { startCorosSandbox } from '../../src/sandbox/coros/coros-sandbox.ts';
-import { startGarminSandbox } from '../../src/sandbox/garmin/index.ts';
+import { synthesiseFit } from '../../sandbox/fit-synth.ts';
+import { startCorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
+import { startGarminSandbox } from '../../sandbox/garmin/index.ts';
 import { Store } from '../../src/store/store.ts';
+import { seededRandom } from '../../sandbox/seeded-random.ts';
 
 export interface SoakOptions {
   readonly workouts: number;
@@ -35,17 +36,6 @@ export interface SoakResult {
 const child = join(import.meta.dirname, '..', 'support', 'sync-child.ts');
 const DAY = 86_400;
 const BASE = Date.UTC(2025, 0, 1, 6) / 1000;
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ChildRun {
   readonly status: number | null;
@@ -74,7 +64,7 @@ const nothingToDo = (result: Record<string, number> | null) =>
 
 /** Builds the world, runs the soak and checks every invariant. */
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
-  const random = mulberry32(options.seed ?? 20261201);
+  const random = seededRandom(options.seed ?? 20261201);
   const log = options.log ?? (() => undefined);
   const garmin = await startGarminSandbox({ uploadProcessingPolls: 1, pollHintMs: 5 });
   const coros = await startCorosSandbox({ knobs: { importDelayMs: 5 }, seed: options.seed ?? 7 });

@@ -70,9 +70,19 @@ describe('SQLite store', () => {
     state.setPlain('breaker', '2026-01-01T00:00:00Z');
     expect(state.getSecret('tokens')).toBe('refresh-token-abcdef123456');
     expect(store.platformState('garmin_com', 'another-key').getSecret('tokens')).toBeUndefined();
-    // Bound to its platform and name: a sealed value copied elsewhere does not open.
-    expect(store.platformState('garmin_cn', 'key-material-one').getSecret('tokens')).toBeUndefined();
     store.close();
+    // Bound to its platform and name: the sealed row copied to another platform, or under another
+    // name, with the same key, does not open.
+    const db = new DatabaseSync(path);
+    db.exec(`INSERT INTO platform_state (platform, name, value, sealed, updated_at) SELECT 'garmin_cn', name, value, sealed, updated_at FROM platform_state WHERE platform = 'garmin_com' AND name = 'tokens'`);
+    db.exec(`INSERT INTO platform_state (platform, name, value, sealed, updated_at) SELECT platform, 'other', value, sealed, updated_at FROM platform_state WHERE platform = 'garmin_com' AND name = 'tokens'`);
+    expect(db.prepare(`SELECT COUNT(*) AS n FROM platform_state WHERE name = 'tokens' OR name = 'other'`).get()).toEqual({ n: 3 });
+    db.close();
+    const reopened = Store.open(path);
+    expect(reopened.platformState('garmin_com', 'key-material-one').getSecret('tokens')).toBe('refresh-token-abcdef123456');
+    expect(reopened.platformState('garmin_cn', 'key-material-one').getSecret('tokens')).toBeUndefined();
+    expect(reopened.platformState('garmin_com', 'key-material-one').getSecret('other')).toBeUndefined();
+    reopened.close();
     expect(readFileSync(path).includes(Buffer.from('refresh-token-abcdef123456'))).toBe(false);
     expect(existsSync(path)).toBe(true);
   });

@@ -1,6 +1,6 @@
 import type { Activity } from '../../src/core/activity.ts';
 import { RetryableError } from '../../src/core/errors.ts';
-import { MemoryPlatform, type MemoryPlatformOptions } from '../../src/platforms/memory-platform.ts';
+import { MemoryPlatform, type MemoryPlatformOptions } from '../support/memory-platform.ts';
 import type { FitDownload, FitUpload, Platform, UploadOutcome } from '../../src/platforms/platform.ts';
 
 type Script<T> = Array<(input: T) => Promise<unknown> | unknown>;
@@ -73,7 +73,7 @@ export class ScriptedPlatform extends MemoryPlatform implements Platform {
     return this;
   }
 
-  async checkPendingUpload(): Promise<UploadOutcome> {
+  override async checkPendingUpload(): Promise<UploadOutcome> {
     const step = this.checkScript.shift();
     if (!step) throw new Error('no pending check scripted');
     return step();

@@ -2,7 +2,7 @@ import { RejectedError } from '../../core/errors.ts';
 import { registerSecret } from '../../core/secrets.ts';
 import { bodySnippet, configFailure, jsonBody, numberField, postJson, rejectedFailure, retryableFailure, statusFailure, withRetries, type AttemptOutcome, type ChannelDeps, type Notifier } from '../channel-support.ts';
 import type { NotificationMessage } from '../message.ts';
-import type { WeComMessageType } from '../notify-config.ts';
+import type { WeComMessageType } from '../../config/notify-config.ts';
 import { packLines, truncateChars, utf8ByteLength } from '../text-fit.ts';
 import { renderParts, type Dialect } from '../render.ts';
 
@@ -90,7 +90,7 @@ export function createWeComNotifier(settings: WeComSettings, deps: ChannelDeps):
     name: 'WeCom',
     async send(message) {
       const mentions = message.severity === 'error' ? settings.mentions : [];
-      let type = settings.messageType;
+      const type = settings.messageType;
       const parts = renderAll(message, type);
       for (const [index, part] of parts.entries()) {
         try {
@@ -99,7 +99,6 @@ export function createWeComNotifier(settings: WeComSettings, deps: ChannelDeps):
           // Some clients and older servers refuse markdown(_v2): fall back to plain text once, from the start.
           if (!(error instanceof InvalidMessageTypeError) || index > 0 || type === 'text') throw error;
           deps.log.debug(`WeCom refused ${type}; sending plain text instead`);
-          type = 'text';
           const textParts = renderAll(message, 'text');
           for (const [textIndex, textPart] of textParts.entries()) await sendPart('text', textPart, textIndex === 0 ? mentions : []);
           return;

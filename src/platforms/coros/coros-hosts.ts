@@ -72,11 +72,6 @@ export function corosRegion(regionId: number): CorosRegion | undefined {
   return isCorosRegionId(regionId) ? COROS_REGIONS[regionId] : undefined;
 }
 
-/** The region whose team API is at `host` (a base URL), if any. */
-export function regionOfTeamHost(host: string): CorosRegion | undefined {
-  return Object.values(COROS_REGIONS).find((region) => region.team === host);
-}
-
 /** Storage and file hosts a fileUrl or STS payload may point at (reference §6). */
 const ALLOWED_FILE_DOMAINS = ['coros.com', 'coros.com.cn', 'aliyuncs.com', 'amazonaws.com'];
 

@@ -1,4 +1,4 @@
-import { readZipEntries } from '../../http/zip-read.ts';
+import { readZipEntries } from '../../fit/zip-read.ts';
 import { formatUtc, type Activity, type DeviceVendor } from '../../core/activity.ts';
 import type { EndpointMap } from '../../core/endpoints.ts';
 import { RejectedError, RetryableError } from '../../core/errors.ts';

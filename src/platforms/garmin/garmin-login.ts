@@ -251,7 +251,7 @@ export function defaultGarminTimeoutMs(region: GarminRegion): number {
 }
 
 export function createGarminHttpClient(options: GarminConnectionOptions): HttpClient {
-  const fetchImpl = options.fetch ?? createProxyFetch({ proxyUrl: options.proxyUrl, env: options.env ?? process.env, endpoints: options.endpoints });
+  const fetchImpl = options.fetch ?? createProxyFetch({ proxyUrl: options.proxyUrl, env: options.env ?? process.env });
   return new HttpClient({
     endpoints: options.endpoints,
     fetch: fetchImpl,

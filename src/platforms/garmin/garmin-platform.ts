@@ -4,7 +4,7 @@ import type { Logger } from '../../core/log.ts';
 import { registerSecret } from '../../core/secrets.ts';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../http/http-client.ts';
 import { sleep as realSleep } from '../../http/retry.ts';
-import { readZipEntries } from '../../http/zip-read.ts';
+import { readZipEntries } from '../../fit/zip-read.ts';
 import type { FitDownload, FitUpload, ListPagesOptions, Platform, UploadOutcome } from '../platform.ts';
 import type { PlatformState } from '../../store/state-box.ts';
 import { mapGarminActivity, type GarminListItem } from './garmin-activities.ts';

@@ -2,6 +2,7 @@ import { AuthError, RetryableError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import { registerSecret } from '../../core/secrets.ts';
 import type { HttpClient, HttpResponse } from '../../http/http-client.ts';
+import { sleep } from '../../http/retry.ts';
 import { garminHosts, garminLoginCommand, garminTokenSecretName, MOBILE_CLIENT_ID, PORTAL_CLIENT_ID, SSO_BROWSER_HEADERS, type GarminRegion } from './garmin-hosts.ts';
 
 /** Asks the user for the MFA code Garmin just sent (interactive runs only). */
@@ -205,7 +206,7 @@ async function jsonApiLogin(options: SsoLoginOptions, door: 'mobile' | 'portal')
   });
   if (isBlockedStatus(seed.status)) return { kind: 'blocked', frontDoor: door, reason: `HTTP ${seed.status} on the sign-in page` };
   if (seed.status !== 200) throw new RetryableError(`Garmin ${options.region.toUpperCase()} ${door} sign-in page answered HTTP ${seed.status}`, { status: seed.status });
-  if (!mobile && options.portalPauseMs) await (options.sleep ?? defaultSleep)(options.portalPauseMs);
+  if (!mobile && options.portalPauseMs) await (options.sleep ?? sleep)(options.portalPauseMs);
 
   const jsonHeaders = { Accept: 'application/json, text/plain, */*', 'Content-Type': 'application/json', Origin: hosts.sso, ...(mobile ? {} : { Referer: pageUrl }) };
   const api = mobile ? '/mobile/api' : '/portal/api';
@@ -306,7 +307,7 @@ export async function widgetLogin(options: SsoLoginOptions): Promise<FrontDoorRe
   const csrf = extractCsrf(page.text());
   // A page without the form is a challenge or an outage, not a verdict on the account: a block.
   if (!csrf) return { kind: 'blocked', frontDoor: 'widget', reason: `sign-in page without a CSRF token (HTTP ${page.status})` };
-  if (options.widgetPauseMs) await (options.sleep ?? defaultSleep)(options.widgetPauseMs);
+  if (options.widgetPauseMs) await (options.sleep ?? sleep)(options.widgetPauseMs);
 
   const submitted = await session.send({
     method: 'POST',
@@ -412,4 +413,3 @@ function absoluteUrl(location: string, base: string): string {
   return new URL(location, base).toString();
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

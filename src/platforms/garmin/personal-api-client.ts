@@ -4,7 +4,9 @@ import { AuthError, RetryableError, isSyncError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import { registerSecret } from '../../core/secrets.ts';
 import type { HttpClient, HttpResponse } from '../../http/http-client.ts';
-import { readZipEntries } from '../../http/zip-read.ts';
+import { sleep } from '../../http/retry.ts';
+import { Semaphore } from '../../http/request-limit.ts';
+import { readZipEntries } from '../../fit/zip-read.ts';
 import type { PlatformState } from '../../store/state-box.ts';
 import type { FitDownload } from '../platform.ts';
 import { mapGarminActivity, type GarminListItem } from './garmin-activities.ts';
@@ -90,18 +92,19 @@ export class PersonalApiClient {
   readonly region: GarminRegion;
   private readonly options: PersonalApiClientOptions;
   private readonly now: () => number;
-  private readonly gate: Gate;
+  /** At most `concurrency` requests in flight: the Personal API is rate-limited far harder than connectapi (§4). */
+  private readonly gate: Semaphore;
   private token: StoredToken | undefined;
   private exchanging: Promise<StoredToken> | undefined;
   private readonly keyPrint: string;
-  private readonly probeLock = new Gate(1);
+  private readonly probeLock = new Semaphore(1);
   private pathConfirmed = false;
 
   constructor(options: PersonalApiClientOptions) {
     this.options = options;
     this.region = options.region;
     this.now = options.now ?? Date.now;
-    this.gate = new Gate(options.concurrency ?? 1);
+    this.gate = new Semaphore(options.concurrency ?? 1);
     registerSecret(options.apiKey);
     this.keyPrint = createHash('sha256').update(options.apiKey).digest('hex').slice(0, 16);
   }
@@ -227,7 +230,7 @@ export class PersonalApiClient {
     const seen = new Set<string>();
     let firstPageIds: string[] | undefined;
     for (let offset = 0; ; ) {
-      if (offset > 0) await (this.options.sleep ?? defaultSleep)(this.options.pagePauseMs ?? 250);
+      if (offset > 0) await (this.options.sleep ?? sleep)(this.options.pagePauseMs ?? 250);
       const name = names[nameIndex]!;
       const response = await this.get(`${LIST_PATH}?${name}=${offset}&limit=${limit}`);
       const body = response.json<unknown>();
@@ -292,27 +295,7 @@ export class PersonalApiClient {
   }
 }
 
-/** At most `limit` requests in flight: the Personal API is rate-limited far harder than connectapi (§4). */
-class Gate {
-  private available: number;
-  private readonly waiting: Array<() => void> = [];
-  constructor(limit: number) {
-    this.available = limit;
-  }
-  async run<T>(body: () => Promise<T>): Promise<T> {
-    if (this.available > 0) this.available--;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await body();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.available++;
-    }
-  }
-}
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Token under `access_token`, `accessToken` or `token`; expiry from `expires_in`/`expiresIn`, `expiresAt`, the JWT `exp`, else 23 h (§3.2). */
 export function parseTokenAnswer(response: HttpResponse, nowSec: number): { accessToken: string; expiresAt: number; keyExpiresAt: number | undefined } | undefined {

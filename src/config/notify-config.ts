@@ -1,6 +1,6 @@
 import { readTimeZone } from '../core/time-format.ts';
 import { ConfigError } from '../core/errors.ts';
-import { readSecret, readText, type Lookup } from '../config/read-values.ts';
+import { parseWholeNumber, readSecret, readText, type Lookup } from './read-values.ts';
 import { isSecretQueryKey, registerSecret } from '../core/secrets.ts';
 import type { Language } from '../i18n/language.ts';
 
@@ -32,7 +32,7 @@ export interface NotifyConfig {
   readonly language?: Language;
 }
 
-export type { Lookup } from '../config/read-values.ts';
+export type { Lookup } from './read-values.ts';
 
 /** Every environment variable this module reads, for documentation and the Action's input mapping. */
 export const NOTIFY_VARIABLES = [
@@ -284,10 +284,7 @@ function timeZone(lookup: Lookup): string {
 }
 
 function expiryDays(lookup: Lookup): number {
-  const raw = text(lookup, 'NOTIFY_EXPIRY_WARNING_DAYS');
-  if (raw === undefined) return 14;
-  if (!/^\d+$/.test(raw) || Number(raw) > 365) throw new ConfigError(`NOTIFY_EXPIRY_WARNING_DAYS="${raw}" must be a whole number of days between 0 and 365 (default 14)`);
-  return Number(raw);
+  return parseWholeNumber(text(lookup, 'NOTIFY_EXPIRY_WARNING_DAYS'), 'NOTIFY_EXPIRY_WARNING_DAYS', { fallback: 14, min: 0, max: 365, unit: 'a number of days' });
 }
 
 /**

@@ -1,5 +1,5 @@
-import type { PlatformId } from '../core/activity.ts';
-import { synthesiseFit, type SyntheticWorkout } from '../fit/fit-synth.ts';
+import type { PlatformId } from '../src/core/activity.ts';
+import { synthesiseFit, type SyntheticWorkout } from './fit-synth.ts';
 
 /** One workout of the demo world and where it starts out. */
 export interface DemoSeed {
@@ -8,7 +8,7 @@ export interface DemoSeed {
   /** Platforms that hold it before the first sync; more than one entry for a platform = a duplicate there. */
   readonly on: readonly PlatformId[];
   /** Platform-specific twists: a shifted start (time-zone bug), a re-saved copy, a manual entry. */
-  readonly variants?: Partial<Record<PlatformId, { readonly shiftSec?: number; readonly manual?: boolean; readonly vendor?: 'other' }>>;
+  readonly variants?: Partial<Record<PlatformId, { readonly shiftSec?: number; readonly manual?: boolean }>>;
 }
 
 const DAY = 86_400;
@@ -29,7 +29,7 @@ export function demoSeeds(base = Date.UTC(2026, 9, 5, 0, 0, 0) / 1000): DemoSeed
       label: 'strength session on COROS and a re-saved copy on Garmin COM (1 s apart)',
       on: ['coros', 'garmin_com'],
       workout: { ...corosWatch, startUtc: at(4, 10, 0, 0), elapsedSec: 2400, distanceM: 0, sport: 'training', subSport: 'strengthTraining' },
-      variants: { garmin_com: { shiftSec: 1, vendor: 'other' } },
+      variants: { garmin_com: { shiftSec: 1 } },
     },
     {
       label: 'interval run uploaded twice to Garmin COM (an in-platform duplicate)',
@@ -48,7 +48,6 @@ export function demoSeeds(base = Date.UTC(2026, 9, 5, 0, 0, 0) / 1000): DemoSeed
       label: 'gravel ride recorded on COROS, duplicated on COROS by a manual re-import',
       on: ['coros', 'coros'],
       workout: { ...corosWatch, startUtc: at(9, 2, 45, 0), elapsedSec: 9800, distanceM: 72_300, sport: 'cycling', subSport: 'gravelCycling' },
-      variants: { coros: { vendor: 'other' } },
     },
     { label: 'indoor ride on Garmin CN', on: ['garmin_cn'], workout: { ...garminEdge, startUtc: at(10, 12, 30, 0), elapsedSec: 3600, distanceM: 30_500, sport: 'cycling', subSport: 'indoorCycling', utcOffsetSec: cn } },
     { label: 'long run on all three already', on: ['garmin_com', 'garmin_cn', 'coros'], workout: { ...corosWatch, startUtc: at(11, 22, 0, 0), elapsedSec: 10_800, distanceM: 30_050, sport: 'running', utcOffsetSec: cn } },

@@ -3,10 +3,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import bcrypt from 'bcryptjs';
 import { unzipSync, zipSync } from 'fflate';
-import { sportFromFit } from '../../core/sports.ts';
-import { summariseFit } from '../../fit/fit-summary.ts';
+import { sportFromFit } from '../../src/core/sports.ts';
+import { summariseFit } from '../../src/fit/fit-summary.ts';
 import { encodeStsCredentials as encodeStsPayload, GENERIC_TRAINING_HOST, LEGACY_APP_ID as LEGACY_STS_APP_ID, LEGACY_STS_HOST, ossHost as ossBucketHost, s3Host as s3BucketHost, SANDBOX_REGIONS, type SandboxRegionId as CorosRegionId } from './coros-reference.ts';
 import { storageErrorXml, storageKind, verifyOssRequest, verifyS3Request, type BucketInfo, type IssuedCredential, type StorageContext } from './storage-verify.ts';
+import { seededRandom } from '../seeded-random.ts';
 
 /**
  * A loopback emulator of the COROS web API (reference §11): team API of the four regions, the STS
@@ -104,6 +105,8 @@ export interface SandboxActivityInput {
   readonly device?: string;
   /** Quarter-hours east of UTC (default 0). */
   readonly timezone?: number;
+  /** COROS has no file for it (entered by hand): the download answers without a fileUrl (reference §download). */
+  readonly withoutFile?: boolean;
 }
 
 export interface SandboxActivity {
@@ -122,6 +125,7 @@ export interface SandboxActivity {
   readonly calorie: number;
   readonly fit: Uint8Array;
   readonly importedAtMs: number | undefined;
+  readonly withoutFile?: boolean;
 }
 
 export interface SandboxImportJob {
@@ -215,17 +219,6 @@ interface Reply {
   body: Buffer;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** JSON where ids wrapped by `rawNumber` are written as bare (unsafe) integers, as COROS does. */
 const RAW_PREFIX = '\u0000raw:';
 function rawNumber(digits: string): string {
@@ -274,7 +267,7 @@ function corosSportTypeOfFit(fitSport: string | null): number {
 
 export async function startCorosSandbox(options: CorosSandboxOptions = {}): Promise<CorosSandbox> {
   const knobs: CorosSandboxKnobs = { ...DEFAULT_KNOBS, ...options.knobs, rejectedFitSports: [...(options.knobs?.rejectedFitSports ?? [])] };
-  const dice = mulberry32(options.seed ?? 20261003);
+  const dice = seededRandom(options.seed ?? 20261003);
   const queuedFaults: Array<{ kind: FaultKind; route: string | undefined }> = [];
   const counters: Record<string, number> = {};
   const storageRejections: string[] = [];
@@ -346,6 +339,7 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
       calorie: 0,
       fit,
       importedAtMs,
+      ...(input.withoutFile ? { withoutFile: true } : {}),
     };
     account.activities.set(labelId, activity);
     return activity;
@@ -443,7 +437,7 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
       }
       if (Number(request.accountType) !== 2 || typeof request.account !== 'string') return json(PARAMETER_ERROR());
       const account = accounts.get(request.account.trim().toLowerCase());
-      let verified = false;
+      let verified: boolean;
       if (typeof request.p1 === 'string' || typeof request.p2 === 'string') {
         if (!knobs.acceptBcryptLogin) return json(PARAMETER_ERROR());
         const p1 = String(request.p1 ?? '');
@@ -516,7 +510,7 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
         const labelId = url.searchParams.get('labelId') ?? '';
         const activity = authorised.activities.get(labelId);
         // Without the activity's own sportType (or for another file type) there is no fileUrl.
-        if (!activity || url.searchParams.get('sportType') !== String(activity.sportType) || url.searchParams.get('fileType') !== '4') return json(envelope('download', {}));
+        if (!activity || activity.withoutFile || url.searchParams.get('sportType') !== String(activity.sportType) || url.searchParams.get('fileType') !== '4') return json(envelope('download', {}));
         return json(envelope('download', { fileUrl: `https://${knobs.fileHost}/fit/${authorised.userId}/${labelId}.fit` }));
       }
       case '/activity/delete': {
@@ -535,7 +529,7 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
         if (method !== 'POST') return html(405, 'Method Not Allowed');
         if (!authorised) return json(TOKEN_INVALID());
         settleJobs(authorised);
-        let size = 10;
+        let size: number;
         try {
           size = Number((JSON.parse(body.toString('utf8') || '{}') as { size?: unknown }).size ?? 10);
         } catch {
@@ -594,7 +588,7 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     if (!object.startsWith(`fit_zip/${account.userId}/`)) return json(PARAMETER_ERROR());
     const zip = objects.get(`${homeBucket}/${object}`);
     if (!zip) return json(failure('5101', 'File does not exist'));
-    let fitMd5s: string[] = [];
+    let fitMd5s: string[];
     try {
       fitMd5s = Object.entries(unzipSync(zip))
         .filter(([name]) => /\.(fit|tcx)$/i.test(name))

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { zipSync } from 'fflate';
+import type { SandboxActivity } from '../garmin/garmin-sandbox.ts';
 
 /**
  * A loopback emulator of Garmin's official Personal API (`../shared/protocols/garmin-personal-api.md`),
@@ -41,22 +42,8 @@ const READ_PREFIXES = [
   '/wellnessactivity-service/',
 ];
 
-/** One activity as the emulator serves it (the same shape the connectapi emulator keeps). */
-export interface PersonalApiActivity {
-  readonly id: number;
-  readonly name: string;
-  readonly typeKey: string;
-  readonly startUtc: number;
-  readonly elapsedSec: number;
-  readonly distanceM: number | null;
-  readonly manual: boolean;
-  readonly format: 'fit' | 'gpx' | 'tcx';
-  readonly manufacturer: string | null;
-  readonly deviceId: number | null;
-  readonly utcOffsetSec: number;
-  /** The original file; null for manual entries. */
-  readonly bytes: Uint8Array | null;
-}
+/** One activity as the emulator serves it: the connectapi emulator's record (same account, same ids), without the FIT it was made from. */
+export type PersonalApiActivity = Omit<SandboxActivity, 'sourceFit'>;
 
 /** Where an account's activities come from: a live view of another emulator (same account, same ids) or a fixed list. */
 export type ActivitySource = () => readonly PersonalApiActivity[];

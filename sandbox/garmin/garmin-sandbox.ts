@@ -2,10 +2,11 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { zipSync } from 'fflate';
-import { summariseFit, type FitSummary } from '../../fit/fit-summary.ts';
-import { sportById, sportFromGarminTypeKey } from '../../core/sports.ts';
+import { summariseFit, type FitSummary } from '../../src/fit/fit-summary.ts';
+import { sportById, sportFromGarminTypeKey } from '../../src/core/sports.ts';
 import { garminTimestamp as formatGarminGmt, MOBILE_LOGIN_CLIENT_IDS, PORTAL_LOGIN_CLIENT_ID, REFERENCE_DI_CLIENT_IDS, sandboxHosts as garminHosts, sandboxTokenBlob as encodeTokenBlob, SERVICE_TICKET_GRANT_LITERAL as DI_SERVICE_TICKET_GRANT, type SandboxDiTokens as DiTokens, type SandboxRegion as GarminRegion } from './garmin-reference.ts';
 import { cloudflareBlockPage, embedPage, mfaPage, mobileSignInPage, signinPage, successPage } from './garmin-sandbox-pages.ts';
+import { seededRandom } from '../seeded-random.ts';
 
 /**
  * A loopback emulator of Garmin's sso, diauth and connectapi hosts for garmin.com and garmin.cn,
@@ -315,18 +316,6 @@ function parseCookies(header: string | undefined): Map<string, string> {
     if (eq > 0) map.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
   }
   return map;
-}
-
-/** A deterministic PRNG for the fault dice (mulberry32). */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function parseMultipart(contentType: string, body: Buffer): Array<{ name: string; filename: string | undefined; data: Buffer }> | undefined {
@@ -648,7 +637,7 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       const pending = sso.widgetMfa;
       if (!pending || pending.expiresAt < nowSec()) return json(401, { error: 'no pending MFA' }, headers);
       const acct = account(req.region, pending.email);
-      let body: Record<string, unknown> = {};
+      let body: Record<string, unknown>;
       try {
         body = JSON.parse(req.body.toString('utf8')) as Record<string, unknown>;
       } catch {

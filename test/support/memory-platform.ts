@@ -1,8 +1,8 @@
-import type { Activity, DeviceVendor, PlatformId } from '../core/activity.ts';
-import { RejectedError, RetryableError } from '../core/errors.ts';
-import { sportById, type NormalisedSport } from '../core/sports.ts';
-import { summariseFit } from '../fit/fit-summary.ts';
-import type { FitDownload, FitUpload, ListPagesOptions, Platform, UploadOutcome } from './platform.ts';
+import type { Activity, DeviceVendor, PlatformId } from '../../src/core/activity.ts';
+import { AuthError, RejectedError, RetryableError } from '../../src/core/errors.ts';
+import { platformSportCode, sportById } from '../../src/core/sports.ts';
+import { summariseFit } from '../../src/fit/fit-summary.ts';
+import type { FitDownload, FitUpload, ListPagesOptions, Platform, UploadOutcome } from '../../src/platforms/platform.ts';
 
 interface StoredRecord {
   activity: Activity;
@@ -20,11 +20,11 @@ export interface MemoryPlatformOptions {
   failNext?: number;
   /** Operations the injected faults apply to (default: all). */
   readonly failOperations?: readonly MemoryOperation[];
+  /** connect() refuses the credentials (an AuthError), as a real service does for a wrong password. */
+  readonly refuseCredentials?: boolean;
 }
 
-function sportCode(platform: PlatformId, sport: NormalisedSport): string {
-  return platform === 'coros' ? String(sport.corosSportType ?? 98) : sport.garminTypeKey;
-}
+const sportCode = platformSportCode;
 
 /**
  * The reference implementation of `Platform`, in memory: what every adapter must behave like,
@@ -37,7 +37,11 @@ export class MemoryPlatform implements Platform {
   private readonly duplicateWindowSec: number | null;
   private readonly pageSize: number;
   failNext: number;
+  /** While set, uploads stay 'pending' (the service is still processing) until checked after it clears. */
+  slowProcessing = false;
   private readonly failOperations: ReadonlySet<MemoryOperation>;
+  private readonly refuseCredentials: boolean;
+  private readonly processing = new Map<string, FitUpload>();
   readonly calls = { list: 0, download: 0, upload: 0, delete: 0 };
 
   constructor(options: MemoryPlatformOptions) {
@@ -46,6 +50,7 @@ export class MemoryPlatform implements Platform {
     this.pageSize = options.pageSize ?? 100;
     this.failNext = options.failNext ?? 0;
     this.failOperations = new Set(options.failOperations ?? ['list', 'download', 'upload', 'delete']);
+    this.refuseCredentials = options.refuseCredentials ?? false;
     this.nextId = options.id === 'coros' ? 476_543_210_987_654_321n : options.id === 'garmin_cn' ? 310_000_000_000n : 21_400_000_000n;
   }
 
@@ -92,7 +97,9 @@ export class MemoryPlatform implements Platform {
     return [...this.records.values()].map((record) => record.activity).sort((a, b) => b.startUtc - a.startUtc);
   }
 
-  async connect(): Promise<void> {}
+  async connect(): Promise<void> {
+    if (this.refuseCredentials) throw new AuthError(`${this.id}: the credentials were refused`, { status: 401 });
+  }
 
   private maybeFail(operation: MemoryOperation): void {
     if (this.failNext > 0 && this.failOperations.has(operation)) {
@@ -133,10 +140,27 @@ export class MemoryPlatform implements Platform {
     } catch (error) {
       return { kind: 'rejected', message: error instanceof Error ? error.message : String(error) };
     }
+    // Every service knows bytes it already holds (COROS by the import list's MD5, Garmin by start time).
+    const same = [...this.records.values()].find((record) => record.fit !== null && Buffer.from(record.fit).equals(Buffer.from(upload.bytes)));
+    if (same) return { kind: 'duplicate', existingId: same.activity.remoteId };
     if (this.duplicateWindowSec !== null) {
       const existing = this.all().find((activity) => Math.abs(activity.startUtc - summary.startUtc) <= this.duplicateWindowSec!);
       if (existing) return { kind: 'duplicate', existingId: existing.remoteId };
     }
+    if (this.slowProcessing) {
+      const ticket = `memory-upload-${this.processing.size + 1}`;
+      this.processing.set(ticket, upload);
+      return { kind: 'pending', ticket, message: 'still processing' };
+    }
+    const created = this.seed(upload.bytes, { name: upload.source.name });
+    return { kind: 'created', remoteId: created.remoteId };
+  }
+
+  async checkPendingUpload(ticket: string): Promise<UploadOutcome> {
+    const upload = this.processing.get(ticket);
+    if (!upload) throw new RejectedError(`${this.id}: no upload ${ticket}`, { status: 404 });
+    if (this.slowProcessing) return { kind: 'pending', ticket, message: 'still processing' };
+    this.processing.delete(ticket);
     const created = this.seed(upload.bytes, { name: upload.source.name });
     return { kind: 'created', remoteId: created.remoteId };
   }
