@@ -81,7 +81,11 @@ export async function startWorld(platforms: readonly PlatformId[], settings: Rec
         if (where.includes('garmin_com')) garmin.addActivity('com', ACCOUNTS.com.email, { fitBytes: fit });
         if (where.includes('garmin_cn')) garmin.addActivity('cn', ACCOUNTS.cn.email, { fitBytes: fit });
       }
-      if (where.includes('coros')) coros.addActivity(ACCOUNTS.coros.email, { fitBytes: synthesiseFit({ ...fields, startUtc: startUtc + corosShiftSec, manufacturer: 'coros', product: 802 }) });
+      if (where.includes('coros')) {
+        // A shifted record says its zone (quarter hours east of UTC), as a watch set to local time as UTC would.
+        const fitBytes = synthesiseFit({ ...fields, startUtc: startUtc + corosShiftSec, manufacturer: 'coros', product: 802 });
+        coros.addActivity(ACCOUNTS.coros.email, { fitBytes, ...(corosShiftSec ? { timezone: corosShiftSec / 900 } : {}) });
+      }
     },
     async close() {
       await Promise.all([garmin.close(), coros.close()]);
