@@ -100,7 +100,7 @@ async function suspects(count: number): Promise<SyncMeasure> {
 
 async function backfill(workouts: number, concurrency: number): Promise<{ run: SyncMeasure; boundMs: number }> {
   console.error(`backfill, ${workouts} workouts COROS → two empty Garmin accounts, concurrency ${concurrency}…`);
-  return withWorld(ALL, { SYNC_CONCURRENCY: String(concurrency) }, async (world) => {
+  return withWorld(ALL, { SYNC_CONCURRENCY: String(concurrency), GARMIN_NEWEST_NUM: String(workouts + 100) }, async (world) => {
     for (let index = 0; index < workouts; index++) world.addWorkout(index, ['coros']);
     world.setLatency(LATENCY);
     const run = await runSyncChild(world);
