@@ -4,7 +4,7 @@ import type { SyncConfig } from '../config/config.ts';
 import type { Logger } from '../core/log.ts';
 import type { Progress } from '../core/progress.ts';
 import type { Platform } from '../platforms/platform.ts';
-import { Store } from '../store/store.ts';
+import { Store, type TransferRow } from '../store/store.ts';
 import { deleteDuplicates } from './delete-duplicates.ts';
 import { findDuplicates } from './duplicates.ts';
 import { executeTransfers, workoutWords, type ExecuteResult } from './execute-transfers.ts';
@@ -42,6 +42,9 @@ export interface RunSyncResult {
   readonly fitFiles: readonly string[];
 }
 
+/** Workout jobs in flight per request slot: covers a job's own waits (about 8 at 80 ms per request and a 1 s status hint). */
+const JOBS_PER_SLOT = 12;
+
 /** Deletion backups older than this are dropped from the state. */
 const BACKUP_DAYS = 90;
 
@@ -66,14 +69,15 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
     const views = platformViews(config, listing.runs, store);
     settleLedger(store, runId, picture, views, listing.fullyListed, config.dryRun);
 
-    const decisions = findDuplicates(picture.workouts, { uploadedByUs: uploadedByUs(store), gone: picture.gone });
+    const transfers = store.transfers();
+    const decisions = findDuplicates(picture.workouts, { uploadedByUs: uploadedByUs(transfers), gone: picture.gone });
     const connected = connectedPlatforms(listing.runs);
     const duplicates = await log.group('Duplicates', () => deleteDuplicates(decisions, { config, store, runId, log, platforms: connected, fitFiles }));
     const gone = new Set([...picture.gone, ...deletedKeys(duplicates)]);
 
     const plan = planTransfers(picture.workouts, {
       platforms: views,
-      transfers: store.transfers(),
+      transfers,
       gone,
       maxUploadAttempts: config.maxUploadAttempts,
       sourceProblems: sourceProblemMap(store),
@@ -115,19 +119,15 @@ interface Picture {
 
 /** Each platform's present records in the window, plus the records known to be gone, grouped into workouts. */
 function buildPicture(store: SyncStore, config: SyncConfig): Picture {
+  // Only the window is read: the cut of each platform by index, then the records from the earliest cut.
   const cuts = new Map<PlatformId, number>();
-  const present = new Map<PlatformId, Activity[]>();
-  for (const id of config.platforms) {
-    const all = store.presentActivities(id);
-    present.set(id, all);
-    cuts.set(id, all.length > config.newestNum ? all[config.newestNum - 1]!.startUtc : Number.MIN_SAFE_INTEGER);
-  }
+  for (const id of config.platforms) cuts.set(id, store.windowCut(id, config.newestNum) ?? Number.MIN_SAFE_INTEGER);
   const margin = 26 * 3600 + config.sportDiffSecond;
   const globalFrom = Math.min(...cuts.values()) - margin;
   const gone = new Set<string>();
   const pool: Activity[] = [];
   for (const id of config.platforms) {
-    for (const activity of present.get(id)!) if (activity.startUtc >= globalFrom) pool.push(activity);
+    for (const activity of store.presentActivitiesSince(id, globalFrom)) pool.push(activity);
     for (const activity of store.goneActivities(id, globalFrom)) {
       gone.add(activityKey(activity));
       pool.push(activity);
@@ -184,10 +184,9 @@ function settleLedger(store: SyncStore, runId: number, picture: Picture, views: 
   for (const { source, target, event } of events) store.applyLedgerEvent(source, target, event, runId);
 }
 
-function uploadedByUs(store: SyncStore): Set<string> {
+function uploadedByUs(transfers: readonly TransferRow[]): Set<string> {
   return new Set(
-    store
-      .transfers()
+    transfers
       .filter((row) => row.targetId && row.outcome === 'created')
       .map((row) => `${row.targetPlatform}:${row.targetId}`),
   );
@@ -237,7 +236,9 @@ async function execute(plan: readonly PlanItem[], options: ExecuteOptions): Prom
     log: options.log,
     platforms: options.connected,
     fitFiles: options.fitFiles,
-    poolSize: Math.max(2, config.concurrency * 2),
+    // Jobs wait for the services most of their life (a Garmin status hint, a COROS import poll)
+    // holding no request slot: enough of them keep every slot busy; one FIT file each bounds memory.
+    poolSize: Math.max(4, config.concurrency * JOBS_PER_SLOT),
     ...(options.progress ? { progress: options.progress } : {}),
     stop: { signal: options.signal, deadlineMs: options.startMs + config.timeBudgetMinutes * 60_000, maxUploads: config.maxUploadsPerRun, now: options.now },
   });

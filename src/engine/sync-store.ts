@@ -12,6 +12,8 @@ export type SyncStore = Pick<
   | 'markGone'
   | 'markOneGone'
   | 'presentActivities'
+  | 'presentActivitiesSince'
+  | 'windowCut'
   | 'goneActivities'
   | 'knownIds'
   | 'activityCount'

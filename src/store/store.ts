@@ -1,7 +1,7 @@
 import { mkdirSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Activity, DeviceVendor, PlatformId } from '../core/activity.ts';
 import type { SportFamily } from '../core/sports.ts';
 import type { ListingState } from '../core/listing-state.ts';
@@ -137,6 +137,8 @@ function openDatabase(path: string): DatabaseSync {
 export class Store {
   readonly path: string;
   private readonly db: DatabaseSync;
+  /** Statements prepared once per open database, reused by every call (preparing costs more than running). */
+  private readonly statements = new Map<string, StatementSync>();
   private closed = false;
 
   private constructor(path: string, db: DatabaseSync) {
@@ -155,7 +157,7 @@ export class Store {
 
   private migrate(): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-    const applied = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((row) => row.version));
+    const applied = new Set((this.prepared('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((row) => row.version));
     const newest = Math.max(0, ...applied);
     const known = Math.max(...MIGRATIONS.map((migration) => migration.version));
     if (newest > known) {
@@ -165,13 +167,22 @@ export class Store {
       if (applied.has(migration.version)) continue;
       this.transaction(() => {
         this.db.exec(migration.sql);
-        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, new Date().toISOString());
+        this.prepared('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, new Date().toISOString());
       });
     }
   }
 
+  private prepared(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   schemaVersion(): number {
-    const row = this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+    const row = this.prepared('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
     return row.v ?? 0;
   }
 
@@ -190,16 +201,16 @@ export class Store {
   // ---- runs
 
   startRun(options: { dryRun: boolean; fullScan: boolean }): number {
-    const result = this.db.prepare('INSERT INTO runs (started_at, dry_run, full_scan) VALUES (?, ?, ?)').run(new Date().toISOString(), options.dryRun ? 1 : 0, options.fullScan ? 1 : 0);
+    const result = this.prepared('INSERT INTO runs (started_at, dry_run, full_scan) VALUES (?, ?, ?)').run(new Date().toISOString(), options.dryRun ? 1 : 0, options.fullScan ? 1 : 0);
     return Number(result.lastInsertRowid);
   }
 
   finishRun(runId: number, outcome: string, counts: Record<string, number>): void {
-    this.db.prepare('UPDATE runs SET finished_at = ?, outcome = ?, counts_json = ? WHERE id = ?').run(new Date().toISOString(), outcome, JSON.stringify(counts), runId);
+    this.prepared('UPDATE runs SET finished_at = ?, outcome = ?, counts_json = ? WHERE id = ?').run(new Date().toISOString(), outcome, JSON.stringify(counts), runId);
   }
 
   runs(limit = 20): RunRow[] {
-    const rows = this.db.prepare('SELECT id, started_at, finished_at, outcome, dry_run, counts_json FROM runs ORDER BY id DESC LIMIT ?').all(limit) as Array<{
+    const rows = this.prepared('SELECT id, started_at, finished_at, outcome, dry_run, counts_json FROM runs ORDER BY id DESC LIMIT ?').all(limit) as Array<{
       id: number;
       started_at: string;
       finished_at: string | null;
@@ -220,7 +231,7 @@ export class Store {
   // ---- activities
 
   upsertActivities(runId: number, activities: readonly Activity[]): void {
-    const statement = this.db.prepare(`
+    const statement = this.prepared(`
       INSERT INTO activities (platform, remote_id, start_utc, elapsed_sec, distance_m, sport_id, sport_family, sport_code, name, device, vendor, manual, extra_json, first_seen_run, last_seen_run, gone_run)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
       ON CONFLICT (platform, remote_id) DO UPDATE SET
@@ -237,10 +248,10 @@ export class Store {
 
   /** Records not seen in a listing that covered their start time: deleted on the platform. */
   markGone(platform: PlatformId, fromUtc: number, seenIds: ReadonlySet<string>, runId: number): Activity[] {
-    const rows = this.db.prepare('SELECT * FROM activities WHERE platform = ? AND start_utc >= ? AND gone_run IS NULL').all(platform, fromUtc) as unknown as ActivityDbRow[];
+    const rows = this.prepared('SELECT * FROM activities WHERE platform = ? AND start_utc >= ? AND gone_run IS NULL').all(platform, fromUtc) as unknown as ActivityDbRow[];
     const gone = rows.filter((row) => !seenIds.has(row.remote_id));
     if (gone.length === 0) return [];
-    const statement = this.db.prepare('UPDATE activities SET gone_run = ? WHERE platform = ? AND remote_id = ?');
+    const statement = this.prepared('UPDATE activities SET gone_run = ? WHERE platform = ? AND remote_id = ?');
     this.transaction(() => {
       for (const row of gone) statement.run(runId, platform, row.remote_id);
     });
@@ -248,34 +259,46 @@ export class Store {
   }
 
   markOneGone(platform: PlatformId, remoteId: string, runId: number): void {
-    this.db.prepare('UPDATE activities SET gone_run = ? WHERE platform = ? AND remote_id = ?').run(runId, platform, remoteId);
+    this.prepared('UPDATE activities SET gone_run = ? WHERE platform = ? AND remote_id = ?').run(runId, platform, remoteId);
   }
 
   /** Present (not gone) records of a platform, newest first, at most `limit`. */
   presentActivities(platform: PlatformId, limit = Number.MAX_SAFE_INTEGER): Activity[] {
-    const rows = this.db.prepare('SELECT * FROM activities WHERE platform = ? AND gone_run IS NULL ORDER BY start_utc DESC LIMIT ?').all(platform, limit) as unknown as ActivityDbRow[];
+    const rows = this.prepared('SELECT * FROM activities WHERE platform = ? AND gone_run IS NULL ORDER BY start_utc DESC LIMIT ?').all(platform, limit) as unknown as ActivityDbRow[];
     return rows.map(rowToActivity);
   }
 
+  /** Present records of a platform starting at or after `fromUtc`, newest first (the window, by index). */
+  presentActivitiesSince(platform: PlatformId, fromUtc: number): Activity[] {
+    const rows = this.prepared('SELECT * FROM activities WHERE platform = ? AND gone_run IS NULL AND start_utc >= ? ORDER BY start_utc DESC').all(platform, fromUtc) as unknown as ActivityDbRow[];
+    return rows.map(rowToActivity);
+  }
+
+  /** Start of the `n`-th newest present record when the platform holds more than `n` (else undefined). */
+  windowCut(platform: PlatformId, n: number): number | undefined {
+    const rows = this.prepared('SELECT start_utc FROM activities WHERE platform = ? AND gone_run IS NULL ORDER BY start_utc DESC LIMIT 2 OFFSET ?').all(platform, n - 1) as Array<{ start_utc: number }>;
+    return rows.length === 2 ? rows[0]!.start_utc : undefined;
+  }
+
   goneActivities(platform: PlatformId, sinceUtc: number): Activity[] {
-    const rows = this.db.prepare('SELECT * FROM activities WHERE platform = ? AND gone_run IS NOT NULL AND start_utc >= ?').all(platform, sinceUtc) as unknown as ActivityDbRow[];
+    const rows = this.prepared('SELECT * FROM activities WHERE platform = ? AND gone_run IS NOT NULL AND start_utc >= ?').all(platform, sinceUtc) as unknown as ActivityDbRow[];
     return rows.map(rowToActivity);
   }
 
   knownIds(platform: PlatformId): Set<string> {
-    const rows = this.db.prepare('SELECT remote_id FROM activities WHERE platform = ? AND gone_run IS NULL').all(platform) as Array<{ remote_id: string }>;
+    const rows = this.prepared('SELECT remote_id FROM activities WHERE platform = ? AND gone_run IS NULL').all(platform) as Array<{ remote_id: string }>;
     return new Set(rows.map((row) => row.remote_id));
   }
 
   activityCount(platform: PlatformId): number {
-    const row = this.db.prepare('SELECT COUNT(*) AS n FROM activities WHERE platform = ? AND gone_run IS NULL').get(platform) as { n: number };
+    const row = this.prepared('SELECT COUNT(*) AS n FROM activities WHERE platform = ? AND gone_run IS NULL').get(platform) as { n: number };
     return row.n;
   }
 
   // ---- listing state
 
   listingState(platform: PlatformId): ListingState {
-    const row = this.db.prepare('SELECT covered_from_utc, complete, last_full_scan_run, last_full_scan_day FROM listing_state WHERE platform = ?').get(platform) as
+    const row = this.prepared('SELECT covered_from_utc, complete, last_full_scan_run, last_full_scan_day FROM listing_state WHERE platform = ?').get(platform) as
       | { covered_from_utc: number | null; complete: number; last_full_scan_run: number | null; last_full_scan_day: number | null }
       | undefined;
     return {
@@ -288,8 +311,8 @@ export class Store {
   }
 
   setListingState(state: ListingState): void {
-    this.db
-      .prepare(
+    this
+      .prepared(
         `INSERT INTO listing_state (platform, covered_from_utc, complete, last_full_scan_run, last_full_scan_day) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (platform) DO UPDATE SET covered_from_utc = excluded.covered_from_utc, complete = excluded.complete,
            last_full_scan_run = excluded.last_full_scan_run, last_full_scan_day = excluded.last_full_scan_day`,
@@ -300,7 +323,7 @@ export class Store {
   // ---- links
 
   recordLinks(runId: number, links: readonly LinkRow[]): void {
-    const statement = this.db.prepare(
+    const statement = this.prepared(
       // The first reason stays: "uploaded from …" says more than the later start-time match.
       `INSERT INTO links (platform_a, id_a, platform_b, id_b, reason, run_id) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (platform_a, id_a, platform_b, id_b) DO NOTHING`,
@@ -315,15 +338,15 @@ export class Store {
 
   /** Why a record was linked to others, one reason per link. */
   linkReasons(record: Pick<Activity, 'platform' | 'remoteId'>): string[] {
-    const rows = this.db
-      .prepare('SELECT reason FROM links WHERE (platform_a = ? AND id_a = ?) OR (platform_b = ? AND id_b = ?)')
+    const rows = this
+      .prepared('SELECT reason FROM links WHERE (platform_a = ? AND id_a = ?) OR (platform_b = ? AND id_b = ?)')
       .all(record.platform, record.remoteId, record.platform, record.remoteId) as Array<{ reason: string }>;
     return rows.map((row) => row.reason);
   }
 
   /** Keys (platform:id) of every record that was once linked as a time-zone suspect (one query a run). */
   suspectLinkKeys(): Set<string> {
-    const rows = this.db.prepare("SELECT platform_a, id_a, platform_b, id_b FROM links WHERE reason LIKE 'time-zone suspect%'").all() as Array<Record<string, string>>;
+    const rows = this.prepared("SELECT platform_a, id_a, platform_b, id_b FROM links WHERE reason LIKE 'time-zone suspect%'").all() as Array<Record<string, string>>;
     const keys = new Set<string>();
     for (const row of rows) {
       keys.add(`${row.platform_a}:${row.id_a}`);
@@ -333,19 +356,19 @@ export class Store {
   }
 
   linkCount(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM links').get() as { n: number }).n;
+    return (this.prepared('SELECT COUNT(*) AS n FROM links').get() as { n: number }).n;
   }
 
   // ---- transfer ledger
 
   transfers(): TransferRow[] {
-    const rows = this.db.prepare('SELECT * FROM transfers').all() as Array<Record<string, unknown>>;
+    const rows = this.prepared('SELECT * FROM transfers').all() as Array<Record<string, unknown>>;
     return rows.map(toTransferRow);
   }
 
   private transferRow(source: Pick<Activity, 'platform' | 'remoteId'>, target: PlatformId): TransferRow | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM transfers WHERE source_platform = ? AND source_id = ? AND target_platform = ?')
+    const row = this
+      .prepared('SELECT * FROM transfers WHERE source_platform = ? AND source_id = ? AND target_platform = ?')
       .get(source.platform, source.remoteId, target) as Record<string, unknown> | undefined;
     return row ? toTransferRow(row) : undefined;
   }
@@ -355,8 +378,8 @@ export class Store {
     return this.transaction(() => {
       const current = this.transferRow(source, target);
       const next = transition(current ? entryOf(current) : null, event);
-      this.db
-        .prepare(
+      this
+        .prepared(
           `INSERT INTO transfers (source_platform, source_id, target_platform, outcome, attempts, last_error, target_id, ticket, fit_sha256, first_run, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (source_platform, source_id, target_platform) DO UPDATE SET outcome = excluded.outcome, attempts = excluded.attempts,
@@ -370,8 +393,8 @@ export class Store {
 
   /** For tests and migrations of old data: writes a ledger row as it is. */
   recordTransferOutcome(source: Pick<Activity, 'platform' | 'remoteId'>, target: PlatformId, outcome: LedgerState, details: { targetId?: string | null; ticket?: string | null; error?: string | null; attempts?: number }): void {
-    this.db
-      .prepare(
+    this
+      .prepared(
         `INSERT INTO transfers (source_platform, source_id, target_platform, outcome, attempts, last_error, target_id, ticket, fit_sha256, first_run, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)
          ON CONFLICT (source_platform, source_id, target_platform) DO UPDATE SET outcome = excluded.outcome, last_error = excluded.last_error,
@@ -383,7 +406,7 @@ export class Store {
   // ---- source problems (download failures, no original, broken files): never a target's fault
 
   sourceProblems(): SourceProblemRow[] {
-    const rows = this.db.prepare('SELECT platform, remote_id, problem, attempts, last_error, updated_at FROM source_problems').all() as Array<Record<string, unknown>>;
+    const rows = this.prepared('SELECT platform, remote_id, problem, attempts, last_error, updated_at FROM source_problems').all() as Array<Record<string, unknown>>;
     return rows.map((row) => ({
       platform: row.platform as PlatformId,
       remoteId: row.remote_id as string,
@@ -395,8 +418,8 @@ export class Store {
   }
 
   recordSourceProblem(source: Pick<Activity, 'platform' | 'remoteId'>, problem: SourceProblemKind, message: string): void {
-    this.db
-      .prepare(
+    this
+      .prepared(
         `INSERT INTO source_problems (platform, remote_id, problem, attempts, last_error, updated_at) VALUES (?, ?, ?, 1, ?, ?)
          ON CONFLICT (platform, remote_id) DO UPDATE SET problem = excluded.problem, attempts = source_problems.attempts + 1,
            last_error = excluded.last_error, updated_at = excluded.updated_at`,
@@ -405,14 +428,14 @@ export class Store {
   }
 
   clearSourceProblem(source: Pick<Activity, 'platform' | 'remoteId'>): void {
-    this.db.prepare('DELETE FROM source_problems WHERE platform = ? AND remote_id = ?').run(source.platform, source.remoteId);
+    this.prepared('DELETE FROM source_problems WHERE platform = ? AND remote_id = ?').run(source.platform, source.remoteId);
   }
 
   // ---- deletion backups: the FIT of a deleted duplicate, kept in the state itself
 
   saveDeletionBackup(activity: Activity, fit: Uint8Array | null, keptId: string, runId: number): void {
-    this.db
-      .prepare(
+    this
+      .prepared(
         `INSERT INTO deleted_backups (platform, remote_id, activity_json, fit_gz, kept_id, run_id, saved_at, deleted_at, restored_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)
          ON CONFLICT (platform, remote_id) DO UPDATE SET activity_json = excluded.activity_json, fit_gz = excluded.fit_gz,
@@ -422,15 +445,15 @@ export class Store {
   }
 
   markBackupDeleted(platform: PlatformId, remoteId: string): void {
-    this.db.prepare('UPDATE deleted_backups SET deleted_at = ? WHERE platform = ? AND remote_id = ?').run(new Date().toISOString(), platform, remoteId);
+    this.prepared('UPDATE deleted_backups SET deleted_at = ? WHERE platform = ? AND remote_id = ?').run(new Date().toISOString(), platform, remoteId);
   }
 
   markBackupRestored(platform: PlatformId, remoteId: string, restoredId: string): void {
-    this.db.prepare('UPDATE deleted_backups SET restored_id = ? WHERE platform = ? AND remote_id = ?').run(restoredId, platform, remoteId);
+    this.prepared('UPDATE deleted_backups SET restored_id = ? WHERE platform = ? AND remote_id = ?').run(restoredId, platform, remoteId);
   }
 
   deletionBackups(): DeletionBackup[] {
-    const rows = this.db.prepare('SELECT * FROM deleted_backups ORDER BY saved_at DESC').all() as Array<Record<string, unknown>>;
+    const rows = this.prepared('SELECT * FROM deleted_backups ORDER BY saved_at DESC').all() as Array<Record<string, unknown>>;
     return rows.map((row) => ({
       activity: JSON.parse(row.activity_json as string) as Activity,
       fit: row.fit_gz ? new Uint8Array(gunzipSync(row.fit_gz as Uint8Array)) : null,
@@ -444,7 +467,7 @@ export class Store {
 
   /** Records restored by `undo` (their platform and start): the user wants them, never deleted again. */
   restoredRecords(): Array<{ platform: PlatformId; startUtc: number }> {
-    const rows = this.db.prepare('SELECT activity_json FROM deleted_backups WHERE restored_id IS NOT NULL').all() as Array<{ activity_json: string }>;
+    const rows = this.prepared('SELECT activity_json FROM deleted_backups WHERE restored_id IS NOT NULL').all() as Array<{ activity_json: string }>;
     return rows.map((row) => {
       const activity = JSON.parse(row.activity_json) as Activity;
       return { platform: activity.platform, startUtc: activity.startUtc };
@@ -454,7 +477,7 @@ export class Store {
   /** Drops backups older than `days` (and backups of deletions that never happened). */
   pruneDeletionBackups(days: number, now = Date.now()): number {
     const cutoff = new Date(now - days * 86_400_000).toISOString();
-    const result = this.db.prepare('DELETE FROM deleted_backups WHERE saved_at < ?').run(cutoff);
+    const result = this.prepared('DELETE FROM deleted_backups WHERE saved_at < ?').run(cutoff);
     return Number(result.changes);
   }
 
@@ -462,8 +485,8 @@ export class Store {
 
   recordDuplicateDecision(runId: number, decision: DuplicateDecisionRow): void {
     // first_run stays while the same record is kept: a deletion needs a second sighting in a later run.
-    this.db
-      .prepare(
+    this
+      .prepared(
         `INSERT INTO duplicate_decisions (platform, duplicate_id, kept_id, reason, action, message, run_id, decided_at, first_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (platform, duplicate_id) DO UPDATE SET kept_id = excluded.kept_id, reason = excluded.reason, action = excluded.action, message = excluded.message, run_id = excluded.run_id, decided_at = excluded.decided_at,
            first_run = CASE WHEN duplicate_decisions.kept_id = excluded.kept_id THEN duplicate_decisions.first_run ELSE excluded.first_run END`,
@@ -473,14 +496,14 @@ export class Store {
 
   /** The run that first found this record a duplicate of the same kept record, if any. */
   duplicateFirstSeen(platform: PlatformId, duplicateId: string, keptId: string): number | undefined {
-    const row = this.db.prepare('SELECT first_run, kept_id FROM duplicate_decisions WHERE platform = ? AND duplicate_id = ?').get(platform, duplicateId) as
+    const row = this.prepared('SELECT first_run, kept_id FROM duplicate_decisions WHERE platform = ? AND duplicate_id = ?').get(platform, duplicateId) as
       | { first_run: number | null; kept_id: string }
       | undefined;
     return row && row.kept_id === keptId && row.first_run !== null ? row.first_run : undefined;
   }
 
   duplicateDecisions(): DuplicateDecisionRow[] {
-    const rows = this.db.prepare('SELECT platform, duplicate_id, kept_id, reason, action, message FROM duplicate_decisions').all() as Array<Record<string, string | null>>;
+    const rows = this.prepared('SELECT platform, duplicate_id, kept_id, reason, action, message FROM duplicate_decisions').all() as Array<Record<string, string | null>>;
     return rows.map((row) => ({
       platform: row.platform as PlatformId,
       duplicateId: row.duplicate_id!,
@@ -494,15 +517,15 @@ export class Store {
   // ---- run metadata
 
   getMeta(name: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM meta WHERE name = ?').get(name) as { value: string } | undefined;
+    const row = this.prepared('SELECT value FROM meta WHERE name = ?').get(name) as { value: string } | undefined;
     return row?.value;
   }
 
   setMeta(name: string, value: string | undefined): void {
-    if (value === undefined) this.db.prepare('DELETE FROM meta WHERE name = ?').run(name);
+    if (value === undefined) this.prepared('DELETE FROM meta WHERE name = ?').run(name);
     else
-      this.db
-        .prepare('INSERT INTO meta (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+      this
+        .prepared('INSERT INTO meta (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
         .run(name, value, new Date().toISOString());
   }
 
@@ -510,12 +533,12 @@ export class Store {
 
   platformState(platform: PlatformId, keyMaterial: string | Buffer): PlatformState {
     const key = typeof keyMaterial === 'string' ? deriveStateKey(keyMaterial) : keyMaterial;
-    const read = this.db.prepare('SELECT value, sealed FROM platform_state WHERE platform = ? AND name = ?');
-    const write = this.db.prepare(
+    const read = this.prepared('SELECT value, sealed FROM platform_state WHERE platform = ? AND name = ?');
+    const write = this.prepared(
       `INSERT INTO platform_state (platform, name, value, sealed, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (platform, name) DO UPDATE SET value = excluded.value, sealed = excluded.sealed, updated_at = excluded.updated_at`,
     );
-    const remove = this.db.prepare('DELETE FROM platform_state WHERE platform = ? AND name = ?');
+    const remove = this.prepared('DELETE FROM platform_state WHERE platform = ? AND name = ?');
     const aad = (name: string) => `${platform}/${name}`;
     return {
       getPlain: (name) => {
@@ -541,6 +564,7 @@ export class Store {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.statements.clear();
     this.db.close();
   }
 
@@ -548,7 +572,7 @@ export class Store {
   writeCompactCopy(destination: string): void {
     const temporary = `${destination}.tmp-${process.pid}`;
     if (existsSync(temporary)) rmSync(temporary);
-    this.db.prepare('VACUUM INTO ?').run(temporary);
+    this.prepared('VACUUM INTO ?').run(temporary);
     renameSync(temporary, destination);
   }
 }

@@ -20,6 +20,10 @@ export const SESSION_SECRET = 'session';
 export const LOGIN_FORM_KEY = 'login-form';
 /** `<regionId>:<credential fingerprint>` of a login that named a region we do not know. */
 const UNKNOWN_REGION_KEY = 'unknown-region';
+/** `<token print>:<epoch ms>` of the last time COROS accepted the stored token (a plain value: the print reveals nothing). */
+const SESSION_CONFIRMED_KEY = 'session-confirmed';
+/** A stored session confirmed this recently is used without an account/query check; a refusal still logs in once. */
+export const SESSION_FRESH_MS = 60 * 60_000;
 /** §4.2: the rejected-login code ("The login credentials you entered do not match our records."). */
 const CREDENTIALS_REFUSED = '1030';
 
@@ -51,6 +55,8 @@ export interface CorosApiOptions {
   /** Region to log in at first (the response's regionId then picks the home host). */
   readonly regionId: CorosRegionId;
   readonly timeoutMs?: number;
+  /** Epoch milliseconds (how fresh the stored session is). */
+  readonly now?: () => number;
 }
 
 export interface TeamCall {
@@ -88,6 +94,9 @@ export class CorosApi {
   private connecting: Promise<CorosSession> | undefined;
   private relogin: Promise<CorosSession> | undefined;
   private reloggedAfterDeadToken = false;
+  /** The stored session when it was used without a check this run (fresh); its refusal means "log in". */
+  private unchecked: CorosSession | undefined;
+  private readonly now: () => number;
   /** Logins performed by this run (login at the wrong region plus one at home count as one step). */
   loginsThisRun = 0;
 
@@ -97,6 +106,7 @@ export class CorosApi {
     this.credentials = options.credentials;
     this.log = options.log;
     this.firstRegion = options.regionId;
+    this.now = options.now ?? Date.now;
     registerSecret(options.credentials.password);
   }
 
@@ -115,10 +125,17 @@ export class CorosApi {
 
   private async establish(): Promise<CorosSession> {
     const stored = this.loadSession();
+    if (stored && this.confirmedRecently(stored)) {
+      this.current = stored;
+      this.unchecked = stored;
+      this.log.debug(`COROS: reusing the stored session confirmed within the last hour (region ${stored.regionId})`);
+      return stored;
+    }
     if (stored) {
       const probe = await this.accountQuery(stored);
       if (probe !== 'dead') {
         this.current = { ...stored, userId: probe };
+        this.markConfirmed(stored);
         this.log.debug(`COROS: reusing the stored session (region ${stored.regionId})`);
         return this.current;
       }
@@ -145,6 +162,32 @@ export class CorosApi {
   private saveSession(session: CorosSession): void {
     this.current = session;
     this.state.setSecret(SESSION_SECRET, JSON.stringify(session));
+    this.markConfirmed(session);
+  }
+
+  private tokenPrint(session: CorosSession): string {
+    return createHash('sha256').update(session.token).digest('base64url').slice(0, 16);
+  }
+
+  private markConfirmed(session: CorosSession): void {
+    this.state.setPlain(SESSION_CONFIRMED_KEY, `${this.tokenPrint(session)}:${this.now()}`);
+  }
+
+  private confirmedRecently(session: CorosSession): boolean {
+    const [print, at] = this.state.getPlain(SESSION_CONFIRMED_KEY)?.split(':') ?? [];
+    const age = this.now() - Number(at);
+    return print === this.tokenPrint(session) && Number.isFinite(age) && age >= 0 && age < SESSION_FRESH_MS;
+  }
+
+  /** The unchecked stored session was refused: what the skipped check would have found; one login. */
+  private replaceUnchecked(): Promise<CorosSession> {
+    this.unchecked = undefined;
+    this.log.debug('COROS: the stored token is no longer valid; logging in');
+    this.current = undefined;
+    this.relogin ??= this.login().finally(() => {
+      this.relogin = undefined;
+    });
+    return this.relogin;
   }
 
   /** Logs in at the configured region, switches to the home host and confirms with account/query. */
@@ -252,7 +295,7 @@ export class CorosApi {
     const session = await this.connect();
     const envelope = await this.rawCall(session, call);
     if (!TOKEN_DEAD_CODES.has(String(envelope.result))) return checkResult(envelope, call.path);
-    const fresh = await this.reloginAfterDeadToken(session);
+    const fresh = this.unchecked && this.unchecked.token === session.token ? await this.replaceUnchecked() : await this.reloginAfterDeadToken(session);
     if (call.kind === 'write') {
       throw new TokenDeadError(`COROS refused the token during ${call.path} (another web login replaced it); logged in again`);
     }

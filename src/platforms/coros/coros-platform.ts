@@ -203,6 +203,7 @@ export class CorosPlatform implements Platform {
       credentials: options.credentials,
       log: options.log,
       regionId: options.regionId ?? 1,
+      now: this.now,
     });
   }
 
