@@ -13,12 +13,16 @@ const sports = allSports().filter((sport) => ['run', 'ride', 'swim', 'strength',
 
 // Deterministic pseudo-random numbers, so every run measures the same data.
 let seed = 42;
-const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 
 function makeData(): Activity[] {
   const activities: Activity[] = [];
   let start = Date.UTC(2010, 0, 1) / 1000;
-  const ids: Record<PlatformId, bigint> = { garmin_com: 21_000_000_000n, garmin_cn: 300_000_000_000n, coros: 476_000_000_000_000_000n };
+  const ids: Record<PlatformId, bigint> = {
+    garmin_com: 21_000_000_000n,
+    garmin_cn: 300_000_000_000n,
+    coros: 476_000_000_000_000_000n,
+  };
   const perPlatform: Record<PlatformId, number> = { garmin_com: 0, garmin_cn: 0, coros: 0 };
   while (platforms.some((platform) => perPlatform[platform] < PER_PLATFORM)) {
     start += 3600 + Math.floor(random() * 86_400);
@@ -68,5 +72,11 @@ export function benchMatchPlan(): MatchPlanResult {
     maxUploadAttempts: 3,
   });
   const finished = performance.now();
-  return { activities: data.length, matchMs: matched - started, planMs: finished - matched, totalMs: finished - started, targetMs: TARGET_MS };
+  return {
+    activities: data.length,
+    matchMs: matched - started,
+    planMs: finished - matched,
+    totalMs: finished - started,
+    targetMs: TARGET_MS,
+  };
 }

@@ -12,22 +12,44 @@ import type { Platform } from '../src/platforms/platform.ts';
 import type { PlatformState } from '../src/store/state-box.ts';
 import { limitRequests } from '../src/http/request-limit.ts';
 
-const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, group: (_title, body) => body() };
+const quiet: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  group: (_title, body) => body(),
+};
 const oneAtATime = () => limitRequests((input, init) => fetch(input, init), 1);
 
 function memoryState(): PlatformState {
   const values = new Map<string, string>();
   return {
     getPlain: (name) => values.get(`p:${name}`),
-    setPlain: (name, value) => (value === undefined ? values.delete(`p:${name}`) : values.set(`p:${name}`, value)) && undefined,
+    setPlain: (name, value) =>
+      (value === undefined ? values.delete(`p:${name}`) : values.set(`p:${name}`, value)) && undefined,
     getSecret: (name) => values.get(`s:${name}`),
-    setSecret: (name, value) => (value === undefined ? values.delete(`s:${name}`) : values.set(`s:${name}`, value)) && undefined,
+    setSecret: (name, value) =>
+      (value === undefined ? values.delete(`s:${name}`) : values.set(`s:${name}`, value)) && undefined,
   };
 }
 
 function naivePlatform(id: PlatformId, config: SyncConfig, credentials: { email: string; password: string }): Platform {
-  if (id === 'coros') return createCorosPlatform({ endpoints: config.endpoints, state: memoryState(), credentials, log: quiet, fetch: oneAtATime() });
-  return createGarminPlatform({ region: id === 'garmin_com' ? 'com' : 'cn', endpoints: config.endpoints, state: memoryState(), credentials, log: quiet, fetch: oneAtATime() });
+  if (id === 'coros')
+    return createCorosPlatform({
+      endpoints: config.endpoints,
+      state: memoryState(),
+      credentials,
+      log: quiet,
+      fetch: oneAtATime(),
+    });
+  return createGarminPlatform({
+    region: id === 'garmin_com' ? 'com' : 'cn',
+    endpoints: config.endpoints,
+    state: memoryState(),
+    credentials,
+    log: quiet,
+    fetch: oneAtATime(),
+  });
 }
 
 export interface NaiveResult {
@@ -36,7 +58,11 @@ export interface NaiveResult {
 }
 
 /** One naive sync: sources → targets as `routes` says, every platform listed in full. */
-export async function naiveSync(config: SyncConfig, credentials: Record<PlatformId, { email: string; password: string }>, routes: ReadonlyArray<readonly [PlatformId, PlatformId]>): Promise<NaiveResult> {
+export async function naiveSync(
+  config: SyncConfig,
+  credentials: Record<PlatformId, { email: string; password: string }>,
+  routes: ReadonlyArray<readonly [PlatformId, PlatformId]>,
+): Promise<NaiveResult> {
   const started = performance.now();
   const listed = new Map<PlatformId, { platform: Platform; activities: Activity[] }>();
   for (const id of config.platforms) {

@@ -34,9 +34,14 @@ const s = (value: number) => `${(value / 1000).toFixed(1)} s`;
 const total = (requests: Requests) => requests.garmin_com + requests.garmin_cn + requests.coros;
 const perPlatform = (requests: Requests) => `${requests.garmin_com} / ${requests.garmin_cn} / ${requests.coros}`;
 /** Time not spent waiting for the service: the wall time minus the busiest platform's requests (sequential in a steady run). */
-const overhead = (run: SyncMeasure) => run.wallMs - Math.max(run.requests.garmin_com, run.requests.garmin_cn, run.requests.coros) * LATENCY;
+const overhead = (run: SyncMeasure) =>
+  run.wallMs - Math.max(run.requests.garmin_com, run.requests.garmin_cn, run.requests.coros) * LATENCY;
 
-async function withWorld<T>(platforms: readonly PlatformId[], settings: Record<string, string>, body: (world: World) => Promise<T>): Promise<T> {
+async function withWorld<T>(
+  platforms: readonly PlatformId[],
+  settings: Record<string, string>,
+  body: (world: World) => Promise<T>,
+): Promise<T> {
   const world = await startWorld(platforms, settings);
   try {
     return await body(world);
@@ -66,7 +71,10 @@ interface SteadyFigures {
   readonly naive: { wallMs: number; requests: number };
 }
 
-async function steadyState(workouts: number, oneNew: boolean): Promise<SteadyFigures & { oneNew?: { ours: SyncMeasure; naiveMs: number; naiveRequests: number } }> {
+async function steadyState(
+  workouts: number,
+  oneNew: boolean,
+): Promise<SteadyFigures & { oneNew?: { ours: SyncMeasure; naiveMs: number; naiveRequests: number } }> {
   console.error(`steady state, ${workouts} workouts on three platforms…`);
   return withWorld(ALL, {}, async (world) => {
     for (let index = 0; index < workouts; index++) world.addWorkout(index, ALL);
@@ -83,8 +91,15 @@ async function steadyState(workouts: number, oneNew: boolean): Promise<SteadyFig
     if (!ours) return { run, naive: { wallMs: naive.wallMs, requests: naiveRequests } };
     world.addWorkout(workouts + 2, ['coros']);
     const beforeNew = total(world.requests());
-    const naiveNew = await naiveSync(config, CREDENTIALS, [['coros', 'garmin_com'], ['coros', 'garmin_cn']]);
-    return { run, naive: { wallMs: naive.wallMs, requests: naiveRequests }, oneNew: { ours, naiveMs: naiveNew.wallMs, naiveRequests: total(world.requests()) - beforeNew } };
+    const naiveNew = await naiveSync(config, CREDENTIALS, [
+      ['coros', 'garmin_com'],
+      ['coros', 'garmin_cn'],
+    ]);
+    return {
+      run,
+      naive: { wallMs: naive.wallMs, requests: naiveRequests },
+      oneNew: { ours, naiveMs: naiveNew.wallMs, naiveRequests: total(world.requests()) - beforeNew },
+    };
   });
 }
 
@@ -100,16 +115,21 @@ async function suspects(count: number): Promise<SyncMeasure> {
 
 async function backfill(workouts: number, concurrency: number): Promise<{ run: SyncMeasure; boundMs: number }> {
   console.error(`backfill, ${workouts} workouts COROS → two empty Garmin accounts, concurrency ${concurrency}…`);
-  return withWorld(ALL, { SYNC_CONCURRENCY: String(concurrency), GARMIN_NEWEST_NUM: String(workouts + 100) }, async (world) => {
-    for (let index = 0; index < workouts; index++) world.addWorkout(index, ['coros']);
-    world.setLatency(LATENCY);
-    const run = await runSyncChild(world);
-    if (run.counts.uploaded !== workouts * 2) throw new Error(`backfill uploaded ${run.counts.uploaded} of ${workouts * 2}: ${JSON.stringify(run.counts)}`);
-    // The bound: 2 requests per transfer per platform, `concurrency` at a time, the platforms in
-    // parallel; plus the listing pages any client must read one after another.
-    const boundMs = ((2 * workouts) / concurrency + Math.ceil(workouts / COROS_PAGE)) * LATENCY;
-    return { run, boundMs };
-  });
+  return withWorld(
+    ALL,
+    { SYNC_CONCURRENCY: String(concurrency), GARMIN_NEWEST_NUM: String(workouts + 100) },
+    async (world) => {
+      for (let index = 0; index < workouts; index++) world.addWorkout(index, ['coros']);
+      world.setLatency(LATENCY);
+      const run = await runSyncChild(world);
+      if (run.counts.uploaded !== workouts * 2)
+        throw new Error(`backfill uploaded ${run.counts.uploaded} of ${workouts * 2}: ${JSON.stringify(run.counts)}`);
+      // The bound: 2 requests per transfer per platform, `concurrency` at a time, the platforms in
+      // parallel; plus the listing pages any client must read one after another.
+      const boundMs = ((2 * workouts) / concurrency + Math.ceil(workouts / COROS_PAGE)) * LATENCY;
+      return { run, boundMs };
+    },
+  );
 }
 
 function startUp(): { bundleMs: number; nodeMs: number } {
@@ -129,34 +149,76 @@ const started = performance.now();
 console.error(`npm run bench: ${LATENCY} ms per request${QUICK ? ' (BENCH_QUICK)' : ''}`);
 
 const micro = benchMatchPlan();
-row(`matching + planning, ${micro.activities.toLocaleString('en')} activities in memory`, ms(micro.totalMs), `< ${micro.targetMs} ms`, micro.totalMs < micro.targetMs);
+row(
+  `matching + planning, ${micro.activities.toLocaleString('en')} activities in memory`,
+  ms(micro.totalMs),
+  `< ${micro.targetMs} ms`,
+  micro.totalMs < micro.targetMs,
+);
 
 const small = QUICK ? 1000 : 2000;
 const large = QUICK ? 5000 : 20_000;
 const steadySmall = await steadyState(small, true);
 const steadyLarge = await steadyState(large, false);
-for (const [n, figures] of [[small, steadySmall], [large, steadyLarge]] as const) {
-  const requestsOk = figures.run.requests.garmin_com <= 1 && figures.run.requests.garmin_cn <= 1 && figures.run.requests.coros <= 1;
-  row(`steady state, ${n.toLocaleString('en')} workouts: requests COM / CN / COROS`, perPlatform(figures.run.requests), '≤ 1 per platform', requestsOk);
-  row(`steady state, ${n.toLocaleString('en')} workouts: wall, own overhead, RSS`, `${ms(figures.run.wallMs)}, ${ms(overhead(figures.run))}, ${figures.run.rssMiB.toFixed(0)} MiB`, '< 300 ms own overhead', overhead(figures.run) < 300);
+for (const [n, figures] of [
+  [small, steadySmall],
+  [large, steadyLarge],
+] as const) {
+  const requestsOk =
+    figures.run.requests.garmin_com <= 1 && figures.run.requests.garmin_cn <= 1 && figures.run.requests.coros <= 1;
+  row(
+    `steady state, ${n.toLocaleString('en')} workouts: requests COM / CN / COROS`,
+    perPlatform(figures.run.requests),
+    '≤ 1 per platform',
+    requestsOk,
+  );
+  row(
+    `steady state, ${n.toLocaleString('en')} workouts: wall, own overhead, RSS`,
+    `${ms(figures.run.wallMs)}, ${ms(overhead(figures.run))}, ${figures.run.rssMiB.toFixed(0)} MiB`,
+    '< 300 ms own overhead',
+    overhead(figures.run) < 300,
+  );
 }
 const overheadRatio = overhead(steadyLarge.run) / overhead(steadySmall.run);
 const rssRatio = steadyLarge.run.rssMiB / steadySmall.run.rssMiB;
-row(`steady state, ${large.toLocaleString('en')} vs ${small.toLocaleString('en')} workouts`, `overhead ${overheadRatio.toFixed(2)}×, RSS ${rssRatio.toFixed(2)}×`, '≤ 1.2× both', overheadRatio <= 1.2 && rssRatio <= 1.2);
-for (const [n, figures] of [[small, steadySmall], [large, steadyLarge]] as const) {
+row(
+  `steady state, ${large.toLocaleString('en')} vs ${small.toLocaleString('en')} workouts`,
+  `overhead ${overheadRatio.toFixed(2)}×, RSS ${rssRatio.toFixed(2)}×`,
+  '≤ 1.2× both',
+  overheadRatio <= 1.2 && rssRatio <= 1.2,
+);
+for (const [n, figures] of [
+  [small, steadySmall],
+  [large, steadyLarge],
+] as const) {
   const fewer = figures.naive.requests / Math.max(1, total(figures.run.requests));
   const faster = figures.naive.wallMs / figures.run.wallMs;
-  row(`naive baseline, steady state at ${n.toLocaleString('en')}`, `${figures.naive.requests} requests, ${s(figures.naive.wallMs)}: ${fewer.toFixed(1)}× fewer requests, ${faster.toFixed(1)}× less wall time`, '≥ 15× and ≥ 5×', fewer >= 15 && faster >= 5);
+  row(
+    `naive baseline, steady state at ${n.toLocaleString('en')}`,
+    `${figures.naive.requests} requests, ${s(figures.naive.wallMs)}: ${fewer.toFixed(1)}× fewer requests, ${faster.toFixed(1)}× less wall time`,
+    '≥ 15× and ≥ 5×',
+    fewer >= 15 && faster >= 5,
+  );
 }
 
 const suspectCounts = QUICK ? [1000, 4000] : [2000, 8000];
 const suspectRuns = [];
 for (const count of suspectCounts) suspectRuns.push(await suspects(count));
 const suspectGrowth = overhead(suspectRuns[1]!) / overhead(suspectRuns[0]!);
-row(`${suspectCounts[1]!.toLocaleString('en')} time-zone suspects, steady run`, `${ms(suspectRuns[1]!.wallMs)} wall, ${ms(overhead(suspectRuns[1]!))} own overhead (${suspectGrowth.toFixed(1)}× for ${suspectCounts[1]! / suspectCounts[0]!}× suspects)`, '< 1 s, linear', overhead(suspectRuns[1]!) < 1000 && suspectGrowth < (suspectCounts[1]! / suspectCounts[0]!) * 1.5);
+row(
+  `${suspectCounts[1]!.toLocaleString('en')} time-zone suspects, steady run`,
+  `${ms(suspectRuns[1]!.wallMs)} wall, ${ms(overhead(suspectRuns[1]!))} own overhead (${suspectGrowth.toFixed(1)}× for ${suspectCounts[1]! / suspectCounts[0]!}× suspects)`,
+  '< 1 s, linear',
+  overhead(suspectRuns[1]!) < 1000 && suspectGrowth < (suspectCounts[1]! / suspectCounts[0]!) * 1.5,
+);
 
 const one = steadySmall.oneNew!;
-row('one new workout COROS → two Garmin', `${ms(one.ours.wallMs)} (naive: ${s(one.naiveMs)}, ${one.naiveRequests} requests vs ${total(one.ours.requests)})`, '≤ 2.2 s', one.ours.wallMs <= 2200);
+row(
+  'one new workout COROS → two Garmin',
+  `${ms(one.ours.wallMs)} (naive: ${s(one.naiveMs)}, ${one.naiveRequests} requests vs ${total(one.ours.requests)})`,
+  '≤ 2.2 s',
+  one.ours.wallMs <= 2200,
+);
 
 // The sweep grows with the concurrency (same bound for each) so that the fixed part of a run (sign-in,
 // listing, the last upload's status wait) weighs the same at every concurrency.
@@ -168,15 +230,28 @@ for (const concurrency of [1, 2, 4, 8]) {
   const { run, boundMs } = await backfill(n, concurrency);
   peakRss = Math.max(peakRss, run.rssMiB);
   const ratio = run.wallMs / boundMs;
-  row(`backfill ${n.toLocaleString('en')} COROS → 2 Garmin, concurrency ${concurrency}`, `${s(run.wallMs)}, bound ${s(boundMs)}: ${ratio.toFixed(2)}× the bound; requests ${perPlatform(run.requests)}`, '≤ 1.3× the bound', ratio <= 1.3);
+  row(
+    `backfill ${n.toLocaleString('en')} COROS → 2 Garmin, concurrency ${concurrency}`,
+    `${s(run.wallMs)}, bound ${s(boundMs)}: ${ratio.toFixed(2)}× the bound; requests ${perPlatform(run.requests)}`,
+    '≤ 1.3× the bound',
+    ratio <= 1.3,
+  );
 }
 row('backfill peak RSS', `${peakRss.toFixed(0)} MiB`, 'bounded', null);
 
 const boot = startUp();
-row('start-up of action/index.js (to its first settings error)', `${ms(boot.bundleMs)} (node alone ${ms(boot.nodeMs)})`, '—', null);
+row(
+  'start-up of action/index.js (to its first settings error)',
+  `${ms(boot.bundleMs)} (node alone ${ms(boot.nodeMs)})`,
+  '—',
+  null,
+);
 
 console.log(`\n| Case | Measured (${LATENCY} ms per request) | Goal | |`);
 console.log('|---|---|---|---|');
-for (const entry of rows) console.log(`| ${entry.name} | ${entry.measured} | ${entry.goal} | ${entry.ok === null ? '' : entry.ok ? 'ok' : '**missed**'} |`);
+for (const entry of rows)
+  console.log(
+    `| ${entry.name} | ${entry.measured} | ${entry.goal} | ${entry.ok === null ? '' : entry.ok ? 'ok' : '**missed**'} |`,
+  );
 console.log(`\nbench finished in ${s(performance.now() - started)}`);
 if (rows.some((entry) => entry.ok === false)) process.exitCode = 1;

@@ -6,7 +6,14 @@ import { runSync } from '../src/engine/sync-run.ts';
 import { createPlatformFactory } from '../src/platforms/factory.ts';
 
 const config = parseConfig((name) => process.env[name]);
-const log = process.env.BENCH_VERBOSE ? consoleLogger() : { ...consoleLogger(), info: () => undefined, debug: () => undefined, group: <T>(_: string, body: () => Promise<T>) => body() };
+const log = process.env.BENCH_VERBOSE
+  ? consoleLogger()
+  : {
+      ...consoleLogger(),
+      info: () => undefined,
+      debug: () => undefined,
+      group: <T>(_: string, body: () => Promise<T>) => body(),
+    };
 const started = performance.now();
 const result = await runSync({ config, log, createPlatform: createPlatformFactory(config, log) });
 const wallMs = performance.now() - started;

@@ -33,7 +33,10 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(platforms: readonly PlatformId[], settings: Record<string, string> = {}): Promise<World> {
+export async function startWorld(
+  platforms: readonly PlatformId[],
+  settings: Record<string, string> = {},
+): Promise<World> {
   // Uploads finish at once: every wait measured is the client's own.
   const garmin = await startGarminSandbox({ uploadProcessingPolls: 0 });
   const coros = await startCorosSandbox({ knobs: { importDelayMs: 0 } });
@@ -69,13 +72,24 @@ export async function startWorld(platforms: readonly PlatformId[], settings: Rec
     },
     requests() {
       const byHost = garmin.counters().byHost;
-      const sum = (suffix: string) => Object.entries(byHost).filter(([host]) => host.endsWith(suffix)).reduce((total, [, n]) => total + n, 0);
-      const corosRequests = Object.entries(coros.counters).filter(([key]) => !key.startsWith('fault:')).reduce((total, [, n]) => total + n, 0);
+      const sum = (suffix: string) =>
+        Object.entries(byHost)
+          .filter(([host]) => host.endsWith(suffix))
+          .reduce((total, [, n]) => total + n, 0);
+      const corosRequests = Object.entries(coros.counters)
+        .filter(([key]) => !key.startsWith('fault:'))
+        .reduce((total, [, n]) => total + n, 0);
       return { garmin_com: sum('.com'), garmin_cn: sum('.cn'), coros: corosRequests };
     },
     addWorkout(index, where, corosShiftSec = 0) {
       const startUtc = BASE + index * 14_400 + (index % 7) * 37;
-      const fields = { startUtc, elapsedSec: 1500 + (index % 50) * 60, distanceM: 3000 + (index % 97) * 150, sport: 'running' as const, samples: 4 };
+      const fields = {
+        startUtc,
+        elapsedSec: 1500 + (index % 50) * 60,
+        distanceM: 3000 + (index % 97) * 150,
+        sport: 'running' as const,
+        samples: 4,
+      };
       if (where.includes('garmin_com') || where.includes('garmin_cn')) {
         const fit = synthesiseFit({ ...fields, manufacturer: 'garmin', product: 4315 });
         if (where.includes('garmin_com')) garmin.addActivity('com', ACCOUNTS.com.email, { fitBytes: fit });
@@ -83,8 +97,16 @@ export async function startWorld(platforms: readonly PlatformId[], settings: Rec
       }
       if (where.includes('coros')) {
         // A shifted record says its zone (quarter hours east of UTC), as a watch set to local time as UTC would.
-        const fitBytes = synthesiseFit({ ...fields, startUtc: startUtc + corosShiftSec, manufacturer: 'coros', product: 802 });
-        coros.addActivity(ACCOUNTS.coros.email, { fitBytes, ...(corosShiftSec ? { timezone: corosShiftSec / 900 } : {}) });
+        const fitBytes = synthesiseFit({
+          ...fields,
+          startUtc: startUtc + corosShiftSec,
+          manufacturer: 'coros',
+          product: 802,
+        });
+        coros.addActivity(ACCOUNTS.coros.email, {
+          fitBytes,
+          ...(corosShiftSec ? { timezone: corosShiftSec / 900 } : {}),
+        });
       }
     },
     async close() {
@@ -105,7 +127,10 @@ export interface SyncMeasure {
 export async function runSyncChild(world: World, extraEnv: Record<string, string> = {}): Promise<SyncMeasure> {
   const before = world.requests();
   const output = await new Promise<string>((resolve, reject) => {
-    const process_ = spawn(process.execPath, [child], { env: { ...world.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const process_ = spawn(process.execPath, [child], {
+      env: { ...world.env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let text = '';
     process_.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
     process_.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -116,6 +141,10 @@ export async function runSyncChild(world: World, extraEnv: Record<string, string
   if (!line) throw new Error(`the sync child gave no result:\n${output.slice(-2000)}`);
   const after = world.requests();
   const result = JSON.parse(line) as Omit<SyncMeasure, 'requests'>;
-  const requests = { garmin_com: after.garmin_com - before.garmin_com, garmin_cn: after.garmin_cn - before.garmin_cn, coros: after.coros - before.coros };
+  const requests = {
+    garmin_com: after.garmin_com - before.garmin_com,
+    garmin_cn: after.garmin_cn - before.garmin_cn,
+    coros: after.coros - before.coros,
+  };
   return { ...result, requests };
 }

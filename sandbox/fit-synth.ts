@@ -57,7 +57,13 @@ export function synthesiseFit(workout: SyntheticWorkout): Uint8Array {
     ...(workout.productName === undefined ? {} : { productName: workout.productName }),
   };
   encoder.onMesg(MESG.FILE_ID, fileId);
-  write({ mesgNum: MESG.DEVICE_INFO, deviceIndex: 'creator', manufacturer: workout.manufacturer, product: workout.product, timestamp: start });
+  write({
+    mesgNum: MESG.DEVICE_INFO,
+    deviceIndex: 'creator',
+    manufacturer: workout.manufacturer,
+    product: workout.product,
+    timestamp: start,
+  });
   write({ mesgNum: MESG.EVENT, timestamp: start, event: 'timer', eventType: 'start' });
   const samples = Math.max(2, workout.samples ?? 20);
   const hr = workout.heartRate ?? 140;

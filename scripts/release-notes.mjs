@@ -20,7 +20,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const [version, path = 'CHANGELOG.md'] = process.argv.slice(2);
   const notes = version ? releaseNotes(readFileSync(path, 'utf8'), version) : undefined;
   if (notes === undefined) {
-    process.stderr.write(`${path} has no notes for ${version ?? '(no version given)'}; add a "## ${version ?? 'x.y.z'}" section\n`);
+    process.stderr.write(
+      `${path} has no notes for ${version ?? '(no version given)'}; add a "## ${version ?? 'x.y.z'}" section\n`,
+    );
     process.exitCode = 1;
   } else process.stdout.write(notes + '\n');
 }

@@ -9,7 +9,10 @@ import { join } from 'node:path';
  * end, so no test leaves folders behind. SSX_KEEP_TMP=1 keeps it for inspection.
  */
 export default function setup(): () => void {
-  execFileSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: join(import.meta.dirname, '..') });
+  execFileSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'build.mjs')], {
+    stdio: 'inherit',
+    cwd: join(import.meta.dirname, '..'),
+  });
   const outer = tmpdir();
   const temporary = mkdtempSync(join(outer, 'ssx-tests-'));
   process.env.TMPDIR = temporary;

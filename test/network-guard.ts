@@ -19,7 +19,9 @@ function targetOf(args: unknown[]): string | undefined {
 net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args: unknown[]) {
   const host = targetOf(args);
   if (host !== undefined && !LOOPBACK.test(host)) {
-    throw new Error(`test tried to reach ${host}: tests talk to loopback sandboxes only (map the host in SPORTS_SYNC_ENDPOINTS)`);
+    throw new Error(
+      `test tried to reach ${host}: tests talk to loopback sandboxes only (map the host in SPORTS_SYNC_ENDPOINTS)`,
+    );
   }
   return (originalConnect as (...rest: unknown[]) => net.Socket).apply(this, args);
 } as typeof net.Socket.prototype.connect;

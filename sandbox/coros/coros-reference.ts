@@ -23,10 +23,38 @@ export interface SandboxRegion {
 
 /** §3 region table (ids settled in the December 2026 review). */
 export const SANDBOX_REGIONS: Readonly<Record<SandboxRegionId, SandboxRegion>> = {
-  1: { regionId: 1, teamHost: 'teamapi.coros.com', trainingHost: 'training.coros.com', bucket: 'coros-s3', service: 'aws', legacySign: 'E34EF0E34A498A54A9C3EAEFC12B7CAF' },
-  2: { regionId: 2, teamHost: 'teamcnapi.coros.com', trainingHost: 'trainingcn.coros.com', bucket: 'coros-oss', service: 'aliyun', legacySign: '9AD4AA35AAFEE6BB1E847A76848D58DF' },
-  3: { regionId: 3, teamHost: 'teameuapi.coros.com', trainingHost: 'trainingeu.coros.com', bucket: 'eu-coros', service: 'aws', legacySign: '877571111A1EE5316E4B590103D4B5B3' },
-  4: { regionId: 4, teamHost: 'teamsgapi.coros.com', trainingHost: 'trainingsg.coros.com', bucket: 'coros-sg-prod', service: 'aliyun', legacySign: undefined },
+  1: {
+    regionId: 1,
+    teamHost: 'teamapi.coros.com',
+    trainingHost: 'training.coros.com',
+    bucket: 'coros-s3',
+    service: 'aws',
+    legacySign: 'E34EF0E34A498A54A9C3EAEFC12B7CAF',
+  },
+  2: {
+    regionId: 2,
+    teamHost: 'teamcnapi.coros.com',
+    trainingHost: 'trainingcn.coros.com',
+    bucket: 'coros-oss',
+    service: 'aliyun',
+    legacySign: '9AD4AA35AAFEE6BB1E847A76848D58DF',
+  },
+  3: {
+    regionId: 3,
+    teamHost: 'teameuapi.coros.com',
+    trainingHost: 'trainingeu.coros.com',
+    bucket: 'eu-coros',
+    service: 'aws',
+    legacySign: '877571111A1EE5316E4B590103D4B5B3',
+  },
+  4: {
+    regionId: 4,
+    teamHost: 'teamsgapi.coros.com',
+    trainingHost: 'trainingsg.coros.com',
+    bucket: 'coros-sg-prod',
+    service: 'aliyun',
+    legacySign: undefined,
+  },
 };
 
 /** §7.1: the geo-routed generic entry, and the US alias. */
@@ -118,7 +146,14 @@ export function computeSigV4(request: SigV4Request): SigV4Result {
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const canonicalHeaders = entries.map(([name, value]) => `${name}:${value}\n`).join('');
   const signedList = entries.map(([name]) => name).join(';');
-  const canonicalRequest = [request.method.toUpperCase(), request.canonicalUri, request.canonicalQuery, canonicalHeaders, signedList, request.payloadHash].join('\n');
+  const canonicalRequest = [
+    request.method.toUpperCase(),
+    request.canonicalUri,
+    request.canonicalQuery,
+    canonicalHeaders,
+    signedList,
+    request.payloadHash,
+  ].join('\n');
   const dateStamp = request.amzDate.slice(0, 8);
   const scope = `${dateStamp}/${request.region}/${request.service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', request.amzDate, scope, hexSha256(canonicalRequest)].join('\n');
@@ -126,7 +161,11 @@ export function computeSigV4(request: SigV4Request): SigV4Result {
   key = hmacSha256(key, request.region);
   key = hmacSha256(key, request.service);
   key = hmacSha256(key, 'aws4_request');
-  return { canonicalRequest, stringToSign, signature: createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex') };
+  return {
+    canonicalRequest,
+    stringToSign,
+    signature: createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex'),
+  };
 }
 
 // ----- Aliyun OSS V1 header signature --------------------------------------------------------

@@ -5,8 +5,25 @@ import bcrypt from 'bcryptjs';
 import { unzipSync, zipSync } from 'fflate';
 import { sportFromFit } from '../../src/core/sports.ts';
 import { summariseFit } from '../../src/fit/fit-summary.ts';
-import { encodeStsCredentials as encodeStsPayload, GENERIC_TRAINING_HOST, LEGACY_APP_ID as LEGACY_STS_APP_ID, LEGACY_STS_HOST, ossHost as ossBucketHost, s3Host as s3BucketHost, SANDBOX_REGIONS, type SandboxRegionId as CorosRegionId } from './coros-reference.ts';
-import { storageErrorXml, storageKind, verifyOssRequest, verifyS3Request, type BucketInfo, type IssuedCredential, type StorageContext } from './storage-verify.ts';
+import {
+  encodeStsCredentials as encodeStsPayload,
+  GENERIC_TRAINING_HOST,
+  LEGACY_APP_ID as LEGACY_STS_APP_ID,
+  LEGACY_STS_HOST,
+  ossHost as ossBucketHost,
+  s3Host as s3BucketHost,
+  SANDBOX_REGIONS,
+  type SandboxRegionId as CorosRegionId,
+} from './coros-reference.ts';
+import {
+  storageErrorXml,
+  storageKind,
+  verifyOssRequest,
+  verifyS3Request,
+  type BucketInfo,
+  type IssuedCredential,
+  type StorageContext,
+} from './storage-verify.ts';
 import { seededRandom } from '../seeded-random.ts';
 
 /**
@@ -192,14 +209,18 @@ export interface CorosSandbox {
   close(): Promise<void>;
 }
 
-const LEGACY_SIGNS: Readonly<Record<string, string | undefined>> = Object.fromEntries(Object.values(SANDBOX_REGIONS).map((region) => [region.bucket, region.legacySign]));
+const LEGACY_SIGNS: Readonly<Record<string, string | undefined>> = Object.fromEntries(
+  Object.values(SANDBOX_REGIONS).map((region) => [region.bucket, region.legacySign]),
+);
 
 /** The web hosts whose STS proxy serves each region's accounts (t.coros.com: by visitor geography). */
 function webHostRegions(host: string, genericRegion: CorosRegionId): readonly number[] {
   if (host === GENERIC_TRAINING_HOST) return [genericRegion];
   // pelocore uses training.coros.com for EU accounts too (§7.1).
   if (host === 'training.coros.com') return [1, 3];
-  return Object.values(SANDBOX_REGIONS).filter((region) => region.trainingHost === host).map((region) => region.regionId);
+  return Object.values(SANDBOX_REGIONS)
+    .filter((region) => region.trainingHost === host)
+    .map((region) => region.regionId);
 }
 
 const API_CODES: Readonly<Record<string, string>> = {
@@ -233,7 +254,11 @@ function json(value: unknown, status = 200): Reply {
 }
 
 function html(status: number, text: string): Reply {
-  return { status, headers: { 'content-type': 'text/html' }, body: Buffer.from(`<!DOCTYPE html><html><body><h1>${text}</h1></body></html>`) };
+  return {
+    status,
+    headers: { 'content-type': 'text/html' },
+    body: Buffer.from(`<!DOCTYPE html><html><body><h1>${text}</h1></body></html>`),
+  };
 }
 
 function localDate(startTime: number, timezone: number): number {
@@ -257,7 +282,8 @@ function failure(result: string, message: string): unknown {
 
 const TOKEN_INVALID = (): unknown => failure('1019', 'Access token is invalid');
 const PARAMETER_ERROR = (): unknown => failure('1001', 'Parameter input error');
-const CREDENTIALS_MISMATCH = (): unknown => failure('1030', 'The login credentials you entered do not match our records.');
+const CREDENTIALS_MISMATCH = (): unknown =>
+  failure('1030', 'The login credentials you entered do not match our records.');
 
 function corosSportTypeOfFit(fitSport: string | null): number {
   // COROS categorises by the primary FIT sport only; `training` always lands as Strength (§7.7).
@@ -266,7 +292,11 @@ function corosSportTypeOfFit(fitSport: string | null): number {
 }
 
 export async function startCorosSandbox(options: CorosSandboxOptions = {}): Promise<CorosSandbox> {
-  const knobs: CorosSandboxKnobs = { ...DEFAULT_KNOBS, ...options.knobs, rejectedFitSports: [...(options.knobs?.rejectedFitSports ?? [])] };
+  const knobs: CorosSandboxKnobs = {
+    ...DEFAULT_KNOBS,
+    ...options.knobs,
+    rejectedFitSports: [...(options.knobs?.rejectedFitSports ?? [])],
+  };
   const dice = seededRandom(options.seed ?? 20261003);
   const queuedFaults: Array<{ kind: FaultKind; route: string | undefined }> = [];
   const counters: Record<string, number> = {};
@@ -315,10 +345,16 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     return { bucket, info: buckets[bucket]! };
   };
 
-  function newActivity(account: Account, fit: Uint8Array, input: Omit<SandboxActivityInput, 'fitBytes'>, importedAtMs: number | undefined): SandboxActivity {
+  function newActivity(
+    account: Account,
+    fit: Uint8Array,
+    input: Omit<SandboxActivityInput, 'fitBytes'>,
+    importedAtMs: number | undefined,
+  ): SandboxActivity {
     const summary = summariseFit(fit);
     // A restored world keeps its ids; later ids continue after the largest one.
-    if (input.labelId !== undefined && /^\d+$/.test(input.labelId) && BigInt(input.labelId) >= nextLabelId) nextLabelId = BigInt(input.labelId) + 1n;
+    if (input.labelId !== undefined && /^\d+$/.test(input.labelId) && BigInt(input.labelId) >= nextLabelId)
+      nextLabelId = BigInt(input.labelId) + 1n;
     const labelId = input.labelId ?? String(nextLabelId++);
     const timezone = input.timezone ?? 0;
     const elapsed = Math.round(summary.elapsedSec ?? 0);
@@ -420,12 +456,21 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
   }
 
   const sorted = (account: Account): SandboxActivity[] =>
-    [...account.activities.values()].sort((a, b) => b.startTime - a.startTime || (BigInt(b.labelId) > BigInt(a.labelId) ? 1 : -1));
+    [...account.activities.values()].sort(
+      (a, b) => b.startTime - a.startTime || (BigInt(b.labelId) > BigInt(a.labelId) ? 1 : -1),
+    );
 
   // -------------------------------------------------------------------------------------------
   // Team API
 
-  async function teamRoute(regionId: CorosRegionId, method: string, path: string, url: URL, headers: IncomingMessage['headers'], body: Buffer): Promise<Reply> {
+  async function teamRoute(
+    regionId: CorosRegionId,
+    method: string,
+    path: string,
+    url: URL,
+    headers: IncomingMessage['headers'],
+    body: Buffer,
+  ): Promise<Reply> {
     if (path === '/account/login') {
       count('login');
       if (method !== 'POST') return html(405, 'Method Not Allowed');
@@ -442,7 +487,8 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
         if (!knobs.acceptBcryptLogin) return json(PARAMETER_ERROR());
         const p1 = String(request.p1 ?? '');
         const p2 = String(request.p2 ?? '');
-        if (!/^\$2[ab]\$10\$[./A-Za-z0-9]{22}$/.test(p2) || p1.length !== 60 || !p1.startsWith(p2)) return json(PARAMETER_ERROR());
+        if (!/^\$2[ab]\$10\$[./A-Za-z0-9]{22}$/.test(p2) || p1.length !== 60 || !p1.startsWith(p2))
+          return json(PARAMETER_ERROR());
         verified = account !== undefined && bcrypt.hashSync(account.md5, p2) === p1;
       } else if (typeof request.pwd === 'string') {
         if (!knobs.acceptLegacyLogin) return json(CREDENTIALS_MISMATCH());
@@ -452,7 +498,15 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
       }
       if (!account || !verified) return json(CREDENTIALS_MISMATCH());
       if (account.twoFactor) {
-        return json(envelope('login', { loginTicket: `lt-${randomBytes(6).toString('hex')}`, appKey: `ak-${randomBytes(2).toString('hex')}`, account: account.email, accountType2fa: 2, twoFactorRequired: true }));
+        return json(
+          envelope('login', {
+            loginTicket: `lt-${randomBytes(6).toString('hex')}`,
+            appKey: `ak-${randomBytes(2).toString('hex')}`,
+            account: account.email,
+            accountType2fa: 2,
+            twoFactorRequired: true,
+          }),
+        );
       }
       // One web session per account: this login kills the previous token.
       account.token = newWebToken();
@@ -478,7 +532,17 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
       case '/account/query': {
         count('account/query');
         if (!authorised) return json(TOKEN_INVALID());
-        return json(envelope('account/query', { userId: authorised.userId, nickname: authorised.email.split('@')[0], email: authorised.email, headPic: '', countryCode: 'US', birthday: 19900101, userProfile: { region: authorised.regionId === 3 ? 2 : authorised.regionId } }));
+        return json(
+          envelope('account/query', {
+            userId: authorised.userId,
+            nickname: authorised.email.split('@')[0],
+            email: authorised.email,
+            headPic: '',
+            countryCode: 'US',
+            birthday: 19900101,
+            userProfile: { region: authorised.regionId === 3 ? 2 : authorised.regionId },
+          }),
+        );
       }
       case '/activity/query': {
         count('activity/query');
@@ -487,7 +551,8 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
         settleJobs(authorised);
         const size = Number(url.searchParams.get('size') ?? '20');
         const pageNumber = Number(url.searchParams.get('pageNumber') ?? '1');
-        if (!Number.isInteger(size) || size < 1 || size > 200 || !Number.isInteger(pageNumber) || pageNumber < 1) return json(PARAMETER_ERROR());
+        if (!Number.isInteger(size) || size < 1 || size > 200 || !Number.isInteger(pageNumber) || pageNumber < 1)
+          return json(PARAMETER_ERROR());
         const startDay = url.searchParams.get('startDay');
         const endDay = url.searchParams.get('endDay');
         const scoped = Boolean(startDay || endDay);
@@ -495,7 +560,8 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
         const matching = sorted(authorised).filter((activity) => {
           if (startDay && activity.date < Number(startDay)) return false;
           if (endDay && activity.date > Number(endDay)) return false;
-          if (!scoped && activity.importedAtMs !== undefined && at - activity.importedAtMs < knobs.staleUnscopedMs) return false;
+          if (!scoped && activity.importedAtMs !== undefined && at - activity.importedAtMs < knobs.staleUnscopedMs)
+            return false;
           return true;
         });
         if (matching.length === 0) return json(envelope('activity/query', { count: 0 }));
@@ -510,8 +576,16 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
         const labelId = url.searchParams.get('labelId') ?? '';
         const activity = authorised.activities.get(labelId);
         // Without the activity's own sportType (or for another file type) there is no fileUrl.
-        if (!activity || activity.withoutFile || url.searchParams.get('sportType') !== String(activity.sportType) || url.searchParams.get('fileType') !== '4') return json(envelope('download', {}));
-        return json(envelope('download', { fileUrl: `https://${knobs.fileHost}/fit/${authorised.userId}/${labelId}.fit` }));
+        if (
+          !activity ||
+          activity.withoutFile ||
+          url.searchParams.get('sportType') !== String(activity.sportType) ||
+          url.searchParams.get('fileType') !== '4'
+        )
+          return json(envelope('download', {}));
+        return json(
+          envelope('download', { fileUrl: `https://${knobs.fileHost}/fit/${authorised.userId}/${labelId}.fit` }),
+        );
       }
       case '/activity/delete': {
         count('delete');
@@ -537,8 +611,15 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
         }
         if (!Number.isInteger(size) || size < 1) return json(PARAMETER_ERROR());
         importListSizes.push(size);
-        const jobs = [...authorised.jobs].sort((a, b) => b.createTimeMs - a.createTimeMs).slice(0, Math.max(1, Math.min(100, size)));
-        return json(envelope('importList', jobs.map((job) => jobView(job, authorised.userId))));
+        const jobs = [...authorised.jobs]
+          .sort((a, b) => b.createTimeMs - a.createTimeMs)
+          .slice(0, Math.max(1, Math.min(100, size)));
+        return json(
+          envelope(
+            'importList',
+            jobs.map((job) => jobView(job, authorised.userId)),
+          ),
+        );
       }
       case '/activity/fit/deleteSportImport': {
         count('deleteImport');
@@ -551,7 +632,12 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
           return json(PARAMETER_ERROR());
         }
         authorised.jobs = authorised.jobs.filter((job) => job.id !== importId);
-        return json(envelope('deleteImport', authorised.jobs.map((job) => jobView(job, authorised.userId))));
+        return json(
+          envelope(
+            'deleteImport',
+            authorised.jobs.map((job) => jobView(job, authorised.userId)),
+          ),
+        );
       }
       default:
         return html(404, 'Not Found');
@@ -568,7 +654,11 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     if (!contentType.startsWith('multipart/form-data')) return json(PARAMETER_ERROR());
     let parameter: Record<string, unknown>;
     try {
-      const form = await new Request('http://sandbox/import', { method: 'POST', headers: { 'content-type': contentType }, body }).formData();
+      const form = await new Request('http://sandbox/import', {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body,
+      }).formData();
       const raw = form.get('jsonParameter');
       if (typeof raw !== 'string') return json(PARAMETER_ERROR());
       parameter = JSON.parse(raw) as Record<string, unknown>;
@@ -578,11 +668,22 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     const { bucket: homeBucket, info } = bucketOfRegion(account.regionId);
     const md5 = String(parameter.md5 ?? '').toLowerCase();
     const object = String(parameter.object ?? '');
-    if (Number(parameter.source) !== 1 || parameter.bucket !== homeBucket || parameter.serviceName !== info.service || !/^[0-9a-f]{32}$/.test(md5) || typeof parameter.oriFileName !== 'string') {
+    if (
+      Number(parameter.source) !== 1 ||
+      parameter.bucket !== homeBucket ||
+      parameter.serviceName !== info.service ||
+      !/^[0-9a-f]{32}$/.test(md5) ||
+      typeof parameter.oriFileName !== 'string'
+    ) {
       return json(PARAMETER_ERROR());
     }
     // §7.6, §11: quarter hours east of UTC, an integer in −48…+56.
-    if (typeof parameter.timezone !== 'number' || !Number.isInteger(parameter.timezone) || parameter.timezone < -48 || parameter.timezone > 56) {
+    if (
+      typeof parameter.timezone !== 'number' ||
+      !Number.isInteger(parameter.timezone) ||
+      parameter.timezone < -48 ||
+      parameter.timezone > 56
+    ) {
       return json(PARAMETER_ERROR());
     }
     if (!object.startsWith(`fit_zip/${account.userId}/`)) return json(PARAMETER_ERROR());
@@ -602,7 +703,8 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     const existing = account.jobs.find((job) => job.md5 === md5);
     if (existing) return json(envelope('import', jobView(existing, account.userId)));
     const at = now();
-    const host = info.service === 'aws' ? s3BucketHost(homeBucket, info.region) : ossBucketHost(homeBucket, info.region);
+    const host =
+      info.service === 'aws' ? s3BucketHost(homeBucket, info.region) : ossBucketHost(homeBucket, info.region);
     const job: SandboxImportJob = {
       id: String(nextJobId++),
       md5,
@@ -632,13 +734,33 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     const secret = randomBytes(30).toString('base64').replace(/[+/=]/g, 'x');
     const token = randomBytes(48).toString('base64');
     const expiresAtMs = now() + knobs.stsTtlSec * 1000;
-    const accessKeyId = info.service === 'aws' ? `ASIA${randomBytes(8).toString('hex').toUpperCase()}` : `STS.N${randomBytes(10).toString('hex')}`;
+    const accessKeyId =
+      info.service === 'aws'
+        ? `ASIA${randomBytes(8).toString('hex').toUpperCase()}`
+        : `STS.N${randomBytes(10).toString('hex')}`;
     credentials.set(accessKeyId, { accessKeyId, secret, token, expiresAtMs, bucket, service: info.service, userId });
     const expiration = new Date(expiresAtMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const payload =
       info.service === 'aws'
-        ? { AccessKeyId: accessKeyId, SecretAccessKey: secret, SessionToken: token, Expiration: expiration, TokenExpireTime: knobs.stsTtlSec, Region: info.region, Bucket: bucket, SessionName: 'coros-th-uploader', AccessKeySecret: secret }
-        : { AccessKeyId: accessKeyId, AccessKeySecret: secret, SecurityToken: token, Expiration: expiration, Region: info.region, Bucket: bucket };
+        ? {
+            AccessKeyId: accessKeyId,
+            SecretAccessKey: secret,
+            SessionToken: token,
+            Expiration: expiration,
+            TokenExpireTime: knobs.stsTtlSec,
+            Region: info.region,
+            Bucket: bucket,
+            SessionName: 'coros-th-uploader',
+            AccessKeySecret: secret,
+          }
+        : {
+            AccessKeyId: accessKeyId,
+            AccessKeySecret: secret,
+            SecurityToken: token,
+            Expiration: expiration,
+            Region: info.region,
+            Bucket: bucket,
+          };
     return encodeStsPayload(payload);
   }
 
@@ -649,9 +771,14 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     const token = /(?:^|;\s*)CPL-coros-token=([^;]+)/.exec(cookie)?.[1];
     const account = accountByToken(token);
     // A token of another region (or none) is HTTP 401 (garmin2coros's Actions runs, §7.1, §11).
-    if (!account || !webHostRegions(webHost, knobs.genericHostRegion).includes(account.regionId)) return json({ code: 401, msg: 'unauthorized' }, 401);
+    if (!account || !webHostRegions(webHost, knobs.genericHostRegion).includes(account.regionId))
+      return json({ code: 401, msg: 'unauthorized' }, 401);
     const { bucket, info } = bucketOfRegion(account.regionId);
-    if (url.searchParams.get('bucket') !== bucket || url.searchParams.get('service') !== info.service || url.searchParams.get('v') !== '2') {
+    if (
+      url.searchParams.get('bucket') !== bucket ||
+      url.searchParams.get('service') !== info.service ||
+      url.searchParams.get('v') !== '2'
+    ) {
       return json({ code: 400, msg: 'bucket or service not allowed' });
     }
     return json({ code: 200, msg: 'success', data: { credentials: issueCredential(bucket, account.userId), v: '2' } });
@@ -662,21 +789,37 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     if (!knobs.legacyStsOnline) return html(404, '404 Not Found');
     const bucket = url.searchParams.get('bucket') ?? '';
     const info = buckets[bucket];
-    if (!info || url.searchParams.get('service') !== info.service) return json({ code: 400, msg: 'bucket not allowed' });
+    if (!info || url.searchParams.get('service') !== info.service)
+      return json({ code: 400, msg: 'bucket not allowed' });
     const sign = LEGACY_SIGNS[bucket];
-    if (!sign || url.searchParams.get('app_id') !== LEGACY_STS_APP_ID || url.searchParams.get('sign') !== sign) return json({ code: 401, msg: 'signature error' });
+    if (!sign || url.searchParams.get('app_id') !== LEGACY_STS_APP_ID || url.searchParams.get('sign') !== sign)
+      return json({ code: 401, msg: 'signature error' });
     return json({ code: 200, msg: 'success', data: { credentials: issueCredential(bucket, undefined), v: '2' } });
   }
 
   // -------------------------------------------------------------------------------------------
   // Object stores and file host
 
-  function storageRoute(host: string, method: string, rawPath: string, rawQuery: string, headers: IncomingMessage['headers'], body: Buffer): Reply {
+  function storageRoute(
+    host: string,
+    method: string,
+    rawPath: string,
+    rawQuery: string,
+    headers: IncomingMessage['headers'],
+    body: Buffer,
+  ): Reply {
     const kind = storageKind(host)!;
     count(kind === 'aws' ? 's3:put' : 'oss:put');
     const flat: Record<string, string> = {};
     for (const [name, value] of Object.entries(headers)) {
-      if (value === undefined || name === 'host' || name === 'connection' || name === 'content-length' || name === 'transfer-encoding') continue;
+      if (
+        value === undefined ||
+        name === 'host' ||
+        name === 'connection' ||
+        name === 'content-length' ||
+        name === 'transfer-encoding'
+      )
+        continue;
       flat[name] = Array.isArray(value) ? value.join(',') : value;
     }
     const request = { method, host, rawPath, rawQuery, headers: flat, body, nowMs: now() };
@@ -685,7 +828,11 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     if (!verdict.ok) {
       storageRejections.push(verdict.code);
       const xml = method === 'HEAD' ? '' : storageErrorXml(verdict, kind, requestId);
-      return { status: verdict.status, headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId }, body: Buffer.from(xml) };
+      return {
+        status: verdict.status,
+        headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId },
+        body: Buffer.from(xml),
+      };
     }
     objects.set(`${verdict.bucket}/${verdict.key}`, new Uint8Array(body));
     const etag = `"${createHash('md5').update(body).digest('hex').toUpperCase()}"`;
@@ -696,13 +843,27 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     count('file');
     if (headers.accesstoken || headers.cookie || headers.authorization) sandbox.fileRequestsWithCredentials++;
     const match = /^\/fit\/(\d+)\/(\d+)\.fit$/.exec(path);
-    if (method !== 'GET' || !match) return { status: 403, headers: { 'content-type': 'application/xml' }, body: Buffer.from('<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>') };
+    if (method !== 'GET' || !match)
+      return {
+        status: 403,
+        headers: { 'content-type': 'application/xml' },
+        body: Buffer.from('<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>'),
+      };
     const account = [...accounts.values()].find((candidate) => candidate.userId === match[1]);
     const activity = account?.activities.get(match[2]!);
-    if (!activity) return { status: 404, headers: { 'content-type': 'application/xml' }, body: Buffer.from('<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>') };
+    if (!activity)
+      return {
+        status: 404,
+        headers: { 'content-type': 'application/xml' },
+        body: Buffer.from('<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>'),
+      };
     if (knobs.brokenFiles.count > 0) {
       knobs.brokenFiles.count--;
-      return { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: brokenBody(knobs.brokenFiles.body) };
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/octet-stream' },
+        body: brokenBody(knobs.brokenFiles.body),
+      };
     }
     return { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from(activity.fit) };
   }
@@ -710,8 +871,13 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
   // -------------------------------------------------------------------------------------------
   // Server, routing and faults
 
-  const teamHosts = new Map<string, CorosRegionId>(Object.values(SANDBOX_REGIONS).map((region) => [region.teamHost, region.regionId]));
-  const webHosts = new Set<string>([GENERIC_TRAINING_HOST, ...Object.values(SANDBOX_REGIONS).map((region) => region.trainingHost)]);
+  const teamHosts = new Map<string, CorosRegionId>(
+    Object.values(SANDBOX_REGIONS).map((region) => [region.teamHost, region.regionId]),
+  );
+  const webHosts = new Set<string>([
+    GENERIC_TRAINING_HOST,
+    ...Object.values(SANDBOX_REGIONS).map((region) => region.trainingHost),
+  ]);
 
   function routeName(host: string, path: string): string {
     if (teamHosts.has(host)) return path.replace(/^\//, '');
@@ -754,8 +920,18 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     const fault = takeFault(route);
     if (fault) count(`fault:${fault}`);
     if (fault === 'drop') return 'drop';
-    if (fault === '429') return { status: 429, headers: { 'content-type': 'text/plain', 'retry-after': String(knobs.retryAfterSec) }, body: Buffer.from('Too Many Requests') };
-    if (fault === '5xx') return { status: dice() < 0.5 ? 500 : 503, headers: { 'content-type': 'text/html' }, body: Buffer.from('<html><body>Service Unavailable</body></html>') };
+    if (fault === '429')
+      return {
+        status: 429,
+        headers: { 'content-type': 'text/plain', 'retry-after': String(knobs.retryAfterSec) },
+        body: Buffer.from('Too Many Requests'),
+      };
+    if (fault === '5xx')
+      return {
+        status: dice() < 0.5 ? 500 : 503,
+        headers: { 'content-type': 'text/html' },
+        body: Buffer.from('<html><body>Service Unavailable</body></html>'),
+      };
     if (fault === 'kill-token') {
       const victim = accountByToken(typeof req.headers.accesstoken === 'string' ? req.headers.accesstoken : undefined);
       if (victim) victim.token = newWebToken();
@@ -764,7 +940,15 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
     return fault === 'truncate' ? { truncate: reply } : reply;
   }
 
-  async function dispatch(host: string, method: string, url: URL, rawPath: string, rawQuery: string, headers: IncomingMessage['headers'], body: Buffer): Promise<Reply> {
+  async function dispatch(
+    host: string,
+    method: string,
+    url: URL,
+    rawPath: string,
+    rawQuery: string,
+    headers: IncomingMessage['headers'],
+    body: Buffer,
+  ): Promise<Reply> {
     const regionId = teamHosts.get(host);
     if (regionId !== undefined) return teamRoute(regionId, method, url.pathname, url, headers, body);
     if (webHosts.has(host)) {
@@ -826,7 +1010,9 @@ export async function startCorosSandbox(options: CorosSandboxOptions = {}): Prom
         ...webHosts,
         LEGACY_STS_HOST,
         's3.coros.com',
-        ...Object.entries(buckets).map(([bucket, info]) => (info.service === 'aws' ? s3BucketHost(bucket, info.region) : ossBucketHost(bucket, info.region))),
+        ...Object.entries(buckets).map(([bucket, info]) =>
+          info.service === 'aws' ? s3BucketHost(bucket, info.region) : ossBucketHost(bucket, info.region),
+        ),
       ];
       return Object.fromEntries(hosts.map((host) => [host, `${baseUrl}/h/${host}`]));
     },

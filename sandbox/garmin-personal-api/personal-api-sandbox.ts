@@ -176,7 +176,17 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
   body: Buffer.from(JSON.stringify(body)),
 });
 
-const freshCounters = (): PersonalApiCounters => ({ exchanges: 0, exchangeRefusals: 0, dataRequests: 0, listRequests: 0, downloads: 0, refusedWrites: 0, rateLimited: 0, maxInFlight: 0, byPath: {} });
+const freshCounters = (): PersonalApiCounters => ({
+  exchanges: 0,
+  exchangeRefusals: 0,
+  dataRequests: 0,
+  listRequests: 0,
+  downloads: 0,
+  refusedWrites: 0,
+  rateLimited: 0,
+  maxInFlight: 0,
+  byPath: {},
+});
 
 /** "YYYY-MM-DD HH:MM:SS" of a Unix time (UTC). */
 function gmt(epochSec: number): string {
@@ -217,7 +227,13 @@ export async function startPersonalApiSandbox(options: PersonalApiSandboxOptions
     // Missing header, other scheme, unknown, other-region, deleted or expired key: 401 (sandbox choice, §12).
     if (!key || !record || record.region !== region || record.deleted || record.expiresAtSec <= nowSec()) {
       counters.exchangeRefusals++;
-      const reason = !record ? 'invalid api key' : record.deleted ? 'api key deleted' : record.expiresAtSec <= nowSec() ? 'api key expired' : 'invalid api key';
+      const reason = !record
+        ? 'invalid api key'
+        : record.deleted
+          ? 'api key deleted'
+          : record.expiresAtSec <= nowSec()
+            ? 'api key expired'
+            : 'invalid api key';
       return json(401, { error: 'UNAUTHORIZED', message: reason });
     }
     if (knobs.exchangeRevokesOlder) for (const token of tokens.values()) if (token.key === key) token.revoked = true;
@@ -228,7 +244,8 @@ export async function startPersonalApiSandbox(options: PersonalApiSandboxOptions
         : `pat_${randomBytes(24).toString('base64url')}`;
     tokens.set(token, { region, key, expiresAtSec, revoked: false });
     const expiry = knobs.exposeKeyExpiry ? { apiKeyExpiresAt: new Date(record.expiresAtSec * 1000).toISOString() } : {};
-    if (knobs.tokenShape === 'camel') return json(200, { accessToken: token, tokenType: 'Bearer', expiresIn: knobs.tokenLifetimeSec, ...expiry });
+    if (knobs.tokenShape === 'camel')
+      return json(200, { accessToken: token, tokenType: 'Bearer', expiresIn: knobs.tokenLifetimeSec, ...expiry });
     if (knobs.tokenShape === 'jwt') return json(200, { token, ...expiry });
     return json(200, { access_token: token, token_type: 'Bearer', expires_in: knobs.tokenLifetimeSec, ...expiry });
   }
@@ -237,8 +254,20 @@ export async function startPersonalApiSandbox(options: PersonalApiSandboxOptions
     const bearer = /^Bearer\s+(\S+)$/.exec(String(headers.authorization ?? ''))?.[1];
     const token = bearer ? tokens.get(bearer) : undefined;
     const key = token ? keys.get(token.key) : undefined;
-    if (!token || !key || token.region !== region || token.revoked || token.expiresAtSec <= nowSec() || key.deleted || key.expiresAtSec <= nowSec()) {
-      return json(401, { error: 'UNAUTHORIZED', message: 'invalid or expired token' }, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+    if (
+      !token ||
+      !key ||
+      token.region !== region ||
+      token.revoked ||
+      token.expiresAtSec <= nowSec() ||
+      key.deleted ||
+      key.expiresAtSec <= nowSec()
+    ) {
+      return json(
+        401,
+        { error: 'UNAUTHORIZED', message: 'invalid or expired token' },
+        { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+      );
     }
     return key.account;
   }
@@ -265,10 +294,12 @@ export async function startPersonalApiSandbox(options: PersonalApiSandboxOptions
     counters.listRequests++;
     const offsetText = query.get(knobs.pagingParam) ?? '0';
     const limitText = query.get('limit') ?? '20';
-    if (!/^\d+$/.test(offsetText) || !/^\d+$/.test(limitText)) return json(400, { error: 'BAD_REQUEST', message: 'start/limit must be whole numbers' });
+    if (!/^\d+$/.test(offsetText) || !/^\d+$/.test(limitText))
+      return json(400, { error: 'BAD_REQUEST', message: 'start/limit must be whole numbers' });
     const offset = Number(offsetText);
     const limit = Number(limitText);
-    if (limit > knobs.maxLimit) return json(400, { error: 'BAD_REQUEST', message: `limit must be at most ${knobs.maxLimit}` });
+    if (limit > knobs.maxLimit)
+      return json(400, { error: 'BAD_REQUEST', message: `limit must be at most ${knobs.maxLimit}` });
     let items = activitiesOf(region, account);
     const localDay = (activity: PersonalApiActivity) => gmt(activity.startUtc + activity.utcOffsetSec).slice(0, 10);
     const startDate = query.get('startDate');
@@ -285,9 +316,17 @@ export async function startPersonalApiSandbox(options: PersonalApiSandboxOptions
     const activity = activitiesOf(region, account).find((candidate) => candidate.id + knobs.idOffset === id);
     if (!activity || activity.manual || !activity.bytes) return json(404, { error: 'NOT_FOUND' });
     const name = `${id}_ACTIVITY`;
-    if (knobs.downloadFormat === 'bare' && activity.format === 'fit') return { status: 200, headers: { 'Content-Type': 'application/octet-stream' }, body: activity.bytes };
-    const entries = knobs.downloadFormat === 'zip-gpx' ? { [`${name}.gpx`]: Buffer.from('<gpx/>') } : { [`${name}.${activity.format}`]: activity.bytes };
-    return { status: 200, headers: { 'Content-Type': 'application/x-zip-compressed' }, body: Buffer.from(zipSync(entries)) };
+    if (knobs.downloadFormat === 'bare' && activity.format === 'fit')
+      return { status: 200, headers: { 'Content-Type': 'application/octet-stream' }, body: activity.bytes };
+    const entries =
+      knobs.downloadFormat === 'zip-gpx'
+        ? { [`${name}.gpx`]: Buffer.from('<gpx/>') }
+        : { [`${name}.${activity.format}`]: activity.bytes };
+    return {
+      status: 200,
+      headers: { 'Content-Type': 'application/x-zip-compressed' },
+      body: Buffer.from(zipSync(entries)),
+    };
   }
 
   function downloadId(path: string): number | undefined {
@@ -297,8 +336,15 @@ export async function startPersonalApiSandbox(options: PersonalApiSandboxOptions
     return /^\d+$/.test(id) ? Number(id) : undefined;
   }
 
-  function route(region: PersonalRegion, method: string, path: string, query: URLSearchParams, headers: IncomingMessage['headers']): Reply {
-    if (path === TOKEN_PATH) return method === 'POST' ? exchange(region, headers) : json(405, { error: 'METHOD_NOT_ALLOWED' });
+  function route(
+    region: PersonalRegion,
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    headers: IncomingMessage['headers'],
+  ): Reply {
+    if (path === TOKEN_PATH)
+      return method === 'POST' ? exchange(region, headers) : json(405, { error: 'METHOD_NOT_ALLOWED' });
     // No refresh grant exists (§3.2): anything else under the token service is unknown.
     if (path.startsWith('/personalapitoken-service/')) return json(404, { error: 'NOT_FOUND' });
     const readable = READ_PREFIXES.some((prefix) => path.startsWith(prefix)) || downloadId(path) !== undefined;
@@ -322,7 +368,9 @@ export async function startPersonalApiSandbox(options: PersonalApiSandboxOptions
     if (id !== undefined) return download(region, account, id);
     const detail = /^\/activity-service\/activity\/(\d+)$/.exec(path);
     if (detail) {
-      const activity = activitiesOf(region, account).find((candidate) => candidate.id + knobs.idOffset === Number(detail[1]));
+      const activity = activitiesOf(region, account).find(
+        (candidate) => candidate.id + knobs.idOffset === Number(detail[1]),
+      );
       return activity ? json(200, listItem(activity)) : json(404, { error: 'NOT_FOUND' });
     }
     return json(404, { error: 'NOT_FOUND' });
@@ -344,7 +392,9 @@ export async function startPersonalApiSandbox(options: PersonalApiSandboxOptions
   async function handle(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
     const url = new URL(incoming.url ?? '/', 'http://sandbox.invalid');
     const [, hostSegment = '', ...rest] = url.pathname.split('/');
-    const region = (Object.keys(PERSONAL_API_HOSTS) as PersonalRegion[]).find((candidate) => PERSONAL_API_HOSTS[candidate] === hostSegment.toLowerCase());
+    const region = (Object.keys(PERSONAL_API_HOSTS) as PersonalRegion[]).find(
+      (candidate) => PERSONAL_API_HOSTS[candidate] === hostSegment.toLowerCase(),
+    );
     for await (const chunk of incoming) void chunk;
     if (!region) {
       outgoing.writeHead(404, { 'Content-Type': 'text/plain' }).end('unknown sandbox host');
@@ -359,7 +409,8 @@ export async function startPersonalApiSandbox(options: PersonalApiSandboxOptions
       if (knobs.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, knobs.latencyMs));
       const refusal = limited();
       if (refusal) counters.rateLimited++;
-      reply = refusal ?? route(region, (incoming.method ?? 'GET').toUpperCase(), path, url.searchParams, incoming.headers);
+      reply =
+        refusal ?? route(region, (incoming.method ?? 'GET').toUpperCase(), path, url.searchParams, incoming.headers);
     } catch (error) {
       reply = json(500, { error: 'INTERNAL', message: error instanceof Error ? error.message : String(error) });
     } finally {
@@ -390,7 +441,8 @@ export async function startPersonalApiSandbox(options: PersonalApiSandboxOptions
   return {
     baseUrl,
     knobs,
-    endpointOverrides: () => Object.fromEntries(Object.values(PERSONAL_API_HOSTS).map((host) => [host, `${baseUrl}/${host}`])),
+    endpointOverrides: () =>
+      Object.fromEntries(Object.values(PERSONAL_API_HOSTS).map((host) => [host, `${baseUrl}/${host}`])),
     addAccount: (region, name, source) => {
       if (accounts[region].has(name)) throw new Error(`personal sandbox: ${region} account "${name}" exists`);
       accounts[region].set(name, { source, own: [] });

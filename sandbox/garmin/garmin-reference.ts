@@ -26,14 +26,18 @@ export function sandboxHosts(region: SandboxRegion): SandboxHosts {
     sso: `https://sso.${domain}`,
     connectapi: `https://connectapi.${domain}`,
     diauth: `https://diauth.${domain}`,
-    mobileServices: [`https://mobile.integration.${domain}/gcm/android`, `https://mobile.integration.${domain}/gcm/ios`],
+    mobileServices: [
+      `https://mobile.integration.${domain}/gcm/android`,
+      `https://mobile.integration.${domain}/gcm/ios`,
+    ],
     widgetService: `https://sso.${domain}/sso/embed`,
     webService: `https://connect.${domain}/app`,
   };
 }
 
 /** §4.5: the grant type identifier, the same `.com` literal for CN. */
-export const SERVICE_TICKET_GRANT_LITERAL = 'https://connectapi.garmin.com/di-oauth2-service/oauth/grant/service_ticket';
+export const SERVICE_TICKET_GRANT_LITERAL =
+  'https://connectapi.garmin.com/di-oauth2-service/oauth/grant/service_ticket';
 
 /** §4.5: client ids seen, python-garminconnect's order (0.3.12). */
 export const REFERENCE_DI_CLIENT_IDS: readonly string[] = [

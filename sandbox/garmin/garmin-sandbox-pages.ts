@@ -92,8 +92,12 @@ export function mfaPage(csrf: string, invalidCode: boolean, vars: MfaPageVars): 
 			var mfaMethod = "${vars.mfaMethod}";
 			var locale = "${vars.locale}";
 			var clientId = "${vars.clientId}";
-${vars.codeSentTo ? `			var codeSentTo = "${vars.codeSentTo}";
-` : ''}		</script>
+${
+  vars.codeSentTo
+    ? `			var codeSentTo = "${vars.codeSentTo}";
+`
+    : ''
+}		</script>
 	</head>
 	<body>
 		${invalidCode ? '<div id="invalidCode" class="error">Invalid code. Please enter a valid code.</div>' : ''}
@@ -108,7 +112,10 @@ ${vars.codeSentTo ? `			var codeSentTo = "${vars.codeSentTo}";
 }
 
 export function cloudflareBlockPage(status: 403 | 429): string {
-  const title = status === 429 ? 'Access denied | sso.garmin.com used Cloudflare to restrict access' : 'Attention Required! | Cloudflare';
+  const title =
+    status === 429
+      ? 'Access denied | sso.garmin.com used Cloudflare to restrict access'
+      : 'Attention Required! | Cloudflare';
   const detail = status === 429 ? 'error code: 1015 — You are being rate limited' : 'error code: 1020';
   return `<!DOCTYPE html>
 <html lang="en-US"><head><title>${title}</title></head>

@@ -4,8 +4,25 @@ import type { AddressInfo } from 'node:net';
 import { zipSync } from 'fflate';
 import { summariseFit, type FitSummary } from '../../src/fit/fit-summary.ts';
 import { sportById, sportFromGarminTypeKey } from '../../src/core/sports.ts';
-import { garminTimestamp as formatGarminGmt, MOBILE_LOGIN_CLIENT_IDS, PORTAL_LOGIN_CLIENT_ID, REFERENCE_DI_CLIENT_IDS, sandboxHosts as garminHosts, sandboxTokenBlob as encodeTokenBlob, SERVICE_TICKET_GRANT_LITERAL as DI_SERVICE_TICKET_GRANT, type SandboxDiTokens as DiTokens, type SandboxRegion as GarminRegion } from './garmin-reference.ts';
-import { cloudflareBlockPage, embedPage, mfaPage, mobileSignInPage, signinPage, successPage } from './garmin-sandbox-pages.ts';
+import {
+  garminTimestamp as formatGarminGmt,
+  MOBILE_LOGIN_CLIENT_IDS,
+  PORTAL_LOGIN_CLIENT_ID,
+  REFERENCE_DI_CLIENT_IDS,
+  sandboxHosts as garminHosts,
+  sandboxTokenBlob as encodeTokenBlob,
+  SERVICE_TICKET_GRANT_LITERAL as DI_SERVICE_TICKET_GRANT,
+  type SandboxDiTokens as DiTokens,
+  type SandboxRegion as GarminRegion,
+} from './garmin-reference.ts';
+import {
+  cloudflareBlockPage,
+  embedPage,
+  mfaPage,
+  mobileSignInPage,
+  signinPage,
+  successPage,
+} from './garmin-sandbox-pages.ts';
 import { seededRandom } from '../seeded-random.ts';
 
 /**
@@ -65,7 +82,11 @@ export interface SandboxAccountInput {
    * `codeAlreadySent`: the widget's MFA page carries `codeSentTo` (a code went out at login). By
    * default an email/SMS widget login sends nothing until the client asks (§4.4 step 3).
    */
-  readonly mfa?: { readonly method?: 'email' | 'sms' | 'totp'; readonly code: string; readonly codeAlreadySent?: boolean };
+  readonly mfa?: {
+    readonly method?: 'email' | 'sms' | 'totp';
+    readonly code: string;
+    readonly codeAlreadySent?: boolean;
+  };
   readonly displayName?: string;
 }
 
@@ -149,8 +170,16 @@ export interface GarminSandbox {
   addActivity(region: GarminRegion, email: string, activity: SandboxActivityInput): SandboxActivity;
   activities(region: GarminRegion, email: string): SandboxActivity[];
   /** DI tokens for an account without going through the SSO (tests, demo, benchmarks). */
-  mintTokens(region: GarminRegion, email: string, options?: { clientId?: string; accessTtlSec?: number; refreshTtlSec?: number }): DiTokens;
-  mintTokenBlob(region: GarminRegion, email: string, options?: { clientId?: string; accessTtlSec?: number; refreshTtlSec?: number }): string;
+  mintTokens(
+    region: GarminRegion,
+    email: string,
+    options?: { clientId?: string; accessTtlSec?: number; refreshTtlSec?: number },
+  ): DiTokens;
+  mintTokenBlob(
+    region: GarminRegion,
+    email: string,
+    options?: { clientId?: string; accessTtlSec?: number; refreshTtlSec?: number },
+  ): string;
   /** A service ticket as a browser (web) sign-in would yield, for `https://connect.<domain>/app` unless `service` says otherwise. */
   mintTicket(region: GarminRegion, email: string, service?: string): string;
   counters(): SandboxCounters;
@@ -161,7 +190,11 @@ export interface GarminSandbox {
   /** The next `count` matching requests fail this way (deterministic). */
   failNext(count: number, kind: FaultKind, options?: { host?: string; retryAfterSec?: number }): void;
   /** Makes a front door answer 429/403/captcha to every login. */
-  blockLogin(region: GarminRegion, block: LoginBlock | undefined, frontDoor?: 'mobile' | 'widget' | 'portal' | 'all'): void;
+  blockLogin(
+    region: GarminRegion,
+    block: LoginBlock | undefined,
+    frontDoor?: 'mobile' | 'widget' | 'portal' | 'all',
+  ): void;
   /** Loads `https://connect.<domain>/app?ticket=…` as a browser would: redeems the ticket (§7 knob). */
   redeemInBrowser(region: GarminRegion, ticket: string): void;
   /** Ends every access token's life now (the refresh tokens stay valid). */
@@ -265,7 +298,9 @@ interface SandboxResponse {
   body: Buffer;
 }
 
-const HOSTS: ReadonlyArray<{ host: string; region: GarminRegion; role: SandboxRequest['role'] }> = (['com', 'cn'] as const).flatMap((region) =>
+const HOSTS: ReadonlyArray<{ host: string; region: GarminRegion; role: SandboxRequest['role'] }> = (
+  ['com', 'cn'] as const
+).flatMap((region) =>
   (['sso', 'diauth', 'connectapi'] as const).map((role) => ({ host: `${role}.garmin.${region}`, region, role })),
 );
 
@@ -278,7 +313,11 @@ function randomAlnum(length: number): string {
 }
 
 function json(status: number, body: unknown, headers: Record<string, string | string[]> = {}): SandboxResponse {
-  return { status, headers: { 'Content-Type': 'application/json', ...headers }, body: Buffer.from(JSON.stringify(body)) };
+  return {
+    status,
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: Buffer.from(JSON.stringify(body)),
+  };
 }
 function html(status: number, page: string, headers: Record<string, string | string[]> = {}): SandboxResponse {
   return { status, headers: { 'Content-Type': 'text/html;charset=UTF-8', ...headers }, body: Buffer.from(page) };
@@ -293,7 +332,11 @@ function loginEnvelope(type: string, httpStatus: string, extra: Record<string, u
   return {
     serviceURL: null,
     serviceTicketId: null,
-    responseStatus: { type, message: type === 'INVALID_USERNAME_PASSWORD' ? 'generalLoginInvalidUsernameOrPassword' : '', httpStatus },
+    responseStatus: {
+      type,
+      message: type === 'INVALID_USERNAME_PASSWORD' ? 'generalLoginInvalidUsernameOrPassword' : '',
+      httpStatus,
+    },
     responseReason: null,
     customerMfaInfo: null,
     consentTypeList: null,
@@ -318,7 +361,10 @@ function parseCookies(header: string | undefined): Map<string, string> {
   return map;
 }
 
-function parseMultipart(contentType: string, body: Buffer): Array<{ name: string; filename: string | undefined; data: Buffer }> | undefined {
+function parseMultipart(
+  contentType: string,
+  body: Buffer,
+): Array<{ name: string; filename: string | undefined; data: Buffer }> | undefined {
   const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
   const marker = boundary?.[1] ?? boundary?.[2];
   if (!marker) return undefined;
@@ -379,7 +425,17 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     };
   }
 
-  let counters = { total: 0, byHost: {} as Record<string, number>, sso: 0, loginPosts: 0, refreshes: 0, exchanges: 0, uploads: 0, mfaCodeRequests: 0, mfaCodesDelivered: 0 };
+  let counters = {
+    total: 0,
+    byHost: {} as Record<string, number>,
+    sso: 0,
+    loginPosts: 0,
+    refreshes: 0,
+    exchanges: 0,
+    uploads: 0,
+    mfaCodeRequests: 0,
+    mfaCodesDelivered: 0,
+  };
   let faults: FaultSettings | undefined;
   let requestLog: SandboxRequestRecord[] = [];
   let dice = Math.random;
@@ -400,7 +456,14 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     return `${header}.${body}.${signature}`;
   }
 
-  function issueTokens(issuerRegion: GarminRegion, accountRegion: GarminRegion, email: string, clientId: string, widget: boolean, ttl?: { access?: number; refresh?: number }): Record<string, unknown> {
+  function issueTokens(
+    issuerRegion: GarminRegion,
+    accountRegion: GarminRegion,
+    email: string,
+    clientId: string,
+    widget: boolean,
+    ttl?: { access?: number; refresh?: number },
+  ): Record<string, unknown> {
     const issued = nowSec();
     const accessSec = ttl?.access ?? accessTtl;
     const refreshSec = ttl?.refresh ?? refreshTtl;
@@ -408,10 +471,31 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     const acct = account(accountRegion, email);
     // The claim may name another id than the one sent (knob); the refresh token belongs to the claim.
     const claimId = options.jwtClientIdFor ? options.jwtClientIdFor(clientId) : clientId;
-    const accessToken = jwt({ iss: `https://diauth.garmin.${issuerRegion}`, sub: acct.guid, client_id: claimId, scope: ['CONNECT_READ', 'CONNECT_WRITE'], iat: issued, exp: issued + accessSec, jti });
+    const accessToken = jwt({
+      iss: `https://diauth.garmin.${issuerRegion}`,
+      sub: acct.guid,
+      client_id: claimId,
+      scope: ['CONNECT_READ', 'CONNECT_WRITE'],
+      iat: issued,
+      exp: issued + accessSec,
+      jti,
+    });
     const refreshToken = randomBytes(36).toString('base64url');
-    stores[accountRegion].access.set(accessToken, { accountRegion, email: acct.email, expiresAt: issued + accessSec, active: !(widget && (options.widgetTokensInactive ?? true)) });
-    stores[issuerRegion].refresh.set(refreshToken, { accountRegion, issuerRegion, email: acct.email, clientId: claimId, expiresAt: issued + refreshSec, widget, used: false });
+    stores[accountRegion].access.set(accessToken, {
+      accountRegion,
+      email: acct.email,
+      expiresAt: issued + accessSec,
+      active: !(widget && (options.widgetTokensInactive ?? true)),
+    });
+    stores[issuerRegion].refresh.set(refreshToken, {
+      accountRegion,
+      issuerRegion,
+      email: acct.email,
+      clientId: claimId,
+      expiresAt: issued + refreshSec,
+      widget,
+      used: false,
+    });
     return {
       access_token: accessToken,
       token_type: 'bearer',
@@ -426,7 +510,14 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
 
   function issueTicket(region: GarminRegion, email: string, service: string, widget: boolean): string {
     const ticket = `ST-${String(Math.floor(Math.random() * 9_000_000) + 1_000_000)}-${randomAlnum(20)}-${widget ? 'cas' : 'sso'}`;
-    stores[region].tickets.set(ticket, { region, email, service, expiresAt: nowSec() + ticketTtl, used: false, widget });
+    stores[region].tickets.set(ticket, {
+      region,
+      email,
+      service,
+      expiresAt: nowSec() + ticketTtl,
+      used: false,
+      widget,
+    });
     return ticket;
   }
 
@@ -437,7 +528,14 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     const id = req.cookies.get('SESSION');
     const existing = id ? store.sessions.get(id) : undefined;
     if (existing) return existing;
-    const created: SsoSession = { id: randomUUID(), csrf: undefined, mobileMfa: undefined, widgetMfa: undefined, signInPage: undefined, loginToken: undefined };
+    const created: SsoSession = {
+      id: randomUUID(),
+      csrf: undefined,
+      mobileMfa: undefined,
+      widgetMfa: undefined,
+      signInPage: undefined,
+      loginToken: undefined,
+    };
     store.sessions.set(created.id, created);
     headers['Set-Cookie'] = [
       `SESSION=${created.id}; Path=/; Secure; HttpOnly; SameSite=None`,
@@ -481,7 +579,9 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
   }
 
   function json429(): SandboxResponse {
-    return json(options.jsonRateLimitStatus ?? 429, { error: { 'status-code': '429', message: '{}', 'request-id': randomUUID() } });
+    return json(options.jsonRateLimitStatus ?? 429, {
+      error: { 'status-code': '429', message: '{}', 'request-id': randomUUID() },
+    });
   }
 
   function rateLimitResponse(): SandboxResponse {
@@ -503,13 +603,17 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     const headers: Record<string, string | string[]> = {};
     const clientId = req.query.get('clientId');
     const service = req.query.get('service');
-    if (!clientId || !req.query.get('locale') || !service) return json(400, { error: 'clientId, locale and service are required' });
+    if (!clientId || !req.query.get('locale') || !service)
+      return json(400, { error: 'clientId, locale and service are required' });
     // Ticket audience = service; the clientId must belong to that front door (§4.1 table).
-    const allowed = door === 'mobile'
-      ? MOBILE_LOGIN_CLIENT_IDS.includes(clientId) && hosts.mobileServices.concat(req.region === 'cn' ? sandboxHostsComMobile() : []).includes(service)
-      : clientId === PORTAL_LOGIN_CLIENT_ID && service === hosts.webService;
+    const allowed =
+      door === 'mobile'
+        ? MOBILE_LOGIN_CLIENT_IDS.includes(clientId) &&
+          hosts.mobileServices.concat(req.region === 'cn' ? sandboxHostsComMobile() : []).includes(service)
+        : clientId === PORTAL_LOGIN_CLIENT_ID && service === hosts.webService;
     if (!allowed) return json(400, { error: 'invalid clientId/service pair' });
-    if (!String(req.headers['content-type'] ?? '').includes('application/json')) return json(415, { error: 'Unsupported Media Type' });
+    if (!String(req.headers['content-type'] ?? '').includes('application/json'))
+      return json(415, { error: 'Unsupported Media Type' });
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(req.body.toString('utf8')) as Record<string, unknown>;
@@ -520,12 +624,24 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
 
     if (!verify) {
       counters.loginPosts++;
-      if (typeof body.username !== 'string' || typeof body.password !== 'string' || !('rememberMe' in body) || !('captchaToken' in body)) {
+      if (
+        typeof body.username !== 'string' ||
+        typeof body.password !== 'string' ||
+        !('rememberMe' in body) ||
+        !('captchaToken' in body)
+      ) {
         return json(400, { error: 'username, password, rememberMe and captchaToken are required' });
       }
       const page = sso.signInPage;
       const userAgent = String(req.headers['user-agent'] ?? '');
-      if ((options.mobileSignInRequired ?? true) && (!page || page.door !== door || page.clientId !== clientId || page.service !== service || page.userAgent !== userAgent)) {
+      if (
+        (options.mobileSignInRequired ?? true) &&
+        (!page ||
+          page.door !== door ||
+          page.clientId !== clientId ||
+          page.service !== service ||
+          page.userAgent !== userAgent)
+      ) {
         // The April–October 2026 failure python-garminconnect 0.3.20 fixed (§4.1, §7).
         return html(429, cloudflareBlockPage(429));
       }
@@ -533,24 +649,36 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       if (block) return blockedResponse(block, true);
       if (rateLimited(req.region, body.username, door)) return rateLimitResponse();
       const acct = store.accounts.get(body.username.toLowerCase());
-      if (!acct || acct.password !== body.password) return json(401, loginEnvelope('INVALID_USERNAME_PASSWORD', 'UNAUTHORIZED'), headers);
+      if (!acct || acct.password !== body.password)
+        return json(401, loginEnvelope('INVALID_USERNAME_PASSWORD', 'UNAUTHORIZED'), headers);
       if (acct.mfa) {
         sso.mobileMfa = { email: acct.email, expiresAt: nowSec() + mfaTtl, query: req.rawQuery, door };
         counters.mfaCodesDelivered++;
-        return json(200, loginEnvelope('MFA_REQUIRED', 'OK', {
-          customerMfaInfo: {
-            email: maskEmail(acct.email),
-            phoneNumber: acct.mfa.method === 'sms' ? '+*******1234' : null,
-            mfaLastMethodUsed: acct.mfa.method === 'totp' ? 'email' : acct.mfa.method,
-            defaultMfaMethod: null,
-            mfaUISetting: { allowPhoneOption: true, allowAddEmailAddress: false, chooseDifferentWayShown: false },
-          },
-          consentTypeList: [],
-        }), headers);
+        return json(
+          200,
+          loginEnvelope('MFA_REQUIRED', 'OK', {
+            customerMfaInfo: {
+              email: maskEmail(acct.email),
+              phoneNumber: acct.mfa.method === 'sms' ? '+*******1234' : null,
+              mfaLastMethodUsed: acct.mfa.method === 'totp' ? 'email' : acct.mfa.method,
+              defaultMfaMethod: null,
+              mfaUISetting: { allowPhoneOption: true, allowAddEmailAddress: false, chooseDifferentWayShown: false },
+            },
+            consentTypeList: [],
+          }),
+          headers,
+        );
       }
       const ticket = issueTicket(req.region, acct.email, service, false);
-      const cookies = [...((headers['Set-Cookie'] as string[] | undefined) ?? []), ...ssoSuccessCookies(req.region, acct)];
-      return json(200, { ...loginEnvelope('SUCCESSFUL', 'OK'), serviceURL: service, serviceTicketId: ticket, authType: 'CAS' }, { 'Set-Cookie': cookies });
+      const cookies = [
+        ...((headers['Set-Cookie'] as string[] | undefined) ?? []),
+        ...ssoSuccessCookies(req.region, acct),
+      ];
+      return json(
+        200,
+        { ...loginEnvelope('SUCCESSFUL', 'OK'), serviceURL: service, serviceTicketId: ticket, authType: 'CAS' },
+        { 'Set-Cookie': cookies },
+      );
     }
 
     // verifyCode: same query string and the cookie jar of the pending login.
@@ -562,11 +690,33 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     const acct = account(req.region, pending.email);
     const expectedMethod = acct.mfa?.method === 'totp' ? 'email' : acct.mfa?.method;
     if (body.mfaMethod !== expectedMethod || String(body.mfaVerificationCode ?? '') !== acct.mfa?.code) {
-      return json(200, { serviceURL: null, serviceTicketId: null, responseStatus: { type: 'MFA_CODE_INVALID', message: '', httpStatus: 'OK' }, responseReason: null, samlResponse: null, authType: null }, headers);
+      return json(
+        200,
+        {
+          serviceURL: null,
+          serviceTicketId: null,
+          responseStatus: { type: 'MFA_CODE_INVALID', message: '', httpStatus: 'OK' },
+          responseReason: null,
+          samlResponse: null,
+          authType: null,
+        },
+        headers,
+      );
     }
     sso.mobileMfa = undefined;
     const ticket = issueTicket(req.region, acct.email, service, false);
-    return json(200, { serviceURL: service, serviceTicketId: ticket, responseStatus: { type: 'SUCCESSFUL', message: '', httpStatus: 'OK' }, responseReason: null, samlResponse: null, authType: 'CAS' }, { 'Set-Cookie': ssoSuccessCookies(req.region, acct) });
+    return json(
+      200,
+      {
+        serviceURL: service,
+        serviceTicketId: ticket,
+        responseStatus: { type: 'SUCCESSFUL', message: '', httpStatus: 'OK' },
+        responseReason: null,
+        samlResponse: null,
+        authType: 'CAS',
+      },
+      { 'Set-Cookie': ssoSuccessCookies(req.region, acct) },
+    );
   }
 
   /** #257: a CN login may send the .com mobile service; the exchange then refuses it (knob). */
@@ -584,14 +734,22 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     const portalPage = /^\/portal\/sso\/(?:en-US|en_US)\/sign-in$/.test(path);
     if (req.method === 'GET' && (mobilePage || portalPage)) {
       const clientId = req.query.get('clientId');
-      if (!clientId) return html(400, '<html><head><title>Error</title></head><body>clientId is required</body></html>');
+      if (!clientId)
+        return html(400, '<html><head><title>Error</title></head><body>clientId is required</body></html>');
       const sso = session(req, headers);
-      sso.signInPage = { door: mobilePage ? 'mobile' : 'portal', clientId, service: req.query.get('service') ?? '', userAgent: String(req.headers['user-agent'] ?? '') };
+      sso.signInPage = {
+        door: mobilePage ? 'mobile' : 'portal',
+        clientId,
+        service: req.query.get('service') ?? '',
+        userAgent: String(req.headers['user-agent'] ?? ''),
+      };
       return html(200, mobileSignInPage(), headers);
     }
 
-    if (req.method === 'POST' && (path === '/mobile/api/login' || path === '/mobile/api/mfa/verifyCode')) return handleJsonLogin(req, 'mobile', path.endsWith('verifyCode'));
-    if (req.method === 'POST' && (path === '/portal/api/login' || path === '/portal/api/mfa/verifyCode')) return handleJsonLogin(req, 'portal', path.endsWith('verifyCode'));
+    if (req.method === 'POST' && (path === '/mobile/api/login' || path === '/mobile/api/mfa/verifyCode'))
+      return handleJsonLogin(req, 'mobile', path.endsWith('verifyCode'));
+    if (req.method === 'POST' && (path === '/portal/api/login' || path === '/portal/api/mfa/verifyCode'))
+      return handleJsonLogin(req, 'portal', path.endsWith('verifyCode'));
 
     if (req.method === 'GET' && path === '/sso/embed') {
       session(req, headers);
@@ -601,7 +759,12 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     if (path === '/sso/signin') {
       const sso = session(req, headers);
       if (req.method === 'GET') {
-        if (store.blocks.widget === 'nocsrf') return html(200, '<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>', headers);
+        if (store.blocks.widget === 'nocsrf')
+          return html(
+            200,
+            '<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>',
+            headers,
+          );
         sso.csrf = newCsrf();
         return html(200, signinPage(sso.csrf, ''), headers);
       }
@@ -609,7 +772,12 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
         counters.loginPosts++;
         const form = new URLSearchParams(req.body.toString('utf8'));
         // Spring Security: a missing or stale CSRF token is a 403, whatever the credentials.
-        if (!sso.csrf || form.get('_csrf') !== sso.csrf) return html(403, '<html><head><title>Forbidden</title></head><body>Invalid CSRF Token</body></html>', headers);
+        if (!sso.csrf || form.get('_csrf') !== sso.csrf)
+          return html(
+            403,
+            '<html><head><title>Forbidden</title></head><body>Invalid CSRF Token</body></html>',
+            headers,
+          );
         if (store.blocks.widget && store.blocks.widget !== 'nocsrf') return blockedResponse(store.blocks.widget, false);
         const email = form.get('username') ?? '';
         if (rateLimited(req.region, email, 'widget')) return rateLimitResponse();
@@ -622,7 +790,12 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
         if (acct.mfa) {
           const sentNow = acct.mfa.method === 'totp' || acct.mfa.codeAlreadySent;
           if (sentNow && acct.mfa.method !== 'totp') counters.mfaCodesDelivered++;
-          sso.widgetMfa = { email: acct.email, expiresAt: nowSec() + mfaTtl, query: req.rawQuery, codeDelivered: sentNow };
+          sso.widgetMfa = {
+            email: acct.email,
+            expiresAt: nowSec() + mfaTtl,
+            query: req.rawQuery,
+            codeDelivered: sentNow,
+          };
           return empty(302, { ...headers, Location: `${hosts.sso}/sso/verifyMFA/loginEnterMfaCode?${req.rawQuery}` });
         }
         const ticket = issueTicket(req.region, acct.email, hosts.widgetService, true);
@@ -643,7 +816,12 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       } catch {
         return json(400, { error: 'malformed JSON' }, headers);
       }
-      if (!req.query.get('clientId') || body.customerGuid !== acct.guid || String(body.mfaMethod ?? '').toLowerCase() !== acct.mfa?.method || typeof body.locale !== 'string') {
+      if (
+        !req.query.get('clientId') ||
+        body.customerGuid !== acct.guid ||
+        String(body.mfaMethod ?? '').toLowerCase() !== acct.mfa?.method ||
+        typeof body.locale !== 'string'
+      ) {
         return json(400, { error: 'customerGuid, mfaMethod, locale and clientId are required' }, headers);
       }
       if (acct.mfa.method === 'totp') return json(400, { error: 'no code is sent for an authenticator app' }, headers);
@@ -655,19 +833,32 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     if (path === '/sso/verifyMFA/loginEnterMfaCode') {
       const sso = session(req, headers);
       const pending = sso.widgetMfa;
-      if (!pending || pending.expiresAt < nowSec()) return empty(302, { ...headers, Location: `${hosts.sso}/sso/signin?${req.rawQuery}` });
+      if (!pending || pending.expiresAt < nowSec())
+        return empty(302, { ...headers, Location: `${hosts.sso}/sso/signin?${req.rawQuery}` });
       const acct = account(req.region, pending.email);
       const method = acct.mfa?.method ?? 'email';
-      const pageVars = { customerGuid: acct.guid, mfaMethod: method, locale: 'en_US', clientId: 'GarminConnect', codeSentTo: pending.codeDelivered && method !== 'totp' ? maskEmail(acct.email) : null };
+      const pageVars = {
+        customerGuid: acct.guid,
+        mfaMethod: method,
+        locale: 'en_US',
+        clientId: 'GarminConnect',
+        codeSentTo: pending.codeDelivered && method !== 'totp' ? maskEmail(acct.email) : null,
+      };
       if (req.method === 'GET') {
         sso.csrf = newCsrf();
         return html(200, mfaPage(sso.csrf, false, pageVars), headers);
       }
       if (req.method === 'POST') {
         const form = new URLSearchParams(req.body.toString('utf8'));
-        if (!sso.csrf || form.get('_csrf') !== sso.csrf) return html(403, '<html><head><title>Forbidden</title></head><body>Invalid CSRF Token</body></html>', headers);
+        if (!sso.csrf || form.get('_csrf') !== sso.csrf)
+          return html(
+            403,
+            '<html><head><title>Forbidden</title></head><body>Invalid CSRF Token</body></html>',
+            headers,
+          );
         // §4.4 step 4: posted with the signin query of §4.3.
-        if (req.query.get('service') !== hosts.widgetService || req.query.get('embedWidget') !== 'true') return html(400, '<html><head><title>Error</title></head><body>signin query required</body></html>', headers);
+        if (req.query.get('service') !== hosts.widgetService || req.query.get('embedWidget') !== 'true')
+          return html(400, '<html><head><title>Error</title></head><body>signin query required</body></html>', headers);
         // No code was ever delivered for this session: nothing the user types can match (#386).
         if (!pending.codeDelivered || form.get('mfa-code') !== acct.mfa?.code) {
           sso.csrf = undefined;
@@ -678,7 +869,15 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
         const token = randomAlnum(10);
         sso.loginToken = { token, email: acct.email };
         const embed = hosts.widgetService;
-        const next = new URLSearchParams({ logintoken: token, service: embed, locale: 'en', embed: 'true', source: embed, redirectAfterAccountLoginUrl: embed, embedWidget: 'true' });
+        const next = new URLSearchParams({
+          logintoken: token,
+          service: embed,
+          locale: 'en',
+          embed: 'true',
+          source: embed,
+          redirectAfterAccountLoginUrl: embed,
+          embedWidget: 'true',
+        });
         return empty(302, { ...headers, Location: `${hosts.sso}/sso/login?${next.toString()}` });
       }
     }
@@ -686,7 +885,8 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     if (req.method === 'GET' && path === '/sso/login') {
       const sso = session(req, headers);
       const pending = sso.loginToken;
-      if (!pending || req.query.get('logintoken') !== pending.token) return empty(302, { ...headers, Location: `${hosts.sso}/sso/signin` });
+      if (!pending || req.query.get('logintoken') !== pending.token)
+        return empty(302, { ...headers, Location: `${hosts.sso}/sso/signin` });
       sso.loginToken = undefined;
       const acct = account(req.region, pending.email);
       const ticket = issueTicket(req.region, acct.email, hosts.widgetService, true);
@@ -701,7 +901,8 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
   function handleDiauth(req: SandboxRequest): SandboxResponse {
     if (req.path !== '/di-oauth2-service/oauth/token') return json(404, NOT_FOUND_JSON);
     if (req.method !== 'POST') return json(405, { error: 'method_not_allowed' });
-    if (!String(req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) return json(400, { error: 'invalid_request', error_description: 'form body expected' });
+    if (!String(req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded'))
+      return json(400, { error: 'invalid_request', error_description: 'form body expected' });
     const form = new URLSearchParams(req.body.toString('utf8'));
     const clientId = form.get('client_id') ?? '';
     const basic = /^Basic\s+(.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
@@ -710,14 +911,21 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       // §7: unknown id → 401 "Unauthorized" (shape UNCERTAIN, one source).
       return json(401, { error: 'invalid_client', error_description: 'Unauthorized' });
     }
-    const refusedTicket = (): SandboxResponse => json(400, { error: 'invalid_request', error_description: 'invalid service ticket provided' });
+    const refusedTicket = (): SandboxResponse =>
+      json(400, { error: 'invalid_request', error_description: 'invalid service ticket provided' });
     const grant = form.get('grant_type');
     if (grant === DI_SERVICE_TICKET_GRANT) {
       counters.exchanges++;
-      if (options.exchangeRateLimited) return json(429, { error: 'too_many_requests', error_description: 'Rate limit exceeded' }, { 'Retry-After': '3600' });
+      if (options.exchangeRateLimited)
+        return json(
+          429,
+          { error: 'too_many_requests', error_description: 'Rate limit exceeded' },
+          { 'Retry-After': '3600' },
+        );
       const ticketId = form.get('service_ticket') ?? '';
       // The .com host accepts a CN ticket at exchange (the refresh then fails).
-      const ticket = stores[req.region].tickets.get(ticketId) ?? stores[req.region === 'com' ? 'cn' : 'com'].tickets.get(ticketId);
+      const ticket =
+        stores[req.region].tickets.get(ticketId) ?? stores[req.region === 'com' ? 'cn' : 'com'].tickets.get(ticketId);
       if (!ticket || ticket.used || ticket.expiresAt < nowSec()) return refusedTicket();
       // CAS: one validation per ticket, whatever its outcome (whether a refusal consumes it is UNCERTAIN; the strict reading).
       ticket.used = true;
@@ -725,8 +933,10 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       if (ticket.region !== req.region && req.region === 'cn') return refusedTicket();
       if (ticket.widget && options.serverSideWidget) return refusedTicket();
       if (ticket.region === 'cn') {
-        if ((options.cnRefusesComMobileTickets ?? true) && garminHosts('com').mobileServices.includes(ticket.service)) return refusedTicket();
-        if (options.cnRefusesCnMobileTickets && garminHosts('cn').mobileServices.includes(ticket.service)) return refusedTicket();
+        if ((options.cnRefusesComMobileTickets ?? true) && garminHosts('com').mobileServices.includes(ticket.service))
+          return refusedTicket();
+        if (options.cnRefusesCnMobileTickets && garminHosts('cn').mobileServices.includes(ticket.service))
+          return refusedTicket();
       }
       return json(200, issueTokens(req.region, ticket.region, ticket.email, clientId, ticket.widget));
     }
@@ -736,13 +946,19 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       const grantRecord = stores[req.region].refresh.get(token);
       if (!grantRecord) {
         const elsewhere = stores[req.region === 'com' ? 'cn' : 'com'].refresh.get(token);
-        if (elsewhere && !elsewhere.used) return json(400, { error: 'invalid_grant', error_description: "User doesn't exist in DB for GarminGUID" });
+        if (elsewhere && !elsewhere.used)
+          return json(400, { error: 'invalid_grant', error_description: "User doesn't exist in DB for GarminGUID" });
         return json(400, { error: 'invalid_grant', error_description: 'Invalid refresh token' });
       }
-      if (grantRecord.used || grantRecord.expiresAt < nowSec() || grantRecord.clientId !== clientId) return json(400, { error: 'invalid_grant', error_description: 'Invalid refresh token' });
-      if (grantRecord.issuerRegion !== grantRecord.accountRegion) return json(400, { error: 'invalid_grant', error_description: "User doesn't exist in DB for GarminGUID" });
+      if (grantRecord.used || grantRecord.expiresAt < nowSec() || grantRecord.clientId !== clientId)
+        return json(400, { error: 'invalid_grant', error_description: 'Invalid refresh token' });
+      if (grantRecord.issuerRegion !== grantRecord.accountRegion)
+        return json(400, { error: 'invalid_grant', error_description: "User doesn't exist in DB for GarminGUID" });
       grantRecord.used = true;
-      return json(200, issueTokens(req.region, grantRecord.accountRegion, grantRecord.email, clientId, grantRecord.widget));
+      return json(
+        200,
+        issueTokens(req.region, grantRecord.accountRegion, grantRecord.email, clientId, grantRecord.widget),
+      );
     }
     return json(400, { error: 'unsupported_grant_type', error_description: `Unsupported grant type: ${grant ?? ''}` });
   }
@@ -753,11 +969,24 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     const bearer = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
     const grant = bearer ? stores[req.region].access.get(bearer) : undefined;
     if (!grant || grant.accountRegion !== req.region) {
-      return json(401, { message: 'HTTP 401 Unauthorized', error: 'UnauthorizedException' }, { 'WWW-Authenticate': 'Bearer error="invalid_token", error_description="Invalid access token"' });
+      return json(
+        401,
+        { message: 'HTTP 401 Unauthorized', error: 'UnauthorizedException' },
+        { 'WWW-Authenticate': 'Bearer error="invalid_token", error_description="Invalid access token"' },
+      );
     }
-    if (!grant.active) return json(401, { message: 'HTTP 401 Unauthorized', error: 'UnauthorizedException' }, { 'WWW-Authenticate': 'Bearer error="invalid_token", error_description="Token is not active"' });
+    if (!grant.active)
+      return json(
+        401,
+        { message: 'HTTP 401 Unauthorized', error: 'UnauthorizedException' },
+        { 'WWW-Authenticate': 'Bearer error="invalid_token", error_description="Token is not active"' },
+      );
     if (grant.expiresAt <= nowSec()) {
-      return json(401, { message: 'HTTP 401 Unauthorized', error: 'UnauthorizedException' }, { 'WWW-Authenticate': 'Bearer error="invalid_token", error_description="Access token expired"' });
+      return json(
+        401,
+        { message: 'HTTP 401 Unauthorized', error: 'UnauthorizedException' },
+        { 'WWW-Authenticate': 'Bearer error="invalid_token", error_description="Access token expired"' },
+      );
     }
     return account(req.region, grant.email);
   }
@@ -769,7 +998,14 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       activityName: activity.name,
       startTimeLocal: formatGarminGmt(activity.startUtc + activity.utcOffsetSec),
       startTimeGMT: formatGarminGmt(activity.startUtc),
-      activityType: { typeId: sport.garminTypeId, typeKey: activity.typeKey, parentTypeId: 17, isHidden: false, restricted: false, trimmable: true },
+      activityType: {
+        typeId: sport.garminTypeId,
+        typeKey: activity.typeKey,
+        parentTypeId: 17,
+        isHidden: false,
+        restricted: false,
+        trimmable: true,
+      },
       eventType: { typeId: 9, typeKey: 'uncategorized', sortOrder: 10 },
       ...(activity.distanceM === null ? {} : { distance: activity.distanceM }),
       duration: activity.elapsedSec,
@@ -791,7 +1027,9 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
 
   function sortedActivities(acct: Account): SandboxActivity[] {
     // Default order: descending by local start time.
-    return [...acct.activities.values()].sort((a, b) => b.startUtc + b.utcOffsetSec - (a.startUtc + a.utcOffsetSec) || b.id - a.id);
+    return [...acct.activities.values()].sort(
+      (a, b) => b.startUtc + b.utcOffsetSec - (a.startUtc + a.utcOffsetSec) || b.id - a.id,
+    );
   }
 
   function handleConnectApi(req: SandboxRequest): SandboxResponse {
@@ -803,20 +1041,38 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     const path = req.path;
 
     if (req.method === 'GET' && path === '/userprofile-service/socialProfile') {
-      return json(200, { id: acct.profileId, profileId: acct.profileId + 1000, garminGUID: acct.guid, displayName: acct.displayName, fullName: 'Sandbox Runner', userName: acct.displayName, location: null }, { 'Content-Type': 'application/json;charset=UTF-8' });
+      return json(
+        200,
+        {
+          id: acct.profileId,
+          profileId: acct.profileId + 1000,
+          garminGUID: acct.guid,
+          displayName: acct.displayName,
+          fullName: 'Sandbox Runner',
+          userName: acct.displayName,
+          location: null,
+        },
+        { 'Content-Type': 'application/json;charset=UTF-8' },
+      );
     }
     if (req.method === 'GET' && path === '/activitylist-service/activities/search/activities') {
       const start = Number(req.query.get('start') ?? '0');
       const limit = Number(req.query.get('limit') ?? '20');
-      if (!Number.isInteger(start) || start < 0 || !Number.isInteger(limit) || limit < 0) return json(400, { message: 'HTTP 400 Bad Request', error: 'BadRequestException' });
+      if (!Number.isInteger(start) || start < 0 || !Number.isInteger(limit) || limit < 0)
+        return json(400, { message: 'HTTP 400 Bad Request', error: 'BadRequestException' });
       let list = sortedActivities(acct);
       const startDate = req.query.get('startDate');
       const endDate = req.query.get('endDate');
-      const localDay = (activity: SandboxActivity): string => formatGarminGmt(activity.startUtc + activity.utcOffsetSec).slice(0, 10);
+      const localDay = (activity: SandboxActivity): string =>
+        formatGarminGmt(activity.startUtc + activity.utcOffsetSec).slice(0, 10);
       if (startDate) list = list.filter((activity) => localDay(activity) >= startDate);
       if (endDate) list = list.filter((activity) => localDay(activity) <= endDate);
       if (req.query.get('sortOrder') === 'asc') list.reverse();
-      return json(200, list.slice(start, start + limit).map((activity) => listItem(acct, activity)), { 'Content-Type': 'application/json;charset=UTF-8' });
+      return json(
+        200,
+        list.slice(start, start + limit).map((activity) => listItem(acct, activity)),
+        { 'Content-Type': 'application/json;charset=UTF-8' },
+      );
     }
     if (req.method === 'GET' && path === '/activitylist-service/activities/count') {
       return json(200, { totalCount: acct.activities.size }, { 'Content-Type': 'application/json;charset=UTF-8' });
@@ -832,20 +1088,29 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       }
       if (req.method === 'GET') {
         const item = listItem(acct, activity);
-        return json(200, {
-          activityId: activity.id,
-          activityName: activity.name,
-          activityTypeDTO: item.activityType,
-          summaryDTO: { startTimeLocal: `${String(item.startTimeLocal).replace(' ', 'T')}.0`, startTimeGMT: `${String(item.startTimeGMT).replace(' ', 'T')}.0`, duration: activity.elapsedSec, distance: activity.distanceM },
-          metadataDTO: {
-            manualActivity: activity.manual,
-            isOriginal: !activity.manual,
-            fileFormat: activity.manual ? null : { formatId: 7, formatKey: activity.format },
-            deviceMetaDataDTO: { deviceId: activity.deviceId === null ? null : String(activity.deviceId) },
-            manufacturer: activity.manufacturer,
-            gcj02: req.region === 'cn',
+        return json(
+          200,
+          {
+            activityId: activity.id,
+            activityName: activity.name,
+            activityTypeDTO: item.activityType,
+            summaryDTO: {
+              startTimeLocal: `${String(item.startTimeLocal).replace(' ', 'T')}.0`,
+              startTimeGMT: `${String(item.startTimeGMT).replace(' ', 'T')}.0`,
+              duration: activity.elapsedSec,
+              distance: activity.distanceM,
+            },
+            metadataDTO: {
+              manualActivity: activity.manual,
+              isOriginal: !activity.manual,
+              fileFormat: activity.manual ? null : { formatId: 7, formatKey: activity.format },
+              deviceMetaDataDTO: { deviceId: activity.deviceId === null ? null : String(activity.deviceId) },
+              manufacturer: activity.manufacturer,
+              gcj02: req.region === 'cn',
+            },
           },
-        }, { 'Content-Type': 'application/json;charset=UTF-8' });
+          { 'Content-Type': 'application/json;charset=UTF-8' },
+        );
       }
     }
     const downloadMatch = /^\/download-service\/files\/activity\/(\d+)$/.exec(path);
@@ -854,11 +1119,19 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       const activity = acct.activities.get(id);
       if (!activity) return json(404, NOT_FOUND_JSON);
       if (activity.manual || !activity.bytes) {
-        if (options.manualDownload500) return json(500, { message: 'java.lang.NullPointerException', error: 'NullPointerException' });
+        if (options.manualDownload500)
+          return json(500, { message: 'java.lang.NullPointerException', error: 'NullPointerException' });
         return json(404, NOT_FOUND_JSON);
       }
       const zip = zipSync({ [`${id}_ACTIVITY.${activity.format}`]: activity.bytes });
-      return { status: 200, headers: { 'Content-Type': 'application/x-zip-compressed', 'content-disposition': `attachment; filename="${id}.zip"` }, body: Buffer.from(zip) };
+      return {
+        status: 200,
+        headers: {
+          'Content-Type': 'application/x-zip-compressed',
+          'content-disposition': `attachment; filename="${id}.zip"`,
+        },
+        body: Buffer.from(zip),
+      };
     }
     if (req.method === 'POST' && /^\/upload-service\/upload(?:\/\.?fit)?$/.test(path)) {
       counters.uploads++;
@@ -871,21 +1144,33 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       const result = importResult(job, [], []);
       if (job.pollsLeft > 0) {
         job.pollsLeft--;
-        return json(202, result, { location: `${hosts.connectapi}${path}`, 'location-in-milliseconds': String(pollHintMs) });
+        return json(202, result, {
+          location: `${hosts.connectapi}${path}`,
+          'location-in-milliseconds': String(pollHintMs),
+        });
       }
       if (options.uploadStatusStyle === '200') {
         return json(200, importResult(job, [{ internalId: job.activityId, externalId: null, messages: null }], []));
       }
-      return json(201, importResult(job, [{ internalId: job.activityId, externalId: null, messages: null }], []), { Location: `${hosts.connectapi}/activity-service/activity/${job.activityId}` });
+      return json(201, importResult(job, [{ internalId: job.activityId, externalId: null, messages: null }], []), {
+        Location: `${hosts.connectapi}/activity-service/activity/${job.activityId}`,
+      });
     }
     return json(404, NOT_FOUND_JSON);
   }
 
-  function importResult(job: Pick<UploadJob, 'uploadId' | 'uuid' | 'ownerId' | 'fileSize' | 'creationMs' | 'fileName'> | { uploadId: ''; uuid: null; ownerId: number; fileSize: number; creationMs: number; fileName: string }, successes: unknown[], failures: unknown[]): Record<string, unknown> {
+  function importResult(
+    job:
+      | Pick<UploadJob, 'uploadId' | 'uuid' | 'ownerId' | 'fileSize' | 'creationMs' | 'fileName'>
+      | { uploadId: ''; uuid: null; ownerId: number; fileSize: number; creationMs: number; fileName: string },
+    successes: unknown[],
+    failures: unknown[],
+  ): Record<string, unknown> {
     return {
       detailedImportResult: {
         uploadId: job.uploadId,
-        uploadUuid: job.uuid === null ? null : { uuid: job.uuid.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5') },
+        uploadUuid:
+          job.uuid === null ? null : { uuid: job.uuid.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5') },
         owner: job.ownerId,
         fileSize: job.fileSize,
         processingTime: 36,
@@ -906,7 +1191,14 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     const fileName = filePart.filename ?? '';
     const creationMs = now();
     const rejected = (content: string): SandboxResponse =>
-      json(400, importResult({ uploadId: '', uuid: null, ownerId: acct.profileId, fileSize: 0, creationMs, fileName }, [], [{ internalId: null, externalId: null, messages: [{ code: 415, content }] }]));
+      json(
+        400,
+        importResult(
+          { uploadId: '', uuid: null, ownerId: acct.profileId, fileSize: 0, creationMs, fileName },
+          [],
+          [{ internalId: null, externalId: null, messages: [{ code: 415, content }] }],
+        ),
+      );
     if (!/\.fit$/i.test(fileName)) return rejected('The file is of a type we do not support.');
     let summary: FitSummary;
     try {
@@ -914,28 +1206,71 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     } catch {
       return rejected('The file is of a type we do not support.');
     }
-    if (!summary.intact || (summary.fileType !== null && summary.fileType !== 'activity')) return rejected('The file is of a type we do not support.');
+    if (!summary.intact || (summary.fileType !== null && summary.fileType !== 'activity'))
+      return rejected('The file is of a type we do not support.');
     const duplicate = [...acct.activities.values()].find((activity) => activity.startUtc === summary.startUtc);
     if (duplicate) {
-      return json(409, importResult({ uploadId: '', uuid: null, ownerId: acct.profileId, fileSize: filePart.data.byteLength, creationMs, fileName }, [], [
-        { internalId: duplicate.id, externalId: String(Math.floor(Math.random() * 1e9)), messages: [{ code: 202, content: 'Duplicate Activity.' }] },
-      ]));
+      return json(
+        409,
+        importResult(
+          {
+            uploadId: '',
+            uuid: null,
+            ownerId: acct.profileId,
+            fileSize: filePart.data.byteLength,
+            creationMs,
+            fileName,
+          },
+          [],
+          [
+            {
+              internalId: duplicate.id,
+              externalId: String(Math.floor(Math.random() * 1e9)),
+              messages: [{ code: 202, content: 'Duplicate Activity.' }],
+            },
+          ],
+        ),
+      );
     }
-    const activity = createActivity(acct, store, regionOf(store), {
-      fitBytes: filePart.data,
-      name: `${sportById(summary.sport.id).label}`,
-    }, summary);
+    const activity = createActivity(
+      acct,
+      store,
+      regionOf(store),
+      {
+        fitBytes: filePart.data,
+        name: `${sportById(summary.sport.id).label}`,
+      },
+      summary,
+    );
     const uuid = randomUUID().replace(/-/g, '');
-    const job: UploadJob = { activityId: activity.id, uploadId: store.nextUploadId++, uuid, creationMs, fileName, fileSize: filePart.data.byteLength, ownerId: acct.profileId, pollsLeft: options.uploadProcessingPolls ?? 1 };
+    const job: UploadJob = {
+      activityId: activity.id,
+      uploadId: store.nextUploadId++,
+      uuid,
+      creationMs,
+      fileName,
+      fileSize: filePart.data.byteLength,
+      ownerId: acct.profileId,
+      pollsLeft: options.uploadProcessingPolls ?? 1,
+    };
     store.uploads.set(uuid, job);
-    return json(202, importResult(job, [], []), { location: `${connectapi}/activity-service/activity/status/${creationMs}/${uuid}`, 'location-in-milliseconds': String(pollHintMs) });
+    return json(202, importResult(job, [], []), {
+      location: `${connectapi}/activity-service/activity/status/${creationMs}/${uuid}`,
+      'location-in-milliseconds': String(pollHintMs),
+    });
   }
 
   function regionOf(store: RegionStore): GarminRegion {
     return store === stores.cn ? 'cn' : 'com';
   }
 
-  function createActivity(acct: Account, store: RegionStore, region: GarminRegion, input: SandboxActivityInput, summary = summariseFit(input.fitBytes)): SandboxActivity {
+  function createActivity(
+    acct: Account,
+    store: RegionStore,
+    region: GarminRegion,
+    input: SandboxActivityInput,
+    summary = summariseFit(input.fitBytes),
+  ): SandboxActivity {
     const format = input.format ?? 'fit';
     const typeKey = input.typeKey ?? summary.sport.garminTypeKey;
     if (input.id !== undefined && input.id >= store.nextActivityId) store.nextActivityId = input.id + 1;
@@ -951,7 +1286,11 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       manufacturer: input.manual ? null : summary.manufacturer ? summary.manufacturer.toUpperCase() : null,
       deviceId: input.manual ? null : 3400000000 + (summary.startUtc % 100000),
       utcOffsetSec: input.utcOffsetSec ?? (region === 'cn' ? 28800 : 0),
-      bytes: input.manual ? null : format === 'fit' ? new Uint8Array(input.fitBytes) : new TextEncoder().encode(`<?xml version="1.0"?><${format}/>`),
+      bytes: input.manual
+        ? null
+        : format === 'fit'
+          ? new Uint8Array(input.fitBytes)
+          : new TextEncoder().encode(`<?xml version="1.0"?><${format}/>`),
       sourceFit: new Uint8Array(input.fitBytes),
     };
     acct.activities.set(activity.id, activity);
@@ -967,7 +1306,9 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
   }
 
   function pickFault(host: string): { kind: FaultKind; retryAfterSec: number } | undefined {
-    const queuedIndex = queuedFaults.findIndex((fault) => (fault.host ? fault.host === host : host.startsWith('connectapi.')));
+    const queuedIndex = queuedFaults.findIndex((fault) =>
+      fault.host ? fault.host === host : host.startsWith('connectapi.'),
+    );
     if (queuedIndex >= 0) {
       const [fault] = queuedFaults.splice(queuedIndex, 1);
       return fault;
@@ -1004,8 +1345,14 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     }
     counters.byHost[host.host] = (counters.byHost[host.host] ?? 0) + 1;
     const recordedHeaders: Record<string, string> = {};
-    for (const [name, value] of Object.entries(incoming.headers)) if (name !== 'authorization' && name !== 'cookie' && typeof value === 'string') recordedHeaders[name] = value;
-    requestLog.push({ method: (incoming.method ?? 'GET').toUpperCase(), host: host.host, path: '/' + rest.join('/'), headers: recordedHeaders });
+    for (const [name, value] of Object.entries(incoming.headers))
+      if (name !== 'authorization' && name !== 'cookie' && typeof value === 'string') recordedHeaders[name] = value;
+    requestLog.push({
+      method: (incoming.method ?? 'GET').toUpperCase(),
+      host: host.host,
+      path: '/' + rest.join('/'),
+      headers: recordedHeaders,
+    });
     if (host.role === 'sso') counters.sso++;
 
     if (faults?.latencyMs && (faults.hosts ? faults.hosts.includes(host.host) : host.role === 'connectapi')) {
@@ -1024,8 +1371,13 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     }
     if (fault && (fault.kind === '429' || fault.kind === '500' || fault.kind === '503')) {
       const status = Number(fault.kind);
-      outgoing.writeHead(status, { 'Content-Type': 'application/json', ...(status === 500 ? {} : { 'Retry-After': String(fault.retryAfterSec) }) });
-      outgoing.end(JSON.stringify({ message: `HTTP ${status}`, error: status === 429 ? 'TooManyRequests' : 'ServiceUnavailable' }));
+      outgoing.writeHead(status, {
+        'Content-Type': 'application/json',
+        ...(status === 500 ? {} : { 'Retry-After': String(fault.retryAfterSec) }),
+      });
+      outgoing.end(
+        JSON.stringify({ message: `HTTP ${status}`, error: status === 429 ? 'TooManyRequests' : 'ServiceUnavailable' }),
+      );
       return;
     }
 
@@ -1045,7 +1397,10 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     try {
       response = route(request);
     } catch (error) {
-      response = json(500, { message: error instanceof Error ? error.message : String(error), error: 'InternalServerError' });
+      response = json(500, {
+        message: error instanceof Error ? error.message : String(error),
+        error: 'InternalServerError',
+      });
     }
     if (fault?.kind === 'truncate' && response.body.byteLength > 1) {
       outgoing.writeHead(response.status, { ...response.headers, 'Content-Length': String(response.body.byteLength) });
@@ -1070,7 +1425,11 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
   const port = (server.address() as AddressInfo).port;
   const baseUrl = `http://127.0.0.1:${port}`;
 
-  const mint = (region: GarminRegion, email: string, mintOptions: { clientId?: string; accessTtlSec?: number; refreshTtlSec?: number } = {}): DiTokens => {
+  const mint = (
+    region: GarminRegion,
+    email: string,
+    mintOptions: { clientId?: string; accessTtlSec?: number; refreshTtlSec?: number } = {},
+  ): DiTokens => {
     const sent = mintOptions.clientId ?? [...clientIds][0]!;
     const clientId = options.jwtClientIdFor ? options.jwtClientIdFor(sent) : sent;
     const body = issueTokens(region, region, email, sent, false, {
@@ -1099,7 +1458,13 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       store.accounts.set(email, {
         email,
         password: input.password,
-        mfa: input.mfa ? { method: input.mfa.method ?? 'email', code: input.mfa.code, codeAlreadySent: input.mfa.codeAlreadySent ?? false } : undefined,
+        mfa: input.mfa
+          ? {
+              method: input.mfa.method ?? 'email',
+              code: input.mfa.code,
+              codeAlreadySent: input.mfa.codeAlreadySent ?? false,
+            }
+          : undefined,
         guid: randomUUID(),
         profileId,
         displayName: input.displayName ?? `runner${profileId}`,
@@ -1112,11 +1477,27 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     activities: (region, email) => sortedActivities(account(region, email)),
     mintTokens: mint,
     mintTokenBlob: (region, email, mintOptions) => encodeTokenBlob(mint(region, email, mintOptions)),
-    mintTicket: (region, email, service) => issueTicket(region, account(region, email).email, service ?? garminHosts(region).webService, service === garminHosts(region).widgetService),
+    mintTicket: (region, email, service) =>
+      issueTicket(
+        region,
+        account(region, email).email,
+        service ?? garminHosts(region).webService,
+        service === garminHosts(region).widgetService,
+      ),
     counters: () => ({ ...counters, byHost: { ...counters.byHost } }),
     requests: () => [...requestLog],
     resetCounters: () => {
-      counters = { total: 0, byHost: {}, sso: 0, loginPosts: 0, refreshes: 0, exchanges: 0, uploads: 0, mfaCodeRequests: 0, mfaCodesDelivered: 0 };
+      counters = {
+        total: 0,
+        byHost: {},
+        sso: 0,
+        loginPosts: 0,
+        refreshes: 0,
+        exchanges: 0,
+        uploads: 0,
+        mfaCodeRequests: 0,
+        mfaCodesDelivered: 0,
+      };
       requestLog = [];
     },
     setFaults: (settings) => {
@@ -1124,7 +1505,8 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       dice = settings?.seed === undefined ? Math.random : seededRandom(settings.seed);
     },
     failNext: (count, kind, failOptions = {}) => {
-      for (let i = 0; i < count; i++) queuedFaults.push({ kind, host: failOptions.host, retryAfterSec: failOptions.retryAfterSec ?? 1 });
+      for (let i = 0; i < count; i++)
+        queuedFaults.push({ kind, host: failOptions.host, retryAfterSec: failOptions.retryAfterSec ?? 1 });
     },
     blockLogin: (region, block, frontDoor = 'all') => {
       if (frontDoor === 'all' || frontDoor === 'mobile') stores[region].blocks.mobile = block;
@@ -1136,7 +1518,8 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       if (found && found.service === garminHosts(region).webService) found.used = true;
     },
     expireAccessTokens: (region) => {
-      for (const key of region ? [region] : (['com', 'cn'] as const)) for (const grant of stores[key].access.values()) grant.expiresAt = nowSec() - 1;
+      for (const key of region ? [region] : (['com', 'cn'] as const))
+        for (const grant of stores[key].access.values()) grant.expiresAt = nowSec() - 1;
     },
     advanceClock: (seconds) => {
       clockOffsetMs += seconds * 1000;

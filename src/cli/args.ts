@@ -16,8 +16,16 @@ interface FlagSpec {
 
 const verbose: FlagSpec = { type: 'boolean', short: 'v', help: 'more detail' };
 const help: FlagSpec = { type: 'boolean', short: 'h', help: 'show this help' };
-const settingsFile: FlagSpec = { type: 'string', value: 'FILE', help: 'read settings from FILE (default: ./.env when present)' };
-const db: FlagSpec = { type: 'string', value: 'PATH', help: 'SQLite database (default db/sports_sync.sqlite, or SYNC_DB_PATH)' };
+const settingsFile: FlagSpec = {
+  type: 'string',
+  value: 'FILE',
+  help: 'read settings from FILE (default: ./.env when present)',
+};
+const db: FlagSpec = {
+  type: 'string',
+  value: 'PATH',
+  help: 'SQLite database (default db/sports_sync.sqlite, or SYNC_DB_PATH)',
+};
 const json: FlagSpec = { type: 'boolean', help: 'print one JSON document on stdout (logs go to stderr)' };
 
 export interface CommandSpec {
@@ -32,14 +40,21 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     flags: {
       'dry-run': { type: 'boolean', help: 'change nothing anywhere; say what would be done' },
       'full-scan': { type: 'boolean', help: 're-list the whole window instead of stopping at known activities' },
-      'confirm-deletes': { type: 'boolean', help: 'with DELETE_DUPLICATE=1: delete duplicates found for the first time too' },
+      'confirm-deletes': {
+        type: 'boolean',
+        help: 'with DELETE_DUPLICATE=1: delete duplicates found for the first time too',
+      },
       'settings-file': settingsFile,
       db,
       json,
       verbose,
       help,
     },
-    examples: ['node cli.js sync --dry-run', 'node cli.js sync --settings-file ~/sports.env', 'node cli.js sync --json > report.json'],
+    examples: [
+      'node cli.js sync --dry-run',
+      'node cli.js sync --settings-file ~/sports.env',
+      'node cli.js sync --json > report.json',
+    ],
   },
   demo: {
     summary: 'Sync three emulated platforms end to end, no accounts needed',
@@ -70,10 +85,15 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       verbose,
       help,
     },
-    examples: ['node cli.js undo --dry-run', 'node cli.js undo --platform COROS', 'node cli.js undo --platform GARMINCOM --id 21400000123'],
+    examples: [
+      'node cli.js undo --dry-run',
+      'node cli.js undo --platform COROS',
+      'node cli.js undo --platform GARMINCOM --id 21400000123',
+    ],
   },
   rollback: {
-    summary: 'List (with --dry-run) or delete every copy this tool uploaded, from the ledger; originals are never touched',
+    summary:
+      'List (with --dry-run) or delete every copy this tool uploaded, from the ledger; originals are never touched',
     flags: {
       'dry-run': { type: 'boolean', help: 'only list the copies' },
       platform: { type: 'string', value: 'GARMINCOM|GARMINCN|COROS', help: 'only copies on this platform' },
@@ -88,19 +108,39 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
   login: {
     summary: 'Sign in to Garmin once and get a token for one consumer (the Action or this computer)',
     flags: {
-      for: { type: 'string', value: 'action|local', help: 'who the token is for: action prints the secret; local keeps it in the local database only' },
+      for: {
+        type: 'string',
+        value: 'action|local',
+        help: 'who the token is for: action prints the secret; local keeps it in the local database only',
+      },
       region: { type: 'string', value: 'com|cn', help: 'garmin.com (default) or garmin.cn' },
       email: { type: 'string', value: 'EMAIL', help: 'account email (default GARMIN_EMAIL_COM/CN, or prompted)' },
-      password: { type: 'string', value: 'PASSWORD', help: 'account password (default GARMIN_PASSWORD_COM/CN, or prompted; a flag stays in shell history)' },
-      ticket: { type: 'string', value: 'ST-…|URL', help: 'a service ticket from a browser sign-in (or the whole address bar after it) instead of the password' },
-      service: { type: 'string', value: 'web|mobile', help: 'the service a bare ticket belongs to (default web: https://connect.<domain>/app)' },
+      password: {
+        type: 'string',
+        value: 'PASSWORD',
+        help: 'account password (default GARMIN_PASSWORD_COM/CN, or prompted; a flag stays in shell history)',
+      },
+      ticket: {
+        type: 'string',
+        value: 'ST-…|URL',
+        help: 'a service ticket from a browser sign-in (or the whole address bar after it) instead of the password',
+      },
+      service: {
+        type: 'string',
+        value: 'web|mobile',
+        help: 'the service a bare ticket belongs to (default web: https://connect.<domain>/app)',
+      },
       force: { type: 'boolean', help: 'sign in even during a login pause (Garmin may block the account for longer)' },
       db,
       'settings-file': settingsFile,
       verbose,
       help,
     },
-    examples: ['node cli.js login --for action', 'node cli.js login --for local --region cn', 'node cli.js login --for action --ticket ST-0123456-AbCdEf-sso'],
+    examples: [
+      'node cli.js login --for action',
+      'node cli.js login --for local --region cn',
+      'node cli.js login --for action --ticket ST-0123456-AbCdEf-sso',
+    ],
   },
   doctor: {
     summary: 'Check every setting, host, token, clock and the database; writes nothing',
@@ -113,7 +153,7 @@ const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
 
 /** Flags that Node itself (or an older version of this CLI) used: a clear word instead of "unknown". */
 const RENAMED: Readonly<Record<string, string>> = {
-  'env-file': '--env-file is Node\'s own flag and was renamed; use --settings-file FILE',
+  'env-file': "--env-file is Node's own flag and was renamed; use --settings-file FILE",
 };
 
 export type FlagValues = Readonly<Record<string, string | boolean | undefined>>;
@@ -172,23 +212,30 @@ function normalise(argv: readonly string[], command: CommandName): string[] {
       if (!flag) {
         if (RENAMED[name]) throw new UsageError(RENAMED[name]);
         const suggestion = closest(name, names);
-        throw new UsageError(`unknown option --${name} for ${command}${suggestion ? `; did you mean --${suggestion}?` : ''} (see: node cli.js ${command} --help)`);
+        throw new UsageError(
+          `unknown option --${name} for ${command}${suggestion ? `; did you mean --${suggestion}?` : ''} (see: node cli.js ${command} --help)`,
+        );
       }
       if (flag.type === 'boolean' && eq !== -1) {
         const value = arg.slice(eq + 1).toLowerCase();
         if (negated) throw new UsageError(`--${name} takes no value`);
         if (TRUE_WORDS.has(value)) result.push(`--${name}`);
         else if (FALSE_WORDS.has(value)) result.push(`--no-${name}`);
-        else throw new UsageError(`--${name}=${arg.slice(eq + 1)} is not a yes/no value; use --${name}, --${name}=true|1 or --${name}=false|0`);
+        else
+          throw new UsageError(
+            `--${name}=${arg.slice(eq + 1)} is not a yes/no value; use --${name}, --${name}=true|1 or --${name}=false|0`,
+          );
         continue;
       }
       if (flag.type === 'string' && eq === -1) {
         const value = argv[i + 1];
-        if (value === undefined || (value.startsWith('-') && value !== '-')) throw new UsageError(`--${name} needs a value: --${name} ${flag.value ?? '<value>'}`);
+        if (value === undefined || (value.startsWith('-') && value !== '-'))
+          throw new UsageError(`--${name} needs a value: --${name} ${flag.value ?? '<value>'}`);
       }
     } else if (/^-[A-Za-z]$/.test(arg)) {
       const letter = arg.slice(1);
-      if (!Object.values(spec).some((flag) => flag.short === letter)) throw new UsageError(`unknown option ${arg} for ${command} (see: node cli.js ${command} --help)`);
+      if (!Object.values(spec).some((flag) => flag.short === letter))
+        throw new UsageError(`unknown option ${arg} for ${command} (see: node cli.js ${command} --help)`);
     }
     result.push(arg);
   }
@@ -209,12 +256,16 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (!COMMAND_NAMES.includes(topic as CommandName)) throw unknownCommand(topic);
     return { command: 'help', helpFor: topic as CommandName, flags: {} };
   }
-  if (first.startsWith('-')) throw new UsageError(`put the command first, e.g. node cli.js sync ${first}; commands: ${COMMAND_NAMES.join(', ')}`);
+  if (first.startsWith('-'))
+    throw new UsageError(
+      `put the command first, e.g. node cli.js sync ${first}; commands: ${COMMAND_NAMES.join(', ')}`,
+    );
   if (!COMMAND_NAMES.includes(first as CommandName)) throw unknownCommand(first);
   const command = first as CommandName;
   const spec = COMMANDS[command].flags;
   const options: Record<string, { type: 'boolean' | 'string'; short?: string }> = {};
-  for (const [name, flag] of Object.entries(spec)) options[name] = { type: flag.type, ...(flag.short ? { short: flag.short } : {}) };
+  for (const [name, flag] of Object.entries(spec))
+    options[name] = { type: flag.type, ...(flag.short ? { short: flag.short } : {}) };
   const normalised = normalise(rest, command);
   let parsed;
   try {
@@ -222,14 +273,19 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   } catch (error) {
     throw new UsageError(`${(error as Error).message.split('\n')[0]} (see: node cli.js ${command} --help)`);
   }
-  if (parsed.positionals.length) throw new UsageError(`${command} takes no arguments, but got "${parsed.positionals[0]}" (see: node cli.js ${command} --help)`);
+  if (parsed.positionals.length)
+    throw new UsageError(
+      `${command} takes no arguments, but got "${parsed.positionals[0]}" (see: node cli.js ${command} --help)`,
+    );
   if (parsed.values.help) return { command: 'help', helpFor: command, flags: {} };
   return { command, flags: parsed.values as FlagValues };
 }
 
 function unknownCommand(word: string): UsageError {
   const suggestion = closest(word, COMMAND_NAMES);
-  return new UsageError(`unknown command "${word}"${suggestion ? `; did you mean "${suggestion}"?` : ''}; commands: ${COMMAND_NAMES.join(', ')}`);
+  return new UsageError(
+    `unknown command "${word}"${suggestion ? `; did you mean "${suggestion}"?` : ''}; commands: ${COMMAND_NAMES.join(', ')}`,
+  );
 }
 
 export function stringFlag(flags: FlagValues, name: string): string | undefined {

@@ -48,18 +48,37 @@ export async function runDoctor(flags: FlagValues, io: CliIo, lookup: Lookup): P
   let config: SyncConfig | undefined;
   try {
     config = prepareSyncConfig(lookup, flags, silentLogger);
-    print({ ok: true, name: 'settings', detail: `platforms ${config.platforms.map((id) => PLATFORM_LABELS[id]).join(', ')}; times in ${config.timeZone}` });
+    print({
+      ok: true,
+      name: 'settings',
+      detail: `platforms ${config.platforms.map((id) => PLATFORM_LABELS[id]).join(', ')}; times in ${config.timeZone}`,
+    });
   } catch (error) {
-    print({ ok: false, name: 'settings', detail: describeError(error), fix: isSyncError(error) && error.hint ? error.hint : 'fix the setting named above (README, "Settings")' });
+    print({
+      ok: false,
+      name: 'settings',
+      detail: describeError(error),
+      fix: isSyncError(error) && error.hint ? error.hint : 'fix the setting named above (README, "Settings")',
+    });
   }
 
   const dbPath = databasePath(lookup);
   try {
     const state = checkDatabase(lookup, flags);
-    if (state.kind === 'sqlite') print({ ok: true, name: 'database', detail: `${dbPath}, schema ${state.schema} of ${NEWEST_SCHEMA}${state.schema < NEWEST_SCHEMA ? ' (upgraded on the next sync)' : ''}` });
+    if (state.kind === 'sqlite')
+      print({
+        ok: true,
+        name: 'database',
+        detail: `${dbPath}, schema ${state.schema} of ${NEWEST_SCHEMA}${state.schema < NEWEST_SCHEMA ? ' (upgraded on the next sync)' : ''}`,
+      });
     else print({ ok: true, name: 'database', detail: `${dbPath} does not exist yet; the first sync creates it` });
   } catch (error) {
-    print({ ok: false, name: 'database', detail: describeError(error), fix: 'point SYNC_DB_PATH or --db at a database file (or a new path)' });
+    print({
+      ok: false,
+      name: 'database',
+      detail: describeError(error),
+      fix: 'point SYNC_DB_PATH or --db at a database file (or a new path)',
+    });
   }
   print(stateBackendCheck(dbPath));
 
@@ -69,7 +88,12 @@ export async function runDoctor(flags: FlagValues, io: CliIo, lookup: Lookup): P
     if (skews.length) {
       const worst = skews.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a));
       const ok = Math.abs(worst) <= MAX_SKEW_SEC;
-      print({ ok, name: 'clock', detail: `${ok ? 'within' : 'off by'} ${Math.abs(Math.round(worst))} s of the services' clocks${ok ? '' : ` (${worst > 0 ? 'ahead' : 'behind'})`}`, fix: 'set the computer clock automatically (NTP); signed uploads and token lifetimes depend on it' });
+      print({
+        ok,
+        name: 'clock',
+        detail: `${ok ? 'within' : 'off by'} ${Math.abs(Math.round(worst))} s of the services' clocks${ok ? '' : ` (${worst > 0 ? 'ahead' : 'behind'})`}`,
+        fix: 'set the computer clock automatically (NTP); signed uploads and token lifetimes depend on it',
+      });
     }
     for (const check of await tokenChecks(config, dbPath)) print(check);
   }
@@ -85,12 +109,20 @@ function stateBackendCheck(dbPath: string): Check {
     accessSync(existsSync(dbPath) ? dbPath : folder, constants.W_OK);
     return { ok: true, name: 'state', detail: `${existsSync(dbPath) ? dbPath : folder} is writable` };
   } catch {
-    return { ok: false, name: 'state', detail: `${existsSync(dbPath) ? dbPath : folder} is not writable`, fix: 'give yourself write access there, or set SYNC_DB_PATH to a writable place' };
+    return {
+      ok: false,
+      name: 'state',
+      detail: `${existsSync(dbPath) ? dbPath : folder} is not writable`,
+      fix: 'give yourself write access there, or set SYNC_DB_PATH to a writable place',
+    };
   }
 }
 
 function hostsFor(id: PlatformId, corosHome: string | undefined): string[] {
-  if (id === 'coros') return corosHome ? [corosHome] : [...new Set(Object.values(COROS_REGIONS).map((region) => region.team))].slice(0, 1);
+  if (id === 'coros')
+    return corosHome
+      ? [corosHome]
+      : [...new Set(Object.values(COROS_REGIONS).map((region) => region.team))].slice(0, 1);
   const hosts = garminHosts(id === 'garmin_cn' ? 'cn' : 'com');
   return [hosts.sso, hosts.connectapi, ...(id === 'garmin_cn' ? [hosts.diauth] : [])];
 }
@@ -118,13 +150,22 @@ async function hostChecks(config: SyncConfig, id: PlatformId, skews: number[]): 
       try {
         await dnsLookup(target.hostname);
       } catch (error) {
-        checks.push({ ok: false, name, detail: `DNS lookup of ${target.hostname} failed (${(error as NodeJS.ErrnoException).code ?? 'error'})`, fix: `check the network and DNS; ${proxyFix}` });
+        checks.push({
+          ok: false,
+          name,
+          detail: `DNS lookup of ${target.hostname} failed (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+          fix: `check the network and DNS; ${proxyFix}`,
+        });
         continue;
       }
     }
     const started = Date.now();
     try {
-      const response = await fetchImpl(target, { method: 'GET', redirect: 'manual', signal: AbortSignal.timeout(Math.min(config.timeoutMs, 20_000)) });
+      const response = await fetchImpl(target, {
+        method: 'GET',
+        redirect: 'manual',
+        signal: AbortSignal.timeout(Math.min(config.timeoutMs, 20_000)),
+      });
       await response.arrayBuffer().catch(() => undefined);
       const date = Date.parse(response.headers.get('date') ?? '');
       if (Number.isFinite(date)) skews.push((started + (Date.now() - started) / 2 - date) / 1000);
@@ -135,13 +176,22 @@ async function hostChecks(config: SyncConfig, id: PlatformId, skews: number[]): 
   }
   if (id === 'coros') {
     const session = corosSession(config, config.dbPath);
-    checks.push(session ? { ok: true, name: 'COROS region', detail: `${corosRegion(session.regionId)?.label ?? session.regionId}, home host ${new URL(session.host).host}` } : { ok: true, name: 'COROS region', detail: 'not known yet; the first sync finds the account\'s home region' });
+    checks.push(
+      session
+        ? {
+            ok: true,
+            name: 'COROS region',
+            detail: `${corosRegion(session.regionId)?.label ?? session.regionId}, home host ${new URL(session.host).host}`,
+          }
+        : { ok: true, name: 'COROS region', detail: "not known yet; the first sync finds the account's home region" },
+    );
   }
   return checks;
 }
 
 function networkWords(error: unknown): string {
-  if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'no answer (timed out)';
+  if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+    return 'no answer (timed out)';
   const code = causeCode(error) ?? '';
   if (/ENOTFOUND|EAI_AGAIN/.test(code)) return `DNS lookup failed (${code})`;
   if (/ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT/.test(code)) return `could not connect (${code})`;
@@ -166,7 +216,10 @@ function readSealed(dbPath: string, config: SyncConfig, id: PlatformId, name: st
   }
 }
 
-function corosSession(config: SyncConfig, dbPath: string): { host: string; regionId: CorosRegionId; token: string; userId: string } | undefined {
+function corosSession(
+  config: SyncConfig,
+  dbPath: string,
+): { host: string; regionId: CorosRegionId; token: string; userId: string } | undefined {
   const raw = readSealed(dbPath, config, 'coros', 'session');
   if (!raw) return undefined;
   try {
@@ -182,42 +235,98 @@ async function tokenChecks(config: SyncConfig, dbPath: string): Promise<Check[]>
   const checks: Check[] = [];
   for (const id of config.platforms) {
     const proxy = proxyFor(config, id);
-    const http = new HttpClient({ endpoints: config.endpoints, fetch: createProxyFetch({ proxyUrl: proxy.url, proxyVariable: proxy.variable, env: { HTTPS_PROXY: config.httpsProxy, NO_PROXY: config.noProxy } }), timeoutMs: Math.min(config.timeoutMs, 20_000), backoff: { attempts: 1 } });
+    const http = new HttpClient({
+      endpoints: config.endpoints,
+      fetch: createProxyFetch({
+        proxyUrl: proxy.url,
+        proxyVariable: proxy.variable,
+        env: { HTTPS_PROXY: config.httpsProxy, NO_PROXY: config.noProxy },
+      }),
+      timeoutMs: Math.min(config.timeoutMs, 20_000),
+      backoff: { attempts: 1 },
+    });
     const name = `${PLATFORM_LABELS[id]} token`;
     try {
       if (id === 'coros') {
         const session = corosSession(config, dbPath);
         if (!session) {
-          checks.push({ ok: true, name, detail: 'none stored yet; the next sync logs in with COROS_EMAIL/COROS_PASSWORD' });
+          checks.push({
+            ok: true,
+            name,
+            detail: 'none stored yet; the next sync logs in with COROS_EMAIL/COROS_PASSWORD',
+          });
           continue;
         }
-        const response = await http.request({ url: session.host + '/account/query', headers: { accesstoken: session.token, yfheader: JSON.stringify({ userId: session.userId }) } });
+        const response = await http.request({
+          url: session.host + '/account/query',
+          headers: { accesstoken: session.token, yfheader: JSON.stringify({ userId: session.userId }) },
+        });
         const result = String(response.json<{ result?: unknown }>().result);
-        checks.push(result === '0000' ? { ok: true, name, detail: 'accepted' } : { ok: true, name, detail: `no longer accepted (result ${result}); the next sync logs in again with the password` });
+        checks.push(
+          result === '0000'
+            ? { ok: true, name, detail: 'accepted' }
+            : {
+                ok: true,
+                name,
+                detail: `no longer accepted (result ${result}); the next sync logs in again with the password`,
+              },
+        );
         continue;
       }
       const region = id === 'garmin_cn' ? 'cn' : 'com';
       const account = id === 'garmin_com' ? config.garminCom : config.garminCn;
       const stored = readSealed(dbPath, config, id, 'di_tokens');
-      const tokens: DiTokens | undefined = stored ? (JSON.parse(stored) as DiTokens) : account.tokenBlob ? decodeTokenBlob(account.tokenBlob, region) : undefined;
+      const tokens: DiTokens | undefined = stored
+        ? (JSON.parse(stored) as DiTokens)
+        : account.tokenBlob
+          ? decodeTokenBlob(account.tokenBlob, region)
+          : undefined;
       const source = stored ? 'the local database' : `GARMIN_TOKEN_${region.toUpperCase()}`;
       if (!tokens) {
-        checks.push({ ok: !!(account.email && account.password), name, detail: 'none stored', fix: `run \`node cli.js login --for local${region === 'cn' ? ' --region cn' : ''}\`` });
+        checks.push({
+          ok: !!(account.email && account.password),
+          name,
+          detail: 'none stored',
+          fix: `run \`node cli.js login --for local${region === 'cn' ? ' --region cn' : ''}\``,
+        });
         continue;
       }
       const expiry = `refreshable until ${formatLocalDate(tokens.refreshExpiresAt, config.timeZone)}`;
       if (tokens.refreshExpiresAt * 1000 <= Date.now()) {
-        checks.push({ ok: false, name, detail: `from ${source} expired`, fix: `run \`node cli.js login --for local${region === 'cn' ? ' --region cn' : ''}\`` });
+        checks.push({
+          ok: false,
+          name,
+          detail: `from ${source} expired`,
+          fix: `run \`node cli.js login --for local${region === 'cn' ? ' --region cn' : ''}\``,
+        });
         continue;
       }
       if (tokens.expiresAt * 1000 <= Date.now()) {
-        checks.push({ ok: true, name, detail: `from ${source}: access token expired (the next sync refreshes it), ${expiry}` });
+        checks.push({
+          ok: true,
+          name,
+          detail: `from ${source}: access token expired (the next sync refreshes it), ${expiry}`,
+        });
         continue;
       }
       const validation = await validateAccessToken(http, region, tokens.accessToken);
-      checks.push(validation.ok ? { ok: true, name, detail: `from ${source} accepted, ${expiry}` } : { ok: false, name, detail: `from ${source} refused (${validation.reason})`, fix: `run \`node cli.js login --for local${region === 'cn' ? ' --region cn' : ''}\`` });
+      checks.push(
+        validation.ok
+          ? { ok: true, name, detail: `from ${source} accepted, ${expiry}` }
+          : {
+              ok: false,
+              name,
+              detail: `from ${source} refused (${validation.reason})`,
+              fix: `run \`node cli.js login --for local${region === 'cn' ? ' --region cn' : ''}\``,
+            },
+      );
     } catch (error) {
-      checks.push({ ok: false, name, detail: `could not be checked: ${describeError(error)}`, fix: isSyncError(error) && error.hint ? error.hint : 'see the host lines above' });
+      checks.push({
+        ok: false,
+        name,
+        detail: `could not be checked: ${describeError(error)}`,
+        fix: isSyncError(error) && error.hint ? error.hint : 'see the host lines above',
+      });
     }
   }
   return checks;

@@ -9,7 +9,16 @@ import type { SyncReport } from '../engine/report-types.ts';
 import { runSyncAndNotify } from '../engine/run-and-notify.ts';
 import { runDemo } from '../demo/demo.ts';
 import { createPlatformFactory } from '../platforms/factory.ts';
-import { commandHelp, generalHelp, parseArgs, stringFlag, booleanFlag, UsageError, type CommandName, type FlagValues } from './args.ts';
+import {
+  commandHelp,
+  generalHelp,
+  parseArgs,
+  stringFlag,
+  booleanFlag,
+  UsageError,
+  type CommandName,
+  type FlagValues,
+} from './args.ts';
 import { runDoctor } from './doctor.ts';
 import { runRepair } from './repair.ts';
 import { runLoginCommand } from './login.ts';
@@ -21,7 +30,6 @@ import { prepareSyncConfig } from './sync-config.ts';
 
 export type { CliIo };
 export { prepareSyncConfig };
-
 
 /** Runs the CLI; returns the process exit code (0 ok, 1 something failed, 2 bad settings or usage). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -43,7 +51,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const command: CommandName = args.command;
   const json = booleanFlag(args.flags, 'json') === true;
   // With --json, stdout holds the one document; everything else goes to stderr.
-  const log = consoleLogger({ verbose: booleanFlag(args.flags, 'verbose') === true, out: json ? io.err : io.out, err: io.err });
+  const log = consoleLogger({
+    verbose: booleanFlag(args.flags, 'verbose') === true,
+    out: json ? io.err : io.out,
+    err: io.err,
+  });
   try {
     switch (command) {
       case 'sync':
@@ -70,7 +82,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-
 function progressFor(io: CliIo, json: boolean): Progress {
   return createProgress({
     write: io.err,
@@ -80,13 +91,25 @@ function progressFor(io: CliIo, json: boolean): Progress {
 
 async function syncCommand(flags: FlagValues, io: CliIo, log: Logger, json: boolean): Promise<number> {
   const config = prepareSyncConfig(buildLookup(io, flags), flags, log);
-  if (config.platforms.length === 1) log.warn(`only one platform (${config.platforms[0]}) is configured: duplicates are found, nothing is copied anywhere; list two or more in SYNC_PLATFORM`);
+  if (config.platforms.length === 1)
+    log.warn(
+      `only one platform (${config.platforms[0]}) is configured: duplicates are found, nothing is copied anywhere; list two or more in SYNC_PLATFORM`,
+    );
   const progress = progressFor(io, json);
   // Failures are listed once, in the report; live error lines would repeat them.
   // One line per upload only with --verbose: the progress line counts them, the report lists them.
   const verbose = booleanFlag(flags, 'verbose') === true;
-  const runLog: Logger = { ...log, error: verbose ? log.error : () => {}, info: (message) => (message.startsWith('uploaded ') ? log.debug(message) : log.info(message)) };
-  const result = await runSyncAndNotify({ config, log: runLog, createPlatform: createPlatformFactory(config, runLog), progress });
+  const runLog: Logger = {
+    ...log,
+    error: verbose ? log.error : () => {},
+    info: (message) => (message.startsWith('uploaded ') ? log.debug(message) : log.info(message)),
+  };
+  const result = await runSyncAndNotify({
+    config,
+    log: runLog,
+    createPlatform: createPlatformFactory(config, runLog),
+    progress,
+  });
   progress.done();
   return finishReport(io, result.report, { timeZone: config.timeZone, language: config.language }, json, {});
 }
@@ -94,19 +117,34 @@ async function syncCommand(flags: FlagValues, io: CliIo, log: Logger, json: bool
 async function demoCommand(flags: FlagValues, io: CliIo, log: Logger, json: boolean): Promise<number> {
   const dir = stringFlag(flags, 'dir') ?? 'db/demo';
   const timeZone = readTimeZone((name) => io.env[name]);
-  const result = await runDemo({ dir, reset: booleanFlag(flags, 'reset') === true, dryRun: booleanFlag(flags, 'dry-run') === true, log });
+  const result = await runDemo({
+    dir,
+    reset: booleanFlag(flags, 'reset') === true,
+    dryRun: booleanFlag(flags, 'dry-run') === true,
+    log,
+  });
   const extra = { database: result.dbPath, firstRun: result.firstRun };
   const code = finishReport(io, result.report, { timeZone }, json, extra);
   if (!json) {
     io.out('');
     io.out(`Database left for inspection: ${result.dbPath}  (try: node cli.js status --db ${result.dbPath})`);
-    io.out(result.firstRun ? 'Run the demo again: the second run has nothing to upload. Start over with --reset.' : 'Start over with --reset.');
+    io.out(
+      result.firstRun
+        ? 'Run the demo again: the second run has nothing to upload. Start over with --reset.'
+        : 'Start over with --reset.',
+    );
   }
   return code;
 }
 
 /** The report as text, or as the one JSON document: { ok, exitCode, timeZone, report, ...extra }. */
-function finishReport(io: CliIo, report: SyncReport, view: { timeZone: string; language?: Language }, json: boolean, extra: Record<string, unknown>): number {
+function finishReport(
+  io: CliIo,
+  report: SyncReport,
+  view: { timeZone: string; language?: Language },
+  json: boolean,
+  extra: Record<string, unknown>,
+): number {
   const { timeZone } = view;
   const exitCode = report.outcome === 'ok' ? 0 : 1;
   if (json) {

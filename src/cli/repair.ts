@@ -10,7 +10,11 @@ import type { CliIo } from './io.ts';
 import { prepareSyncConfig } from './sync-config.ts';
 import { buildLookup } from './settings.ts';
 
-const PLATFORM_FLAG: Readonly<Record<string, PlatformId>> = { GARMINCOM: 'garmin_com', GARMINCN: 'garmin_cn', COROS: 'coros' };
+const PLATFORM_FLAG: Readonly<Record<string, PlatformId>> = {
+  GARMINCOM: 'garmin_com',
+  GARMINCN: 'garmin_cn',
+  COROS: 'coros',
+};
 
 function platformFlag(flags: FlagValues): PlatformId | undefined {
   const raw = stringFlag(flags, 'platform');
@@ -24,7 +28,13 @@ function platformFlag(flags: FlagValues): PlatformId | undefined {
  * `undo` re-uploads deleted duplicates from the backups in the database; `rollback` lists or
  * deletes the copies this tool uploaded. Both connect only the platforms they touch.
  */
-export async function runRepair(command: 'undo' | 'rollback', flags: FlagValues, io: CliIo, log: Logger, json: boolean): Promise<number> {
+export async function runRepair(
+  command: 'undo' | 'rollback',
+  flags: FlagValues,
+  io: CliIo,
+  log: Logger,
+  json: boolean,
+): Promise<number> {
   const config = prepareSyncConfig(buildLookup(io, flags), flags, log);
   const dryRun = booleanFlag(flags, 'dry-run') === true;
   const platform = platformFlag(flags);
@@ -46,22 +56,43 @@ export async function runRepair(command: 'undo' | 'rollback', flags: FlagValues,
     let failed = 0;
     let items: unknown[];
     if (command === 'undo') {
-      const results = await undoDeletions(store, platformOf, { dryRun, ...(platform ? { platform } : {}), ...(stringFlag(flags, 'id') ? { remoteId: stringFlag(flags, 'id')! } : {}) });
+      const results = await undoDeletions(store, platformOf, {
+        dryRun,
+        ...(platform ? { platform } : {}),
+        ...(stringFlag(flags, 'id') ? { remoteId: stringFlag(flags, 'id')! } : {}),
+      });
       items = results;
       for (const result of results) {
         if (result.outcome === 'failed' || result.outcome === 'no-backup') failed++;
-        const what = { restored: `restored as ${result.restoredId ?? '(still processing)'}`, 'would-restore': 'would be restored', 'no-backup': 'no backup kept', failed: 'failed' }[result.outcome];
-        lines.push(`  ${PLATFORM_LABELS[result.platform]} ${result.deletedId} (${formatUtc(result.startUtc)}): ${what}${result.message ? ` — ${result.message}` : ''}`);
+        const what = {
+          restored: `restored as ${result.restoredId ?? '(still processing)'}`,
+          'would-restore': 'would be restored',
+          'no-backup': 'no backup kept',
+          failed: 'failed',
+        }[result.outcome];
+        lines.push(
+          `  ${PLATFORM_LABELS[result.platform]} ${result.deletedId} (${formatUtc(result.startUtc)}): ${what}${result.message ? ` — ${result.message}` : ''}`,
+        );
       }
-      lines.unshift(results.length ? `${dryRun ? 'Deleted duplicates that can be restored' : 'Restored'}:` : 'Nothing to restore: no deleted duplicate has a backup left (backups are kept 90 days).');
+      lines.unshift(
+        results.length
+          ? `${dryRun ? 'Deleted duplicates that can be restored' : 'Restored'}:`
+          : 'Nothing to restore: no deleted duplicate has a backup left (backups are kept 90 days).',
+      );
     } else {
       const results = await rollbackUploads(store, platformOf, { dryRun, runId, ...(platform ? { platform } : {}) });
       items = results;
       for (const result of results) {
         if (result.outcome === 'failed') failed++;
-        lines.push(`  ${PLATFORM_LABELS[result.target]} ${result.targetId} (copied from ${PLATFORM_LABELS[result.source.platform]} ${result.source.remoteId}): ${result.outcome}${result.message ? ` — ${result.message}` : ''}`);
+        lines.push(
+          `  ${PLATFORM_LABELS[result.target]} ${result.targetId} (copied from ${PLATFORM_LABELS[result.source.platform]} ${result.source.remoteId}): ${result.outcome}${result.message ? ` — ${result.message}` : ''}`,
+        );
       }
-      lines.unshift(results.length ? `${dryRun ? 'Copies this tool uploaded (run without --dry-run to delete them)' : 'Copies deleted'}:` : 'This tool has uploaded nothing (the ledger is empty).');
+      lines.unshift(
+        results.length
+          ? `${dryRun ? 'Copies this tool uploaded (run without --dry-run to delete them)' : 'Copies deleted'}:`
+          : 'This tool has uploaded nothing (the ledger is empty).',
+      );
     }
     store.finishRun(runId, failed ? 'partial' : 'ok', {});
     const exitCode = failed ? 1 : 0;

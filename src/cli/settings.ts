@@ -18,10 +18,12 @@ export function buildLookup(source: SettingsSource, flags: FlagValues): Lookup {
   const fileFlag = stringFlag(flags, 'settings-file');
   let fileValues = new Map<string, string>();
   const defaultFile = resolve(source.cwd, '.env');
-  const file = fileFlag !== undefined ? resolve(source.cwd, fileFlag) : existsSync(defaultFile) ? defaultFile : undefined;
+  const file =
+    fileFlag !== undefined ? resolve(source.cwd, fileFlag) : existsSync(defaultFile) ? defaultFile : undefined;
   if (file !== undefined) {
     if (!existsSync(file)) throw new ConfigError(`--settings-file ${fileFlag} does not exist; check the path`);
-    if (statSync(file).isDirectory()) throw new ConfigError(`--settings-file ${fileFlag ?? '.env'} is a folder; give the settings file itself`);
+    if (statSync(file).isDirectory())
+      throw new ConfigError(`--settings-file ${fileFlag ?? '.env'} is a folder; give the settings file itself`);
     fileValues = parseDotEnv(readFileSync(file, 'utf8'), fileFlag ?? '.env');
   }
   const yesNo = (name: string) => {
@@ -72,7 +74,8 @@ export function readLocalKey(dbPath: string): string | undefined {
   const path = localKeyPath(dbPath);
   if (!existsSync(path)) return undefined;
   const key = readFileSync(path, 'utf8').trim();
-  if (key.length < 32) throw new ConfigError(`${path} is damaged (too short); delete it and run \`node cli.js login --for local\` again`);
+  if (key.length < 32)
+    throw new ConfigError(`${path} is damaged (too short); delete it and run \`node cli.js login --for local\` again`);
   registerSecret(key);
   return key;
 }

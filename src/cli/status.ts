@@ -39,10 +39,35 @@ export interface StatusDocument {
   readonly database: string;
   readonly schema: number;
   readonly timeZone: string;
-  readonly platforms: Array<{ id: PlatformId; label: string; activities: number; listedBackTo: string | null; wholeHistory: boolean; localLoginValidUntil: string | null; loginPausedUntil: string | null; loginPauseReason: string | null; personalKeyExpiry: string | null }>;
+  readonly platforms: Array<{
+    id: PlatformId;
+    label: string;
+    activities: number;
+    listedBackTo: string | null;
+    wholeHistory: boolean;
+    localLoginValidUntil: string | null;
+    loginPausedUntil: string | null;
+    loginPauseReason: string | null;
+    personalKeyExpiry: string | null;
+  }>;
   readonly transfers: Record<string, number>;
-  readonly needsAttention: Array<{ from: string; to: string; workout: string; state: string; reason: string | null; nextStep: string; updatedAt: string }>;
-  readonly lastRuns: Array<{ id: number; startedAt: string; finishedAt: string | null; dryRun: boolean; outcome: string; counts: Record<string, number> | null }>;
+  readonly needsAttention: Array<{
+    from: string;
+    to: string;
+    workout: string;
+    state: string;
+    reason: string | null;
+    nextStep: string;
+    updatedAt: string;
+  }>;
+  readonly lastRuns: Array<{
+    id: number;
+    startedAt: string;
+    finishedAt: string | null;
+    dryRun: boolean;
+    outcome: string;
+    counts: Record<string, number> | null;
+  }>;
 }
 
 function workoutWords(row: TransferSummaryRow, zone: string): string {
@@ -52,10 +77,14 @@ function workoutWords(row: TransferSummaryRow, zone: string): string {
 
 function nextStepFor(row: TransferSummaryRow, maxAttempts: number): string | undefined {
   const to = PLATFORM_LABELS[row.targetPlatform];
-  if (row.outcome === 'rejected') return `${to} refused this file; it is not retried. Upload it by hand if you want it there.`;
-  if (row.outcome === 'failed' && row.attempts >= maxAttempts) return `Gave up after ${row.attempts} attempts. Upload it by hand, or raise MAX_UPLOAD_ATTEMPTS to try again.`;
-  if (row.outcome === 'failed') return `Tried ${row.attempts} time(s); the next run tries again (up to MAX_UPLOAD_ATTEMPTS=${maxAttempts}).`;
-  if (row.outcome === 'in-flight' || row.outcome === 'sending') return 'The run stopped during this upload; the next run checks the target before uploading again.';
+  if (row.outcome === 'rejected')
+    return `${to} refused this file; it is not retried. Upload it by hand if you want it there.`;
+  if (row.outcome === 'failed' && row.attempts >= maxAttempts)
+    return `Gave up after ${row.attempts} attempts. Upload it by hand, or raise MAX_UPLOAD_ATTEMPTS to try again.`;
+  if (row.outcome === 'failed')
+    return `Tried ${row.attempts} time(s); the next run tries again (up to MAX_UPLOAD_ATTEMPTS=${maxAttempts}).`;
+  if (row.outcome === 'in-flight' || row.outcome === 'sending')
+    return 'The run stopped during this upload; the next run checks the target before uploading again.';
   if (row.outcome === 'pending') return `${to} is still processing it; the next run checks without uploading again.`;
   return undefined;
 }
@@ -98,7 +127,15 @@ export function buildStatus(dbPath: string, zone: string, maxAttempts: number): 
       transfers[word] = (transfers[word] ?? 0) + 1;
       const nextStep = nextStepFor(row, maxAttempts);
       if (!nextStep) continue;
-      needsAttention.push({ from: PLATFORM_LABELS[row.sourcePlatform], to: PLATFORM_LABELS[row.targetPlatform], workout: workoutWords(row, zone), state: word, reason: row.lastError ? redact(row.lastError) : null, nextStep, updatedAt: row.updatedAt });
+      needsAttention.push({
+        from: PLATFORM_LABELS[row.sourcePlatform],
+        to: PLATFORM_LABELS[row.targetPlatform],
+        workout: workoutWords(row, zone),
+        state: word,
+        reason: row.lastError ? redact(row.lastError) : null,
+        nextStep,
+        updatedAt: row.updatedAt,
+      });
     }
     for (const problem of reader.sourceProblems()) {
       if (problem.problem === 'no-original' || problem.attempts < maxAttempts) continue;
@@ -113,42 +150,81 @@ export function buildStatus(dbPath: string, zone: string, maxAttempts: number): 
         updatedAt: problem.updatedAt,
       });
     }
-    const lastRuns = reader.runs(5).map((run) => ({ id: run.id, startedAt: run.startedAt, finishedAt: run.finishedAt, dryRun: run.dryRun, outcome: run.outcome ?? 'unfinished', counts: run.counts }));
-    return { database: dbPath, schema: reader.schemaVersion(), timeZone: zone, platforms, transfers, needsAttention, lastRuns };
+    const lastRuns = reader
+      .runs(5)
+      .map((run) => ({
+        id: run.id,
+        startedAt: run.startedAt,
+        finishedAt: run.finishedAt,
+        dryRun: run.dryRun,
+        outcome: run.outcome ?? 'unfinished',
+        counts: run.counts,
+      }));
+    return {
+      database: dbPath,
+      schema: reader.schemaVersion(),
+      timeZone: zone,
+      platforms,
+      transfers,
+      needsAttention,
+      lastRuns,
+    };
   } finally {
     reader.close();
   }
 }
 
-const RUN_WORDS: Readonly<Record<string, string>> = { ok: 'everything worked', partial: 'some things failed', failed: 'nothing could be done', unfinished: 'did not finish (stopped or killed)' };
+const RUN_WORDS: Readonly<Record<string, string>> = {
+  ok: 'everything worked',
+  partial: 'some things failed',
+  failed: 'nothing could be done',
+  unfinished: 'did not finish (stopped or killed)',
+};
 
 export function renderStatus(status: StatusDocument): string[] {
   const zone = status.timeZone;
   const lines = [`Database ${status.database}`];
   if (status.platforms.length === 0) lines.push('  No platform has been synced yet.');
   for (const platform of status.platforms) {
-    const listed = platform.listedBackTo ? `, listed back to ${formatLocalDate(platform.listedBackTo, zone)}${platform.wholeHistory ? ' (whole history)' : ''}` : '';
+    const listed = platform.listedBackTo
+      ? `, listed back to ${formatLocalDate(platform.listedBackTo, zone)}${platform.wholeHistory ? ' (whole history)' : ''}`
+      : '';
     lines.push(`  ${platform.label}: ${platform.activities} activities known${listed}`);
     if (platform.localLoginValidUntil) {
       const expired = Date.parse(platform.localLoginValidUntil) <= Date.now();
-      lines.push(`    sign-in for local runs ${expired ? 'expired on' : 'valid until'} ${formatLocalDate(platform.localLoginValidUntil, zone)}${expired ? ` → run \`node cli.js login --for local${platform.id === 'garmin_cn' ? ' --region cn' : ''}\`` : ''}`);
+      lines.push(
+        `    sign-in for local runs ${expired ? 'expired on' : 'valid until'} ${formatLocalDate(platform.localLoginValidUntil, zone)}${expired ? ` → run \`node cli.js login --for local${platform.id === 'garmin_cn' ? ' --region cn' : ''}\`` : ''}`,
+      );
     }
-    if (platform.personalKeyExpiry && platform.id !== 'coros') lines.push(`    ${personalKeyExpiryLine(platform.id, platform.personalKeyExpiry, Date.now())}`);
-    if (platform.loginPausedUntil) lines.push(`    logins paused until ${formatLocalTime(platform.loginPausedUntil, zone)} (Garmin answered ${platform.loginPauseReason ?? 'with a block'}) → wait, or \`node cli.js login --force\``);
+    if (platform.personalKeyExpiry && platform.id !== 'coros')
+      lines.push(`    ${personalKeyExpiryLine(platform.id, platform.personalKeyExpiry, Date.now())}`);
+    if (platform.loginPausedUntil)
+      lines.push(
+        `    logins paused until ${formatLocalTime(platform.loginPausedUntil, zone)} (Garmin answered ${platform.loginPauseReason ?? 'with a block'}) → wait, or \`node cli.js login --force\``,
+      );
   }
   const totals = Object.entries(status.transfers);
   lines.push(`  Transfers: ${totals.length ? totals.map(([word, n]) => `${n} ${word}`).join(', ') : 'none yet'}`);
   if (status.needsAttention.length) {
     lines.push('Needs attention:');
     for (const item of status.needsAttention) {
-      lines.push(`  ${item.workout}, ${item.from} → ${item.to}: ${item.state}${item.reason ? ` — ${item.reason}` : ''}`);
+      lines.push(
+        `  ${item.workout}, ${item.from} → ${item.to}: ${item.state}${item.reason ? ` — ${item.reason}` : ''}`,
+      );
       lines.push(`    → ${item.nextStep}`);
     }
   }
   lines.push(status.lastRuns.length ? 'Last runs:' : 'No runs yet.');
   for (const run of status.lastRuns) {
-    const counts = run.counts ? Object.entries(run.counts).filter(([, n]) => n > 0).map(([key, n]) => `${n} ${COUNT_WORDS[key] ?? key}`).join(', ') || 'nothing to do' : '';
-    lines.push(`  ${formatLocalTime(run.startedAt, zone)}${run.dryRun ? ' (dry run)' : ''}: ${RUN_WORDS[run.outcome] ?? run.outcome}${counts ? `; ${counts}` : ''}`);
+    const counts = run.counts
+      ? Object.entries(run.counts)
+          .filter(([, n]) => n > 0)
+          .map(([key, n]) => `${n} ${COUNT_WORDS[key] ?? key}`)
+          .join(', ') || 'nothing to do'
+      : '';
+    lines.push(
+      `  ${formatLocalTime(run.startedAt, zone)}${run.dryRun ? ' (dry run)' : ''}: ${RUN_WORDS[run.outcome] ?? run.outcome}${counts ? `; ${counts}` : ''}`,
+    );
   }
   return lines;
 }

@@ -33,11 +33,18 @@ export function checkDatabasePath(path: string, setting: string): DatabaseFileSt
   }
   if (!stats) {
     const parent = parentProblem(path);
-    if (parent) throw new ConfigError(`${setting}="${path}": ${parent}; give a file path in a folder, e.g. db/sports_sync.sqlite`);
+    if (parent)
+      throw new ConfigError(
+        `${setting}="${path}": ${parent}; give a file path in a folder, e.g. db/sports_sync.sqlite`,
+      );
     return { kind: 'absent' };
   }
-  if (stats.isDirectory()) throw new ConfigError(`${setting}="${path}" is a folder, not a database file; use a file inside it, e.g. ${setting === '--db' ? '--db ' : 'SYNC_DB_PATH='}${path.replace(/\/$/, '')}/sports_sync.sqlite`);
-  if (!stats.isFile()) throw new ConfigError(`${setting}="${path}" is not a regular file; point it at a SQLite database file`);
+  if (stats.isDirectory())
+    throw new ConfigError(
+      `${setting}="${path}" is a folder, not a database file; use a file inside it, e.g. ${setting === '--db' ? '--db ' : 'SYNC_DB_PATH='}${path.replace(/\/$/, '')}/sports_sync.sqlite`,
+    );
+  if (!stats.isFile())
+    throw new ConfigError(`${setting}="${path}" is not a regular file; point it at a SQLite database file`);
   if (stats.size === 0) return { kind: 'absent' };
   const head = Buffer.alloc(16);
   const fd = openSync(path, 'r');
@@ -46,11 +53,17 @@ export function checkDatabasePath(path: string, setting: string): DatabaseFileSt
   } finally {
     closeSync(fd);
   }
-  if (head.toString('latin1') !== SQLITE_MAGIC) throw new ConfigError(`${setting}="${path}" is not a Sports Sync X database (not SQLite); point it at another file or move that file away`);
+  if (head.toString('latin1') !== SQLITE_MAGIC)
+    throw new ConfigError(
+      `${setting}="${path}" is not a Sports Sync X database (not SQLite); point it at another file or move that file away`,
+    );
   const reader = StoreReader.open(path);
   try {
     const schema = reader.schemaVersion();
-    if (schema > NEWEST_SCHEMA) throw new ConfigError(`${setting}="${path}" was written by a newer Sports Sync X (schema ${schema}, this one knows ${NEWEST_SCHEMA}); fetch the newest cli.js, or use another database file`);
+    if (schema > NEWEST_SCHEMA)
+      throw new ConfigError(
+        `${setting}="${path}" was written by a newer Sports Sync X (schema ${schema}, this one knows ${NEWEST_SCHEMA}); fetch the newest cli.js, or use another database file`,
+      );
     return { kind: 'sqlite', schema };
   } finally {
     reader.close();
@@ -99,7 +112,9 @@ export class StoreReader {
     try {
       return new StoreReader(new sqlite.DatabaseSync(path, { readOnly: true }));
     } catch (error) {
-      throw new ConfigError(`the database "${path}" cannot be opened (${(error as Error).message}); check the path and its permissions`);
+      throw new ConfigError(
+        `the database "${path}" cannot be opened (${(error as Error).message}); check the path and its permissions`,
+      );
     }
   }
 
@@ -115,18 +130,26 @@ export class StoreReader {
 
   activityCount(platform: PlatformId): number {
     if (!this.hasTable('activities')) return 0;
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM activities WHERE platform = ? AND gone_run IS NULL').get(platform) as { n: number }).n;
+    return (
+      this.db.prepare('SELECT COUNT(*) AS n FROM activities WHERE platform = ? AND gone_run IS NULL').get(platform) as {
+        n: number;
+      }
+    ).n;
   }
 
   listedBackTo(platform: PlatformId): { coveredFromUtc: number | null; complete: boolean } {
     if (!this.hasTable('listing_state')) return { coveredFromUtc: null, complete: false };
-    const row = this.db.prepare('SELECT covered_from_utc, complete FROM listing_state WHERE platform = ?').get(platform) as { covered_from_utc: number | null; complete: number } | undefined;
+    const row = this.db
+      .prepare('SELECT covered_from_utc, complete FROM listing_state WHERE platform = ?')
+      .get(platform) as { covered_from_utc: number | null; complete: number } | undefined;
     return { coveredFromUtc: row?.covered_from_utc ?? null, complete: row?.complete === 1 };
   }
 
   runs(limit: number): RunSummaryRow[] {
     if (!this.hasTable('runs')) return [];
-    const rows = this.db.prepare('SELECT id, started_at, finished_at, outcome, dry_run, counts_json FROM runs ORDER BY id DESC LIMIT ?').all(limit) as Array<Record<string, unknown>>;
+    const rows = this.db
+      .prepare('SELECT id, started_at, finished_at, outcome, dry_run, counts_json FROM runs ORDER BY id DESC LIMIT ?')
+      .all(limit) as Array<Record<string, unknown>>;
     return rows.map((row) => ({
       id: Number(row.id),
       startedAt: String(row.started_at),
@@ -154,7 +177,8 @@ export class StoreReader {
       attempts: Number(row.attempts),
       lastError: (row.last_error as string | null) ?? null,
       updatedAt: String(row.updated_at),
-      startUtc: typeof row.start_utc === 'number' ? row.start_utc : row.start_utc == null ? null : Number(row.start_utc),
+      startUtc:
+        typeof row.start_utc === 'number' ? row.start_utc : row.start_utc == null ? null : Number(row.start_utc),
       sportId: (row.sport_id as string | null) ?? null,
     }));
   }
@@ -162,33 +186,52 @@ export class StoreReader {
   /** A plain (unsealed) platform state value: login pauses, the local-login marker. */
   plainState(platform: PlatformId, name: string): string | undefined {
     if (!this.hasTable('platform_state')) return undefined;
-    const row = this.db.prepare('SELECT value FROM platform_state WHERE platform = ? AND name = ? AND sealed = 0').get(platform, name) as { value: string } | undefined;
+    const row = this.db
+      .prepare('SELECT value FROM platform_state WHERE platform = ? AND name = ? AND sealed = 0')
+      .get(platform, name) as { value: string } | undefined;
     return row?.value;
   }
 
   /** Every plain value of one platform (copied into a login's in-memory state). */
   plainStates(platform: PlatformId): Map<string, string> {
     if (!this.hasTable('platform_state')) return new Map();
-    const rows = this.db.prepare('SELECT name, value FROM platform_state WHERE platform = ? AND sealed = 0').all(platform) as Array<{ name: string; value: string }>;
+    const rows = this.db
+      .prepare('SELECT name, value FROM platform_state WHERE platform = ? AND sealed = 0')
+      .all(platform) as Array<{ name: string; value: string }>;
     return new Map(rows.map((row) => [row.name, row.value]));
   }
 
   /** The sealed box as stored (the caller unseals it with the key it has). */
   sealedState(platform: PlatformId, name: string): string | undefined {
     if (!this.hasTable('platform_state')) return undefined;
-    const row = this.db.prepare('SELECT value FROM platform_state WHERE platform = ? AND name = ? AND sealed = 1').get(platform, name) as { value: string } | undefined;
+    const row = this.db
+      .prepare('SELECT value FROM platform_state WHERE platform = ? AND name = ? AND sealed = 1')
+      .get(platform, name) as { value: string } | undefined;
     return row?.value;
   }
 
   hasSealed(platform: PlatformId, name: string): boolean {
     if (!this.hasTable('platform_state')) return false;
-    return this.db.prepare('SELECT 1 FROM platform_state WHERE platform = ? AND name = ? AND sealed = 1').get(platform, name) !== undefined;
+    return (
+      this.db
+        .prepare('SELECT 1 FROM platform_state WHERE platform = ? AND name = ? AND sealed = 1')
+        .get(platform, name) !== undefined
+    );
   }
 
   /** Source records that could not give their file (schema 4 on). */
-  sourceProblems(): Array<{ platform: PlatformId; remoteId: string; problem: string; attempts: number; lastError: string | null; updatedAt: string }> {
+  sourceProblems(): Array<{
+    platform: PlatformId;
+    remoteId: string;
+    problem: string;
+    attempts: number;
+    lastError: string | null;
+    updatedAt: string;
+  }> {
     if (!this.hasTable('source_problems')) return [];
-    const rows = this.db.prepare('SELECT platform, remote_id, problem, attempts, last_error, updated_at FROM source_problems').all() as Array<Record<string, unknown>>;
+    const rows = this.db
+      .prepare('SELECT platform, remote_id, problem, attempts, last_error, updated_at FROM source_problems')
+      .all() as Array<Record<string, unknown>>;
     return rows.map((row) => ({
       platform: row.platform as PlatformId,
       remoteId: String(row.remote_id),

@@ -16,23 +16,41 @@ export interface SettingAlias {
 
 const present = (lookup: Lookup, name: string) => (lookup(name)?.trim() ?? '') !== '';
 /** garmin-sync-coros: GARMIN_AUTH_DOMAIN=CN means garmin.cn; COM or unset means garmin.com. */
-const chinaDomain = (lookup: Lookup) => /^(cn|garmincn|garmin\.cn|china)$/i.test(lookup('GARMIN_AUTH_DOMAIN')?.trim() ?? '');
+const chinaDomain = (lookup: Lookup) =>
+  /^(cn|garmincn|garmin\.cn|china)$/i.test(lookup('GARMIN_AUTH_DOMAIN')?.trim() ?? '');
 
 export const SETTING_ALIASES: readonly SettingAlias[] = [
   // garmin-sync-coros: one Garmin account, its region in GARMIN_AUTH_DOMAIN.
   { ours: 'GARMIN_EMAIL_COM', peer: 'GARMIN_EMAIL', tool: 'garmin-sync-coros', when: (lookup) => !chinaDomain(lookup) },
-  { ours: 'GARMIN_PASSWORD_COM', peer: 'GARMIN_PASSWORD', tool: 'garmin-sync-coros', when: (lookup) => !chinaDomain(lookup) && present(lookup, 'GARMIN_EMAIL') },
+  {
+    ours: 'GARMIN_PASSWORD_COM',
+    peer: 'GARMIN_PASSWORD',
+    tool: 'garmin-sync-coros',
+    when: (lookup) => !chinaDomain(lookup) && present(lookup, 'GARMIN_EMAIL'),
+  },
   { ours: 'GARMIN_EMAIL_CN', peer: 'GARMIN_EMAIL', tool: 'garmin-sync-coros', when: chinaDomain },
-  { ours: 'GARMIN_PASSWORD_CN', peer: 'GARMIN_PASSWORD', tool: 'garmin-sync-coros', when: (lookup) => chinaDomain(lookup) && present(lookup, 'GARMIN_EMAIL') },
+  {
+    ours: 'GARMIN_PASSWORD_CN',
+    peer: 'GARMIN_PASSWORD',
+    tool: 'garmin-sync-coros',
+    when: (lookup) => chinaDomain(lookup) && present(lookup, 'GARMIN_EMAIL'),
+  },
   // dailysync: GARMIN_USERNAME/GARMIN_PASSWORD is the garmin.cn account, GARMIN_GLOBAL_* the garmin.com one.
   { ours: 'GARMIN_EMAIL_CN', peer: 'GARMIN_USERNAME', tool: 'dailysync' },
-  { ours: 'GARMIN_PASSWORD_CN', peer: 'GARMIN_PASSWORD', tool: 'dailysync', when: (lookup) => present(lookup, 'GARMIN_USERNAME') && !present(lookup, 'GARMIN_EMAIL') },
+  {
+    ours: 'GARMIN_PASSWORD_CN',
+    peer: 'GARMIN_PASSWORD',
+    tool: 'dailysync',
+    when: (lookup) => present(lookup, 'GARMIN_USERNAME') && !present(lookup, 'GARMIN_EMAIL'),
+  },
   { ours: 'GARMIN_EMAIL_COM', peer: 'GARMIN_GLOBAL_USERNAME', tool: 'dailysync' },
   { ours: 'GARMIN_PASSWORD_COM', peer: 'GARMIN_GLOBAL_PASSWORD', tool: 'dailysync' },
 ];
 
 /** Names the peers use that are read here (for "did you mean" and the docs). */
-export const ALIAS_NAMES: readonly string[] = [...new Set([...SETTING_ALIASES.map((alias) => alias.peer), 'GARMIN_AUTH_DOMAIN'])];
+export const ALIAS_NAMES: readonly string[] = [
+  ...new Set([...SETTING_ALIASES.map((alias) => alias.peer), 'GARMIN_AUTH_DOMAIN']),
+];
 
 /** A lookup that answers our names from the peers' names when ours are not set. */
 export function withAliases(lookup: Lookup): Lookup {
@@ -50,30 +68,95 @@ export function withAliases(lookup: Lookup): Lookup {
 
 /** Every setting name this project reads (the Action's own variables included). */
 export const KNOWN_SETTINGS: readonly string[] = [
-  'SYNC_PLATFORM', 'SYNC_ROUTES', 'SYNC_SINCE', 'SYNC_LANGUAGE',
-  'GARMIN_EMAIL_COM', 'GARMIN_PASSWORD_COM', 'GARMIN_TOKEN_COM', 'GARMIN_EMAIL_CN', 'GARMIN_PASSWORD_CN', 'GARMIN_TOKEN_CN',
-  'COROS_EMAIL', 'COROS_PASSWORD', 'GARMIN_NEWEST_NUM', 'SPORT_DIFF_SECOND', 'DELETE_DUPLICATE', 'MAX_DELETES_PER_RUN',
-  'DRY_RUN', 'FULL_SCAN', 'FULL_SCAN_DAYS', 'MAX_UPLOAD_ATTEMPTS', 'SYNC_CONCURRENCY', 'STATE_SECRET', 'SYNC_DB_PATH', 'FIT_DIR',
-  'GARMIN_COM_PROXY', 'GARMIN_CN_PROXY', 'COROS_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'HTTP_TIMEOUT_SECONDS', 'SPORTS_SYNC_ENDPOINTS',
-  'NOTIFY_POLICY', 'NOTIFY_HEARTBEAT', 'NOTIFY_TIMEZONE', 'NOTIFY_EXPIRY_WARNING_DAYS', 'QYWX_BOT_KEY', 'QYWX_MSG_TYPE', 'QYWX_MENTION',
-  'TELEGRAM_BOT_TOKEN', 'TELEGRAM_CHAT_ID', 'DINGTALK_WEBHOOK', 'DINGTALK_TOKEN', 'DINGTALK_SECRET', 'FEISHU_WEBHOOK', 'FEISHU_SECRET',
-  'BARK_URL', 'BARK_KEY', 'SERVERCHAN_SENDKEY', 'NTFY_URL', 'NTFY_TOPIC', 'NTFY_TOKEN', 'SLACK_WEBHOOK_URL', 'DISCORD_WEBHOOK_URL',
-  'NOTIFY_WEBHOOK_URL', 'NOTIFY_WEBHOOK_SECRET',
-  'SYNC_STATE', 'SYNC_CACHE_KEY_PREFIX', 'FIT_ARTIFACT', 'FIT_ARTIFACT_NAME', 'FIT_ARTIFACT_RETENTION_DAYS', 'SYNC_COMMIT_MESSAGE', 'SYNC_PUSH_ATTEMPTS', 'SYNC_KEEPALIVE',
-  'SYNC_PUSH_BACKOFF_SECONDS', 'SYNC_ALLOW_STATE_NONE', 'SYNC_TIME_BUDGET_MINUTES', 'MAX_UPLOADS_PER_RUN', 'CONFIRM_DELETES', 'TIMEZONE',
-  'GARMIN_API_KEY_COM', 'GARMIN_API_KEY_CN', 'GARMIN_API_KEY_COM_EXPIRES', 'GARMIN_API_KEY_CN_EXPIRES', 'GARMIN_PERSONAL_DOWNLOAD_PATH',
+  'SYNC_PLATFORM',
+  'SYNC_ROUTES',
+  'SYNC_SINCE',
+  'SYNC_LANGUAGE',
+  'GARMIN_EMAIL_COM',
+  'GARMIN_PASSWORD_COM',
+  'GARMIN_TOKEN_COM',
+  'GARMIN_EMAIL_CN',
+  'GARMIN_PASSWORD_CN',
+  'GARMIN_TOKEN_CN',
+  'COROS_EMAIL',
+  'COROS_PASSWORD',
+  'GARMIN_NEWEST_NUM',
+  'SPORT_DIFF_SECOND',
+  'DELETE_DUPLICATE',
+  'MAX_DELETES_PER_RUN',
+  'DRY_RUN',
+  'FULL_SCAN',
+  'FULL_SCAN_DAYS',
+  'MAX_UPLOAD_ATTEMPTS',
+  'SYNC_CONCURRENCY',
+  'STATE_SECRET',
+  'SYNC_DB_PATH',
+  'FIT_DIR',
+  'GARMIN_COM_PROXY',
+  'GARMIN_CN_PROXY',
+  'COROS_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'HTTP_TIMEOUT_SECONDS',
+  'SPORTS_SYNC_ENDPOINTS',
+  'NOTIFY_POLICY',
+  'NOTIFY_HEARTBEAT',
+  'NOTIFY_TIMEZONE',
+  'NOTIFY_EXPIRY_WARNING_DAYS',
+  'QYWX_BOT_KEY',
+  'QYWX_MSG_TYPE',
+  'QYWX_MENTION',
+  'TELEGRAM_BOT_TOKEN',
+  'TELEGRAM_CHAT_ID',
+  'DINGTALK_WEBHOOK',
+  'DINGTALK_TOKEN',
+  'DINGTALK_SECRET',
+  'FEISHU_WEBHOOK',
+  'FEISHU_SECRET',
+  'BARK_URL',
+  'BARK_KEY',
+  'SERVERCHAN_SENDKEY',
+  'NTFY_URL',
+  'NTFY_TOPIC',
+  'NTFY_TOKEN',
+  'SLACK_WEBHOOK_URL',
+  'DISCORD_WEBHOOK_URL',
+  'NOTIFY_WEBHOOK_URL',
+  'NOTIFY_WEBHOOK_SECRET',
+  'SYNC_STATE',
+  'SYNC_CACHE_KEY_PREFIX',
+  'FIT_ARTIFACT',
+  'FIT_ARTIFACT_NAME',
+  'FIT_ARTIFACT_RETENTION_DAYS',
+  'SYNC_COMMIT_MESSAGE',
+  'SYNC_PUSH_ATTEMPTS',
+  'SYNC_KEEPALIVE',
+  'SYNC_PUSH_BACKOFF_SECONDS',
+  'SYNC_ALLOW_STATE_NONE',
+  'SYNC_TIME_BUDGET_MINUTES',
+  'MAX_UPLOADS_PER_RUN',
+  'CONFIRM_DELETES',
+  'TIMEZONE',
+  'GARMIN_API_KEY_COM',
+  'GARMIN_API_KEY_CN',
+  'GARMIN_API_KEY_COM_EXPIRES',
+  'GARMIN_API_KEY_CN_EXPIRES',
+  'GARMIN_PERSONAL_DOWNLOAD_PATH',
 ];
 
 /** Optimal string alignment distance (edits, adjacent swaps), capped for speed. */
 function editDistance(a: string, b: string): number {
   const rows = a.length + 1;
   const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: rows }, (_, i) =>
+    Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i < rows; i++) {
     for (let j = 1; j < cols; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
     }
   }
   return d[a.length]![b.length]!;

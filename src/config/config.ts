@@ -116,16 +116,26 @@ function proxy(lookup: Lookup, name: string): string | undefined {
   return raw;
 }
 
-const ROUTE_PROBLEM = { syntax: 'is not SOURCE>TARGET', platform: 'names a platform other than GARMINCOM, GARMINCN and COROS', same: 'has the same platform on both sides' } as const;
+const ROUTE_PROBLEM = {
+  syntax: 'is not SOURCE>TARGET',
+  platform: 'names a platform other than GARMINCOM, GARMINCN and COROS',
+  same: 'has the same platform on both sides',
+} as const;
 
 /** SYNC_ROUTES, checked against the platforms (every route's ends must be among them). */
 export function parseRoutesSetting(lookup: Lookup, platforms: readonly PlatformId[] | null): Route[] | null {
   const raw = text(lookup, 'SYNC_ROUTES');
   if (raw === undefined) return null;
   const parsed = parseRoutes(raw, PLATFORM_NAMES);
-  if (!parsed.ok) throw new ConfigError(`SYNC_ROUTES part "${parsed.part}" ${ROUTE_PROBLEM[parsed.problem]}; list one-way routes like SYNC_ROUTES=GARMINCOM>COROS,GARMINCN>GARMINCOM`);
+  if (!parsed.ok)
+    throw new ConfigError(
+      `SYNC_ROUTES part "${parsed.part}" ${ROUTE_PROBLEM[parsed.problem]}; list one-way routes like SYNC_ROUTES=GARMINCOM>COROS,GARMINCN>GARMINCOM`,
+    );
   const outside = platforms === null ? [] : routePlatforms(parsed.routes).filter((id) => !platforms.includes(id));
-  if (outside.length > 0) throw new ConfigError(`SYNC_ROUTES uses ${outside.map((id) => id.replace('_', '').toUpperCase()).join(', ')}, which SYNC_PLATFORM does not list; add it to SYNC_PLATFORM or remove that route`);
+  if (outside.length > 0)
+    throw new ConfigError(
+      `SYNC_ROUTES uses ${outside.map((id) => id.replace('_', '').toUpperCase()).join(', ')}, which SYNC_PLATFORM does not list; add it to SYNC_PLATFORM or remove that route`,
+    );
   return parsed.routes;
 }
 
@@ -134,7 +144,10 @@ export function parseSinceSetting(lookup: Lookup): number | null {
   const raw = text(lookup, 'SYNC_SINCE');
   if (raw === undefined) return null;
   const since = parseSince(raw);
-  if (since === undefined) throw new ConfigError(`SYNC_SINCE="${raw}" is not a date; use YYYY-MM-DD (start of that day, UTC), e.g. SYNC_SINCE=2026-01-01`);
+  if (since === undefined)
+    throw new ConfigError(
+      `SYNC_SINCE="${raw}" is not a date; use YYYY-MM-DD (start of that day, UTC), e.g. SYNC_SINCE=2026-01-01`,
+    );
   return since;
 }
 
@@ -149,7 +162,10 @@ export function parsePlatforms(lookup: Lookup): PlatformId[] {
   const platforms: PlatformId[] = [];
   for (const part of raw.split(/[,;\s]+/).filter(Boolean)) {
     const id = PLATFORM_NAMES[part.toUpperCase()];
-    if (!id) throw new ConfigError(`SYNC_PLATFORM contains "${part}"; use a comma-separated list of GARMINCOM, GARMINCN and COROS, e.g. SYNC_PLATFORM=GARMINCN,COROS`);
+    if (!id)
+      throw new ConfigError(
+        `SYNC_PLATFORM contains "${part}"; use a comma-separated list of GARMINCOM, GARMINCN and COROS, e.g. SYNC_PLATFORM=GARMINCN,COROS`,
+      );
     if (!platforms.includes(id)) platforms.push(id);
   }
   return platforms;
@@ -170,15 +186,25 @@ function garminAccount(lookup: Lookup, suffix: 'COM' | 'CN'): GarminAccountConfi
 function keyExpiryDate(lookup: Lookup, name: string): Date | undefined {
   const raw = text(lookup, name);
   if (raw === undefined) return undefined;
-  const date = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? new Date(`${raw}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}T/.test(raw) ? new Date(raw) : new Date(NaN);
-  if (Number.isNaN(date.getTime())) throw new ConfigError(`${name}="${raw}" is not a date; use the expiry shown when the key was created, as YYYY-MM-DD (e.g. 2027-10-31)`);
+  const date = /^\d{4}-\d{2}-\d{2}$/.test(raw)
+    ? new Date(`${raw}T00:00:00Z`)
+    : /^\d{4}-\d{2}-\d{2}T/.test(raw)
+      ? new Date(raw)
+      : new Date(NaN);
+  if (Number.isNaN(date.getTime()))
+    throw new ConfigError(
+      `${name}="${raw}" is not a date; use the expiry shown when the key was created, as YYYY-MM-DD (e.g. 2027-10-31)`,
+    );
   return date;
 }
 
 function downloadPathTemplate(lookup: Lookup, name: string): string | undefined {
   const raw = text(lookup, name);
   if (raw === undefined) return undefined;
-  if (!raw.startsWith('/') || !raw.includes('{id}') || /\s|\?|#/.test(raw)) throw new ConfigError(`${name}="${raw}" must be a path starting with / that contains {id}, e.g. /download-service/files/activity/{id}`);
+  if (!raw.startsWith('/') || !raw.includes('{id}') || /\s|\?|#/.test(raw))
+    throw new ConfigError(
+      `${name}="${raw}" must be a path starting with / that contains {id}, e.g. /download-service/files/activity/{id}`,
+    );
   return raw;
 }
 
@@ -197,7 +223,8 @@ export function parseConfig(given: Lookup, options: ParseConfigOptions = {}): Sy
   const sinceUtc = parseSinceSetting(lookup);
   const rawLanguage = text(lookup, 'SYNC_LANGUAGE');
   const language = rawLanguage === undefined ? 'en' : parseLanguage(rawLanguage);
-  if (language === undefined) throw new ConfigError(`SYNC_LANGUAGE="${rawLanguage}" is not recognised; use en or zh-CN`);
+  if (language === undefined)
+    throw new ConfigError(`SYNC_LANGUAGE="${rawLanguage}" is not recognised; use en or zh-CN`);
   const garminCom = garminAccount(lookup, 'COM');
   const garminCn = garminAccount(lookup, 'CN');
   const coros: CorosAccountConfig = {
@@ -208,18 +235,35 @@ export function parseConfig(given: Lookup, options: ParseConfigOptions = {}): Sy
 
   for (const platform of platforms) {
     if (platform === 'coros') {
-      if (!coros.email || !coros.password) throw new ConfigError(withHints(`SYNC_PLATFORM includes COROS but ${!coros.email ? 'COROS_EMAIL' : 'COROS_PASSWORD'} is empty; add it as a repository secret (or remove COROS from SYNC_PLATFORM)`));
+      if (!coros.email || !coros.password)
+        throw new ConfigError(
+          withHints(
+            `SYNC_PLATFORM includes COROS but ${!coros.email ? 'COROS_EMAIL' : 'COROS_PASSWORD'} is empty; add it as a repository secret (or remove COROS from SYNC_PLATFORM)`,
+          ),
+        );
     } else {
       const suffix = platform === 'garmin_com' ? 'COM' : 'CN';
       const account = platform === 'garmin_com' ? garminCom : garminCn;
-      if (!account.tokenBlob && !(account.email && account.password) && !account.apiKey && !options.storedLogins?.has(platform)) {
-        throw new ConfigError(withHints(`SYNC_PLATFORM includes GARMIN${suffix} but neither GARMIN_API_KEY_${suffix}, GARMIN_TOKEN_${suffix} nor GARMIN_EMAIL_${suffix} + GARMIN_PASSWORD_${suffix} is set; run \`node cli.js login --for action --region ${suffix.toLowerCase()}\` and store the token as the secret GARMIN_TOKEN_${suffix} (or \`--for local\` for local runs), or create a Personal API key on Garmin Connect web and store it as GARMIN_API_KEY_${suffix} (read-only)`));
+      if (
+        !account.tokenBlob &&
+        !(account.email && account.password) &&
+        !account.apiKey &&
+        !options.storedLogins?.has(platform)
+      ) {
+        throw new ConfigError(
+          withHints(
+            `SYNC_PLATFORM includes GARMIN${suffix} but neither GARMIN_API_KEY_${suffix}, GARMIN_TOKEN_${suffix} nor GARMIN_EMAIL_${suffix} + GARMIN_PASSWORD_${suffix} is set; run \`node cli.js login --for action --region ${suffix.toLowerCase()}\` and store the token as the secret GARMIN_TOKEN_${suffix} (or \`--for local\` for local runs), or create a Personal API key on Garmin Connect web and store it as GARMIN_API_KEY_${suffix} (read-only)`,
+          ),
+        );
       }
     }
   }
 
   const stateSecret = secret(lookup, 'STATE_SECRET');
-  if (stateSecret !== undefined && stateSecret.length < 12) throw new ConfigError('STATE_SECRET is too short; use at least 12 random characters (e.g. the output of `openssl rand -base64 24`)');
+  if (stateSecret !== undefined && stateSecret.length < 12)
+    throw new ConfigError(
+      'STATE_SECRET is too short; use at least 12 random characters (e.g. the output of `openssl rand -base64 24`)',
+    );
 
   // A bad notification setting never stops the sync: that channel is off and the run says so.
   const notify = parseNotifyConfigTolerant(lookup);
@@ -279,4 +323,3 @@ export function parseDotEnv(source: string, fileName = '.env'): Map<string, stri
   });
   return values;
 }
-

@@ -9,10 +9,20 @@ export type HeartbeatMode = 'weekly' | 'off';
 export type WeComMessageType = 'markdown' | 'markdown_v2' | 'text';
 
 export type ChannelConfig =
-  | { readonly kind: 'wecom'; readonly key: string; readonly messageType: WeComMessageType; readonly mentions: readonly string[] }
+  | {
+      readonly kind: 'wecom';
+      readonly key: string;
+      readonly messageType: WeComMessageType;
+      readonly mentions: readonly string[];
+    }
   | { readonly kind: 'telegram'; readonly botToken: string; readonly chatId: string | number }
   | { readonly kind: 'dingtalk'; readonly accessToken: string; readonly secret?: string }
-  | { readonly kind: 'feishu'; readonly host: 'open.feishu.cn' | 'open.larksuite.com'; readonly token: string; readonly secret?: string }
+  | {
+      readonly kind: 'feishu';
+      readonly host: 'open.feishu.cn' | 'open.larksuite.com';
+      readonly token: string;
+      readonly secret?: string;
+    }
   | { readonly kind: 'bark'; readonly server: string; readonly deviceKey: string }
   | { readonly kind: 'serverchan'; readonly sendKey: string }
   | { readonly kind: 'ntfy'; readonly server: string; readonly topic: string; readonly token?: string }
@@ -70,7 +80,10 @@ function choice<T extends string>(lookup: Lookup, name: string, allowed: readonl
   if (raw === undefined) return fallback;
   const value = raw.toLowerCase().replace(/_/g, '-');
   const match = allowed.find((option) => option.replace(/_/g, '-') === value);
-  if (match === undefined) throw new ConfigError(`${name}="${raw}" is not recognised; set it to one of ${allowed.join(', ')} (default ${fallback})`);
+  if (match === undefined)
+    throw new ConfigError(
+      `${name}="${raw}" is not recognised; set it to one of ${allowed.join(', ')} (default ${fallback})`,
+    );
   return match;
 }
 
@@ -81,7 +94,8 @@ function parseUrl(raw: string, name: string, example: string): URL {
   } catch {
     throw new ConfigError(`${name} is not a URL; set it to the address the service gave you, e.g. ${example}`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`${name} must be an https:// address, e.g. ${example}`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ConfigError(`${name} must be an https:// address, e.g. ${example}`);
   return url;
 }
 
@@ -93,12 +107,17 @@ export function parseWeComKey(raw: string): string {
   if (/^https?:\/\//i.test(raw) || raw.includes('key=')) {
     const query = raw.includes('?') ? raw.slice(raw.indexOf('?') + 1) : raw;
     const found = new URLSearchParams(query).get('key');
-    if (!found) throw new ConfigError('QYWX_BOT_KEY looks like a URL but has no key=… part; paste the robot webhook address (https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…) or just the key');
+    if (!found)
+      throw new ConfigError(
+        'QYWX_BOT_KEY looks like a URL but has no key=… part; paste the robot webhook address (https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…) or just the key',
+      );
     key = found.trim();
     registerSecret(key);
   }
   if (!WECOM_KEY.test(key)) {
-    throw new ConfigError('QYWX_BOT_KEY does not look like a WeCom robot key (8-4-4-4-12 characters); copy the key=… part of the robot webhook address, or the whole address');
+    throw new ConfigError(
+      'QYWX_BOT_KEY does not look like a WeCom robot key (8-4-4-4-12 characters); copy the key=… part of the robot webhook address, or the whole address',
+    );
   }
   return key;
 }
@@ -107,14 +126,21 @@ function wecom(lookup: Lookup): ChannelConfig | undefined {
   const raw = secret(lookup, 'QYWX_BOT_KEY');
   if (raw === undefined) return undefined;
   const key = parseWeComKey(raw);
-  const messageType = choice<WeComMessageType>(lookup, 'QYWX_MSG_TYPE', ['markdown', 'markdown_v2', 'text'], 'markdown');
+  const messageType = choice<WeComMessageType>(
+    lookup,
+    'QYWX_MSG_TYPE',
+    ['markdown', 'markdown_v2', 'text'],
+    'markdown',
+  );
   const mentions = (text(lookup, 'QYWX_MENTION') ?? '')
     .split(/[,;\s]+/)
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '');
   for (const mention of mentions) {
     if (!/^(@all|[A-Za-z0-9_.@-]{1,64}|\+?\d{5,20})$/.test(mention)) {
-      throw new ConfigError(`QYWX_MENTION entry "${mention}" is neither a WeCom user id, a phone number nor @all; separate entries with commas`);
+      throw new ConfigError(
+        `QYWX_MENTION entry "${mention}" is neither a WeCom user id, a phone number nor @all; separate entries with commas`,
+      );
     }
   }
   return { kind: 'wecom', key, messageType, mentions };
@@ -124,16 +150,29 @@ function telegram(lookup: Lookup): ChannelConfig | undefined {
   const token = secret(lookup, 'TELEGRAM_BOT_TOKEN');
   const chat = text(lookup, 'TELEGRAM_CHAT_ID');
   if (token === undefined && chat === undefined) return undefined;
-  if (token === undefined) throw new ConfigError('TELEGRAM_CHAT_ID is set but TELEGRAM_BOT_TOKEN is not; add the token @BotFather gave you, or remove TELEGRAM_CHAT_ID');
-  if (chat === undefined) throw new ConfigError('TELEGRAM_BOT_TOKEN is set but TELEGRAM_CHAT_ID is not; set it to your chat id (a number, negative for groups) or @channelname');
+  if (token === undefined)
+    throw new ConfigError(
+      'TELEGRAM_CHAT_ID is set but TELEGRAM_BOT_TOKEN is not; add the token @BotFather gave you, or remove TELEGRAM_CHAT_ID',
+    );
+  if (chat === undefined)
+    throw new ConfigError(
+      'TELEGRAM_BOT_TOKEN is set but TELEGRAM_CHAT_ID is not; set it to your chat id (a number, negative for groups) or @channelname',
+    );
   const bare = token.replace(/^bot/i, '');
   registerSecret(bare);
-  if (!/^\d+:[A-Za-z0-9_-]{20,}$/.test(bare)) throw new ConfigError('TELEGRAM_BOT_TOKEN does not look like a bot token (123456789:AA…); copy it exactly as @BotFather shows it');
+  if (!/^\d+:[A-Za-z0-9_-]{20,}$/.test(bare))
+    throw new ConfigError(
+      'TELEGRAM_BOT_TOKEN does not look like a bot token (123456789:AA…); copy it exactly as @BotFather shows it',
+    );
   let chatId: string | number;
   if (/^-?\d+$/.test(chat)) chatId = Number(chat);
   else if (/^@[A-Za-z][A-Za-z0-9_]{3,}$/.test(chat)) chatId = chat;
-  else throw new ConfigError(`TELEGRAM_CHAT_ID="${chat}" is neither a numeric chat id (e.g. 123456789 or -1001234567890) nor @channelname`);
-  if (typeof chatId === 'number' && !Number.isSafeInteger(chatId)) throw new ConfigError(`TELEGRAM_CHAT_ID="${chat}" is out of range for a chat id`);
+  else
+    throw new ConfigError(
+      `TELEGRAM_CHAT_ID="${chat}" is neither a numeric chat id (e.g. 123456789 or -1001234567890) nor @channelname`,
+    );
+  if (typeof chatId === 'number' && !Number.isSafeInteger(chatId))
+    throw new ConfigError(`TELEGRAM_CHAT_ID="${chat}" is out of range for a chat id`);
   return { kind: 'telegram', botToken: bare, chatId };
 }
 
@@ -144,20 +183,31 @@ function dingtalk(lookup: Lookup): ChannelConfig | undefined {
   const raw = webhook ?? tokenVar;
   const name = webhook !== undefined ? 'DINGTALK_WEBHOOK' : 'DINGTALK_TOKEN';
   if (raw === undefined) {
-    if (signSecret !== undefined) throw new ConfigError('DINGTALK_SECRET is set but DINGTALK_WEBHOOK is not; add the robot webhook address (https://oapi.dingtalk.com/robot/send?access_token=…)');
+    if (signSecret !== undefined)
+      throw new ConfigError(
+        'DINGTALK_SECRET is set but DINGTALK_WEBHOOK is not; add the robot webhook address (https://oapi.dingtalk.com/robot/send?access_token=…)',
+      );
     return undefined;
   }
   let accessToken = raw;
   if (/^https?:\/\//i.test(raw) || raw.includes('access_token=')) {
     const query = raw.includes('?') ? raw.slice(raw.indexOf('?') + 1) : raw;
     const found = new URLSearchParams(query).get('access_token');
-    if (!found) throw new ConfigError(`${name} has no access_token=… part; paste the robot webhook address https://oapi.dingtalk.com/robot/send?access_token=…`);
+    if (!found)
+      throw new ConfigError(
+        `${name} has no access_token=… part; paste the robot webhook address https://oapi.dingtalk.com/robot/send?access_token=…`,
+      );
     accessToken = found.trim();
     registerSecret(accessToken);
   }
-  if (!/^[A-Za-z0-9]{16,128}$/.test(accessToken)) throw new ConfigError(`${name} does not contain a DingTalk access token (letters and digits); copy the robot webhook address from the group settings`);
+  if (!/^[A-Za-z0-9]{16,128}$/.test(accessToken))
+    throw new ConfigError(
+      `${name} does not contain a DingTalk access token (letters and digits); copy the robot webhook address from the group settings`,
+    );
   if (signSecret !== undefined && !/^SEC[A-Za-z0-9]{16,}$/.test(signSecret)) {
-    throw new ConfigError('DINGTALK_SECRET does not look like a DingTalk signing secret (SEC…); copy it from the robot security settings ("加签"), or remove it if signing is off');
+    throw new ConfigError(
+      'DINGTALK_SECRET does not look like a DingTalk signing secret (SEC…); copy it from the robot security settings ("加签"), or remove it if signing is off',
+    );
   }
   return { kind: 'dingtalk', accessToken, ...(signSecret === undefined ? {} : { secret: signSecret }) };
 }
@@ -166,7 +216,10 @@ function feishu(lookup: Lookup): ChannelConfig | undefined {
   const raw = secret(lookup, 'FEISHU_WEBHOOK');
   const signSecret = secret(lookup, 'FEISHU_SECRET');
   if (raw === undefined) {
-    if (signSecret !== undefined) throw new ConfigError('FEISHU_SECRET is set but FEISHU_WEBHOOK is not; add the bot webhook address (https://open.feishu.cn/open-apis/bot/v2/hook/…)');
+    if (signSecret !== undefined)
+      throw new ConfigError(
+        'FEISHU_SECRET is set but FEISHU_WEBHOOK is not; add the bot webhook address (https://open.feishu.cn/open-apis/bot/v2/hook/…)',
+      );
     return undefined;
   }
   let host: 'open.feishu.cn' | 'open.larksuite.com' = 'open.feishu.cn';
@@ -175,13 +228,22 @@ function feishu(lookup: Lookup): ChannelConfig | undefined {
     const url = parseUrl(raw, 'FEISHU_WEBHOOK', 'https://open.feishu.cn/open-apis/bot/v2/hook/…');
     const hostname = url.hostname.toLowerCase();
     if (hostname === 'open.larksuite.com') host = 'open.larksuite.com';
-    else if (hostname !== 'open.feishu.cn') throw new ConfigError('FEISHU_WEBHOOK must be a https://open.feishu.cn/… or https://open.larksuite.com/… bot webhook address');
+    else if (hostname !== 'open.feishu.cn')
+      throw new ConfigError(
+        'FEISHU_WEBHOOK must be a https://open.feishu.cn/… or https://open.larksuite.com/… bot webhook address',
+      );
     const match = /^\/open-apis\/bot\/v2\/hook\/([^/]+)\/?$/.exec(url.pathname);
-    if (!match?.[1]) throw new ConfigError('FEISHU_WEBHOOK is not a custom-bot address; expected https://open.feishu.cn/open-apis/bot/v2/hook/<token>');
+    if (!match?.[1])
+      throw new ConfigError(
+        'FEISHU_WEBHOOK is not a custom-bot address; expected https://open.feishu.cn/open-apis/bot/v2/hook/<token>',
+      );
     token = decodeURIComponent(match[1]);
     registerSecret(token);
   }
-  if (!/^[A-Za-z0-9-]{8,128}$/.test(token)) throw new ConfigError('FEISHU_WEBHOOK does not contain a bot token; copy the whole webhook address from the bot settings');
+  if (!/^[A-Za-z0-9-]{8,128}$/.test(token))
+    throw new ConfigError(
+      'FEISHU_WEBHOOK does not contain a bot token; copy the whole webhook address from the bot settings',
+    );
   return { kind: 'feishu', host, token, ...(signSecret === undefined ? {} : { secret: signSecret }) };
 }
 
@@ -197,14 +259,20 @@ function bark(lookup: Lookup): ChannelConfig | undefined {
     if (deviceKey === undefined) {
       // https://api.day.app/<key>[/title/body] as copied from the Bark app: the first segment is the key.
       const first = segments[0];
-      if (first === undefined) throw new ConfigError('BARK_URL has no device key; use https://api.day.app/<device key> or set BARK_KEY as well');
+      if (first === undefined)
+        throw new ConfigError(
+          'BARK_URL has no device key; use https://api.day.app/<device key> or set BARK_KEY as well',
+        );
       deviceKey = decodeURIComponent(first);
       server = url.origin;
     } else {
       server = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
     }
   }
-  if (deviceKey === undefined || !/^[A-Za-z0-9_-]{6,128}$/.test(deviceKey)) throw new ConfigError('BARK_KEY does not look like a Bark device key; copy it from the Bark app (the part after https://api.day.app/)');
+  if (deviceKey === undefined || !/^[A-Za-z0-9_-]{6,128}$/.test(deviceKey))
+    throw new ConfigError(
+      'BARK_KEY does not look like a Bark device key; copy it from the Bark app (the part after https://api.day.app/)',
+    );
   registerSecret(deviceKey);
   return { kind: 'bark', server, deviceKey };
 }
@@ -212,7 +280,10 @@ function bark(lookup: Lookup): ChannelConfig | undefined {
 function serverchan(lookup: Lookup): ChannelConfig | undefined {
   const sendKey = secret(lookup, 'SERVERCHAN_SENDKEY');
   if (sendKey === undefined) return undefined;
-  if (!/^[A-Za-z0-9]{10,}$/.test(sendKey)) throw new ConfigError('SERVERCHAN_SENDKEY does not look like a ServerChan SendKey (SCT… or sctp…); copy it from sct.ftqq.com or sc3.ft07.com');
+  if (!/^[A-Za-z0-9]{10,}$/.test(sendKey))
+    throw new ConfigError(
+      'SERVERCHAN_SENDKEY does not look like a ServerChan SendKey (SCT… or sctp…); copy it from sct.ftqq.com or sc3.ft07.com',
+    );
   return { kind: 'serverchan', sendKey };
 }
 
@@ -221,7 +292,10 @@ function ntfy(lookup: Lookup): ChannelConfig | undefined {
   const rawTopic = secret(lookup, 'NTFY_TOPIC');
   const token = secret(lookup, 'NTFY_TOKEN');
   if (rawUrl === undefined && rawTopic === undefined) {
-    if (token !== undefined) throw new ConfigError('NTFY_TOKEN is set but neither NTFY_URL nor NTFY_TOPIC is; set NTFY_TOPIC (or NTFY_URL=https://ntfy.sh/<topic>)');
+    if (token !== undefined)
+      throw new ConfigError(
+        'NTFY_TOKEN is set but neither NTFY_URL nor NTFY_TOPIC is; set NTFY_TOPIC (or NTFY_URL=https://ntfy.sh/<topic>)',
+      );
     return undefined;
   }
   let server = 'https://ntfy.sh';
@@ -232,19 +306,29 @@ function ntfy(lookup: Lookup): ChannelConfig | undefined {
     if (topic === undefined) {
       const segments = path.split('/').filter((segment) => segment !== '');
       const last = segments.pop();
-      if (last === undefined) throw new ConfigError('NTFY_URL has no topic; use https://ntfy.sh/<topic> or set NTFY_TOPIC');
+      if (last === undefined)
+        throw new ConfigError('NTFY_URL has no topic; use https://ntfy.sh/<topic> or set NTFY_TOPIC');
       topic = decodeURIComponent(last);
       server = `${url.origin}${segments.length > 0 ? `/${segments.join('/')}` : ''}`;
     } else {
       server = `${url.origin}${path}`;
     }
   }
-  if (topic === undefined || !/^[-_A-Za-z0-9]{1,64}$/.test(topic)) throw new ConfigError('NTFY_TOPIC must be 1–64 letters, digits, - or _; on public ntfy.sh pick a long random topic');
+  if (topic === undefined || !/^[-_A-Za-z0-9]{1,64}$/.test(topic))
+    throw new ConfigError(
+      'NTFY_TOPIC must be 1–64 letters, digits, - or _; on public ntfy.sh pick a long random topic',
+    );
   registerSecret(topic);
   return { kind: 'ntfy', server, topic, ...(token === undefined ? {} : { token }) };
 }
 
-function webhookUrl(lookup: Lookup, name: string, hosts: readonly string[], pathPattern: RegExp, example: string): string | undefined {
+function webhookUrl(
+  lookup: Lookup,
+  name: string,
+  hosts: readonly string[],
+  pathPattern: RegExp,
+  example: string,
+): string | undefined {
   const raw = secret(lookup, name);
   if (raw === undefined) return undefined;
   const url = parseUrl(raw, name, example);
@@ -266,7 +350,10 @@ function generic(lookup: Lookup): ChannelConfig | undefined {
   const raw = secret(lookup, 'NOTIFY_WEBHOOK_URL');
   const signSecret = secret(lookup, 'NOTIFY_WEBHOOK_SECRET');
   if (raw === undefined) {
-    if (signSecret !== undefined) throw new ConfigError('NOTIFY_WEBHOOK_SECRET is set but NOTIFY_WEBHOOK_URL is not; add the address to POST the JSON report to');
+    if (signSecret !== undefined)
+      throw new ConfigError(
+        'NOTIFY_WEBHOOK_SECRET is set but NOTIFY_WEBHOOK_URL is not; add the address to POST the JSON report to',
+      );
     return undefined;
   }
   const url = parseUrl(raw, 'NOTIFY_WEBHOOK_URL', 'https://example.com/hooks/sports-sync');
@@ -284,7 +371,12 @@ function timeZone(lookup: Lookup): string {
 }
 
 function expiryDays(lookup: Lookup): number {
-  return parseWholeNumber(text(lookup, 'NOTIFY_EXPIRY_WARNING_DAYS'), 'NOTIFY_EXPIRY_WARNING_DAYS', { fallback: 14, min: 0, max: 365, unit: 'a number of days' });
+  return parseWholeNumber(text(lookup, 'NOTIFY_EXPIRY_WARNING_DAYS'), 'NOTIFY_EXPIRY_WARNING_DAYS', {
+    fallback: 14,
+    min: 0,
+    max: 365,
+    unit: 'a number of days',
+  });
 }
 
 /**
@@ -315,11 +407,23 @@ function channelParsers(lookup: Lookup): Array<() => ChannelConfig | undefined> 
     () => serverchan(lookup),
     () => ntfy(lookup),
     () => {
-      const url = webhookUrl(lookup, 'SLACK_WEBHOOK_URL', ['hooks.slack.com'], /^\/(services|triggers|workflows)\/[A-Za-z0-9_/-]+$/, 'https://hooks.slack.com/services/T…/B…/…');
+      const url = webhookUrl(
+        lookup,
+        'SLACK_WEBHOOK_URL',
+        ['hooks.slack.com'],
+        /^\/(services|triggers|workflows)\/[A-Za-z0-9_/-]+$/,
+        'https://hooks.slack.com/services/T…/B…/…',
+      );
       return url === undefined ? undefined : { kind: 'slack', webhookUrl: url };
     },
     () => {
-      const url = webhookUrl(lookup, 'DISCORD_WEBHOOK_URL', ['discord.com', 'discordapp.com', 'ptb.discord.com', 'canary.discord.com'], /^\/api(\/v\d+)?\/webhooks\/\d+\/[A-Za-z0-9_-]+\/?$/, 'https://discord.com/api/webhooks/<id>/<token>');
+      const url = webhookUrl(
+        lookup,
+        'DISCORD_WEBHOOK_URL',
+        ['discord.com', 'discordapp.com', 'ptb.discord.com', 'canary.discord.com'],
+        /^\/api(\/v\d+)?\/webhooks\/\d+\/[A-Za-z0-9_-]+\/?$/,
+        'https://discord.com/api/webhooks/<id>/<token>',
+      );
       return url === undefined ? undefined : { kind: 'discord', webhookUrl: url };
     },
     () => generic(lookup),
@@ -344,7 +448,9 @@ export function describeNotifyConfig(config: NotifyConfig): string {
   if (config.channels.length === 0) return 'notifications: off (no channel configured)';
   const names = config.channels.map((channel) => {
     if (channel.kind === 'feishu' && channel.host === 'open.larksuite.com') return 'Lark (signed)';
-    const signed = (channel.kind === 'dingtalk' || channel.kind === 'feishu' || channel.kind === 'webhook') && channel.secret !== undefined;
+    const signed =
+      (channel.kind === 'dingtalk' || channel.kind === 'feishu' || channel.kind === 'webhook') &&
+      channel.secret !== undefined;
     return `${CHANNEL_NAMES[channel.kind]}${signed ? ' (signed)' : ''}`;
   });
   return `notifications: ${names.join(', ')}; policy ${config.policy}; heartbeat ${config.heartbeat}`;
@@ -355,7 +461,10 @@ export function describeNotifyConfig(config: NotifyConfig): string {
  * that setting, which falls back to its default) is off for this run and the problem is returned
  * as a warning naming the setting and the fix.
  */
-export function parseNotifyConfigTolerant(lookup: Lookup): { readonly config: NotifyConfig; readonly problems: readonly string[] } {
+export function parseNotifyConfigTolerant(lookup: Lookup): {
+  readonly config: NotifyConfig;
+  readonly problems: readonly string[];
+} {
   const problems: string[] = [];
   const attempt = <T>(parse: () => T, fallback: T): T => {
     try {
@@ -366,10 +475,15 @@ export function parseNotifyConfigTolerant(lookup: Lookup): { readonly config: No
       return fallback;
     }
   };
-  const channels = channelParsers(lookup).map((parse) => attempt(parse, undefined)).filter((channel): channel is ChannelConfig => channel !== undefined);
+  const channels = channelParsers(lookup)
+    .map((parse) => attempt(parse, undefined))
+    .filter((channel): channel is ChannelConfig => channel !== undefined);
   return {
     config: {
-      policy: attempt(() => choice<NotifyPolicy>(lookup, 'NOTIFY_POLICY', ['always', 'on-change', 'on-failure'], 'on-change'), 'on-change'),
+      policy: attempt(
+        () => choice<NotifyPolicy>(lookup, 'NOTIFY_POLICY', ['always', 'on-change', 'on-failure'], 'on-change'),
+        'on-change',
+      ),
       heartbeat: attempt(() => choice<HeartbeatMode>(lookup, 'NOTIFY_HEARTBEAT', ['weekly', 'off'], 'off'), 'off'),
       timeZone: attempt(() => timeZone(lookup), 'UTC'),
       expiryWarningDays: attempt(() => expiryDays(lookup), 14),

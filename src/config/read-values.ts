@@ -52,7 +52,12 @@ export function parseWholeNumber(raw: string | undefined, label: string, range: 
 }
 
 /** A yes/no setting: the fallback when unset, else its value, else a one-line error naming it. */
-export function parseFlag(raw: string | undefined, label: string, fallback: boolean, spelling = 'use 1 or 0 (true/false also work)'): boolean {
+export function parseFlag(
+  raw: string | undefined,
+  label: string,
+  fallback: boolean,
+  spelling = 'use 1 or 0 (true/false also work)',
+): boolean {
   if (raw === undefined) return fallback;
   const value = parseYesNo(raw);
   if (value !== undefined) return value;

@@ -18,19 +18,26 @@ export class EndpointMap {
     try {
       parsed = JSON.parse(json);
     } catch {
-      throw new ConfigError(`${variableName} is not valid JSON; expected an object like {"connectapi.garmin.com":"http://127.0.0.1:8123"}`);
+      throw new ConfigError(
+        `${variableName} is not valid JSON; expected an object like {"connectapi.garmin.com":"http://127.0.0.1:8123"}`,
+      );
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new ConfigError(`${variableName} must be a JSON object from host name to base URL, e.g. {"connectapi.garmin.com":"http://127.0.0.1:8123"}`);
+      throw new ConfigError(
+        `${variableName} must be a JSON object from host name to base URL, e.g. {"connectapi.garmin.com":"http://127.0.0.1:8123"}`,
+      );
     }
     const map = new Map<string, URL>();
     for (const [host, base] of Object.entries(parsed)) {
-      if (typeof base !== 'string') throw new ConfigError(`${variableName}: the value for "${host}" must be a URL string`);
+      if (typeof base !== 'string')
+        throw new ConfigError(`${variableName}: the value for "${host}" must be a URL string`);
       let url: URL;
       try {
         url = new URL(base);
       } catch {
-        throw new ConfigError(`${variableName}: "${base}" (for "${host}") is not a URL; use e.g. http://127.0.0.1:8123`);
+        throw new ConfigError(
+          `${variableName}: "${base}" (for "${host}") is not a URL; use e.g. http://127.0.0.1:8123`,
+        );
       }
       if (url.protocol !== 'http:' && url.protocol !== 'https:') {
         throw new ConfigError(`${variableName}: "${base}" (for "${host}") must be an http:// or https:// URL`);

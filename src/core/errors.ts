@@ -9,7 +9,8 @@
 export type ErrorKind = 'config' | 'auth' | 'retryable' | 'rejected' | 'bug';
 
 /** Where to report a bug: shown with every error that is none of the named kinds. */
-export const BUG_REPORT_HINT = 'This is a bug in Sports Sync X, not a problem with your settings or the platform: please open an issue in the repository your copy comes from, with this message and the run log.';
+export const BUG_REPORT_HINT =
+  'This is a bug in Sports Sync X, not a problem with your settings or the platform: please open an issue in the repository your copy comes from, with this message and the run log.';
 
 export interface SyncErrorOptions {
   readonly status?: number;
@@ -66,7 +67,8 @@ export function isSyncError(error: unknown): error is SyncError {
 export function describeError(error: unknown): string {
   if (error instanceof SyncError) {
     const parts = [error.message];
-    if (error.status !== undefined && !error.message.includes(String(error.status))) parts.push(`(HTTP ${error.status})`);
+    if (error.status !== undefined && !error.message.includes(String(error.status)))
+      parts.push(`(HTTP ${error.status})`);
     if (error.url && !error.message.includes(error.url)) parts.push(`at ${error.url}`);
     return parts.join(' ');
   }

@@ -38,7 +38,13 @@ export function etaText(done: number, total: number, elapsedMs: number): string 
 }
 
 /** The words of one progress state. */
-export function progressText(name: string, done: number, total: number | undefined, unit: string | undefined, elapsedMs: number): string {
+export function progressText(
+  name: string,
+  done: number,
+  total: number | undefined,
+  unit: string | undefined,
+  elapsedMs: number,
+): string {
   if (total === undefined) return `${name}: ${done} ${unit ?? 'done'}`;
   const eta = etaText(done, total, elapsedMs);
   return `${name} ${done}/${total}${eta ? ` · ${eta}` : ''}`;
@@ -47,10 +53,21 @@ export function progressText(name: string, done: number, total: number | undefin
 export function createProgress(options: ProgressOptions): Progress {
   const now = options.now ?? Date.now;
   const intervalMs = options.intervalMs ?? 30_000;
-  let current: { name: string; total: number | undefined; unit: string | undefined; done: number; startedAt: number; lastLineAt: number; lastLineDone: number } | undefined;
+  let current:
+    | {
+        name: string;
+        total: number | undefined;
+        unit: string | undefined;
+        done: number;
+        startedAt: number;
+        lastLineAt: number;
+        lastLineDone: number;
+      }
+    | undefined;
   let liveShown = false;
 
-  const text = () => (current ? progressText(current.name, current.done, current.total, current.unit, now() - current.startedAt) : '');
+  const text = () =>
+    current ? progressText(current.name, current.done, current.total, current.unit, now() - current.startedAt) : '';
   const finish = () => {
     if (!current) return;
     if (options.live) {
@@ -86,7 +103,8 @@ export function createProgress(options: ProgressOptions): Progress {
       }
       const at = now();
       const step = current.total ? Math.max(1, Math.ceil(current.total / 10)) : Number.POSITIVE_INFINITY;
-      const crossedTenth = current.total !== undefined && Math.floor(current.done / step) > Math.floor(current.lastLineDone / step);
+      const crossedTenth =
+        current.total !== undefined && Math.floor(current.done / step) > Math.floor(current.lastLineDone / step);
       const finished = current.total !== undefined && current.done >= current.total;
       if (crossedTenth || finished || at - current.lastLineAt >= intervalMs) {
         options.write(text());

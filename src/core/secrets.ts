@@ -12,7 +12,29 @@ const MIN_SECRET_LENGTH = 4;
 /** Shorter values are only replaced where they stand alone, never inside an ordinary word. */
 const WHOLE_WORD_BELOW = 8;
 /** Values that are settings, not secrets, wherever they come from (a cookie, a query value). */
-const NOT_SECRETS = new Set(['true', 'false', 'null', 'none', 'undefined', 'yes', 'no', 'on', 'off', 'debug', 'json', 'text', 'html', 'markdown', 'utf-8', 'en-us', 'en_us', 'zh-cn', 'zh_cn', 'https', 'http']);
+const NOT_SECRETS = new Set([
+  'true',
+  'false',
+  'null',
+  'none',
+  'undefined',
+  'yes',
+  'no',
+  'on',
+  'off',
+  'debug',
+  'json',
+  'text',
+  'html',
+  'markdown',
+  'utf-8',
+  'en-us',
+  'en_us',
+  'zh-cn',
+  'zh_cn',
+  'https',
+  'http',
+]);
 
 /** Whether a value is worth registering: long enough, not a plain setting word. */
 export function isSecretCandidate(value: string): boolean {
@@ -52,7 +74,8 @@ export function redact(text: string): string {
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** A short value as a whole word: not preceded or followed by a letter, digit or underscore. */
-const wholeWord = (secret: string) => new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRegExp(secret)}(?![\\p{L}\\p{N}_])`, 'gu');
+const wholeWord = (secret: string) =>
+  new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRegExp(secret)}(?![\\p{L}\\p{N}_])`, 'gu');
 
 /**
  * A copy of a plain value (a report) with every string redacted, so it can be serialised: JSON
@@ -84,7 +107,8 @@ function redactPatterns(text: string): string {
   return out;
 }
 
-const SECRET_QUERY_KEYS = /^(?:token|access_?token|refresh_?token|ticket|key|sign|signature|password|pwd|secret|code|x-amz-[a-z-]+|x-oss-[a-z-]+|accesskeyid|security-token|sendkey|logintoken|sessionid|client_secret)$/i;
+const SECRET_QUERY_KEYS =
+  /^(?:token|access_?token|refresh_?token|ticket|key|sign|signature|password|pwd|secret|code|x-amz-[a-z-]+|x-oss-[a-z-]+|accesskeyid|security-token|sendkey|logintoken|sessionid|client_secret)$/i;
 
 /** Whether a query parameter's value is a credential (token=, key=, sign= …) rather than a setting. */
 export function isSecretQueryKey(key: string): boolean {

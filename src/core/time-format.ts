@@ -22,7 +22,10 @@ export function readTimeZone(lookup: (name: string) => string | undefined): stri
   for (const name of ['TIMEZONE', 'NOTIFY_TIMEZONE']) {
     const raw = lookup(name)?.trim();
     if (!raw) continue;
-    if (!isKnownTimeZone(raw)) throw new ConfigError(`${name}="${raw}" is not a known time zone; use an IANA name such as Asia/Shanghai or Europe/Berlin (default UTC)`);
+    if (!isKnownTimeZone(raw))
+      throw new ConfigError(
+        `${name}="${raw}" is not a known time zone; use an IANA name such as Asia/Shanghai or Europe/Berlin (default UTC)`,
+      );
     return raw;
   }
   return DEFAULT_TIME_ZONE;
@@ -51,7 +54,10 @@ function parts(date: Date, zone: string): Parts {
   const found: Record<string, string> = {};
   for (const part of format.formatToParts(date)) found[part.type] = part.value;
   // "GMT", "GMT+8", "GMT-3:30" → "UTC", "UTC+8", "UTC−3:30"
-  const offset = (found.timeZoneName ?? 'GMT').replace(/^GMT/, 'UTC').replace(/^UTC[+-]0$/, 'UTC').replace('-', '−');
+  const offset = (found.timeZoneName ?? 'GMT')
+    .replace(/^GMT/, 'UTC')
+    .replace(/^UTC[+-]0$/, 'UTC')
+    .replace('-', '−');
   return { year: found.year!, month: found.month!, day: found.day!, hour: found.hour!, minute: found.minute!, offset };
 }
 

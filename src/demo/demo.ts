@@ -60,8 +60,19 @@ async function seedWorld(garmin: GarminSandbox, coros: CorosSandbox): Promise<vo
       copies.set(id, copy + 1);
       const fitBytes = seedFit(seed, id, copy);
       const manual = seed.variants?.[id]?.manual ?? false;
-      if (id === 'coros') coros.addActivity(COROS_ACCOUNT.email, { fitBytes, name: seed.label, timezone: 32, device: copy > 0 ? 'Imported file' : 'COROS PACE 3' });
-      else garmin.addActivity(id === 'garmin_com' ? 'com' : 'cn', id === 'garmin_com' ? GARMIN_COM_ACCOUNT.email : GARMIN_CN_ACCOUNT.email, { fitBytes, name: seed.label, manual });
+      if (id === 'coros')
+        coros.addActivity(COROS_ACCOUNT.email, {
+          fitBytes,
+          name: seed.label,
+          timezone: 32,
+          device: copy > 0 ? 'Imported file' : 'COROS PACE 3',
+        });
+      else
+        garmin.addActivity(
+          id === 'garmin_com' ? 'com' : 'cn',
+          id === 'garmin_com' ? GARMIN_COM_ACCOUNT.email : GARMIN_CN_ACCOUNT.email,
+          { fitBytes, name: seed.label, manual },
+        );
     }
   }
 }
@@ -72,7 +83,15 @@ function restoreWorld(world: SavedWorld, garmin: GarminSandbox, coros: CorosSand
     ['cn', GARMIN_CN_ACCOUNT.email, world.garmin_cn],
   ] as const) {
     for (const activity of saved) {
-      garmin.addActivity(region, email, { id: activity.id, fitBytes: Buffer.from(activity.fit, 'base64'), manual: activity.manual, name: activity.name, typeKey: activity.typeKey, format: activity.format, utcOffsetSec: activity.utcOffsetSec });
+      garmin.addActivity(region, email, {
+        id: activity.id,
+        fitBytes: Buffer.from(activity.fit, 'base64'),
+        manual: activity.manual,
+        name: activity.name,
+        typeKey: activity.typeKey,
+        format: activity.format,
+        utcOffsetSec: activity.utcOffsetSec,
+      });
     }
   }
   for (const activity of world.coros) {
@@ -91,7 +110,15 @@ function saveWorld(path: string, garmin: GarminSandbox, coros: CorosSandbox): vo
   const garminActivities = (region: 'com' | 'cn', email: string): SavedGarminActivity[] =>
     garmin
       .activities(region, email)
-      .map((activity) => ({ id: activity.id, fit: Buffer.from(activity.sourceFit).toString('base64'), manual: activity.manual, name: activity.name, typeKey: activity.typeKey, format: activity.format, utcOffsetSec: activity.utcOffsetSec }))
+      .map((activity) => ({
+        id: activity.id,
+        fit: Buffer.from(activity.sourceFit).toString('base64'),
+        manual: activity.manual,
+        name: activity.name,
+        typeKey: activity.typeKey,
+        format: activity.format,
+        utcOffsetSec: activity.utcOffsetSec,
+      }))
       .sort((a, b) => a.id - b.id);
   const world: SavedWorld = {
     version: 1,
@@ -99,7 +126,14 @@ function saveWorld(path: string, garmin: GarminSandbox, coros: CorosSandbox): vo
     garmin_cn: garminActivities('cn', GARMIN_CN_ACCOUNT.email),
     coros: coros
       .activities(COROS_ACCOUNT.email)
-      .map((activity) => ({ labelId: activity.labelId, fit: Buffer.from(activity.fit).toString('base64'), sportType: activity.sportType, name: activity.name, device: activity.device, timezone: activity.startTimezone }))
+      .map((activity) => ({
+        labelId: activity.labelId,
+        fit: Buffer.from(activity.fit).toString('base64'),
+        sportType: activity.sportType,
+        name: activity.name,
+        device: activity.device,
+        timezone: activity.startTimezone,
+      }))
       .sort((a, b) => (BigInt(a.labelId) < BigInt(b.labelId) ? -1 : 1)),
   };
   const temporary = `${path}.tmp`;
@@ -154,7 +188,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       SYNC_DB_PATH: dbPath,
       FIT_DIR: join(options.dir, 'fit'),
       DRY_RUN: options.dryRun ? '1' : '0',
-      SPORTS_SYNC_ENDPOINTS: JSON.stringify({ ...garmin.endpointOverrides(), ...coros.endpointOverrides(), ...personal.endpointOverrides() }),
+      SPORTS_SYNC_ENDPOINTS: JSON.stringify({
+        ...garmin.endpointOverrides(),
+        ...coros.endpointOverrides(),
+        ...personal.endpointOverrides(),
+      }),
     };
     const config = parseConfig((name) => settings[name]);
     const fast = { backoff: { baseDelayMs: 20, maxDelayMs: 200 } };

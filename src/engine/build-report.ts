@@ -3,7 +3,15 @@ import type { SyncConfig } from '../config/config.ts';
 import { describeWorkout, type ExecuteResult } from './execute-transfers.ts';
 import type { PlatformRun } from './list-platforms.ts';
 import { SET_ASIDE_REASONS, type PlanItem } from './plan.ts';
-import type { DuplicateResult, FailureItem, PlatformSummary, ReportCounts, SyncReport, TimezoneSuspect, TransferResult } from './report-types.ts';
+import type {
+  DuplicateResult,
+  FailureItem,
+  PlatformSummary,
+  ReportCounts,
+  SyncReport,
+  TimezoneSuspect,
+  TransferResult,
+} from './report-types.ts';
 
 export interface ReportInput {
   readonly runId: string;
@@ -22,9 +30,11 @@ export interface ReportInput {
 }
 
 const SET_ASIDE_NEXT_STEP: Readonly<Record<string, string>> = {
-  'set-aside-failed': 'Set aside after repeated failures. Upload it by hand, or raise MAX_UPLOAD_ATTEMPTS to try again.',
+  'set-aside-failed':
+    'Set aside after repeated failures. Upload it by hand, or raise MAX_UPLOAD_ATTEMPTS to try again.',
   'set-aside-rejected': 'The target refused this file; upload it by hand if you want it there.',
-  'set-aside-source': 'The source keeps failing to give a good file; download it from the source by hand and upload it.',
+  'set-aside-source':
+    'The source keeps failing to give a good file; download it from the source by hand and upload it.',
 };
 
 /** Skipped items that need the user, listed in every report (nothing is set aside silently). */
@@ -33,7 +43,14 @@ function setAsideItems(plan: readonly PlanItem[]): TransferResult[] {
   for (const item of plan) {
     if (item.kind !== 'skip' || !SET_ASIDE_REASONS.has(item.reason)) continue;
     const record = item.source ?? item.workout.members[0]!;
-    items.push({ from: record.platform, to: item.target, ...describeWorkout(record), outcome: 'set-aside', message: item.detail, nextStep: SET_ASIDE_NEXT_STEP[item.reason]! });
+    items.push({
+      from: record.platform,
+      to: item.target,
+      ...describeWorkout(record),
+      outcome: 'set-aside',
+      message: item.detail,
+      nextStep: SET_ASIDE_NEXT_STEP[item.reason]!,
+    });
   }
   return items;
 }
@@ -41,31 +58,61 @@ function setAsideItems(plan: readonly PlanItem[]): TransferResult[] {
 /** Interrupted uploads whose arrival a later listing must confirm before anything is sent again. */
 function awaitingItems(plan: readonly PlanItem[]): TransferResult[] {
   return plan
-    .filter((item): item is Extract<PlanItem, { kind: 'skip' }> => item.kind === 'skip' && item.reason === 'awaiting-reconcile')
+    .filter(
+      (item): item is Extract<PlanItem, { kind: 'skip' }> =>
+        item.kind === 'skip' && item.reason === 'awaiting-reconcile',
+    )
     .map((item) => {
       const record = item.workout.members[0]!;
-      return { from: record.platform, to: item.target, ...describeWorkout(record), outcome: 'pending', message: item.detail, nextStep: 'Checked against the target on the next run; never sent twice.' };
+      return {
+        from: record.platform,
+        to: item.target,
+        ...describeWorkout(record),
+        outcome: 'pending',
+        message: item.detail,
+        nextStep: 'Checked against the target on the next run; never sent twice.',
+      };
     });
 }
 
 function plannedItems(plan: readonly PlanItem[]): TransferResult[] {
-  return plan.flatMap((item) => (item.kind === 'skip' ? [] : [{ from: item.source.platform, to: item.target, ...describeWorkout(item.source), outcome: 'planned' as const }]));
+  return plan.flatMap((item) =>
+    item.kind === 'skip'
+      ? []
+      : [{ from: item.source.platform, to: item.target, ...describeWorkout(item.source), outcome: 'planned' as const }],
+  );
 }
 
 function failuresOf(input: ReportInput, transfers: readonly TransferResult[]): FailureItem[] {
   const failures: FailureItem[] = [];
   for (const run of input.runs.values()) {
-    if (run.error) failures.push({ scope: PLATFORM_LABELS[run.id], kind: run.error.kind, message: run.error.message, ...(run.error.nextStep ? { nextStep: run.error.nextStep } : {}) });
+    if (run.error)
+      failures.push({
+        scope: PLATFORM_LABELS[run.id],
+        kind: run.error.kind,
+        message: run.error.message,
+        ...(run.error.nextStep ? { nextStep: run.error.nextStep } : {}),
+      });
   }
   for (const transfer of transfers) {
     if (transfer.outcome !== 'failed' && transfer.outcome !== 'rejected') continue;
     const scope = `${PLATFORM_LABELS[transfer.from]} → ${PLATFORM_LABELS[transfer.to]} ${transfer.sourceId}`;
     const kind = transfer.outcome === 'failed' ? 'retryable' : 'rejected';
-    failures.push({ scope, kind, message: transfer.message ?? transfer.outcome, ...(transfer.nextStep ? { nextStep: transfer.nextStep } : {}) });
+    failures.push({
+      scope,
+      kind,
+      message: transfer.message ?? transfer.outcome,
+      ...(transfer.nextStep ? { nextStep: transfer.nextStep } : {}),
+    });
   }
   for (const duplicate of input.duplicates) {
     if (duplicate.action !== 'delete-failed') continue;
-    failures.push({ scope: `${PLATFORM_LABELS[duplicate.platform]} duplicate ${duplicate.duplicateId}`, kind: 'retryable', message: duplicate.message ?? 'delete failed', nextStep: 'It will be retried on the next run.' });
+    failures.push({
+      scope: `${PLATFORM_LABELS[duplicate.platform]} duplicate ${duplicate.duplicateId}`,
+      kind: 'retryable',
+      message: duplicate.message ?? 'delete failed',
+      nextStep: 'It will be retried on the next run.',
+    });
   }
   return failures;
 }
@@ -89,7 +136,8 @@ export function buildReport(input: ReportInput): SyncReport {
   const executed = input.config.dryRun ? plannedItems(input.plan) : input.execution.transfers;
   const transfers = [...executed, ...awaitingItems(input.plan), ...setAsideItems(input.plan)];
   const failures = failuresOf(input, transfers);
-  const count = (outcome: TransferResult['outcome']) => transfers.filter((transfer) => transfer.outcome === outcome).length;
+  const count = (outcome: TransferResult['outcome']) =>
+    transfers.filter((transfer) => transfer.outcome === outcome).length;
   const noOriginalSkips = input.plan.filter((item) => item.kind === 'skip' && item.reason === 'no-original').length;
   const counts: ReportCounts = {
     uploaded: count('created'),
@@ -105,11 +153,17 @@ export function buildReport(input: ReportInput): SyncReport {
   };
   const warnings = [...input.warnings];
   if (input.execution.stoppedBy) {
-    warnings.push(`Stopped starting transfers (${input.execution.stoppedBy}): ${input.execution.deferred} left for the next run, which continues where this one stopped`);
+    warnings.push(
+      `Stopped starting transfers (${input.execution.stoppedBy}): ${input.execution.deferred} left for the next run, which continues where this one stopped`,
+    );
   }
-  if (noOriginalSkips > 0) warnings.push(`${noOriginalSkips} copies cannot be made: those workouts have no original file (manual entries or GPX/TCX imports)`);
+  if (noOriginalSkips > 0)
+    warnings.push(
+      `${noOriginalSkips} copies cannot be made: those workouts have no original file (manual entries or GPX/TCX imports)`,
+    );
   const anyPlatformWorked = [...input.runs.values()].some((run) => run.available);
-  const outcome: SyncReport['outcome'] = failures.length === 0 ? 'ok' : anyPlatformWorked || input.config.platforms.length === 0 ? 'partial' : 'failed';
+  const outcome: SyncReport['outcome'] =
+    failures.length === 0 ? 'ok' : anyPlatformWorked || input.config.platforms.length === 0 ? 'partial' : 'failed';
   return {
     runId: input.runId,
     startedAt: input.startedAt,

@@ -9,7 +9,11 @@ export interface DuplicateDecision {
   readonly reason: string;
 }
 
-const NATIVE_VENDOR: Readonly<Record<PlatformId, Activity['vendor']>> = { garmin_com: 'garmin', garmin_cn: 'garmin', coros: 'coros' };
+const NATIVE_VENDOR: Readonly<Record<PlatformId, Activity['vendor']>> = {
+  garmin_com: 'garmin',
+  garmin_cn: 'garmin',
+  coros: 'coros',
+};
 
 function compareIds(a: string, b: string): number {
   if (/^\d+$/.test(a) && /^\d+$/.test(b)) {
@@ -25,7 +29,10 @@ function compareIds(a: string, b: string): number {
  * (the platform's own watch), then one we did not upload ourselves, then a non-manual one, then
  * the earliest id (the first upload).
  */
-export function chooseKept(records: readonly Activity[], uploadedByUs: ReadonlySet<string>): { kept: Activity; why: string } {
+export function chooseKept(
+  records: readonly Activity[],
+  uploadedByUs: ReadonlySet<string>,
+): { kept: Activity; why: string } {
   const ranked = [...records].sort((a, b) => {
     const native = Number(b.vendor === NATIVE_VENDOR[b.platform]) - Number(a.vendor === NATIVE_VENDOR[a.platform]);
     if (native !== 0) return native;
@@ -39,15 +46,20 @@ export function chooseKept(records: readonly Activity[], uploadedByUs: ReadonlyS
   const second = ranked[1];
   let why = 'earliest id';
   if (second) {
-    if (kept.vendor === NATIVE_VENDOR[kept.platform] && second.vendor !== NATIVE_VENDOR[second.platform]) why = 'recorded by the original device';
-    else if (!uploadedByUs.has(activityKey(kept)) && uploadedByUs.has(activityKey(second))) why = 'not created by a sync upload';
+    if (kept.vendor === NATIVE_VENDOR[kept.platform] && second.vendor !== NATIVE_VENDOR[second.platform])
+      why = 'recorded by the original device';
+    else if (!uploadedByUs.has(activityKey(kept)) && uploadedByUs.has(activityKey(second)))
+      why = 'not created by a sync upload';
     else if (!kept.manual && second.manual) why = 'not a manual entry';
   }
   return { kept, why };
 }
 
 /** Duplicates inside one platform: several present records of one workout on the same platform. */
-export function findDuplicates(workouts: readonly Workout[], options: { uploadedByUs?: ReadonlySet<string>; gone?: ReadonlySet<string> } = {}): DuplicateDecision[] {
+export function findDuplicates(
+  workouts: readonly Workout[],
+  options: { uploadedByUs?: ReadonlySet<string>; gone?: ReadonlySet<string> } = {},
+): DuplicateDecision[] {
   const uploadedByUs = options.uploadedByUs ?? new Set<string>();
   const gone = options.gone ?? new Set<string>();
   const decisions: DuplicateDecision[] = [];
@@ -68,10 +80,18 @@ export function findDuplicates(workouts: readonly Workout[], options: { uploaded
       for (const record of records) {
         if (record === kept) continue;
         const direct = workout.matches.find(
-          (match) => match.a.platform === platform && match.b.platform === platform && ((match.a === kept && match.b === record) || (match.b === kept && match.a === record)),
+          (match) =>
+            match.a.platform === platform &&
+            match.b.platform === platform &&
+            ((match.a === kept && match.b === record) || (match.b === kept && match.a === record)),
         );
         if (!direct) continue;
-        decisions.push({ platform, kept, duplicate: record, reason: `${describeMatch(direct.reason)}; kept ${kept.remoteId}: ${why}` });
+        decisions.push({
+          platform,
+          kept,
+          duplicate: record,
+          reason: `${describeMatch(direct.reason)}; kept ${kept.remoteId}: ${why}`,
+        });
       }
     }
   }

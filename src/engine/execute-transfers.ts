@@ -56,8 +56,17 @@ export function workoutWords(source: Pick<Activity, 'sport' | 'startUtc'>, timeZ
   return `${sportById(source.sport.id).label} of ${formatLocalTime(source.startUtc, timeZone)}`;
 }
 
-export function describeWorkout(source: Activity): Pick<TransferResult, 'sourceId' | 'startUtc' | 'sport' | 'distanceM' | 'elapsedSec' | 'name'> {
-  return { sourceId: source.remoteId, startUtc: source.startUtc, sport: source.sport.id, distanceM: source.distanceM, elapsedSec: source.elapsedSec, name: source.name };
+export function describeWorkout(
+  source: Activity,
+): Pick<TransferResult, 'sourceId' | 'startUtc' | 'sport' | 'distanceM' | 'elapsedSec' | 'name'> {
+  return {
+    sourceId: source.remoteId,
+    startUtc: source.startUtc,
+    sport: source.sport.id,
+    distanceM: source.distanceM,
+    elapsedSec: source.elapsedSec,
+    name: source.name,
+  };
 }
 
 /** The record an upload created on the target, as that platform would list it. */
@@ -139,13 +148,22 @@ async function runJob(items: readonly WorkItem[], context: ExecuteContext): Prom
     }
     return file;
   };
-  const results = await Promise.all(items.map((item) => (item.kind === 'check-pending' ? checkPending(item, context) : uploadItem(item, fileOf, context))));
+  const results = await Promise.all(
+    items.map((item) =>
+      item.kind === 'check-pending' ? checkPending(item, context) : uploadItem(item, fileOf, context),
+    ),
+  );
   return results.flat();
 }
 
 async function readSource(source: Activity, context: ExecuteContext): Promise<SourceFile> {
   const platform = context.platforms.get(source.platform);
-  if (!platform) return { kind: 'problem', problem: 'download-failed', message: `${PLATFORM_LABELS[source.platform]} is not connected` };
+  if (!platform)
+    return {
+      kind: 'problem',
+      problem: 'download-failed',
+      message: `${PLATFORM_LABELS[source.platform]} is not connected`,
+    };
   const file = await context.fitFiles.get(source, platform);
   if (file.kind === 'problem') {
     context.store.recordSourceProblem(source, file.problem, file.message);
@@ -156,7 +174,10 @@ async function readSource(source: Activity, context: ExecuteContext): Promise<So
   return file;
 }
 
-async function checkPending(item: Extract<WorkItem, { kind: 'check-pending' }>, context: ExecuteContext): Promise<TransferResult[]> {
+async function checkPending(
+  item: Extract<WorkItem, { kind: 'check-pending' }>,
+  context: ExecuteContext,
+): Promise<TransferResult[]> {
   const target = context.platforms.get(item.target);
   const base = { from: item.source.platform, to: item.target, ...describeWorkout(item.source) };
   if (!target?.checkPendingUpload) return [];
@@ -166,11 +187,22 @@ async function checkPending(item: Extract<WorkItem, { kind: 'check-pending' }>, 
   } catch (error) {
     const message = redact(describeError(error));
     context.store.applyLedgerEvent(item.source, item.target, { type: 'check-failed', message }, context.runId);
-    return [{ ...base, outcome: 'pending', message, nextStep: 'The check failed; the next run checks again without uploading.' }];
+    return [
+      {
+        ...base,
+        outcome: 'pending',
+        message,
+        nextStep: 'The check failed; the next run checks again without uploading.',
+      },
+    ];
   }
 }
 
-async function uploadItem(item: UploadItem, fileOf: (source: Activity) => Promise<SourceFile>, context: ExecuteContext): Promise<TransferResult[]> {
+async function uploadItem(
+  item: UploadItem,
+  fileOf: (source: Activity) => Promise<SourceFile>,
+  context: ExecuteContext,
+): Promise<TransferResult[]> {
   let lastProblem: Extract<SourceFile, { kind: 'problem' }> | undefined;
   for (const source of [item.source, ...item.fallbacks]) {
     const file = await fileOf(source);
@@ -187,11 +219,25 @@ async function uploadItem(item: UploadItem, fileOf: (source: Activity) => Promis
       ? 'No original file exists there; nothing to copy.'
       : `A problem of the source (${PLATFORM_LABELS[source.platform]}), not of ${PLATFORM_LABELS[item.target]}: retried on the next run.`;
   const outcome = problem.problem === 'no-original' ? 'no-original' : 'failed';
-  return [{ from: source.platform, to: item.target, ...describeWorkout(source), outcome, message: `source: ${problem.message}`, nextStep }];
+  return [
+    {
+      from: source.platform,
+      to: item.target,
+      ...describeWorkout(source),
+      outcome,
+      message: `source: ${problem.message}`,
+      nextStep,
+    },
+  ];
 }
 
 /** Sends one upload: the ledger says 'sending' before the request leaves, and the answer after. */
-async function sendUpload(item: UploadItem, source: Activity, bytes: Uint8Array, context: ExecuteContext): Promise<TransferResult> {
+async function sendUpload(
+  item: UploadItem,
+  source: Activity,
+  bytes: Uint8Array,
+  context: ExecuteContext,
+): Promise<TransferResult> {
   const target = context.platforms.get(item.target)!;
   context.store.applyLedgerEvent(source, item.target, { type: 'send', fitSha256: sha256(bytes) }, context.runId);
   try {
@@ -203,7 +249,12 @@ async function sendUpload(item: UploadItem, source: Activity, bytes: Uint8Array,
   }
 }
 
-function recordOutcome(item: WorkItem, source: Activity, outcome: UploadOutcome, context: ExecuteContext): TransferResult {
+function recordOutcome(
+  item: WorkItem,
+  source: Activity,
+  outcome: UploadOutcome,
+  context: ExecuteContext,
+): TransferResult {
   const { store, runId, log } = context;
   const base = { from: source.platform, to: item.target, ...describeWorkout(source) };
   const route = `${PLATFORM_LABELS[source.platform]} → ${PLATFORM_LABELS[item.target]}`;
@@ -211,12 +262,19 @@ function recordOutcome(item: WorkItem, source: Activity, outcome: UploadOutcome,
     case 'created':
       store.applyLedgerEvent(source, item.target, { type: 'created', targetId: outcome.remoteId }, runId);
       if (outcome.remoteId) recordCopy(item, source, outcome.remoteId, context);
-      log.info(`uploaded ${workoutWords(source, context.config.timeZone)} ${route}${outcome.remoteId ? ` (id ${outcome.remoteId})` : ''}`);
+      log.info(
+        `uploaded ${workoutWords(source, context.config.timeZone)} ${route}${outcome.remoteId ? ` (id ${outcome.remoteId})` : ''}`,
+      );
       return { ...base, outcome: 'created', targetId: outcome.remoteId };
     case 'duplicate':
       store.applyLedgerEvent(source, item.target, { type: 'duplicate', existingId: outcome.existingId }, runId);
       if (outcome.existingId) recordCopy(item, source, outcome.existingId, context);
-      return { ...base, outcome: 'duplicate', targetId: outcome.existingId, message: `${PLATFORM_LABELS[item.target]} already has it` };
+      return {
+        ...base,
+        outcome: 'duplicate',
+        targetId: outcome.existingId,
+        message: `${PLATFORM_LABELS[item.target]} already has it`,
+      };
     case 'rejected': {
       const message = redact(outcome.message);
       store.applyLedgerEvent(source, item.target, { type: 'rejected', message }, runId);
@@ -226,7 +284,12 @@ function recordOutcome(item: WorkItem, source: Activity, outcome: UploadOutcome,
     case 'pending': {
       const message = redact(outcome.message);
       store.applyLedgerEvent(source, item.target, { type: 'pending', ticket: outcome.ticket, message }, runId);
-      return { ...base, outcome: 'pending', message, nextStep: 'Still processing; the next run checks it without uploading again.' };
+      return {
+        ...base,
+        outcome: 'pending',
+        message,
+        nextStep: 'Still processing; the next run checks it without uploading again.',
+      };
     }
   }
 }
@@ -237,7 +300,10 @@ function recordCopy(item: WorkItem, source: Activity, remoteId: string, context:
   context.store.upsertActivities(context.runId, [copy]);
   const reason = `uploaded from ${PLATFORM_LABELS[source.platform]} by Sports Sync X`;
   const members = item.workout.members.filter((member) => member.platform !== item.target);
-  context.store.recordLinks(context.runId, members.map((member) => ({ a: member, b: copy, reason })));
+  context.store.recordLinks(
+    context.runId,
+    members.map((member) => ({ a: member, b: copy, reason })),
+  );
 }
 
 /** What a failed request means for the ledger: refused, answered with an error, or lost on the way. */
@@ -258,9 +324,16 @@ function recordFailure(item: UploadItem, source: Activity, error: unknown, conte
   const event = failureEvent(error, message);
   const entry = context.store.applyLedgerEvent(source, item.target, event, context.runId);
   const base = { from: source.platform, to: item.target, ...describeWorkout(source) };
-  context.log.warn(`${PLATFORM_LABELS[source.platform]} → ${PLATFORM_LABELS[item.target]} ${source.remoteId}: ${message}`);
+  context.log.warn(
+    `${PLATFORM_LABELS[source.platform]} → ${PLATFORM_LABELS[item.target]} ${source.remoteId}: ${message}`,
+  );
   if (event.type === 'rejected') {
-    return { ...base, outcome: 'rejected', message, nextStep: `${PLATFORM_LABELS[item.target]} refused this file; it will not be retried. Upload it by hand if you want it there.` };
+    return {
+      ...base,
+      outcome: 'rejected',
+      message,
+      nextStep: `${PLATFORM_LABELS[item.target]} refused this file; it will not be retried. Upload it by hand if you want it there.`,
+    };
   }
   const lastAttempt = entry.attempts >= context.config.maxUploadAttempts;
   const nextStep =

@@ -15,7 +15,9 @@ export type SourceFile =
 /** Where a record's FIT is kept (downloads, and backups of deleted duplicates). */
 export function fitPath(fitDir: string, record: Pick<Activity, 'platform' | 'remoteId'>, folder?: string): string {
   const safeId = record.remoteId.replace(/[^A-Za-z0-9_-]/g, '_');
-  return folder ? join(fitDir, record.platform, folder, `${safeId}.fit`) : join(fitDir, record.platform, `${safeId}.fit`);
+  return folder
+    ? join(fitDir, record.platform, folder, `${safeId}.fit`)
+    : join(fitDir, record.platform, `${safeId}.fit`);
 }
 
 /** Temp file and rename: a kill mid-write never leaves a truncated file under the final name. */

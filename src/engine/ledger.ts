@@ -43,14 +43,24 @@ export class LedgerTransitionError extends Error {
   override readonly name = 'LedgerTransitionError';
 }
 
-export const EMPTY_ENTRY: LedgerEntry = { state: 'planned', attempts: 0, lastError: null, targetId: null, ticket: null, fitSha256: null };
+export const EMPTY_ENTRY: LedgerEntry = {
+  state: 'planned',
+  attempts: 0,
+  lastError: null,
+  targetId: null,
+  ticket: null,
+  fitSha256: null,
+};
 
 const SENDABLE: ReadonlySet<LedgerState> = new Set(['planned', 'failed', 'sending']);
 const ANSWERABLE: ReadonlySet<LedgerState> = new Set(['sending', 'pending']);
 const FINDABLE: ReadonlySet<LedgerState> = new Set(['sending', 'failed', 'pending', 'created', 'duplicate']);
 
 function require(entry: LedgerEntry, allowed: ReadonlySet<LedgerState>, event: LedgerEvent): void {
-  if (!allowed.has(entry.state)) throw new LedgerTransitionError(`ledger: '${event.type}' is not allowed from '${entry.state}' (a bug: please report it)`);
+  if (!allowed.has(entry.state))
+    throw new LedgerTransitionError(
+      `ledger: '${event.type}' is not allowed from '${entry.state}' (a bug: please report it)`,
+    );
 }
 
 /** The next ledger entry after an event. Pure; an impossible transition is a bug and throws. */
@@ -66,7 +76,14 @@ export function transition(current: LedgerEntry | null, event: LedgerEvent): Led
       return { ...entry, state: 'created', attempts: counted, targetId: event.targetId, ticket: null, lastError: null };
     case 'duplicate':
       require(entry, ANSWERABLE, event);
-      return { ...entry, state: 'duplicate', attempts: counted, targetId: event.existingId ?? entry.targetId, ticket: null, lastError: null };
+      return {
+        ...entry,
+        state: 'duplicate',
+        attempts: counted,
+        targetId: event.existingId ?? entry.targetId,
+        ticket: null,
+        lastError: null,
+      };
     case 'rejected':
       require(entry, ANSWERABLE, event);
       return { ...entry, state: 'rejected', attempts: counted, lastError: event.message, ticket: null };
@@ -75,7 +92,12 @@ export function transition(current: LedgerEntry | null, event: LedgerEvent): Led
       return { ...entry, state: 'pending', attempts: counted, ticket: event.ticket, lastError: event.message };
     case 'failed':
       require(entry, new Set(['sending']), event);
-      return { ...entry, state: 'failed', attempts: event.reached ? entry.attempts + 1 : entry.attempts, lastError: event.message };
+      return {
+        ...entry,
+        state: 'failed',
+        attempts: event.reached ? entry.attempts + 1 : entry.attempts,
+        lastError: event.message,
+      };
     case 'lost':
       require(entry, new Set(['sending']), event);
       // Stays 'sending': the next run asks the target before anything is sent again (and counts it then).
@@ -85,11 +107,22 @@ export function transition(current: LedgerEntry | null, event: LedgerEvent): Led
       return { ...entry, lastError: event.message };
     case 'found':
       require(entry, FINDABLE, event);
-      return { ...entry, state: entry.state === 'duplicate' ? 'duplicate' : 'created', targetId: event.targetId, ticket: null, lastError: null };
+      return {
+        ...entry,
+        state: entry.state === 'duplicate' ? 'duplicate' : 'created',
+        targetId: event.targetId,
+        ticket: null,
+        lastError: null,
+      };
     case 'not-found':
       require(entry, new Set(['sending']), event);
       // The request may have reached the target before the answer was lost or the run died.
-      return { ...entry, state: 'failed', attempts: entry.attempts + 1, lastError: entry.lastError ?? 'interrupted before the target answered; not found there' };
+      return {
+        ...entry,
+        state: 'failed',
+        attempts: entry.attempts + 1,
+        lastError: entry.lastError ?? 'interrupted before the target answered; not found there',
+      };
   }
 }
 

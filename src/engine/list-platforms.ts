@@ -5,7 +5,14 @@ import type { Logger } from '../core/log.ts';
 import type { Progress } from '../core/progress.ts';
 import { redact } from '../core/secrets.ts';
 import type { Platform } from '../platforms/platform.ts';
-import { collectListing, dayNumber, decideListing, goneFromUtc, nextListingState, type ListingResult } from './listing.ts';
+import {
+  collectListing,
+  dayNumber,
+  decideListing,
+  goneFromUtc,
+  nextListingState,
+  type ListingResult,
+} from './listing.ts';
 import { validateListing } from './listing-validate.ts';
 import { nextStepFor } from './next-step.ts';
 import type { PlatformSummary } from './report-types.ts';
@@ -71,12 +78,24 @@ export async function listPlatforms(options: ListStepOptions): Promise<ListStepR
   return { runs, fullyListed, warnings };
 }
 
-async function listOne(run: PlatformRun, platform: Platform, options: ListStepOptions): Promise<{ full: boolean; warning?: string }> {
+async function listOne(
+  run: PlatformRun,
+  platform: Platform,
+  options: ListStepOptions,
+): Promise<{ full: boolean; warning?: string }> {
   const { config, store, runId, log } = options;
   const today = dayNumber(options.nowMs);
   const state = store.listingState(run.id);
-  const decision = decideListing(state, { fullScan: config.fullScan || options.forceFull.has(run.id), fullScanDays: config.fullScanDays, today });
-  const raw = await collectListing(countPages(platform.listActivities(), options.progress), { newestNum: config.newestNum, fullScan: decision.fullScan, known: store.knownIds(run.id) });
+  const decision = decideListing(state, {
+    fullScan: config.fullScan || options.forceFull.has(run.id),
+    fullScanDays: config.fullScanDays,
+    today,
+  });
+  const raw = await collectListing(countPages(platform.listActivities(), options.progress), {
+    newestNum: config.newestNum,
+    fullScan: decision.fullScan,
+    known: store.knownIds(run.id),
+  });
   // Entries that cannot be trusted are never matched, kept or deleted.
   const checked = validateListing(raw.activities, Math.floor(options.nowMs / 1000));
   const result: ListingResult = { ...raw, activities: checked.valid };
@@ -86,7 +105,9 @@ async function listOne(run: PlatformRun, platform: Platform, options: ListStepOp
   store.setListingState(nextListingState(state, result, runId, decision.fullScan, today));
   run.listed = result.activities.length;
   run.available = true;
-  log.info(`${PLATFORM_LABELS[run.id]}: listed ${result.activities.length} (${decision.fullScan ? 'full scan' : 'incremental'}, stopped: ${result.stop})`);
+  log.info(
+    `${PLATFORM_LABELS[run.id]}: listed ${result.activities.length} (${decision.fullScan ? 'full scan' : 'incremental'}, stopped: ${result.stop})`,
+  );
   if (checked.problems.length === 0) return { full: decision.fullScan };
   const shown = checked.problems.slice(0, 3).join('; ');
   const more = checked.problems.length > 3 ? ` and ${checked.problems.length - 3} more` : '';
@@ -99,10 +120,16 @@ function markGone(id: PlatformId, result: ListingResult, seen: ReadonlySet<strin
   const from = goneFromUtc(result);
   if (from === null) return;
   const removed = options.store.markGone(id, from, seen, options.runId);
-  if (removed.length) options.log.info(`${PLATFORM_LABELS[id]}: ${removed.length} record(s) no longer listed (deleted there); they will not be uploaded again`);
+  if (removed.length)
+    options.log.info(
+      `${PLATFORM_LABELS[id]}: ${removed.length} record(s) no longer listed (deleted there); they will not be uploaded again`,
+    );
 }
 
-async function* countPages(pages: AsyncIterable<readonly Activity[]>, progress: Progress | undefined): AsyncIterable<readonly Activity[]> {
+async function* countPages(
+  pages: AsyncIterable<readonly Activity[]>,
+  progress: Progress | undefined,
+): AsyncIterable<readonly Activity[]> {
   for await (const page of pages) {
     progress?.tick();
     yield page;

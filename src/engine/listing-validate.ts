@@ -16,14 +16,20 @@ const ONE_DAY = 86_400;
 export function listingEntryProblem(activity: Activity, nowSec: number): string | null {
   const digits = ID_DIGITS[activity.platform];
   const id = activity.remoteId;
-  if (typeof id !== 'string' || !/^[1-9][0-9]*$/.test(id)) return `id ${JSON.stringify(String(id)).slice(0, 40)} is not a canonical decimal id`;
+  if (typeof id !== 'string' || !/^[1-9][0-9]*$/.test(id))
+    return `id ${JSON.stringify(String(id)).slice(0, 40)} is not a canonical decimal id`;
   if (id.length < digits.min || id.length > digits.max) return `id ${id.slice(0, 32)} has ${id.length} digits`;
   if (activity.platform !== 'coros' && BigInt(id) > INT64_MAX) return `id ${id} is out of range`;
   const start = activity.startUtc;
   if (!Number.isSafeInteger(start)) return `id ${id}: start time ${String(start)} is not a time`;
-  if (start < EARLIEST_START_UTC || start > nowSec + ONE_DAY) return `id ${id}: start ${new Date(start * 1000).toISOString()} is outside 2000 … tomorrow`;
-  for (const [name, value] of [['duration', activity.elapsedSec], ['distance', activity.distanceM]] as const) {
-    if (value !== null && (!Number.isFinite(value) || value < 0)) return `id ${id}: ${name} ${String(value)} is negative or not a number`;
+  if (start < EARLIEST_START_UTC || start > nowSec + ONE_DAY)
+    return `id ${id}: start ${new Date(start * 1000).toISOString()} is outside 2000 … tomorrow`;
+  for (const [name, value] of [
+    ['duration', activity.elapsedSec],
+    ['distance', activity.distanceM],
+  ] as const) {
+    if (value !== null && (!Number.isFinite(value) || value < 0))
+      return `id ${id}: ${name} ${String(value)} is negative or not a number`;
   }
   return null;
 }

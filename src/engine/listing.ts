@@ -15,8 +15,13 @@ export interface ListingDecision {
  * A full scan on request, on the first run, and when the last one is `fullScanDays` old; otherwise
  * incremental. Counted in days, not runs: a run that changed nothing may leave no trace.
  */
-export function decideListing(state: ListingState, options: { fullScan: boolean; fullScanDays: number; today: number }): ListingDecision {
-  const due = options.fullScanDays > 0 && (state.lastFullScanDay === null || options.today - state.lastFullScanDay >= options.fullScanDays);
+export function decideListing(
+  state: ListingState,
+  options: { fullScan: boolean; fullScanDays: number; today: number },
+): ListingDecision {
+  const due =
+    options.fullScanDays > 0 &&
+    (state.lastFullScanDay === null || options.today - state.lastFullScanDay >= options.fullScanDays);
   return { fullScan: options.fullScan || state.coveredFromUtc === null || due };
 }
 
@@ -36,7 +41,10 @@ export interface ListingResult {
  * Consumes pages newest first until the platform runs out, `newestNum` records are seen, or (when
  * incremental) a whole page holds only records the store already knows.
  */
-export async function collectListing(pages: AsyncIterable<readonly Activity[]>, options: { newestNum: number; fullScan: boolean; known: ReadonlySet<string> }): Promise<ListingResult> {
+export async function collectListing(
+  pages: AsyncIterable<readonly Activity[]>,
+  options: { newestNum: number; fullScan: boolean; known: ReadonlySet<string> },
+): Promise<ListingResult> {
   const seen = new Set<string>();
   const activities: Activity[] = [];
   for await (const page of pages) {
@@ -47,18 +55,32 @@ export async function collectListing(pages: AsyncIterable<readonly Activity[]>, 
       activities.push(activity);
       if (activities.length >= options.newestNum) return { activities, stop: 'limit' };
     }
-    if (!options.fullScan && page.length > 0 && page.every((activity) => options.known.has(activity.remoteId))) return { activities, stop: 'known' };
+    if (!options.fullScan && page.length > 0 && page.every((activity) => options.known.has(activity.remoteId)))
+      return { activities, stop: 'known' };
   }
   return { activities, stop: 'end' };
 }
 
 /** How far back the platform's listing now reaches without gaps, after this run's listing. */
-export function nextListingState(previous: ListingState, result: ListingResult, runId: number, fullScan: boolean, today: number): ListingState {
+export function nextListingState(
+  previous: ListingState,
+  result: ListingResult,
+  runId: number,
+  fullScan: boolean,
+  today: number,
+): ListingState {
   const oldest = result.activities.length ? oldestStart(result.activities) : null;
-  const scan = fullScan ? { lastFullScanRun: runId, lastFullScanDay: today } : { lastFullScanRun: previous.lastFullScanRun, lastFullScanDay: previous.lastFullScanDay };
+  const scan = fullScan
+    ? { lastFullScanRun: runId, lastFullScanDay: today }
+    : { lastFullScanRun: previous.lastFullScanRun, lastFullScanDay: previous.lastFullScanDay };
   if (result.stop === 'end') return { platform: previous.platform, coveredFromUtc: oldest, complete: true, ...scan };
   if (result.stop === 'known') {
-    const from = previous.coveredFromUtc === null ? oldest : oldest === null ? previous.coveredFromUtc : Math.min(previous.coveredFromUtc, oldest);
+    const from =
+      previous.coveredFromUtc === null
+        ? oldest
+        : oldest === null
+          ? previous.coveredFromUtc
+          : Math.min(previous.coveredFromUtc, oldest);
     return { platform: previous.platform, coveredFromUtc: from, complete: previous.complete, ...scan };
   }
   return { platform: previous.platform, coveredFromUtc: oldest, complete: false, ...scan };

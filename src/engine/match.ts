@@ -44,7 +44,12 @@ function relativeDelta(a: number | null, b: number | null): number | null {
 }
 
 /** Sport, duration and distance agree: the part of the identity rule beyond start times. */
-export function bodiesAgree(a: Activity, b: Activity, durationTolerance: number, distanceTolerance: number): { ok: boolean; deltaDistance: number | null; deltaDuration: number | null } {
+export function bodiesAgree(
+  a: Activity,
+  b: Activity,
+  durationTolerance: number,
+  distanceTolerance: number,
+): { ok: boolean; deltaDistance: number | null; deltaDuration: number | null } {
   const deltaDuration = relativeDelta(a.elapsedSec, b.elapsedSec);
   const deltaDistance = relativeDelta(a.distanceM, b.distanceM);
   const ok =
@@ -71,7 +76,12 @@ function startOrder(activities: readonly Activity[]): Int32Array {
   return order.sort((x, y) => activities[x]!.startUtc - activities[y]!.startUtc);
 }
 
-function sweepSameStart(activities: readonly Activity[], order: Int32Array, options: MatchOptions, onMatch: (i: number, j: number, match: Match) => void): void {
+function sweepSameStart(
+  activities: readonly Activity[],
+  order: Int32Array,
+  options: MatchOptions,
+  onMatch: (i: number, j: number, match: Match) => void,
+): void {
   const durationTolerance = options.durationTolerance ?? 0.1;
   const distanceTolerance = options.distanceTolerance ?? 0.05;
   for (let x = 0; x < order.length; x++) {
@@ -85,7 +95,17 @@ function sweepSameStart(activities: readonly Activity[], order: Int32Array, opti
       if (a.platform === b.platform && a.remoteId === b.remoteId) continue;
       const agreement = bodiesAgree(a, b, durationTolerance, distanceTolerance);
       if (!agreement.ok) continue;
-      onMatch(i, j, { a, b, reason: { kind: 'same-start', deltaSec, offsetSec: 0, deltaDistance: agreement.deltaDistance, deltaDuration: agreement.deltaDuration } });
+      onMatch(i, j, {
+        a,
+        b,
+        reason: {
+          kind: 'same-start',
+          deltaSec,
+          offsetSec: 0,
+          deltaDistance: agreement.deltaDistance,
+          deltaDuration: agreement.deltaDuration,
+        },
+      });
     }
   }
 }
@@ -124,7 +144,12 @@ interface SuspectCandidate {
  * local time as UTC) while duration and distance agree closely. Kept only when the zone data
  * agree, or, with no zone data on either side, when each is the other's only candidate.
  */
-function timezoneCandidates(lonely: readonly number[], activities: readonly Activity[], order: Int32Array, options: MatchOptions): SuspectCandidate[] {
+function timezoneCandidates(
+  lonely: readonly number[],
+  activities: readonly Activity[],
+  order: Int32Array,
+  options: MatchOptions,
+): SuspectCandidate[] {
   const tolerance = options.timezoneTolerance ?? 0.02;
   const maxOffset = options.maxTimezoneOffsetSec ?? 14 * 3600;
   const starts = Float64Array.from(order, (position) => activities[position]!.startUtc);
@@ -145,13 +170,23 @@ function timezoneCandidates(lonely: readonly number[], activities: readonly Acti
     for (let offsetSec = -maxOffset; offsetSec <= maxOffset; offsetSec += HALF_HOUR) {
       if (offsetSec === 0) continue;
       const centre = a.startUtc + offsetSec;
-      for (let index = lowerBound(centre - options.toleranceSec); index < starts.length && starts[index]! <= centre + options.toleranceSec; index++) {
+      for (
+        let index = lowerBound(centre - options.toleranceSec);
+        index < starts.length && starts[index]! <= centre + options.toleranceSec;
+        index++
+      ) {
         const j = order[index]!;
         const b = activities[j]!;
         if (b.platform === a.platform || b.elapsedSec === null) continue;
         const agreement = bodiesAgree(a, b, tolerance, tolerance);
         if (!agreement.ok) continue;
-        const reason: MatchReason = { kind: 'timezone-suspect', deltaSec: b.startUtc - centre, offsetSec, deltaDistance: agreement.deltaDistance, deltaDuration: agreement.deltaDuration };
+        const reason: MatchReason = {
+          kind: 'timezone-suspect',
+          deltaSec: b.startUtc - centre,
+          offsetSec,
+          deltaDistance: agreement.deltaDistance,
+          deltaDuration: agreement.deltaDuration,
+        };
         candidates.push({ i, j, match: { a, b, reason } });
       }
     }
@@ -163,7 +198,10 @@ function timezoneCandidates(lonely: readonly number[], activities: readonly Acti
  * The candidates the zone rule keeps (pure; see timezoneCandidates). Candidates are counted per
  * workout (`rootOf`: records already matched by start time count once).
  */
-function acceptedCandidates(candidates: readonly SuspectCandidate[], rootOf: (position: number) => number): SuspectCandidate[] {
+function acceptedCandidates(
+  candidates: readonly SuspectCandidate[],
+  rootOf: (position: number) => number,
+): SuspectCandidate[] {
   const partners = new Map<number, Set<number>>();
   const add = (from: number, to: number) => {
     const set = partners.get(from) ?? new Set<number>();
@@ -227,7 +265,8 @@ export function groupWorkouts(activities: readonly Activity[], options: MatchOpt
     if (match.a.platform !== match.b.platform) hasCrossPartner[i] = hasCrossPartner[j] = 1;
   });
   const lonely: number[] = [];
-  for (let position = 0; position < activities.length; position++) if (hasCrossPartner[position] === 0) lonely.push(position);
+  for (let position = 0; position < activities.length; position++)
+    if (hasCrossPartner[position] === 0) lonely.push(position);
   // Which platforms each workout already has, as a bit mask per root (cheap for 300,000 records).
   const platformMask = new Uint8Array(activities.length);
   activities.forEach((activity, position) => {
@@ -271,7 +310,8 @@ export function groupWorkouts(activities: readonly Activity[], options: MatchOpt
 
 export function describeMatch(reason: MatchReason): string {
   const parts = [`Δt ${reason.deltaSec >= 0 ? '+' : ''}${reason.deltaSec}s`];
-  if (reason.kind === 'timezone-suspect') parts.unshift(`time-zone suspect (${reason.offsetSec >= 0 ? '+' : '−'}${Math.abs(reason.offsetSec) / 3600} h)`);
+  if (reason.kind === 'timezone-suspect')
+    parts.unshift(`time-zone suspect (${reason.offsetSec >= 0 ? '+' : '−'}${Math.abs(reason.offsetSec) / 3600} h)`);
   if (reason.deltaDuration !== null) parts.push(`Δduration ${(reason.deltaDuration * 100).toFixed(1)}%`);
   if (reason.deltaDistance !== null) parts.push(`Δdistance ${(reason.deltaDistance * 100).toFixed(1)}%`);
   return parts.join(', ');

@@ -46,8 +46,21 @@ export type PlanItem =
       readonly target: PlatformId;
       readonly attempt: number;
     }
-  | { readonly kind: 'check-pending'; readonly workout: Workout; readonly source: Activity; readonly target: PlatformId; readonly ticket: string }
-  | { readonly kind: 'skip'; readonly workout: Workout; readonly source: Activity | null; readonly target: PlatformId; readonly reason: SkipReason; readonly detail: string };
+  | {
+      readonly kind: 'check-pending';
+      readonly workout: Workout;
+      readonly source: Activity;
+      readonly target: PlatformId;
+      readonly ticket: string;
+    }
+  | {
+      readonly kind: 'skip';
+      readonly workout: Workout;
+      readonly source: Activity | null;
+      readonly target: PlatformId;
+      readonly reason: SkipReason;
+      readonly detail: string;
+    };
 
 export type SkipReason =
   | 'deleted-on-target'
@@ -60,7 +73,11 @@ export type SkipReason =
   | 'read-only-target';
 
 /** Skips that need the user: listed in every report and in `status`. */
-export const SET_ASIDE_REASONS: ReadonlySet<SkipReason> = new Set(['set-aside-failed', 'set-aside-rejected', 'set-aside-source']);
+export const SET_ASIDE_REASONS: ReadonlySet<SkipReason> = new Set([
+  'set-aside-failed',
+  'set-aside-rejected',
+  'set-aside-source',
+]);
 
 export interface PlanOptions {
   readonly platforms: readonly PlatformView[];
@@ -88,9 +105,20 @@ function excludedSource(problem: SourceProblemView | undefined, maxAttempts: num
 }
 
 /** Records to copy from, best first: the platform where it was recorded, then the configured order. */
-export function rankSources(members: readonly Activity[], platforms: readonly PlatformView[], target: PlatformId, excluded: (member: Activity) => boolean): Activity[] {
+export function rankSources(
+  members: readonly Activity[],
+  platforms: readonly PlatformView[],
+  target: PlatformId,
+  excluded: (member: Activity) => boolean,
+): Activity[] {
   const order = platforms.map((platform) => platform.id);
-  const usable = members.filter((member) => member.platform !== target && !member.manual && !excluded(member) && platforms.find((p) => p.id === member.platform)?.available);
+  const usable = members.filter(
+    (member) =>
+      member.platform !== target &&
+      !member.manual &&
+      !excluded(member) &&
+      platforms.find((p) => p.id === member.platform)?.available,
+  );
   const rank = (member: Activity) => {
     const home = VENDOR_HOME[member.vendor] ?? [];
     const homeRank = home.includes(member.platform) ? 0 : 1;
@@ -100,7 +128,12 @@ export function rankSources(members: readonly Activity[], platforms: readonly Pl
 }
 
 /** The best record to copy from, or null. */
-export function chooseSource(members: readonly Activity[], platforms: readonly PlatformView[], target: PlatformId, excluded: ReadonlySet<string>): Activity | null {
+export function chooseSource(
+  members: readonly Activity[],
+  platforms: readonly PlatformView[],
+  target: PlatformId,
+  excluded: ReadonlySet<string>,
+): Activity | null {
   return rankSources(members, platforms, target, (member) => excluded.has(activityKey(member)))[0] ?? null;
 }
 
@@ -127,28 +160,52 @@ function ledgerDecision(rows: readonly LedgerRowView[], goneOnTarget: boolean, m
     return { source: null, reason: 'deleted-on-target', detail };
   }
   const sending = rows.find((row) => row.outcome === 'sending');
-  if (sending) return { source: null, reason: 'awaiting-reconcile', detail: 'an earlier upload was interrupted; waiting until a listing shows whether it arrived' };
+  if (sending)
+    return {
+      source: null,
+      reason: 'awaiting-reconcile',
+      detail: 'an earlier upload was interrupted; waiting until a listing shows whether it arrived',
+    };
   const rejected = rows.find((row) => row.outcome === 'rejected');
-  if (rejected) return { source: null, reason: 'set-aside-rejected', detail: rejected.lastError ?? 'rejected by the platform' };
+  if (rejected)
+    return { source: null, reason: 'set-aside-rejected', detail: rejected.lastError ?? 'rejected by the platform' };
   const attempts = rows.reduce((sum, row) => sum + row.attempts, 0);
   if (attempts >= maxAttempts) {
     const last = [...rows].sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1))[0];
-    return { source: null, reason: 'set-aside-failed', detail: `failed ${attempts} times; last error: ${last?.lastError ?? 'unknown'}` };
+    return {
+      source: null,
+      reason: 'set-aside-failed',
+      detail: `failed ${attempts} times; last error: ${last?.lastError ?? 'unknown'}`,
+    };
   }
   return null;
 }
 
 /** Why no source is usable: no original anywhere, sources that keep failing, or none reachable. */
-function noSourceDecision(present: readonly Activity[], problems: ReadonlyMap<string, SourceProblemView>, maxAttempts: number): TargetDecision {
+function noSourceDecision(
+  present: readonly Activity[],
+  problems: ReadonlyMap<string, SourceProblemView>,
+  maxAttempts: number,
+): TargetDecision {
   const problemOf = (member: Activity) => problems.get(activityKey(member));
   if (present.every((member) => member.manual || problemOf(member)?.problem === 'no-original')) {
-    return { source: null, reason: 'no-original', detail: 'no original FIT file exists (manual entry or GPX/TCX import)' };
+    return {
+      source: null,
+      reason: 'no-original',
+      detail: 'no original FIT file exists (manual entry or GPX/TCX import)',
+    };
   }
-  const failing = present.filter((member) => excludedSource(problemOf(member), maxAttempts) && problemOf(member)?.problem !== 'no-original');
+  const failing = present.filter(
+    (member) => excludedSource(problemOf(member), maxAttempts) && problemOf(member)?.problem !== 'no-original',
+  );
   if (failing.length > 0) {
     const first = problemOf(failing[0]!)!;
     const what = first.problem === 'broken-file' ? 'gave a broken file' : 'could not be downloaded';
-    return { source: null, reason: 'set-aside-source', detail: `the source ${what} ${first.attempts} times (${first.lastError ?? 'unknown'})` };
+    return {
+      source: null,
+      reason: 'set-aside-source',
+      detail: `the source ${what} ${first.attempts} times (${first.lastError ?? 'unknown'})`,
+    };
   }
   return { source: null, reason: 'source-unavailable', detail: 'no platform holding it could be reached this run' };
 }
@@ -161,11 +218,17 @@ export function planTransfers(workouts: readonly Workout[], options: PlanOptions
   const items: PlanItem[] = [];
 
   for (const workout of workouts) {
-    const memberRows = ledger.size === 0 ? [] : workout.members.flatMap((member) => ledger.get(activityKey(member)) ?? []);
-    const present = options.gone.size === 0 ? workout.members : workout.members.filter((member) => !options.gone.has(activityKey(member)));
+    const memberRows =
+      ledger.size === 0 ? [] : workout.members.flatMap((member) => ledger.get(activityKey(member)) ?? []);
+    const present =
+      options.gone.size === 0
+        ? workout.members
+        : workout.members.filter((member) => !options.gone.has(activityKey(member)));
     if (present.length === 0 || !sinceAllows(options.sinceUtc ?? null, workout.startUtc)) continue;
     const presentOn = new Set(present.map((member) => member.platform));
-    const goneOn = new Set(workout.members.filter((member) => options.gone.has(activityKey(member))).map((member) => member.platform));
+    const goneOn = new Set(
+      workout.members.filter((member) => options.gone.has(activityKey(member))).map((member) => member.platform),
+    );
 
     for (const target of options.platforms) {
       if (presentOn.has(target.id) || !target.available) continue;
@@ -175,7 +238,14 @@ export function planTransfers(workouts: readonly Workout[], options: PlanOptions
       // Outside what the target's listing covers: we cannot know it is missing there.
       if (!target.complete && (target.coveredFromUtc === null || workout.startUtc < target.coveredFromUtc)) continue;
       if (target.canUpload === false) {
-        items.push({ kind: 'skip', workout, source: null, target: target.id, reason: 'read-only-target', detail: target.readOnlyReason ?? 'the platform is read-only' });
+        items.push({
+          kind: 'skip',
+          workout,
+          source: null,
+          target: target.id,
+          reason: 'read-only-target',
+          detail: target.readOnlyReason ?? 'the platform is read-only',
+        });
         continue;
       }
 
@@ -187,13 +257,21 @@ export function planTransfers(workouts: readonly Workout[], options: PlanOptions
       }
       const pending = rows.find((row) => row.outcome === 'pending' && row.ticket);
       if (pending) {
-        const source = present.find((member) => member.platform === pending.sourcePlatform && member.remoteId === pending.sourceId) ?? present[0]!;
+        const source =
+          present.find(
+            (member) => member.platform === pending.sourcePlatform && member.remoteId === pending.sourceId,
+          ) ?? present[0]!;
         items.push({ kind: 'check-pending', workout, source, target: target.id, ticket: pending.ticket! });
         continue;
       }
       const [source, ...fallbacks] = rankSources(routed, options.platforms, target.id, excluded);
       if (!source) {
-        items.push({ kind: 'skip', workout, target: target.id, ...noSourceDecision(routed, problems, options.maxUploadAttempts)! });
+        items.push({
+          kind: 'skip',
+          workout,
+          target: target.id,
+          ...noSourceDecision(routed, problems, options.maxUploadAttempts)!,
+        });
         continue;
       }
       const attempts = rows.reduce((sum, row) => sum + row.attempts, 0);

@@ -9,7 +9,14 @@ export interface ReconcileEvent {
   readonly event: LedgerEvent;
 }
 
-const entryView = (row: LedgerRowView) => ({ state: row.outcome, attempts: row.attempts, lastError: row.lastError, targetId: row.targetId, ticket: row.ticket, fitSha256: null });
+const entryView = (row: LedgerRowView) => ({
+  state: row.outcome,
+  attempts: row.attempts,
+  lastError: row.lastError,
+  targetId: row.targetId,
+  ticket: row.ticket,
+  fitSha256: null,
+});
 
 /** Targets whose listing this run must cover in full, because a ledger row waits for it. */
 export function targetsToReconcile(rows: readonly LedgerRowView[]): Set<PlatformId> {
@@ -24,7 +31,11 @@ export function targetsToReconcile(rows: readonly LedgerRowView[]): Set<Platform
 export function reconcileLedger(
   rows: readonly LedgerRowView[],
   workouts: readonly Workout[],
-  options: { readonly fullyListed: ReadonlySet<PlatformId>; readonly platforms: readonly PlatformView[]; readonly gone: ReadonlySet<string> },
+  options: {
+    readonly fullyListed: ReadonlySet<PlatformId>;
+    readonly platforms: readonly PlatformView[];
+    readonly gone: ReadonlySet<string>;
+  },
 ): ReconcileEvent[] {
   const waiting = rows.filter((row) => needsReconcile(entryView(row)));
   if (waiting.length === 0) return [];
@@ -35,14 +46,18 @@ export function reconcileLedger(
     const source = { platform: row.sourcePlatform, remoteId: row.sourceId };
     const workout = workoutOf.get(activityKey(source));
     if (!workout) continue;
-    const onTarget = workout.members.find((member) => member.platform === row.targetPlatform && !options.gone.has(activityKey(member)));
+    const onTarget = workout.members.find(
+      (member) => member.platform === row.targetPlatform && !options.gone.has(activityKey(member)),
+    );
     if (onTarget) {
-      if (onTarget.remoteId !== row.targetId) events.push({ source, target: row.targetPlatform, event: { type: 'found', targetId: onTarget.remoteId } });
+      if (onTarget.remoteId !== row.targetId)
+        events.push({ source, target: row.targetPlatform, event: { type: 'found', targetId: onTarget.remoteId } });
       continue;
     }
     if (row.outcome !== 'sending' || !options.fullyListed.has(row.targetPlatform)) continue;
     const view = options.platforms.find((platform) => platform.id === row.targetPlatform);
-    const covered = view?.available && (view.complete || (view.coveredFromUtc !== null && workout.startUtc >= view.coveredFromUtc));
+    const covered =
+      view?.available && (view.complete || (view.coveredFromUtc !== null && workout.startUtc >= view.coveredFromUtc));
     if (covered) events.push({ source, target: row.targetPlatform, event: { type: 'not-found' } });
   }
   return events;

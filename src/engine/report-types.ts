@@ -58,7 +58,8 @@ export interface PlatformSummary {
   readonly credentialExpiry?: string;
 }
 
-export type TransferOutcome = 'created' | 'duplicate' | 'rejected' | 'failed' | 'pending' | 'planned' | 'set-aside' | 'no-original';
+export type TransferOutcome =
+  'created' | 'duplicate' | 'rejected' | 'failed' | 'pending' | 'planned' | 'set-aside' | 'no-original';
 
 export interface TransferResult {
   readonly from: PlatformId;

@@ -1,4 +1,10 @@
-import { buildReportView, distanceText, durationText, type ReportViewOptions, type WorkoutRow } from '../i18n/report-view.ts';
+import {
+  buildReportView,
+  distanceText,
+  durationText,
+  type ReportViewOptions,
+  type WorkoutRow,
+} from '../i18n/report-view.ts';
 import type { SyncReport, TransferOutcome } from './report-types.ts';
 
 export { distanceText, durationText } from '../i18n/report-view.ts';
@@ -8,10 +14,25 @@ export const formatDuration = (seconds: number | null): string => durationText(s
 
 /** True when the run changed something or something needs the user's attention. */
 export function reportHasChanges(report: SyncReport): boolean {
-  return report.counts.uploaded > 0 || report.counts.deleted > 0 || report.failures.length > 0 || report.counts.duplicatesFound > 0 || report.counts.pending > 0;
+  return (
+    report.counts.uploaded > 0 ||
+    report.counts.deleted > 0 ||
+    report.failures.length > 0 ||
+    report.counts.duplicatesFound > 0 ||
+    report.counts.pending > 0
+  );
 }
 
-const SECTIONS: readonly TransferOutcome[] = ['created', 'planned', 'duplicate', 'pending', 'failed', 'rejected', 'no-original', 'set-aside'];
+const SECTIONS: readonly TransferOutcome[] = [
+  'created',
+  'planned',
+  'duplicate',
+  'pending',
+  'failed',
+  'rejected',
+  'no-original',
+  'set-aside',
+];
 
 const describeRow = (row: WorkoutRow) => `${row.sport} ${row.start} ${row.distance ?? '—'} ${row.duration ?? '—'}`;
 
@@ -24,20 +45,36 @@ export function renderReportText(report: SyncReport, options: ReportViewOptions 
   lines.push(t.timesIn(view.timeZone), '', t.listHeading(t.platformsHeading()));
   for (const platform of view.platforms) {
     // A failed platform's message and next step are printed once, with what needs attention.
-    const status = platform.error ? t.platformFailed(platform.error.kind) : t.platformListed(platform.listed ?? 0, platform.known);
-    lines.push(`  ${t.labelled(platform.label, platform.expiry ? t.clauses(status, t.tokenValidUntil(platform.expiry.date)) : status)}`);
+    const status = platform.error
+      ? t.platformFailed(platform.error.kind)
+      : t.platformListed(platform.listed ?? 0, platform.known);
+    lines.push(
+      `  ${t.labelled(platform.label, platform.expiry ? t.clauses(status, t.tokenValidUntil(platform.expiry.date)) : status)}`,
+    );
   }
 
   for (const outcome of SECTIONS) {
-    const pairs = [...new Set(view.workouts.flatMap((row) => row.targets.filter((target) => target.outcome === outcome).map((target) => `${row.from}>${target.to}`)))].sort();
+    const pairs = [
+      ...new Set(
+        view.workouts.flatMap((row) =>
+          row.targets.filter((target) => target.outcome === outcome).map((target) => `${row.from}>${target.to}`),
+        ),
+      ),
+    ].sort();
     if (pairs.length === 0) continue;
     lines.push('', t.outcomeSection(outcome));
     for (const pair of pairs) {
-      const entries = view.workouts.flatMap((row) => row.targets.filter((target) => target.outcome === outcome && `${row.from}>${target.to}` === pair).map((target) => ({ row, target })));
+      const entries = view.workouts.flatMap((row) =>
+        row.targets
+          .filter((target) => target.outcome === outcome && `${row.from}>${target.to}` === pair)
+          .map((target) => ({ row, target })),
+      );
       const first = entries[0]!;
       lines.push(`  ${t.directionGroup(t.direction(first.row.fromLabel, first.target.label), entries.length)}`);
       for (const { row, target } of entries) {
-        lines.push(`    - ${describeRow(row)}${target.targetId ? ` → ${t.targetId(target.targetId)}` : ''}${target.message && outcome !== 'created' ? ` — ${target.message}` : ''}`);
+        lines.push(
+          `    - ${describeRow(row)}${target.targetId ? ` → ${t.targetId(target.targetId)}` : ''}${target.message && outcome !== 'created' ? ` — ${target.message}` : ''}`,
+        );
         if (target.nextStep && outcome !== 'pending') lines.push(`      → ${target.nextStep}`);
       }
     }
@@ -46,7 +83,9 @@ export function renderReportText(report: SyncReport, options: ReportViewOptions 
   if (view.duplicates.length) {
     lines.push('', t.listHeading(t.duplicatesSectionTitle()));
     for (const duplicate of view.duplicates) {
-      lines.push(`  ${t.duplicateLine(duplicate.platform, duplicate.duplicateId, duplicate.keptId, `${duplicate.sport} ${duplicate.start}`, duplicate.message ? t.labelled(duplicate.actionText, duplicate.message) : duplicate.actionText)}`);
+      lines.push(
+        `  ${t.duplicateLine(duplicate.platform, duplicate.duplicateId, duplicate.keptId, `${duplicate.sport} ${duplicate.start}`, duplicate.message ? t.labelled(duplicate.actionText, duplicate.message) : duplicate.actionText)}`,
+      );
       lines.push(`    ${t.duplicateWhy(duplicate.reason)}`);
     }
     if (view.anyDuplicateReported) lines.push(`  → ${t.deleteDuplicatesHint(false)}`);

@@ -46,7 +46,9 @@ export function routePlatforms(routes: readonly Route[]): PlatformId[] {
 }
 
 /** Result of parsing SYNC_ROUTES: the routes, or what is wrong with which part. */
-export type RoutesParse = { readonly ok: true; readonly routes: Route[] } | { readonly ok: false; readonly part: string; readonly problem: 'syntax' | 'platform' | 'same' };
+export type RoutesParse =
+  | { readonly ok: true; readonly routes: Route[] }
+  | { readonly ok: false; readonly part: string; readonly problem: 'syntax' | 'platform' | 'same' };
 
 /**
  * Parses `GARMINCOM>COROS,GARMINCN>GARMINCOM` (also `->`, `→`, `;` or spaces between pairs).
@@ -77,7 +79,8 @@ export function parseSince(raw: string): number | undefined {
     const [year, month, day] = [Number(dateOnly[1]), Number(dateOnly[2]), Number(dateOnly[3])];
     const ms = Date.UTC(year, month - 1, day);
     const check = new Date(ms);
-    if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return undefined;
+    if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day)
+      return undefined;
     return ms / 1000;
   }
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(trimmed)) return undefined;
@@ -86,7 +89,11 @@ export function parseSince(raw: string): number | undefined {
 }
 
 /** What the report says about routes and the start date. */
-export function reportRouting(config: { readonly platforms: readonly PlatformId[]; readonly routes: readonly Route[] | null; readonly sinceUtc: number | null }): ReportRouting {
+export function reportRouting(config: {
+  readonly platforms: readonly PlatformId[];
+  readonly routes: readonly Route[] | null;
+  readonly sinceUtc: number | null;
+}): ReportRouting {
   return {
     routes: effectiveRoutes(config.routes, config.platforms),
     everyDirection: config.routes === null,

@@ -27,7 +27,18 @@ export async function runSyncAndNotify(options: RunAndNotifyOptions): Promise<Ru
   try {
     const result = await runSync({ ...options, store });
     if (config.dryRun) {
-      return { ...result, notification: { status: 'skipped', reason: 'dry run', heartbeatSent: false, lastHeartbeatAt: undefined, delivered: [], failedChannels: [], warnings: [] } };
+      return {
+        ...result,
+        notification: {
+          status: 'skipped',
+          reason: 'dry run',
+          heartbeatSent: false,
+          lastHeartbeatAt: undefined,
+          delivered: [],
+          failedChannels: [],
+          warnings: [],
+        },
+      };
     }
     const notification = await notifyRun(result.report, config.notify, {
       endpoints: config.endpoints,
@@ -37,7 +48,9 @@ export async function runSyncAndNotify(options: RunAndNotifyOptions): Promise<Ru
       ...(store.getMeta(HEARTBEAT_KEY) ? { lastHeartbeatAt: store.getMeta(HEARTBEAT_KEY)! } : {}),
     });
     if (notification.lastHeartbeatAt) store.setMeta(HEARTBEAT_KEY, notification.lastHeartbeatAt);
-    const report = notification.warnings.length ? { ...result.report, warnings: [...result.report.warnings, ...notification.warnings] } : result.report;
+    const report = notification.warnings.length
+      ? { ...result.report, warnings: [...result.report.warnings, ...notification.warnings] }
+      : result.report;
     return { ...result, report, notification };
   } finally {
     store.close();

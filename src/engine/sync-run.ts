@@ -63,7 +63,15 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
     if (!config.dryRun) store.pruneDeletionBackups(BACKUP_DAYS, now());
     const reconcileTargets = targetsToReconcile(store.transfers());
     const listing = await log.group('List activities', () =>
-      listPlatforms({ config, store, runId, log, createPlatform: (id) => options.createPlatform(id, store), forceFull: reconcileTargets, nowMs: now() }),
+      listPlatforms({
+        config,
+        store,
+        runId,
+        log,
+        createPlatform: (id) => options.createPlatform(id, store),
+        forceFull: reconcileTargets,
+        nowMs: now(),
+      }),
     );
     const picture = buildPicture(store, config);
     const views = platformViews(config, listing.runs, store);
@@ -72,7 +80,9 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
     const transfers = store.transfers();
     const decisions = findDuplicates(picture.workouts, { uploadedByUs: uploadedByUs(transfers), gone: picture.gone });
     const connected = connectedPlatforms(listing.runs);
-    const duplicates = await log.group('Duplicates', () => deleteDuplicates(decisions, { config, store, runId, log, platforms: connected, fitFiles }));
+    const duplicates = await log.group('Duplicates', () =>
+      deleteDuplicates(decisions, { config, store, runId, log, platforms: connected, fitFiles }),
+    );
     const gone = new Set([...picture.gone, ...deletedKeys(duplicates)]);
 
     const plan = planTransfers(picture.workouts, {
@@ -84,7 +94,20 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
       routes: config.routes,
       sinceUtc: config.sinceUtc,
     });
-    const execution = await log.group('Transfers', () => execute(plan, { config, store, runId, log, connected, fitFiles, signal: options.signal, now, startMs: Date.parse(startedAt), progress: options.progress }));
+    const execution = await log.group('Transfers', () =>
+      execute(plan, {
+        config,
+        store,
+        runId,
+        log,
+        connected,
+        fitFiles,
+        signal: options.signal,
+        now,
+        startMs: Date.parse(startedAt),
+        progress: options.progress,
+      }),
+    );
 
     const suspects = timezoneSuspects(picture.workouts);
     const report = buildReport({
@@ -98,7 +121,11 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
       execution,
       duplicates,
       timezoneSuspects: suspects,
-      warnings: [...listing.warnings, ...readOnlyWarnings(plan, store, config.dryRun), ...suspectWarnings(suspects, picture.earlierSuspects)],
+      warnings: [
+        ...listing.warnings,
+        ...readOnlyWarnings(plan, store, config.dryRun),
+        ...suspectWarnings(suspects, picture.earlierSuspects),
+      ],
       routing: reportRouting(config),
     });
     if (!config.dryRun) store.recordLinks(runId, picture.links);
@@ -133,23 +160,37 @@ function buildPicture(store: SyncStore, config: SyncConfig): Picture {
       pool.push(activity);
     }
   }
-  const inWindow = (workout: Workout) => workout.members.some((member) => member.startUtc >= (cuts.get(member.platform) ?? Number.MIN_SAFE_INTEGER));
+  const inWindow = (workout: Workout) =>
+    workout.members.some((member) => member.startUtc >= (cuts.get(member.platform) ?? Number.MIN_SAFE_INTEGER));
   const workouts = groupWorkouts(pool, { toleranceSec: config.sportDiffSecond }).filter(inWindow);
   return { workouts, gone, links: crossLinks(workouts), earlierSuspects: store.suspectLinkKeys() };
 }
 
 function crossLinks(workouts: readonly Workout[]) {
   return workouts.flatMap((workout) =>
-    workout.matches.filter((match) => match.a.platform !== match.b.platform).map((match) => ({ a: match.a, b: match.b, reason: describeMatch(match.reason) })),
+    workout.matches
+      .filter((match) => match.a.platform !== match.b.platform)
+      .map((match) => ({ a: match.a, b: match.b, reason: describeMatch(match.reason) })),
   );
 }
 
-function platformViews(config: SyncConfig, runs: ReadonlyMap<PlatformId, PlatformRun>, store: SyncStore): PlatformView[] {
+function platformViews(
+  config: SyncConfig,
+  runs: ReadonlyMap<PlatformId, PlatformRun>,
+  store: SyncStore,
+): PlatformView[] {
   return config.platforms.map((id) => {
     const state = store.listingState(id);
     const capabilities = runs.get(id)?.platform?.capabilities;
-    const readOnly = capabilities && !capabilities.upload ? { canUpload: false, readOnlyReason: capabilities.readOnlyReason } : {};
-    return { id, available: runs.get(id)?.available ?? false, coveredFromUtc: state.coveredFromUtc, complete: state.complete, ...readOnly };
+    const readOnly =
+      capabilities && !capabilities.upload ? { canUpload: false, readOnlyReason: capabilities.readOnlyReason } : {};
+    return {
+      id,
+      available: runs.get(id)?.available ?? false,
+      coveredFromUtc: state.coveredFromUtc,
+      complete: state.complete,
+      ...readOnly,
+    };
   });
 }
 
@@ -171,16 +212,29 @@ function readOnlyWarnings(plan: readonly PlanItem[], store: SyncStore, dryRun: b
     const key = `readOnly.reportedUpTo.${target}`;
     const reported = Number(store.getMeta(key) ?? Number.MIN_SAFE_INTEGER);
     if (entry.newest <= reported) continue;
-    lines.push(`${entry.count} workout${entry.count === 1 ? '' : 's'} not copied to ${PLATFORM_LABELS[target]}: ${entry.detail}`);
+    lines.push(
+      `${entry.count} workout${entry.count === 1 ? '' : 's'} not copied to ${PLATFORM_LABELS[target]}: ${entry.detail}`,
+    );
     if (!dryRun) store.setMeta(key, String(entry.newest));
   }
   return lines;
 }
 
 /** Interrupted or id-less uploads, settled against this run's listings before anything is planned. */
-function settleLedger(store: SyncStore, runId: number, picture: Picture, views: readonly PlatformView[], fullyListed: ReadonlySet<PlatformId>, dryRun: boolean): void {
+function settleLedger(
+  store: SyncStore,
+  runId: number,
+  picture: Picture,
+  views: readonly PlatformView[],
+  fullyListed: ReadonlySet<PlatformId>,
+  dryRun: boolean,
+): void {
   if (dryRun) return;
-  const events = reconcileLedger(store.transfers(), picture.workouts, { fullyListed, platforms: views, gone: picture.gone });
+  const events = reconcileLedger(store.transfers(), picture.workouts, {
+    fullyListed,
+    platforms: views,
+    gone: picture.gone,
+  });
   for (const { source, target, event } of events) store.applyLedgerEvent(source, target, event, runId);
 }
 
@@ -193,7 +247,14 @@ function uploadedByUs(transfers: readonly TransferRow[]): Set<string> {
 }
 
 function sourceProblemMap(store: SyncStore): Map<string, SourceProblemView> {
-  return new Map(store.sourceProblems().map((row) => [`${row.platform}:${row.remoteId}`, { problem: row.problem, attempts: row.attempts, lastError: row.lastError }]));
+  return new Map(
+    store
+      .sourceProblems()
+      .map((row) => [
+        `${row.platform}:${row.remoteId}`,
+        { problem: row.problem, attempts: row.attempts, lastError: row.lastError },
+      ]),
+  );
 }
 
 function connectedPlatforms(runs: ReadonlyMap<PlatformId, PlatformRun>): Map<PlatformId, Platform> {
@@ -203,7 +264,9 @@ function connectedPlatforms(runs: ReadonlyMap<PlatformId, PlatformRun>): Map<Pla
 }
 
 function deletedKeys(duplicates: readonly DuplicateResult[]): string[] {
-  return duplicates.filter((duplicate) => duplicate.action === 'deleted').map((duplicate) => `${duplicate.platform}:${duplicate.duplicateId}`);
+  return duplicates
+    .filter((duplicate) => duplicate.action === 'deleted')
+    .map((duplicate) => `${duplicate.platform}:${duplicate.duplicateId}`);
 }
 
 interface ExecuteOptions {
@@ -224,7 +287,9 @@ async function execute(plan: readonly PlanItem[], options: ExecuteOptions): Prom
   if (options.config.dryRun) {
     for (const item of work) {
       const verb = item.kind === 'upload' ? 'would upload' : 'would check pending upload';
-      options.log.info(`[dry run] ${verb} ${workoutWords(item.source, options.config.timeZone)} from ${PLATFORM_LABELS[item.source.platform]} to ${PLATFORM_LABELS[item.target]}`);
+      options.log.info(
+        `[dry run] ${verb} ${workoutWords(item.source, options.config.timeZone)} from ${PLATFORM_LABELS[item.source.platform]} to ${PLATFORM_LABELS[item.target]}`,
+      );
     }
     return { transfers: [], deferred: 0, stoppedBy: null };
   }
@@ -240,7 +305,12 @@ async function execute(plan: readonly PlanItem[], options: ExecuteOptions): Prom
     // holding no request slot: enough of them keep every slot busy; one FIT file each bounds memory.
     poolSize: Math.max(4, config.concurrency * JOBS_PER_SLOT),
     ...(options.progress ? { progress: options.progress } : {}),
-    stop: { signal: options.signal, deadlineMs: options.startMs + config.timeBudgetMinutes * 60_000, maxUploads: config.maxUploadsPerRun, now: options.now },
+    stop: {
+      signal: options.signal,
+      deadlineMs: options.startMs + config.timeBudgetMinutes * 60_000,
+      maxUploads: config.maxUploadsPerRun,
+      now: options.now,
+    },
   });
 }
 

@@ -21,7 +21,10 @@ export interface UndoOptions {
 }
 
 /** Deletions `undo` can restore: deleted, not restored yet, matching the filter. */
-export function restorableBackups(backups: readonly DeletionBackup[], filter: Pick<UndoOptions, 'platform' | 'remoteId'>): DeletionBackup[] {
+export function restorableBackups(
+  backups: readonly DeletionBackup[],
+  filter: Pick<UndoOptions, 'platform' | 'remoteId'>,
+): DeletionBackup[] {
   return backups.filter(
     (backup) =>
       backup.deletedAt !== null &&
@@ -32,7 +35,11 @@ export function restorableBackups(backups: readonly DeletionBackup[], filter: Pi
 }
 
 /** Re-uploads deleted duplicates from the backups kept in the state. */
-export async function undoDeletions(store: Store, platformOf: (id: PlatformId) => Promise<Platform>, options: UndoOptions): Promise<UndoResult[]> {
+export async function undoDeletions(
+  store: Store,
+  platformOf: (id: PlatformId) => Promise<Platform>,
+  options: UndoOptions,
+): Promise<UndoResult[]> {
   const results: UndoResult[] = [];
   for (const backup of restorableBackups(store.deletionBackups(), options)) {
     const activity = backup.activity;
@@ -53,9 +60,14 @@ export async function undoDeletions(store: Store, platformOf: (id: PlatformId) =
 async function restoreOne(store: Store, platform: Platform, fit: Uint8Array, activity: Activity): Promise<UndoResult> {
   const base = { platform: activity.platform, deletedId: activity.remoteId, startUtc: activity.startUtc };
   try {
-    const outcome = await platform.uploadFit({ bytes: fit, fileName: `restored-${activity.remoteId}.fit`, source: activity });
+    const outcome = await platform.uploadFit({
+      bytes: fit,
+      fileName: `restored-${activity.remoteId}.fit`,
+      source: activity,
+    });
     if (outcome.kind === 'rejected') return { ...base, outcome: 'failed', message: redact(outcome.message) };
-    const restoredId = outcome.kind === 'created' ? outcome.remoteId : outcome.kind === 'duplicate' ? outcome.existingId : null;
+    const restoredId =
+      outcome.kind === 'created' ? outcome.remoteId : outcome.kind === 'duplicate' ? outcome.existingId : null;
     // Recorded as restored: that workout's records on this platform are never deleted again.
     store.markBackupRestored(activity.platform, activity.remoteId, restoredId ?? 'pending');
     return { ...base, outcome: 'restored', restoredId };
@@ -73,18 +85,35 @@ export interface RollbackItem {
 }
 
 /** Lists (dry run) or deletes every copy this tool created, from the ledger; sources are never touched. */
-export async function rollbackUploads(store: Store, platformOf: (id: PlatformId) => Promise<Platform>, options: { readonly dryRun: boolean; readonly runId: number; readonly platform?: PlatformId }): Promise<RollbackItem[]> {
-  const created = store.transfers().filter((row) => row.outcome === 'created' && row.targetId && (!options.platform || row.targetPlatform === options.platform));
+export async function rollbackUploads(
+  store: Store,
+  platformOf: (id: PlatformId) => Promise<Platform>,
+  options: { readonly dryRun: boolean; readonly runId: number; readonly platform?: PlatformId },
+): Promise<RollbackItem[]> {
+  const created = store
+    .transfers()
+    .filter(
+      (row) =>
+        row.outcome === 'created' && row.targetId && (!options.platform || row.targetPlatform === options.platform),
+    );
   const items: RollbackItem[] = [];
   for (const row of created) {
-    const base = { target: row.targetPlatform, targetId: row.targetId!, source: { platform: row.sourcePlatform, remoteId: row.sourceId } };
+    const base = {
+      target: row.targetPlatform,
+      targetId: row.targetId!,
+      source: { platform: row.sourcePlatform, remoteId: row.sourceId },
+    };
     if (options.dryRun) {
       items.push({ ...base, outcome: 'would-delete' });
       continue;
     }
     const copy = store.presentActivities(row.targetPlatform).find((activity) => activity.remoteId === row.targetId);
     if (!copy) {
-      items.push({ ...base, outcome: 'failed', message: `not listed on ${PLATFORM_LABELS[row.targetPlatform]} any more` });
+      items.push({
+        ...base,
+        outcome: 'failed',
+        message: `not listed on ${PLATFORM_LABELS[row.targetPlatform]} any more`,
+      });
       continue;
     }
     try {

@@ -34,9 +34,12 @@ interface SessionLike {
   timestamp?: unknown;
 }
 
-const toSeconds = (value: unknown): number | null => (value instanceof Date ? Math.round(value.getTime() / 1000) : null);
-const toNumber = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
-const toText = (value: unknown): string | null => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null);
+const toSeconds = (value: unknown): number | null =>
+  value instanceof Date ? Math.round(value.getTime() / 1000) : null;
+const toNumber = (value: unknown): number | null =>
+  typeof value === 'number' && Number.isFinite(value) ? value : null;
+const toText = (value: unknown): string | null =>
+  typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null;
 
 /**
  * Decodes the summary of a FIT file. Throws RejectedError when the bytes are not a FIT activity
@@ -56,7 +59,10 @@ export function summariseFit(bytes: Uint8Array): FitSummary {
     .filter((entry): entry is { session: SessionLike; start: number } => entry.start !== null)
     .sort((a, b) => a.start - b.start);
   const first = sessions[0];
-  if (!first) throw new RejectedError(`FIT file has no session with a start time${errorTexts.length ? ` (${errorTexts[0]})` : ''}`);
+  if (!first)
+    throw new RejectedError(
+      `FIT file has no session with a start time${errorTexts.length ? ` (${errorTexts[0]})` : ''}`,
+    );
 
   let elapsed: number | null = null;
   let timer: number | null = null;

@@ -2,7 +2,9 @@ import { describeError } from '../core/errors.ts';
 import { sportsCompatible, type SportFamily } from '../core/sports.ts';
 import { summariseFit, type FitSummary } from './fit-summary.ts';
 
-export type FitCheck = { readonly ok: true; readonly summary: FitSummary; readonly note?: string } | { readonly ok: false; readonly problem: string };
+export type FitCheck =
+  | { readonly ok: true; readonly summary: FitSummary; readonly note?: string }
+  | { readonly ok: false; readonly problem: string };
 
 const HALF_HOUR = 1800;
 const MAX_ZONE_SEC = 14 * 3600;
@@ -28,8 +30,10 @@ export function verifyFit(bytes: Uint8Array, listed: ListedWorkout, toleranceSec
     return { ok: false, problem: describeError(error) };
   }
   const damage = summary.errors.find((text) => DAMAGE.test(text));
-  if (!summary.integrity || damage) return { ok: false, problem: `damaged FIT file (${damage ?? 'header or CRC check failed'})` };
-  if (summary.fileType !== null && summary.fileType !== 'activity') return { ok: false, problem: `not an activity FIT file (type ${summary.fileType})` };
+  if (!summary.integrity || damage)
+    return { ok: false, problem: `damaged FIT file (${damage ?? 'header or CRC check failed'})` };
+  if (summary.fileType !== null && summary.fileType !== 'activity')
+    return { ok: false, problem: `not an activity FIT file (type ${summary.fileType})` };
   if (!sportsCompatible(summary.sport.family, listed.sport.family)) {
     return { ok: false, problem: `the file's sport (${summary.sport.id}) is not the listed one (${listed.sport.id})` };
   }
@@ -40,7 +44,10 @@ export function verifyFit(bytes: Uint8Array, listed: ListedWorkout, toleranceSec
   if (offset !== 0 && Math.abs(offset) <= MAX_ZONE_SEC && Math.abs(delta - offset) <= tolerance) {
     return withNote(summary, `the file starts ${offset / 3600} h from the listed time (a platform stored local time)`);
   }
-  return { ok: false, problem: `the file starts at ${new Date(summary.startUtc * 1000).toISOString()}, not at the listed ${new Date(listed.startUtc * 1000).toISOString()}` };
+  return {
+    ok: false,
+    problem: `the file starts at ${new Date(summary.startUtc * 1000).toISOString()}, not at the listed ${new Date(listed.startUtc * 1000).toISOString()}`,
+  };
 }
 
 function withNote(summary: FitSummary, note?: string): FitCheck {

@@ -54,7 +54,8 @@ export function readZipEntries(bytes: Uint8Array, options: ZipReadOptions = {}):
   const entries: ZipEntry[] = [];
   let cursor = directoryOffset;
   for (let index = 0; index < count; index++) {
-    if (cursor + 46 > eocd || view.getUint32(cursor, true) !== CENTRAL_SIGNATURE) throw bad('corrupt central directory');
+    if (cursor + 46 > eocd || view.getUint32(cursor, true) !== CENTRAL_SIGNATURE)
+      throw bad('corrupt central directory');
     const flags = view.getUint16(cursor + 8, true);
     const method = view.getUint16(cursor + 10, true);
     const crc = view.getUint32(cursor + 16, true);
@@ -75,9 +76,12 @@ export function readZipEntries(bytes: Uint8Array, options: ZipReadOptions = {}):
       uncompressedSize,
       read: () => {
         if (flags & 0x1) throw bad(`entry "${name}" is encrypted`);
-        if (uncompressedSize > maxEntryBytes) throw bad(`entry "${name}" is ${uncompressedSize} bytes, over the ${maxEntryBytes}-byte limit`);
-        if (localOffset + 30 > bytes.byteLength || view.getUint32(localOffset, true) !== LOCAL_SIGNATURE) throw bad(`entry "${name}" has no local header`);
-        const dataStart = localOffset + 30 + view.getUint16(localOffset + 26, true) + view.getUint16(localOffset + 28, true);
+        if (uncompressedSize > maxEntryBytes)
+          throw bad(`entry "${name}" is ${uncompressedSize} bytes, over the ${maxEntryBytes}-byte limit`);
+        if (localOffset + 30 > bytes.byteLength || view.getUint32(localOffset, true) !== LOCAL_SIGNATURE)
+          throw bad(`entry "${name}" has no local header`);
+        const dataStart =
+          localOffset + 30 + view.getUint16(localOffset + 26, true) + view.getUint16(localOffset + 28, true);
         if (dataStart + compressedSize > bytes.byteLength) throw bad(`entry "${name}" is truncated`);
         const raw = bytes.subarray(dataStart, dataStart + compressedSize);
         let data: Uint8Array;
@@ -89,7 +93,8 @@ export function readZipEntries(bytes: Uint8Array, options: ZipReadOptions = {}):
             throw bad(`entry "${name}" does not inflate (${error instanceof Error ? error.message : String(error)})`);
           }
         } else throw bad(`entry "${name}" uses unsupported compression method ${method}`);
-        if (data.byteLength !== uncompressedSize) throw bad(`entry "${name}" has ${data.byteLength} bytes, expected ${uncompressedSize}`);
+        if (data.byteLength !== uncompressedSize)
+          throw bad(`entry "${name}" has ${data.byteLength} bytes, expected ${uncompressedSize}`);
         if (crc32(data) !== crc) throw bad(`entry "${name}" fails its CRC check`);
         return new Uint8Array(data);
       },

@@ -62,7 +62,10 @@ export class HttpResponse {
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new RetryableError(`expected JSON but got ${describeBody(text)}`, { status: this.status, url: redactUrl(this.url) });
+      throw new RetryableError(`expected JSON but got ${describeBody(text)}`, {
+        status: this.status,
+        url: redactUrl(this.url),
+      });
     }
   }
 
@@ -112,7 +115,9 @@ export class HttpClient {
     const method = (request.method ?? 'GET').toUpperCase();
     const target = this.resolve(request.url);
     const shownUrl = redactUrl(target);
-    const retryMode: RetryMode = request.retry ?? (method === 'GET' || method === 'HEAD' || method === 'DELETE' || method === 'PUT' ? 'idempotent' : 'unprocessed');
+    const retryMode: RetryMode =
+      request.retry ??
+      (method === 'GET' || method === 'HEAD' || method === 'DELETE' || method === 'PUT' ? 'idempotent' : 'unprocessed');
     const attempts = retryMode === 'never' ? 1 : this.backoff.attempts;
     let lastError: SyncError | undefined;
 
@@ -130,7 +135,11 @@ export class HttpClient {
         });
       } catch (error) {
         const refused = isConnectionRefused(error);
-        lastError = new RetryableError(`${method} ${shownUrl} failed: ${networkReason(error, timeoutMs)}`, { url: shownUrl, cause: error, hint: proxyHint(request.url) });
+        lastError = new RetryableError(`${method} ${shownUrl} failed: ${networkReason(error, timeoutMs)}`, {
+          url: shownUrl,
+          cause: error,
+          hint: proxyHint(request.url),
+        });
         const retry = retryMode === 'idempotent' || (retryMode === 'unprocessed' && refused);
         if (!retry || attempt === attempts) throw lastError;
         await this.sleepImpl(backoffDelayMs(this.backoff, attempt, undefined));
@@ -141,7 +150,10 @@ export class HttpClient {
       try {
         body = await readBody(response, this.maxBodyBytes);
       } catch (error) {
-        lastError = new RetryableError(`${method} ${shownUrl}: response body incomplete (${networkReason(error, timeoutMs)})`, { status: response.status, url: shownUrl, cause: error });
+        lastError = new RetryableError(
+          `${method} ${shownUrl}: response body incomplete (${networkReason(error, timeoutMs)})`,
+          { status: response.status, url: shownUrl, cause: error },
+        );
         if (retryMode !== 'idempotent' || attempt === attempts) throw lastError;
         await this.sleepImpl(backoffDelayMs(this.backoff, attempt, undefined));
         continue;
@@ -155,7 +167,9 @@ export class HttpClient {
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
       const error = statusError(method, shownUrl, status, body, retryAfterMs);
       lastError = error;
-      const retryable = RETRYABLE_STATUSES.has(status) && (retryMode === 'idempotent' || (retryMode === 'unprocessed' && (status === 429 || status === 503)));
+      const retryable =
+        RETRYABLE_STATUSES.has(status) &&
+        (retryMode === 'idempotent' || (retryMode === 'unprocessed' && (status === 429 || status === 503)));
       if (!retryable || attempt === attempts) throw error;
       if (retryAfterMs !== undefined && retryAfterMs > this.backoff.maxRetryAfterMs) throw error;
       await this.sleepImpl(backoffDelayMs(this.backoff, attempt, retryAfterMs));
@@ -164,10 +178,20 @@ export class HttpClient {
   }
 }
 
-export function statusError(method: string, shownUrl: string, status: number, body: Uint8Array, retryAfterMs?: number): SyncError {
+export function statusError(
+  method: string,
+  shownUrl: string,
+  status: number,
+  body: Uint8Array,
+  retryAfterMs?: number,
+): SyncError {
   const snippet = describeBody(new TextDecoder().decode(body.subarray(0, 2048)));
   const message = `${method} ${shownUrl} answered HTTP ${status}: ${snippet}`;
-  const options = { status, url: shownUrl, ...(retryAfterMs === undefined ? {} : { retryAfterSec: Math.ceil(retryAfterMs / 1000) }) };
+  const options = {
+    status,
+    url: shownUrl,
+    ...(retryAfterMs === undefined ? {} : { retryAfterSec: Math.ceil(retryAfterMs / 1000) }),
+  };
   if (status === 401) return new AuthError(message, options);
   if (RETRYABLE_STATUSES.has(status)) return new RetryableError(message, options);
   if (status === 403) return new AuthError(message, options);
@@ -216,12 +240,23 @@ export function isConnectionRefused(error: unknown): boolean {
 
 /** What failed, in words: DNS, connect, TLS or a timeout (the code stays for searching). */
 function networkReason(error: unknown, timeoutMs: number): string {
-  if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer: timed out after ${Math.round(timeoutMs / 1000)} s`;
+  if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+    return `no answer: timed out after ${Math.round(timeoutMs / 1000)} s`;
   const code = causeCode(error);
-  const via = error instanceof Error && error.message.startsWith('via proxy') ? ` (${error.message.split(':')[0]}:${error.message.split(':')[1] ?? ''})` : '';
+  const via =
+    error instanceof Error && error.message.startsWith('via proxy')
+      ? ` (${error.message.split(':')[0]}:${error.message.split(':')[1] ?? ''})`
+      : '';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `DNS lookup failed (${code})${via}`;
-  if (code && /^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|EPIPE|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT)$/.test(code)) return `could not connect (${code})${via}`;
-  if (code && /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_SSL/.test(code)) return `TLS handshake failed (${code})${via}`;
+  if (
+    code &&
+    /^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|EPIPE|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT)$/.test(
+      code,
+    )
+  )
+    return `could not connect (${code})${via}`;
+  if (code && /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_SSL/.test(code))
+    return `TLS handshake failed (${code})${via}`;
   if (code) return code;
   return redact(error instanceof Error ? error.message : String(error));
 }
@@ -229,6 +264,12 @@ function networkReason(error: unknown, timeoutMs: number): string {
 /** Which proxy setting applies to a host: the platform's own, then HTTPS_PROXY. */
 function proxyHint(url: string | URL): string {
   const host = new URL(String(url)).hostname;
-  const platform = host.endsWith('garmin.cn') ? 'GARMIN_CN_PROXY' : host.endsWith('garmin.com') ? 'GARMIN_COM_PROXY' : host.endsWith('coros.com') ? 'COROS_PROXY' : undefined;
+  const platform = host.endsWith('garmin.cn')
+    ? 'GARMIN_CN_PROXY'
+    : host.endsWith('garmin.com')
+      ? 'GARMIN_COM_PROXY'
+      : host.endsWith('coros.com')
+        ? 'COROS_PROXY'
+        : undefined;
   return `check the network; if it needs a proxy to reach ${host}, set ${platform ? `${platform} (or HTTPS_PROXY)` : 'HTTPS_PROXY'}, and check NO_PROXY`;
 }

@@ -58,7 +58,10 @@ export function noProxyMatches(noProxy: string | undefined, target: URL): boolea
 
 export function decideProxy(target: URL, options: ProxyFetchOptions): ProxyDecision {
   if (options.proxyUrl && options.proxyUrl.trim() !== '') {
-    return { proxy: parseProxyUrl(options.proxyUrl.trim(), options.proxyVariable ?? 'the platform proxy'), via: 'platform' };
+    return {
+      proxy: parseProxyUrl(options.proxyUrl.trim(), options.proxyVariable ?? 'the platform proxy'),
+      via: 'platform',
+    };
   }
   const env = options.env ?? {};
   const variable = target.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY';
@@ -92,19 +95,26 @@ export function createProxyFetch(options: ProxyFetchOptions = {}): FetchFunction
     }
     return decision;
   };
-  if (options.proxyUrl && options.proxyUrl.trim() !== '') parseProxyUrl(options.proxyUrl, options.proxyVariable ?? 'the platform proxy');
+  if (options.proxyUrl && options.proxyUrl.trim() !== '')
+    parseProxyUrl(options.proxyUrl, options.proxyVariable ?? 'the platform proxy');
   const direct: FetchFunction = options.directFetch ?? ((input, init) => fetch(input, init));
   return async (input, init) => {
     const target = new URL(input instanceof Request ? input.url : String(input));
     const decision = decide(target);
     if (!decision.proxy) return direct(input, init);
     try {
-      const response = await undiciFetch(target, { ...(init as object), dispatcher: agentFor(decision.proxy) } as Parameters<typeof undiciFetch>[1]);
+      const response = await undiciFetch(target, {
+        ...(init as object),
+        dispatcher: agentFor(decision.proxy),
+      } as Parameters<typeof undiciFetch>[1]);
       return response as unknown as Response;
     } catch (error) {
       if (error instanceof DOMException) throw error;
       // Name the proxy (credentials removed) so "connection refused" points at the right hop.
-      const wrapped = new Error(`via proxy ${redactUrl(decision.proxy)}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      const wrapped = new Error(
+        `via proxy ${redactUrl(decision.proxy)}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
       throw wrapped;
     }
   };

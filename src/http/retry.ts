@@ -15,7 +15,12 @@ export const DEFAULT_BACKOFF: BackoffPolicy = {
   maxRetryAfterMs: 120_000,
 };
 
-export function backoffDelayMs(policy: BackoffPolicy, attempt: number, retryAfterMs: number | undefined, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  policy: BackoffPolicy,
+  attempt: number,
+  retryAfterMs: number | undefined,
+  random: () => number = Math.random,
+): number {
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, policy.maxRetryAfterMs);
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   // Equal jitter: at least half the ceiling (never hammers a struggling service), the rest random so parallel workers spread apart.

@@ -119,18 +119,82 @@ const PLATFORMS_EN: Record<PlatformId, string> = { garmin_com: 'Garmin COM', gar
 const PLATFORMS_ZH: Record<PlatformId, string> = { garmin_com: '佳明国际区', garmin_cn: '佳明中国区', coros: '高驰' };
 
 const SPORTS_EN: Record<string, string> = {
-  run: 'Run', treadmill_run: 'Treadmill run', trail_run: 'Trail run', track_run: 'Track run', hike: 'Hike', mountaineering: 'Mountaineering', rock_climb: 'Climb',
-  road_ride: 'Road ride', ride: 'Ride', indoor_ride: 'Indoor ride', e_bike: 'E-bike ride', gravel_ride: 'Gravel ride', mountain_bike: 'Mountain bike', e_mountain_bike: 'E-mountain bike',
-  pool_swim: 'Pool swim', open_water_swim: 'Open-water swim', indoor_cardio: 'Cardio', strength: 'Strength', yoga: 'Yoga', pilates: 'Pilates', resort_ski: 'Ski', snowboard: 'Snowboard',
-  xc_ski: 'Cross-country ski', ski_touring: 'Ski touring', row: 'Rowing', indoor_row: 'Indoor rowing', whitewater: 'Whitewater', flatwater: 'Flatwater', windsurf: 'Windsurfing',
-  indoor_climb: 'Indoor climb', bouldering: 'Bouldering', walk: 'Walk', jump_rope: 'Jump rope', floor_climb: 'Floor climb', multisport: 'Multisport', triathlon: 'Triathlon', other: 'Other',
+  run: 'Run',
+  treadmill_run: 'Treadmill run',
+  trail_run: 'Trail run',
+  track_run: 'Track run',
+  hike: 'Hike',
+  mountaineering: 'Mountaineering',
+  rock_climb: 'Climb',
+  road_ride: 'Road ride',
+  ride: 'Ride',
+  indoor_ride: 'Indoor ride',
+  e_bike: 'E-bike ride',
+  gravel_ride: 'Gravel ride',
+  mountain_bike: 'Mountain bike',
+  e_mountain_bike: 'E-mountain bike',
+  pool_swim: 'Pool swim',
+  open_water_swim: 'Open-water swim',
+  indoor_cardio: 'Cardio',
+  strength: 'Strength',
+  yoga: 'Yoga',
+  pilates: 'Pilates',
+  resort_ski: 'Ski',
+  snowboard: 'Snowboard',
+  xc_ski: 'Cross-country ski',
+  ski_touring: 'Ski touring',
+  row: 'Rowing',
+  indoor_row: 'Indoor rowing',
+  whitewater: 'Whitewater',
+  flatwater: 'Flatwater',
+  windsurf: 'Windsurfing',
+  indoor_climb: 'Indoor climb',
+  bouldering: 'Bouldering',
+  walk: 'Walk',
+  jump_rope: 'Jump rope',
+  floor_climb: 'Floor climb',
+  multisport: 'Multisport',
+  triathlon: 'Triathlon',
+  other: 'Other',
 };
 const SPORTS_ZH: Record<string, string> = {
-  run: '跑步', treadmill_run: '跑步机', trail_run: '越野跑', track_run: '操场跑', hike: '徒步', mountaineering: '登山', rock_climb: '攀岩',
-  road_ride: '公路骑行', ride: '骑行', indoor_ride: '室内骑行', e_bike: '电助力骑行', gravel_ride: '砾石骑行', mountain_bike: '山地骑行', e_mountain_bike: '电助力山地骑行',
-  pool_swim: '泳池游泳', open_water_swim: '公开水域游泳', indoor_cardio: '有氧训练', strength: '力量训练', yoga: '瑜伽', pilates: '普拉提', resort_ski: '滑雪', snowboard: '单板滑雪',
-  xc_ski: '越野滑雪', ski_touring: '登山滑雪', row: '划船', indoor_row: '划船机', whitewater: '激流运动', flatwater: '静水划艇', windsurf: '帆板',
-  indoor_climb: '室内攀岩', bouldering: '抱石', walk: '步行', jump_rope: '跳绳', floor_climb: '爬楼', multisport: '多项运动', triathlon: '铁人三项', other: '其他',
+  run: '跑步',
+  treadmill_run: '跑步机',
+  trail_run: '越野跑',
+  track_run: '操场跑',
+  hike: '徒步',
+  mountaineering: '登山',
+  rock_climb: '攀岩',
+  road_ride: '公路骑行',
+  ride: '骑行',
+  indoor_ride: '室内骑行',
+  e_bike: '电助力骑行',
+  gravel_ride: '砾石骑行',
+  mountain_bike: '山地骑行',
+  e_mountain_bike: '电助力山地骑行',
+  pool_swim: '泳池游泳',
+  open_water_swim: '公开水域游泳',
+  indoor_cardio: '有氧训练',
+  strength: '力量训练',
+  yoga: '瑜伽',
+  pilates: '普拉提',
+  resort_ski: '滑雪',
+  snowboard: '单板滑雪',
+  xc_ski: '越野滑雪',
+  ski_touring: '登山滑雪',
+  row: '划船',
+  indoor_row: '划船机',
+  whitewater: '激流运动',
+  flatwater: '静水划艇',
+  windsurf: '帆板',
+  indoor_climb: '室内攀岩',
+  bouldering: '抱石',
+  walk: '步行',
+  jump_rope: '跳绳',
+  floor_climb: '爬楼',
+  multisport: '多项运动',
+  triathlon: '铁人三项',
+  other: '其他',
 };
 
 const plural = (count: number, word: string, many = `${word}s`) => `${count} ${count === 1 ? word : many}`;
@@ -155,8 +219,20 @@ const OUTCOME_ZH: Record<TransferOutcome, string> = {
   'set-aside': '已搁置',
   'no-original': '无原始文件',
 };
-const OUTCOME_ICON: Record<TransferOutcome, string> = { created: '✅', planned: '🔍', duplicate: '➖', pending: '⏳', failed: '❌', rejected: '⛔', 'set-aside': '⏸', 'no-original': '➖' };
-const SUMMARY_OUTCOME_EN: Partial<Record<TransferOutcome, string>> = { failed: 'failed, retried next run', pending: 'processing' };
+const OUTCOME_ICON: Record<TransferOutcome, string> = {
+  created: '✅',
+  planned: '🔍',
+  duplicate: '➖',
+  pending: '⏳',
+  failed: '❌',
+  rejected: '⛔',
+  'set-aside': '⏸',
+  'no-original': '➖',
+};
+const SUMMARY_OUTCOME_EN: Partial<Record<TransferOutcome, string>> = {
+  failed: 'failed, retried next run',
+  pending: 'processing',
+};
 const SUMMARY_OUTCOME_ZH: Partial<Record<TransferOutcome, string>> = { failed: '失败，下次运行重试' };
 
 const SECTION_EN: Record<TransferOutcome, string> = {
@@ -180,11 +256,33 @@ const SECTION_ZH: Record<TransferOutcome, string> = {
   'set-aside': '已搁置（多次失败或被拒绝后放弃）：',
 };
 
-const DUPLICATE_EN: Record<DuplicateAction, string> = { reported: 'reported', deleted: 'deleted', 'would-delete': 'would delete', 'delete-failed': 'delete failed', 'kept-safe': 'kept (unsafe to delete)' };
-const DUPLICATE_ZH: Record<DuplicateAction, string> = { reported: '已报告', deleted: '已删除', 'would-delete': '将删除', 'delete-failed': '删除失败', 'kept-safe': '保留（删除不安全）' };
+const DUPLICATE_EN: Record<DuplicateAction, string> = {
+  reported: 'reported',
+  deleted: 'deleted',
+  'would-delete': 'would delete',
+  'delete-failed': 'delete failed',
+  'kept-safe': 'kept (unsafe to delete)',
+};
+const DUPLICATE_ZH: Record<DuplicateAction, string> = {
+  reported: '已报告',
+  deleted: '已删除',
+  'would-delete': '将删除',
+  'delete-failed': '删除失败',
+  'kept-safe': '保留（删除不安全）',
+};
 
-const ORDER: readonly TransferOutcome[] = ['created', 'planned', 'pending', 'duplicate', 'failed', 'rejected', 'set-aside', 'no-original'];
-const ordered = <K extends string>(counts: ReadonlyMap<K, number>, order: readonly K[]) => [...counts.entries()].sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]));
+const ORDER: readonly TransferOutcome[] = [
+  'created',
+  'planned',
+  'pending',
+  'duplicate',
+  'failed',
+  'rejected',
+  'set-aside',
+  'no-original',
+];
+const ordered = <K extends string>(counts: ReadonlyMap<K, number>, order: readonly K[]) =>
+  [...counts.entries()].sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]));
 
 export const EN: Catalogue = {
   language: 'en',
@@ -204,7 +302,13 @@ export const EN: Catalogue = {
     const sep = bold ? ' · ' : ', ';
     return dryRun
       ? [`Would upload ${n(c.planned)}`, `duplicates found ${n(c.duplicatesFound)}`, `failed ${n(c.failed)}`].join(sep)
-      : [`Uploaded ${n(c.uploaded)}`, `duplicates found ${n(c.duplicatesFound)}`, `deleted ${n(c.deleted)}`, `pending ${n(c.pending)}`, `failed ${n(c.failed)}`].join(sep);
+      : [
+          `Uploaded ${n(c.uploaded)}`,
+          `duplicates found ${n(c.duplicatesFound)}`,
+          `deleted ${n(c.deleted)}`,
+          `pending ${n(c.pending)}`,
+          `failed ${n(c.failed)}`,
+        ].join(sep);
   },
   countsPhrase: (c) => {
     const phrases: string[] = [];
@@ -216,7 +320,8 @@ export const EN: Catalogue = {
     if (c.pending > 0) phrases.push(`${c.pending} pending`);
     return phrases.length > 0 ? phrases.join(', ') : undefined;
   },
-  outcomePhrase: (outcome) => (outcome === 'failed' ? 'run failed' : outcome === 'partial' ? 'partly failed' : 'all in sync'),
+  outcomePhrase: (outcome) =>
+    outcome === 'failed' ? 'run failed' : outcome === 'partial' ? 'partly failed' : 'all in sync',
   messageTitle: (summary, dryRun) => `Sports Sync X${dryRun ? ' (dry run)' : ''}: ${summary}`,
   headline: (counts, outcome) => `${counts} — ${outcome}`,
   inSync: () => 'Everything is in sync. Nothing to upload.',
@@ -235,17 +340,26 @@ export const EN: Catalogue = {
     daysLeft < 0
       ? `${platform}: saved sign-in expired on ${date}; sign in again (node cli.js login --for action) and update the stored token`
       : `${platform}: saved sign-in expires ${daysLeft === 0 ? 'today' : `in ${plural(daysLeft, 'day')}`} (${date}); sign in again (node cli.js login --for action) and update the stored token before then`,
-  expiryCell: (date, daysLeft, warn) => (daysLeft < 0 ? `${date} ❌ expired` : warn ? `${date} ⚠️ in ${daysLeft} day(s): run \`node cli.js login --for action\` and update the secret` : date),
+  expiryCell: (date, daysLeft, warn) =>
+    daysLeft < 0
+      ? `${date} ❌ expired`
+      : warn
+        ? `${date} ⚠️ in ${daysLeft} day(s): run \`node cli.js login --for action\` and update the secret`
+        : date,
   expiryHeading: () => 'Sign-in expiring',
 
   outcome: (outcome) => OUTCOME_EN[outcome],
   outcomeIcon: (outcome) => `${OUTCOME_ICON[outcome]} ${SUMMARY_OUTCOME_EN[outcome] ?? OUTCOME_EN[outcome]}`,
   outcomeSection: (outcome) => SECTION_EN[outcome],
-  directionCounts: (direction, counts) => `${direction}: ${ordered(counts, ORDER).map(([outcome, n]) => `${n} ${OUTCOME_EN[outcome]}`).join(', ')}`,
+  directionCounts: (direction, counts) =>
+    `${direction}: ${ordered(counts, ORDER)
+      .map(([outcome, n]) => `${n} ${OUTCOME_EN[outcome]}`)
+      .join(', ')}`,
   directionGroup: (direction, count) => `${direction} (${count}):`,
   targetId: (id) => `id ${id}`,
   workoutsHeading: () => 'Workouts',
-  copiedHeading: (count, dryRun) => (dryRun ? `Would copy: ${plural(count, 'workout')}` : `Copied: ${plural(count, 'workout')}`),
+  copiedHeading: (count, dryRun) =>
+    dryRun ? `Would copy: ${plural(count, 'workout')}` : `Copied: ${plural(count, 'workout')}`,
   otherResultsHeading: (count) => `Other results: ${plural(count, 'workout')}`,
   workoutItem: (description, targets) => `${description} → ${targets.join(', ')}`,
   targetWithOutcome: (target, outcome) => `${target} (${outcome})`,
@@ -253,11 +367,15 @@ export const EN: Catalogue = {
   duplicatesHeading: (count) => `Duplicates: ${count}`,
   duplicatesSectionTitle: () => 'Duplicates inside one platform',
   duplicateAction: (action) => DUPLICATE_EN[action],
-  duplicateCounts: (platform, counts) => `${platform}: ${[...counts.entries()].map(([action, n]) => `${n} ${DUPLICATE_EN[action]}`).join(', ')}`,
-  duplicateLine: (platform, duplicateId, keptId, what, action) => `${platform}: ${duplicateId} duplicates ${keptId} (${what}) — ${action}`,
+  duplicateCounts: (platform, counts) =>
+    `${platform}: ${[...counts.entries()].map(([action, n]) => `${n} ${DUPLICATE_EN[action]}`).join(', ')}`,
+  duplicateLine: (platform, duplicateId, keptId, what, action) =>
+    `${platform}: ${duplicateId} duplicates ${keptId} (${what}) — ${action}`,
   duplicateWhy: (reason) => `why: ${reason}`,
   deleteDuplicatesHint: (summary) =>
-    summary ? 'Set `delete-duplicate: true` (or `DELETE_DUPLICATE=1`) to delete them; a backup FIT of each goes into the artifact first.' : 'Set DELETE_DUPLICATE=1 to delete them (a backup FIT of each is kept first).',
+    summary
+      ? 'Set `delete-duplicate: true` (or `DELETE_DUPLICATE=1`) to delete them; a backup FIT of each goes into the artifact first.'
+      : 'Set DELETE_DUPLICATE=1 to delete them (a backup FIT of each is kept first).',
 
   attentionHeading: (count) => `Needs attention: ${count}`,
   attentionSectionTitle: () => 'What needs your attention',
@@ -269,19 +387,33 @@ export const EN: Catalogue = {
 
   summaryPlatformHeader: () => ['Platform', 'Listed', 'Known', 'Status', 'Saved sign-in valid until'],
   summaryWorkoutHeader: (timeZone) => ['Sport', `Start (${timeZone})`, 'Distance', 'Duration', 'From', 'To and result'],
-  summaryDuplicateHeader: (timeZone) => ['Platform', 'Duplicate', 'Kept', `Sport, start (${timeZone})`, 'Action', 'Why'],
+  summaryDuplicateHeader: (timeZone) => [
+    'Platform',
+    'Duplicate',
+    'Kept',
+    `Sport, start (${timeZone})`,
+    'Action',
+    'Why',
+  ],
   summarySuspectHeader: () => ['Record', 'Record', 'Why'],
   summaryAttentionHeader: () => ['Where', 'What happened', 'Next step'],
   summaryStateHeading: () => 'State and files',
   summaryRunFooter: (runId, started, finished) => `Run ${runId}, ${started} → ${finished}`,
   logsLink: () => 'logs',
-  updateAvailable: (latest, current, url) => `A newer release of Sports Sync X is out: [${latest}](${url}) (this run used ${current}). "Updates" in docs/action.md says how your copy gets it.`,
+  updateAvailable: (latest, current, url) =>
+    `A newer release of Sports Sync X is out: [${latest}](${url}) (this run used ${current}). "Updates" in docs/action.md says how your copy gets it.`,
 
   privacyNote: (stateMode, artifact) => {
     const exposed: string[] = [];
-    if (stateMode === 'git') exposed.push("the database committed to this repository (every workout's date, sport, distance and the sync history, readable by anyone, forever in the git history; saved sign-in tokens are encrypted, but only as strong as STATE_SECRET)");
+    if (stateMode === 'git')
+      exposed.push(
+        "the database committed to this repository (every workout's date, sport, distance and the sync history, readable by anyone, forever in the git history; saved sign-in tokens are encrypted, but only as strong as STATE_SECRET)",
+      );
     if (stateMode === 'cache') exposed.push('the state cache (readable through pull requests from forks)');
-    if (artifact) exposed.push('the FIT artifact (downloadable by any signed-in GitHub user while it is kept; FIT files contain your GPS tracks)');
+    if (artifact)
+      exposed.push(
+        'the FIT artifact (downloadable by any signed-in GitHub user while it is kept; FIT files contain your GPS tracks)',
+      );
     exposed.push('this summary and the logs (workout dates and sports; credentials are masked)');
     return [
       '> [!WARNING]',
@@ -294,7 +426,8 @@ export const EN: Catalogue = {
   overflow: (count) => `… ${plural(count, 'more line')} in the run log`,
   heartbeatTitle: () => 'Sports Sync X: weekly heartbeat',
   heartbeatHeadline: (summary) => `Scheduled sync is running; last run ${summary ?? 'found nothing new'}`,
-  heartbeatPlatform: (platform, known, error) => `${platform}: ${plural(known, 'workout')} known${error ? ` (error: ${error})` : ''}`,
+  heartbeatPlatform: (platform, known, error) =>
+    `${platform}: ${plural(known, 'workout')} known${error ? ` (error: ${error})` : ''}`,
 };
 
 export const ZH_CN: Catalogue = {
@@ -315,7 +448,13 @@ export const ZH_CN: Catalogue = {
     const sep = bold ? ' · ' : '，';
     return dryRun
       ? [`将上传 ${n(c.planned)} 条`, `发现重复 ${n(c.duplicatesFound)} 条`, `失败 ${n(c.failed)} 条`].join(sep)
-      : [`已上传 ${n(c.uploaded)} 条`, `发现重复 ${n(c.duplicatesFound)} 条`, `已删除 ${n(c.deleted)} 条`, `处理中 ${n(c.pending)} 条`, `失败 ${n(c.failed)} 条`].join(sep);
+      : [
+          `已上传 ${n(c.uploaded)} 条`,
+          `发现重复 ${n(c.duplicatesFound)} 条`,
+          `已删除 ${n(c.deleted)} 条`,
+          `处理中 ${n(c.pending)} 条`,
+          `失败 ${n(c.failed)} 条`,
+        ].join(sep);
   },
   countsPhrase: (c) => {
     const phrases: string[] = [];
@@ -346,13 +485,21 @@ export const ZH_CN: Catalogue = {
     daysLeft < 0
       ? `${platform}：保存的登录已于 ${date} 过期；请重新登录（node cli.js login --for action）并更新保存的令牌`
       : `${platform}：保存的登录将在${daysLeft === 0 ? '今天' : ` ${daysLeft} 天后`}（${date}）过期；请在此之前重新登录（node cli.js login --for action）并更新保存的令牌`,
-  expiryCell: (date, daysLeft, warn) => (daysLeft < 0 ? `${date} ❌ 已过期` : warn ? `${date} ⚠️ ${daysLeft} 天后过期：运行 \`node cli.js login --for action\` 并更新 secret` : date),
+  expiryCell: (date, daysLeft, warn) =>
+    daysLeft < 0
+      ? `${date} ❌ 已过期`
+      : warn
+        ? `${date} ⚠️ ${daysLeft} 天后过期：运行 \`node cli.js login --for action\` 并更新 secret`
+        : date,
   expiryHeading: () => '登录即将过期',
 
   outcome: (outcome) => OUTCOME_ZH[outcome],
   outcomeIcon: (outcome) => `${OUTCOME_ICON[outcome]} ${SUMMARY_OUTCOME_ZH[outcome] ?? OUTCOME_ZH[outcome]}`,
   outcomeSection: (outcome) => SECTION_ZH[outcome],
-  directionCounts: (direction, counts) => `${direction}：${ordered(counts, ORDER).map(([outcome, n]) => `${OUTCOME_ZH[outcome]} ${n} 条`).join('，')}`,
+  directionCounts: (direction, counts) =>
+    `${direction}：${ordered(counts, ORDER)
+      .map(([outcome, n]) => `${OUTCOME_ZH[outcome]} ${n} 条`)
+      .join('，')}`,
   directionGroup: (direction, count) => `${direction}（${count} 条）：`,
   targetId: (id) => `编号 ${id}`,
   workoutsHeading: () => '训练',
@@ -364,11 +511,15 @@ export const ZH_CN: Catalogue = {
   duplicatesHeading: (count) => `重复记录：${count} 条`,
   duplicatesSectionTitle: () => '同一平台内的重复记录',
   duplicateAction: (action) => DUPLICATE_ZH[action],
-  duplicateCounts: (platform, counts) => `${platform}：${[...counts.entries()].map(([action, n]) => `${DUPLICATE_ZH[action]} ${n} 条`).join('，')}`,
-  duplicateLine: (platform, duplicateId, keptId, what, action) => `${platform}：${duplicateId} 与 ${keptId} 重复（${what}）——${action}`,
+  duplicateCounts: (platform, counts) =>
+    `${platform}：${[...counts.entries()].map(([action, n]) => `${DUPLICATE_ZH[action]} ${n} 条`).join('，')}`,
+  duplicateLine: (platform, duplicateId, keptId, what, action) =>
+    `${platform}：${duplicateId} 与 ${keptId} 重复（${what}）——${action}`,
   duplicateWhy: (reason) => `原因：${reason}`,
   deleteDuplicatesHint: (summary) =>
-    summary ? '设置 `delete-duplicate: true`（或 `DELETE_DUPLICATE=1`）即可删除它们；删除前每条都会先把 FIT 备份到 artifact。' : '设置 DELETE_DUPLICATE=1 即可删除它们（删除前每条都会先备份 FIT）。',
+    summary
+      ? '设置 `delete-duplicate: true`（或 `DELETE_DUPLICATE=1`）即可删除它们；删除前每条都会先把 FIT 备份到 artifact。'
+      : '设置 DELETE_DUPLICATE=1 即可删除它们（删除前每条都会先备份 FIT）。',
 
   attentionHeading: (count) => `需要处理：${count} 项`,
   attentionSectionTitle: () => '需要你处理的事项',
@@ -380,17 +531,28 @@ export const ZH_CN: Catalogue = {
 
   summaryPlatformHeader: () => ['平台', '本次列出', '已知', '状态', '保存的登录有效期至'],
   summaryWorkoutHeader: (timeZone) => ['运动', `开始时间（${timeZone}）`, '距离', '时长', '来源', '目标与结果'],
-  summaryDuplicateHeader: (timeZone) => ['平台', '重复记录', '保留记录', `运动、开始时间（${timeZone}）`, '处理', '原因'],
+  summaryDuplicateHeader: (timeZone) => [
+    '平台',
+    '重复记录',
+    '保留记录',
+    `运动、开始时间（${timeZone}）`,
+    '处理',
+    '原因',
+  ],
   summarySuspectHeader: () => ['记录', '记录', '原因'],
   summaryAttentionHeader: () => ['位置', '发生了什么', '下一步'],
   summaryStateHeading: () => '状态与文件',
   summaryRunFooter: (runId, started, finished) => `运行 ${runId}，${started} → ${finished}`,
   logsLink: () => '日志',
-  updateAvailable: (latest, current, url) => `Sports Sync X 有新版本：[${latest}](${url})（本次运行的是 ${current}）。更新方法见 docs/action.zh-CN.md 的“更新”一节。`,
+  updateAvailable: (latest, current, url) =>
+    `Sports Sync X 有新版本：[${latest}](${url})（本次运行的是 ${current}）。更新方法见 docs/action.zh-CN.md 的“更新”一节。`,
 
   privacyNote: (stateMode, artifact) => {
     const exposed: string[] = [];
-    if (stateMode === 'git') exposed.push('提交到本仓库的数据库（每次训练的日期、运动、距离和同步记录，任何人都能看到，并永远留在 git 历史中；保存的登录令牌是加密的，但强度取决于 STATE_SECRET）');
+    if (stateMode === 'git')
+      exposed.push(
+        '提交到本仓库的数据库（每次训练的日期、运动、距离和同步记录，任何人都能看到，并永远留在 git 历史中；保存的登录令牌是加密的，但强度取决于 STATE_SECRET）',
+      );
     if (stateMode === 'cache') exposed.push('状态缓存（可以通过来自 fork 的 pull request 读取）');
     if (artifact) exposed.push('FIT artifact（保留期间任何登录 GitHub 的用户都能下载；FIT 文件包含你的 GPS 轨迹）');
     exposed.push('本摘要和日志（训练日期和运动；账号密码已隐藏）');
@@ -405,7 +567,8 @@ export const ZH_CN: Catalogue = {
   overflow: (count) => `……还有 ${count} 行，见运行日志`,
   heartbeatTitle: () => 'Sports Sync X：每周心跳',
   heartbeatHeadline: (summary) => `定时同步运行正常；上次运行${summary ? `：${summary}` : '没有发现新训练'}`,
-  heartbeatPlatform: (platform, known, error) => `${platform}：已知 ${known} 条训练${error ? `（错误：${error}）` : ''}`,
+  heartbeatPlatform: (platform, known, error) =>
+    `${platform}：已知 ${known} 条训练${error ? `（错误：${error}）` : ''}`,
 };
 
 const CATALOGUES: Readonly<Record<Language, Catalogue>> = { en: EN, 'zh-CN': ZH_CN };

@@ -1,6 +1,14 @@
 import type { PlatformId } from '../core/activity.ts';
 import type { ErrorKind } from '../core/errors.ts';
-import type { DuplicateAction, DuplicateResult, ReportCounts, ReportRouting, SyncReport, TransferOutcome, TransferResult } from '../engine/report-types.ts';
+import type {
+  DuplicateAction,
+  DuplicateResult,
+  ReportCounts,
+  ReportRouting,
+  SyncReport,
+  TransferOutcome,
+  TransferResult,
+} from '../engine/report-types.ts';
 import { catalogue, type Catalogue } from './catalogue.ts';
 import type { Language } from './language.ts';
 
@@ -155,12 +163,22 @@ export function durationText(seconds: number | null): string | undefined {
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}` : `${m}:${String(s).padStart(2, '0')}`;
+  return h > 0
+    ? `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`
+    : `${m}:${String(s).padStart(2, '0')}`;
 }
 
 /** "YYYY-MM-DD HH:MM" of an epoch-seconds time in `timeZone`. */
 export function formatLocal(startUtc: number, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(startUtc * 1000));
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(startUtc * 1000));
   const get = (type: string): string => parts.find((part) => part.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
 }
@@ -209,7 +227,9 @@ function workoutRows(t: Catalogue, transfers: readonly TransferResult[], timeZon
       ...(transfer.targetId ? { targetId: transfer.targetId } : {}),
     });
   }
-  return [...rows.values()].map((entry) => entry.row).sort((a, b) => b.startUtc - a.startUtc || a.from.localeCompare(b.from));
+  return [...rows.values()]
+    .map((entry) => entry.row)
+    .sort((a, b) => b.startUtc - a.startUtc || a.from.localeCompare(b.from));
 }
 
 function attentionItems(t: Catalogue, report: SyncReport, timeZone: string): AttentionItem[] {
@@ -226,9 +246,15 @@ function attentionItems(t: Catalogue, report: SyncReport, timeZone: string): Att
     if (!platform.error) continue;
     const label = t.platform(platform.id);
     platformLabels.add(platform.label);
-    add({ where: label, what: platform.error.message, ...(platform.error.nextStep ? { nextStep: platform.error.nextStep } : {}) });
+    add({
+      where: label,
+      what: platform.error.message,
+      ...(platform.error.nextStep ? { nextStep: platform.error.nextStep } : {}),
+    });
   }
-  const failedTransfers = report.transfers.filter((transfer) => transfer.outcome === 'failed' || transfer.outcome === 'rejected');
+  const failedTransfers = report.transfers.filter(
+    (transfer) => transfer.outcome === 'failed' || transfer.outcome === 'rejected',
+  );
   const transferMessages = new Set(failedTransfers.map((transfer) => transfer.message));
   for (const failure of report.failures) {
     // The engine lists a failed transfer and a failed platform both ways: the specific line wins.
@@ -237,7 +263,11 @@ function attentionItems(t: Catalogue, report: SyncReport, timeZone: string): Att
   }
   for (const transfer of failedTransfers) {
     const where = `${t.direction(t.platform(transfer.from), t.platform(transfer.to))} ${formatLocal(transfer.startUtc, timeZone)} ${sportName(t, transfer.sport)}`;
-    add({ where, what: transfer.message ?? t.outcome(transfer.outcome), ...(transfer.nextStep ? { nextStep: transfer.nextStep } : {}) });
+    add({
+      where,
+      what: transfer.message ?? t.outcome(transfer.outcome),
+      ...(transfer.nextStep ? { nextStep: transfer.nextStep } : {}),
+    });
   }
   return items;
 }
@@ -252,19 +282,33 @@ function expiryItems(t: Catalogue, report: SyncReport, now: Date, withinDays: nu
     if (leftMs > withinDays * DAY_MS) continue;
     const daysLeft = Math.floor(leftMs / DAY_MS);
     const label = t.platform(platform.id);
-    items.push({ platform: platform.id, label, expiresAt: platform.credentialExpiry, daysLeft, line: t.expiryLine(label, platform.credentialExpiry.slice(0, 10), daysLeft) });
+    items.push({
+      platform: platform.id,
+      label,
+      expiresAt: platform.credentialExpiry,
+      daysLeft,
+      line: t.expiryLine(label, platform.credentialExpiry.slice(0, 10), daysLeft),
+    });
   }
   return items;
 }
 
 /** SYNC_ROUTES and SYNC_SINCE in one line of the catalogue's language. */
 export function routingText(t: Catalogue, platforms: readonly PlatformId[], routing: ReportRouting): string {
-  const routes = routing.everyDirection ? t.routesEvery(platforms.map((id) => t.platform(id))) : t.routesListed(routing.routes.map((route) => t.direction(t.platform(route.from), t.platform(route.to))));
+  const routes = routing.everyDirection
+    ? t.routesEvery(platforms.map((id) => t.platform(id)))
+    : t.routesListed(routing.routes.map((route) => t.direction(t.platform(route.from), t.platform(route.to))));
   return routing.since ? t.routesWithSince(routes, routing.since.slice(0, 10)) : routes;
 }
 
 function routingLine(t: Catalogue, report: SyncReport): string | undefined {
-  return report.routing ? routingText(t, report.platforms.map((platform) => platform.id), report.routing) : undefined;
+  return report.routing
+    ? routingText(
+        t,
+        report.platforms.map((platform) => platform.id),
+        report.routing,
+      )
+    : undefined;
 }
 
 function duplicateRow(t: Catalogue, duplicate: DuplicateResult, timeZone: string): DuplicateRow {
@@ -295,15 +339,32 @@ export function buildReportView(report: SyncReport, options: ReportViewOptions =
     const [from, to] = key.split('>') as [PlatformId, PlatformId];
     const transfers = directional.filter((transfer) => transfer.from === from && transfer.to === to);
     const counts = countBy(transfers, (transfer) => transfer.outcome);
-    const movedIds = new Set(transfers.filter((transfer) => transfer.outcome === 'created' || transfer.outcome === 'planned').map((transfer) => transfer.sourceId));
+    const movedIds = new Set(
+      transfers
+        .filter((transfer) => transfer.outcome === 'created' || transfer.outcome === 'planned')
+        .map((transfer) => transfer.sourceId),
+    );
     const moved = workouts.filter((row) => row.from === from && movedIds.has(row.sourceId));
     const problems = (counts.get('failed') ?? 0) + (counts.get('rejected') ?? 0);
-    directions.push({ from, to, counts, moved, heading: t.directionCounts(t.direction(t.platform(from), t.platform(to)), counts), tone: problems > 0 ? 'warning' : moved.length > 0 ? 'info' : 'comment' });
+    directions.push({
+      from,
+      to,
+      counts,
+      moved,
+      heading: t.directionCounts(t.direction(t.platform(from), t.platform(to)), counts),
+      tone: problems > 0 ? 'warning' : moved.length > 0 ? 'info' : 'comment',
+    });
   }
 
   const byPlatform = new Map<PlatformId, DuplicateResult[]>();
-  for (const duplicate of report.duplicates) byPlatform.set(duplicate.platform, [...(byPlatform.get(duplicate.platform) ?? []), duplicate]);
-  const duplicateCounts = [...byPlatform].map(([platform, list]) => t.duplicateCounts(t.platform(platform), countBy(list, (duplicate) => duplicate.action)));
+  for (const duplicate of report.duplicates)
+    byPlatform.set(duplicate.platform, [...(byPlatform.get(duplicate.platform) ?? []), duplicate]);
+  const duplicateCounts = [...byPlatform].map(([platform, list]) =>
+    t.duplicateCounts(
+      t.platform(platform),
+      countBy(list, (duplicate) => duplicate.action),
+    ),
+  );
 
   const attention = attentionItems(t, report, timeZone);
   const c = report.counts;
@@ -323,7 +384,12 @@ export function buildReportView(report: SyncReport, options: ReportViewOptions =
       known: platform.known,
       ...(platform.error ? { error: platform.error } : {}),
       ...(platform.credentialExpiry && !Number.isNaN(Date.parse(platform.credentialExpiry))
-        ? { expiry: { date: platform.credentialExpiry.slice(0, 10), daysLeft: Math.floor((Date.parse(platform.credentialExpiry) - now.getTime()) / DAY_MS) } }
+        ? {
+            expiry: {
+              date: platform.credentialExpiry.slice(0, 10),
+              daysLeft: Math.floor((Date.parse(platform.credentialExpiry) - now.getTime()) / DAY_MS),
+            },
+          }
         : {}),
     })),
     workouts,
@@ -337,9 +403,25 @@ export function buildReportView(report: SyncReport, options: ReportViewOptions =
     suspects: report.timezoneSuspects.map((suspect) => {
       const a = `${t.platform(suspect.a.platform)} ${suspect.a.remoteId} (${formatLocal(suspect.a.startUtc, timeZone)})`;
       const b = `${t.platform(suspect.b.platform)} ${suspect.b.remoteId} (${formatLocal(suspect.b.startUtc, timeZone)})`;
-      return { a, b, reason: suspect.reason, line: t.suspectLine(`${t.platform(suspect.a.platform)} ${suspect.a.remoteId}`, `${t.platform(suspect.b.platform)} ${suspect.b.remoteId}`, suspect.reason) };
+      return {
+        a,
+        b,
+        reason: suspect.reason,
+        line: t.suspectLine(
+          `${t.platform(suspect.a.platform)} ${suspect.a.remoteId}`,
+          `${t.platform(suspect.b.platform)} ${suspect.b.remoteId}`,
+          suspect.reason,
+        ),
+      };
     }),
     warnings: [...new Set(report.warnings)],
-    inSync: c.uploaded === 0 && c.deleted === 0 && c.duplicatesFound === 0 && c.pending === 0 && attention.length === 0 && report.failures.length === 0 && report.transfers.every((transfer) => transfer.outcome !== 'planned'),
+    inSync:
+      c.uploaded === 0 &&
+      c.deleted === 0 &&
+      c.duplicatesFound === 0 &&
+      c.pending === 0 &&
+      attention.length === 0 &&
+      report.failures.length === 0 &&
+      report.transfers.every((transfer) => transfer.outcome !== 'planned'),
   };
 }

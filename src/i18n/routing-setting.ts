@@ -13,7 +13,11 @@ export function describeRoutingSetting(given: Lookup): string {
   const t = catalogue(parseLanguage(readText(lookup, 'SYNC_LANGUAGE') ?? 'en') ?? 'en');
   try {
     const platforms = parsePlatforms(lookup);
-    const routing = reportRouting({ platforms, routes: parseRoutesSetting(lookup, platforms), sinceUtc: parseSinceSetting(lookup) });
+    const routing = reportRouting({
+      platforms,
+      routes: parseRoutesSetting(lookup, platforms),
+      sinceUtc: parseSinceSetting(lookup),
+    });
     return routingText(t, platforms, routing);
   } catch (error) {
     if (error instanceof ConfigError) return error.message;

@@ -24,8 +24,7 @@ export interface ChannelDeps {
 
 /** What one attempt came to: delivered, or an error with an optional retry plan. */
 export type AttemptOutcome =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly error: SyncError; readonly retry?: RetryPlan };
+  { readonly ok: true } | { readonly ok: false; readonly error: SyncError; readonly retry?: RetryPlan };
 
 export interface RetryPlan {
   /** Retries are counted per reason, e.g. "45009" may be retried once, "busy" three times. */
@@ -37,7 +36,11 @@ export interface RetryPlan {
 const MAX_ATTEMPTS = 6;
 
 /** Runs `attempt` until it delivers or a failure has no (remaining) retry; throws the last error. */
-export async function withRetries(deps: ChannelDeps, channel: string, attempt: (attemptNumber: number) => Promise<AttemptOutcome>): Promise<void> {
+export async function withRetries(
+  deps: ChannelDeps,
+  channel: string,
+  attempt: (attemptNumber: number) => Promise<AttemptOutcome>,
+): Promise<void> {
   const used = new Map<string, number>();
   for (let attemptNumber = 1; ; attemptNumber++) {
     const outcome = await attempt(attemptNumber);
@@ -47,9 +50,12 @@ export async function withRetries(deps: ChannelDeps, channel: string, attempt: (
     const count = used.get(plan.reason) ?? 0;
     if (count >= plan.limit) throw outcome.error;
     if (plan.delayMs > deps.maxWaitMs) {
-      throw new RetryableError(`${outcome.error.message}; the service asked to wait ${Math.ceil(plan.delayMs / 1000)} s, longer than a run waits — the next run will notify`, {
-        ...(outcome.error.status === undefined ? {} : { status: outcome.error.status }),
-      });
+      throw new RetryableError(
+        `${outcome.error.message}; the service asked to wait ${Math.ceil(plan.delayMs / 1000)} s, longer than a run waits — the next run will notify`,
+        {
+          ...(outcome.error.status === undefined ? {} : { status: outcome.error.status }),
+        },
+      );
     }
     used.set(plan.reason, count + 1);
     deps.log.debug(`${channel}: ${describeError(outcome.error)}; retrying in ${Math.ceil(plan.delayMs / 1000)} s`);
@@ -60,7 +66,12 @@ export async function withRetries(deps: ChannelDeps, channel: string, attempt: (
 /** Every 4xx/5xx status, so channels read the body (HTTP 200 is not success, 4xx carries codes). */
 export const ALL_ERROR_STATUSES: readonly number[] = Array.from({ length: 200 }, (_, index) => 400 + index);
 
-export async function postJson(deps: ChannelDeps, url: string | URL, body: unknown, headers: Record<string, string> = {}): Promise<HttpResponse> {
+export async function postJson(
+  deps: ChannelDeps,
+  url: string | URL,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpResponse> {
   return deps.http.request({
     method: 'POST',
     url,
@@ -76,7 +87,9 @@ export async function postJson(deps: ChannelDeps, url: string | URL, body: unkno
 export function jsonBody(response: HttpResponse): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(response.text());
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -122,7 +135,9 @@ function errorText(context: ErrorContext): string {
 
 function errorOptions(context: ErrorContext): { status?: number; url?: string; hint?: string } {
   return {
-    ...(context.response.status === 200 ? {} : { status: context.response.status, url: redactUrl(context.response.url) }),
+    ...(context.response.status === 200
+      ? {}
+      : { status: context.response.status, url: redactUrl(context.response.url) }),
     ...(context.hint ? { hint: redact(context.hint) } : {}),
   };
 }
@@ -136,19 +151,31 @@ export function rejectedFailure(context: ErrorContext): AttemptOutcome {
 }
 
 export function retryableFailure(context: ErrorContext, retry?: RetryPlan): AttemptOutcome {
-  return { ok: false, error: new RetryableError(errorText(context), errorOptions(context)), ...(retry ? { retry } : {}) };
+  return {
+    ok: false,
+    error: new RetryableError(errorText(context), errorOptions(context)),
+    ...(retry ? { retry } : {}),
+  };
 }
 
 /**
  * The common HTTP-status reading: 429 waits as told (or backs off), 5xx backs off twice, 401/403/404/410
  * mean the configured address or token is wrong, other 4xx mean the message itself was refused.
  */
-export function statusFailure(deps: ChannelDeps, context: ErrorContext & { readonly retryAfterMs?: number; readonly credentialHint: string }): AttemptOutcome {
+export function statusFailure(
+  deps: ChannelDeps,
+  context: ErrorContext & { readonly retryAfterMs?: number; readonly credentialHint: string },
+): AttemptOutcome {
   const status = context.response.status;
   if (status === 429) {
-    return retryableFailure(context, { reason: '429', limit: 1, delayMs: context.retryAfterMs ?? retryAfterHeaderMs(context.response) ?? deps.backoffMs(1) });
+    return retryableFailure(context, {
+      reason: '429',
+      limit: 1,
+      delayMs: context.retryAfterMs ?? retryAfterHeaderMs(context.response) ?? deps.backoffMs(1),
+    });
   }
   if (status >= 500) return retryableFailure(context, { reason: '5xx', limit: 2, delayMs: deps.backoffMs(1) });
-  if (status === 401 || status === 403 || status === 404 || status === 410) return configFailure({ ...context, hint: context.hint ?? context.credentialHint });
+  if (status === 401 || status === 403 || status === 404 || status === 410)
+    return configFailure({ ...context, hint: context.hint ?? context.credentialHint });
   return rejectedFailure(context);
 }

@@ -70,12 +70,19 @@ export interface ExpiryWarning {
 
 /** Platforms whose stored credentials stop working within `withinDays` (or already have). */
 export function credentialExpiryWarnings(report: SyncReport, now: Date, withinDays: number): ExpiryWarning[] {
-  return buildReportView(report, { now, expiryWarningDays: withinDays }).expiry.map(({ platform, label, expiresAt, daysLeft }) => ({ platform, label, expiresAt, daysLeft }));
+  return buildReportView(report, { now, expiryWarningDays: withinDays }).expiry.map(
+    ({ platform, label, expiresAt, daysLeft }) => ({ platform, label, expiresAt, daysLeft }),
+  );
 }
 
 /** Whether the report has anything a user must act on. */
 export function reportHasFailures(report: SyncReport): boolean {
-  return report.outcome !== 'ok' || report.counts.failed > 0 || report.failures.length > 0 || report.platforms.some((platform) => platform.error !== undefined);
+  return (
+    report.outcome !== 'ok' ||
+    report.counts.failed > 0 ||
+    report.failures.length > 0 ||
+    report.platforms.some((platform) => platform.error !== undefined)
+  );
 }
 
 function describeWorkout(row: WorkoutRow): string {
@@ -93,40 +100,100 @@ export function buildReportMessage(report: SyncReport, options: BuildMessageOpti
 
   const summary = view.countsPhrase ?? view.outcomePhrase;
   const title = t.messageTitle(summary, report.dryRun);
-  const headline = view.countsPhrase !== undefined && report.outcome !== 'ok' ? t.headline(view.countsPhrase, view.outcomePhrase) : summary;
+  const headline =
+    view.countsPhrase !== undefined && report.outcome !== 'ok'
+      ? t.headline(view.countsPhrase, view.outcomePhrase)
+      : summary;
 
   const sections: MessageSection[] = [];
   // One line per workout, with every target it was copied to.
   const copied = view.workouts.filter((row) => row.targets.some((target) => OUTCOME_GROUP[target.outcome] === 'moved'));
   if (copied.length > 0) {
-    const items = copied.map((row) => clip(t.workoutItem(t.fromPlatform(describeWorkout(row), row.fromLabel), row.targets.filter((target) => OUTCOME_GROUP[target.outcome] === 'moved').map((target) => target.label))));
-    sections.push({ heading: t.copiedHeading(copied.length, report.dryRun), tone: 'info', items: capped(view, items, maxItems) });
+    const items = copied.map((row) =>
+      clip(
+        t.workoutItem(
+          t.fromPlatform(describeWorkout(row), row.fromLabel),
+          row.targets.filter((target) => OUTCOME_GROUP[target.outcome] === 'moved').map((target) => target.label),
+        ),
+      ),
+    );
+    sections.push({
+      heading: t.copiedHeading(copied.length, report.dryRun),
+      tone: 'info',
+      items: capped(view, items, maxItems),
+    });
   }
   const other = view.workouts.filter((row) => row.targets.some((target) => OUTCOME_GROUP[target.outcome] === 'other'));
   if (other.length > 0) {
     const items = other.map((row) =>
-      clip(t.workoutItem(t.fromPlatform(describeWorkout(row), row.fromLabel), row.targets.filter((target) => OUTCOME_GROUP[target.outcome] === 'other').map((target) => t.targetWithOutcome(target.label, t.outcome(target.outcome))))),
+      clip(
+        t.workoutItem(
+          t.fromPlatform(describeWorkout(row), row.fromLabel),
+          row.targets
+            .filter((target) => OUTCOME_GROUP[target.outcome] === 'other')
+            .map((target) => t.targetWithOutcome(target.label, t.outcome(target.outcome))),
+        ),
+      ),
     );
-    sections.push({ heading: t.otherResultsHeading(other.length), tone: 'comment', items: capped(view, items, maxItems) });
+    sections.push({
+      heading: t.otherResultsHeading(other.length),
+      tone: 'comment',
+      items: capped(view, items, maxItems),
+    });
   }
 
-  if (view.duplicates.length > 0) sections.push({ heading: t.duplicatesHeading(view.duplicates.length), tone: view.anyDuplicateDeleteFailed ? 'warning' : 'comment', items: [...view.duplicateCounts] });
+  if (view.duplicates.length > 0)
+    sections.push({
+      heading: t.duplicatesHeading(view.duplicates.length),
+      tone: view.anyDuplicateDeleteFailed ? 'warning' : 'comment',
+      items: [...view.duplicateCounts],
+    });
 
   // Counted after de-duplication: the heading says how many problems are listed.
-  const attention = view.attention.map((item) => clip(`${t.labelled(item.where, item.what)}${item.nextStep ? ` → ${item.nextStep}` : ''}`));
-  if (attention.length > 0) sections.push({ heading: t.attentionHeading(attention.length), tone: 'warning', items: capped(view, attention, maxItems) });
+  const attention = view.attention.map((item) =>
+    clip(`${t.labelled(item.where, item.what)}${item.nextStep ? ` → ${item.nextStep}` : ''}`),
+  );
+  if (attention.length > 0)
+    sections.push({
+      heading: t.attentionHeading(attention.length),
+      tone: 'warning',
+      items: capped(view, attention, maxItems),
+    });
 
-  if (view.expiry.length > 0) sections.push({ heading: t.expiryHeading(), tone: 'warning', items: view.expiry.map((item) => item.line) });
+  if (view.expiry.length > 0)
+    sections.push({ heading: t.expiryHeading(), tone: 'warning', items: view.expiry.map((item) => item.line) });
 
-  if (view.suspects.length > 0) sections.push({ heading: t.suspectsHeading(view.suspects.length), tone: 'comment', items: capped(view, view.suspects.map((suspect) => clip(suspect.line)), maxItems) });
+  if (view.suspects.length > 0)
+    sections.push({
+      heading: t.suspectsHeading(view.suspects.length),
+      tone: 'comment',
+      items: capped(
+        view,
+        view.suspects.map((suspect) => clip(suspect.line)),
+        maxItems,
+      ),
+    });
 
   if (view.warnings.length > 0) {
     const warnings = [...new Set(view.warnings.map(clip))];
-    sections.push({ heading: t.warningsHeading(), tone: 'comment', items: capped(view, warnings, Math.min(maxItems, 5)) });
+    sections.push({
+      heading: t.warningsHeading(),
+      tone: 'comment',
+      items: capped(view, warnings, Math.min(maxItems, 5)),
+    });
   }
 
   const severity = failed ? 'error' : view.expiry.length > 0 || view.anyDuplicateDeleteFailed ? 'warning' : 'ok';
-  return { kind: 'report', severity, title, headline, sections, report, language: t.language, ...(options.runUrl ? { runUrl: options.runUrl } : {}) };
+  return {
+    kind: 'report',
+    severity,
+    title,
+    headline,
+    sections,
+    report,
+    language: t.language,
+    ...(options.runUrl ? { runUrl: options.runUrl } : {}),
+  };
 }
 
 /** The weekly "still alive" message, carrying this run's state in brief. */
@@ -137,12 +204,24 @@ export function buildHeartbeatMessage(report: SyncReport, options: BuildMessageO
     {
       heading: t.platformsHeading(),
       tone: 'comment',
-      items: view.platforms.map((platform) => t.heartbeatPlatform(platform.label, platform.known, platform.error ? clip(platform.error.message) : undefined)),
+      items: view.platforms.map((platform) =>
+        t.heartbeatPlatform(platform.label, platform.known, platform.error ? clip(platform.error.message) : undefined),
+      ),
     },
   ];
-  if (view.expiry.length > 0) sections.push({ heading: t.expiryHeading(), tone: 'warning', items: view.expiry.map((item) => item.line) });
+  if (view.expiry.length > 0)
+    sections.push({ heading: t.expiryHeading(), tone: 'warning', items: view.expiry.map((item) => item.line) });
   const severity = reportHasFailures(report) ? 'error' : view.expiry.length > 0 ? 'warning' : 'ok';
-  return { kind: 'heartbeat', severity, title: t.heartbeatTitle(), headline: t.heartbeatHeadline(view.countsPhrase), sections, report, language: t.language, ...(options.runUrl ? { runUrl: options.runUrl } : {}) };
+  return {
+    kind: 'heartbeat',
+    severity,
+    title: t.heartbeatTitle(),
+    headline: t.heartbeatHeadline(view.countsPhrase),
+    sections,
+    report,
+    language: t.language,
+    ...(options.runUrl ? { runUrl: options.runUrl } : {}),
+  };
 }
 
 /** The catalogue a rendered message takes its own words from. */

@@ -66,10 +66,16 @@ export function policyDecision(report: SyncReport, policy: NotifyConfig['policy'
     case 'always':
       return { notify: true, reason: 'policy always' };
     case 'on-failure':
-      return failed ? { notify: true, reason: 'policy on-failure: something failed' } : { notify: false, reason: 'policy on-failure: nothing failed' };
+      return failed
+        ? { notify: true, reason: 'policy on-failure: something failed' }
+        : { notify: false, reason: 'policy on-failure: nothing failed' };
     case 'on-change': {
       const changed = report.counts.uploaded > 0 || report.counts.deleted > 0;
-      if (changed || failed) return { notify: true, reason: `policy on-change: ${failed ? 'something failed' : 'something was uploaded or deleted'}` };
+      if (changed || failed)
+        return {
+          notify: true,
+          reason: `policy on-change: ${failed ? 'something failed' : 'something was uploaded or deleted'}`,
+        };
       return { notify: false, reason: 'policy on-change: nothing uploaded, deleted or failed' };
     }
   }
@@ -131,7 +137,11 @@ export function channelDeps(deps: NotifyDeps): ChannelDeps {
 }
 
 /** Sends one message to every notifier, in parallel; failures become redacted warnings, never exceptions. */
-export async function sendToAll(notifiers: readonly Notifier[], message: NotificationMessage, log: Logger): Promise<{ delivered: string[]; failed: string[]; warnings: string[] }> {
+export async function sendToAll(
+  notifiers: readonly Notifier[],
+  message: NotificationMessage,
+  log: Logger,
+): Promise<{ delivered: string[]; failed: string[]; warnings: string[] }> {
   const outcomes = await Promise.allSettled(notifiers.map((notifier) => notifier.send(message)));
   const delivered: string[] = [];
   const failed: string[] = [];
@@ -156,9 +166,16 @@ export async function sendToAll(notifiers: readonly Notifier[], message: Notific
  * a failed channel is a warning in the result, and the sync's own outcome is untouched.
  */
 export async function notifyRun(report: SyncReport, config: NotifyConfig, deps: NotifyDeps): Promise<NotifyResult> {
-  const base = { heartbeatSent: false, lastHeartbeatAt: deps.lastHeartbeatAt, delivered: [], failedChannels: [], warnings: [] };
+  const base = {
+    heartbeatSent: false,
+    lastHeartbeatAt: deps.lastHeartbeatAt,
+    delivered: [],
+    failedChannels: [],
+    warnings: [],
+  };
   try {
-    if (config.channels.length === 0) return { ...base, status: 'no-channels', reason: 'no notification channel configured' };
+    if (config.channels.length === 0)
+      return { ...base, status: 'no-channels', reason: 'no notification channel configured' };
     const now = (deps.now ?? (() => new Date()))();
     const decision = policyDecision(report, config.policy);
     const heartbeat = !decision.notify && heartbeatDue(config, deps.lastHeartbeatAt, now);
@@ -166,7 +183,13 @@ export async function notifyRun(report: SyncReport, config: NotifyConfig, deps: 
       deps.log.debug(`no notification: ${decision.reason}`);
       return { ...base, status: 'skipped', reason: decision.reason };
     }
-    const options = { timeZone: config.timeZone, expiryWarningDays: config.expiryWarningDays, now, ...(config.language ? { language: config.language } : {}), ...(deps.runUrl ? { runUrl: deps.runUrl } : {}) };
+    const options = {
+      timeZone: config.timeZone,
+      expiryWarningDays: config.expiryWarningDays,
+      now,
+      ...(config.language ? { language: config.language } : {}),
+      ...(deps.runUrl ? { runUrl: deps.runUrl } : {}),
+    };
     const message = heartbeat ? buildHeartbeatMessage(report, options) : buildReportMessage(report, options);
     const channel = channelDeps(deps);
     const notifiers = config.channels.map((entry) => createNotifier(entry, channel));

@@ -1,5 +1,11 @@
 import type { SyncReport } from '../engine/report-types.ts';
-import { buildReportMessage, messageCatalogue, type BuildMessageOptions, type MessageSection, type NotificationMessage } from './message.ts';
+import {
+  buildReportMessage,
+  messageCatalogue,
+  type BuildMessageOptions,
+  type MessageSection,
+  type NotificationMessage,
+} from './message.ts';
 import { packLines, type SizeBudget } from './text-fit.ts';
 
 /**
@@ -25,9 +31,14 @@ export function escapeMarkdown(text: string): string {
  * code spans. A balanced `code span` (a command to copy) is kept exactly, with plain backticks.
  */
 export function escapeWeComMarkdown(text: string): string {
-  const neutral = (part: string) => part.replace(/</g, '‹').replace(/>/g, '›').replace(/\[/g, '［').replace(/\]/g, '］').replace(/\*/g, '∗');
+  const neutral = (part: string) =>
+    part.replace(/</g, '‹').replace(/>/g, '›').replace(/\[/g, '［').replace(/\]/g, '］').replace(/\*/g, '∗');
   const pieces = text.split(/(`[^`\n]+`)/);
-  return pieces.map((piece) => (piece.length > 2 && piece.startsWith('`') && piece.endsWith('`') ? piece : neutral(piece).replace(/`/g, "'"))).join('');
+  return pieces
+    .map((piece) =>
+      piece.length > 2 && piece.startsWith('`') && piece.endsWith('`') ? piece : neutral(piece).replace(/`/g, "'"),
+    )
+    .join('');
 }
 
 export function escapeHtml(text: string): string {
@@ -58,7 +69,8 @@ export function renderLines(message: NotificationMessage, dialect: Dialect): str
     }
     case 'wecom-markdown': {
       lines.push(`### ${mark} ${escapeWeComMarkdown(message.title)}`);
-      if (message.kind === 'heartbeat') lines.push(`<font color="comment">${escapeWeComMarkdown(message.headline)}</font>`);
+      if (message.kind === 'heartbeat')
+        lines.push(`<font color="comment">${escapeWeComMarkdown(message.headline)}</font>`);
       for (const section of message.sections) {
         lines.push(`**<font color="${WECOM_COLOR[section.tone]}">${escapeWeComMarkdown(section.heading)}</font>**`);
         for (const item of section.items) lines.push(`> ${escapeWeComMarkdown(item)}`);

@@ -16,8 +16,12 @@ import type { Platform, PlatformFactory } from './platform.ts';
 /** Adapter options beyond the configuration (the demo and benchmarks poll faster). */
 export interface AdapterTuning {
   readonly garmin?: Partial<Pick<GarminPlatformOptions, 'uploadPoll' | 'backoff' | 'sleep'>>;
-  readonly coros?: Partial<Pick<CorosPlatformOptions, 'importPollIntervalMs' | 'importPollTimeoutMs' | 'deleteSpacingMs' | 'backoff' | 'sleep'>>;
-  readonly personal?: Partial<Pick<PersonalApiClientOptions, 'now' | 'sleep' | 'pagePauseMs'>> & { readonly backoff?: Partial<BackoffPolicy> };
+  readonly coros?: Partial<
+    Pick<CorosPlatformOptions, 'importPollIntervalMs' | 'importPollTimeoutMs' | 'deleteSpacingMs' | 'backoff' | 'sleep'>
+  >;
+  readonly personal?: Partial<Pick<PersonalApiClientOptions, 'now' | 'sleep' | 'pagePauseMs'>> & {
+    readonly backoff?: Partial<BackoffPolicy>;
+  };
 }
 
 /**
@@ -34,7 +38,12 @@ export interface StateKeyOptions {
 }
 
 /** Builds the real platform adapters from the configuration. */
-export function createPlatformFactory(config: SyncConfig, log: Logger, tuning: AdapterTuning = {}, keys: StateKeyOptions = {}): PlatformFactory {
+export function createPlatformFactory(
+  config: SyncConfig,
+  log: Logger,
+  tuning: AdapterTuning = {},
+  keys: StateKeyOptions = {},
+): PlatformFactory {
   const proxyEnv = { HTTPS_PROXY: config.httpsProxy, NO_PROXY: config.noProxy };
   const ring = createStateKeyRing(config, keys.context ?? processKeyContext(), keys.onSealedWrite);
   return (id: PlatformId, store: Store): Platform => {
@@ -43,9 +52,15 @@ export function createPlatformFactory(config: SyncConfig, log: Logger, tuning: A
       return createCorosPlatform({
         endpoints: config.endpoints,
         state,
-        credentials: { ...(config.coros.email ? { email: config.coros.email } : {}), ...(config.coros.password ? { password: config.coros.password } : {}) },
+        credentials: {
+          ...(config.coros.email ? { email: config.coros.email } : {}),
+          ...(config.coros.password ? { password: config.coros.password } : {}),
+        },
         log,
-        fetch: limitRequests(createProxyFetch({ proxyUrl: config.coros.proxyUrl, proxyVariable: 'COROS_PROXY', env: proxyEnv }), config.concurrency),
+        fetch: limitRequests(
+          createProxyFetch({ proxyUrl: config.coros.proxyUrl, proxyVariable: 'COROS_PROXY', env: proxyEnv }),
+          config.concurrency,
+        ),
         timeoutMs: config.timeoutMs,
         ...tuning.coros,
       });
@@ -53,18 +68,26 @@ export function createPlatformFactory(config: SyncConfig, log: Logger, tuning: A
     const region = id === 'garmin_com' ? 'com' : 'cn';
     const account = id === 'garmin_com' ? config.garminCom : config.garminCn;
     const hasDi = Boolean(account.tokenBlob || (account.email && account.password));
-    const di = () => createGarminPlatform({
-      region,
-      endpoints: config.endpoints,
-      state,
-      credentials: { email: account.email, password: account.password, tokenBlob: account.tokenBlob },
-      log,
-      proxyUrl: account.proxyUrl,
-      env: proxyEnv,
-      fetch: limitRequests(createProxyFetch({ proxyUrl: account.proxyUrl, proxyVariable: region === 'com' ? 'GARMIN_COM_PROXY' : 'GARMIN_CN_PROXY', env: proxyEnv }), config.concurrency),
-      timeoutMs: config.timeoutMs,
-      ...tuning.garmin,
-    });
+    const di = () =>
+      createGarminPlatform({
+        region,
+        endpoints: config.endpoints,
+        state,
+        credentials: { email: account.email, password: account.password, tokenBlob: account.tokenBlob },
+        log,
+        proxyUrl: account.proxyUrl,
+        env: proxyEnv,
+        fetch: limitRequests(
+          createProxyFetch({
+            proxyUrl: account.proxyUrl,
+            proxyVariable: region === 'com' ? 'GARMIN_COM_PROXY' : 'GARMIN_CN_PROXY',
+            env: proxyEnv,
+          }),
+          config.concurrency,
+        ),
+        timeoutMs: config.timeoutMs,
+        ...tuning.garmin,
+      });
     if (!account.apiKey) return di();
     const client = new PersonalApiClient({
       region,
@@ -75,7 +98,11 @@ export function createPlatformFactory(config: SyncConfig, log: Logger, tuning: A
       downloadPath: account.personalDownloadPath,
       http: new HttpClient({
         endpoints: config.endpoints,
-        fetch: createProxyFetch({ proxyUrl: account.proxyUrl, proxyVariable: `GARMIN_${region.toUpperCase()}_PROXY`, env: proxyEnv }),
+        fetch: createProxyFetch({
+          proxyUrl: account.proxyUrl,
+          proxyVariable: `GARMIN_${region.toUpperCase()}_PROXY`,
+          env: proxyEnv,
+        }),
         timeoutMs: config.timeoutMs,
         backoff: { ...PERSONAL_BACKOFF, ...tuning.personal?.backoff },
         headers: { 'User-Agent': 'sports-sync-x (personal use)' },
@@ -85,6 +112,13 @@ export function createPlatformFactory(config: SyncConfig, log: Logger, tuning: A
       sleep: tuning.personal?.sleep,
       pagePauseMs: tuning.personal?.pagePauseMs,
     });
-    return createPersonalApiPlatform({ region, client, di: hasDi ? di() : undefined, state, log, now: tuning.personal?.now });
+    return createPersonalApiPlatform({
+      region,
+      client,
+      di: hasDi ? di() : undefined,
+      state,
+      log,
+      now: tuning.personal?.now,
+    });
   };
 }

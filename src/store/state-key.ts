@@ -34,7 +34,8 @@ export interface StateKeyContext {
 
 export type StateKeySettings = Pick<SyncConfig, 'stateSecret' | 'garminCom' | 'garminCn' | 'coros'>;
 
-export const STATE_SECRET_FIX = 'add a repository secret STATE_SECRET of at least 12 random characters (e.g. the output of `openssl rand -base64 24`) and pass it as state-secret';
+export const STATE_SECRET_FIX =
+  'add a repository secret STATE_SECRET of at least 12 random characters (e.g. the output of `openssl rand -base64 24`) and pass it as state-secret';
 
 /** The key material to use, or why there is none. Pure. */
 export function chooseStateKey(settings: StateKeySettings, context: StateKeyContext): StateKeyChoice | StateKeyRefusal {
@@ -43,10 +44,19 @@ export function chooseStateKey(settings: StateKeySettings, context: StateKeyCont
   if (token) return { source: 'garmin-token', material: token };
   const apiKey = settings.garminCom.apiKey ?? settings.garminCn.apiKey;
   if (apiKey) return { source: 'personal-api-key', material: apiKey };
-  const credentials = [settings.garminCom, settings.garminCn, settings.coros].filter((account) => account.email && account.password).map((account) => `${account.email}|${account.password}`);
-  if (credentials.length === 0) return { source: 'none', reason: `no key to encrypt saved sign-in tokens with (no STATE_SECRET, no Garmin token, no credentials); ${STATE_SECRET_FIX}` };
+  const credentials = [settings.garminCom, settings.garminCn, settings.coros]
+    .filter((account) => account.email && account.password)
+    .map((account) => `${account.email}|${account.password}`);
+  if (credentials.length === 0)
+    return {
+      source: 'none',
+      reason: `no key to encrypt saved sign-in tokens with (no STATE_SECRET, no Garmin token, no credentials); ${STATE_SECRET_FIX}`,
+    };
   if (context.inActions && context.repositoryPrivate !== true) {
-    return { source: 'none', reason: `STATE_SECRET is not set and the only other key material are your passwords, which must not guard state that others can read (this repository is ${context.repositoryPrivate === false ? 'public' : 'not known to be private'}); ${STATE_SECRET_FIX}` };
+    return {
+      source: 'none',
+      reason: `STATE_SECRET is not set and the only other key material are your passwords, which must not guard state that others can read (this repository is ${context.repositoryPrivate === false ? 'public' : 'not known to be private'}); ${STATE_SECRET_FIX}`,
+    };
   }
   return { source: 'credentials', material: credentials.join('\n') };
 }
@@ -106,7 +116,12 @@ export interface SealedStateOptions {
 }
 
 /** A platform's state sealed with the run key; legacy boxes are opened lazily and resealed. */
-export function sealedPlatformState(store: Store, platform: PlatformId, key: Buffer, options: SealedStateOptions = {}): PlatformState {
+export function sealedPlatformState(
+  store: Store,
+  platform: PlatformId,
+  key: Buffer,
+  options: SealedStateOptions = {},
+): PlatformState {
   const primary = store.platformState(platform, key);
   let legacy: PlatformState[] | undefined;
   return {
@@ -137,7 +152,11 @@ export interface StateKeyRing {
 }
 
 /** One key per store for a run, from the settings and the context. */
-export function createStateKeyRing(settings: StateKeySettings, context: StateKeyContext, onSealedWrite?: SealedStateOptions['onSealedWrite']): StateKeyRing {
+export function createStateKeyRing(
+  settings: StateKeySettings,
+  context: StateKeyContext,
+  onSealedWrite?: SealedStateOptions['onSealedWrite'],
+): StateKeyRing {
   const choice = chooseStateKey(settings, context);
   const keys = new WeakMap<Store, RunStateKey>();
   return {
@@ -160,11 +179,22 @@ export function createStateKeyRing(settings: StateKeySettings, context: StateKey
  * The state `login` keeps the new tokens in: sealed with the key `sync` derives from the same
  * settings, or, when the policy gives none, only in memory (never under a constant key).
  */
-export function loginPlatformState(store: Store, settings: StateKeySettings, platform: PlatformId, context: StateKeyContext = processKeyContext()): { state: PlatformState; savedLine: string } {
+export function loginPlatformState(
+  store: Store,
+  settings: StateKeySettings,
+  platform: PlatformId,
+  context: StateKeyContext = processKeyContext(),
+): { state: PlatformState; savedLine: string } {
   const choice = chooseStateKey(settings, context);
   if (choice.source === 'none') {
-    return { state: new MemoryPlatformState(), savedLine: `Not saved in ${store.path}: ${choice.reason.replace(/^no key/, 'there is no key')}.` };
+    return {
+      state: new MemoryPlatformState(),
+      savedLine: `Not saved in ${store.path}: ${choice.reason.replace(/^no key/, 'there is no key')}.`,
+    };
   }
   const runKey = deriveRunStateKey(choice, store);
-  return { state: sealedPlatformState(store, platform, runKey.key), savedLine: `Also saved, encrypted, in ${store.path} for local runs.` };
+  return {
+    state: sealedPlatformState(store, platform, runKey.key),
+    savedLine: `Also saved, encrypted, in ${store.path} for local runs.`,
+  };
 }

@@ -60,7 +60,14 @@ function toTransferRow(row: Record<string, unknown>): TransferRow {
 }
 
 export function entryOf(row: TransferRow): LedgerEntry {
-  return { state: row.outcome, attempts: row.attempts, lastError: row.lastError, targetId: row.targetId, ticket: row.ticket, fitSha256: row.fitSha256 };
+  return {
+    state: row.outcome,
+    attempts: row.attempts,
+    lastError: row.lastError,
+    targetId: row.targetId,
+    ticket: row.ticket,
+    fitSha256: row.fitSha256,
+  };
 }
 
 export type { ListingState } from '../core/listing-state.ts';
@@ -149,25 +156,39 @@ export class Store {
   static open(path: string): Store {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const db = openDatabase(path);
-    db.exec('PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+    db.exec(
+      'PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;',
+    );
     const store = new Store(path, db);
     store.migrate();
     return store;
   }
 
   private migrate(): void {
-    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-    const applied = new Set((this.prepared('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((row) => row.version));
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
+    const applied = new Set(
+      (this.prepared('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map(
+        (row) => row.version,
+      ),
+    );
     const newest = Math.max(0, ...applied);
     const known = Math.max(...MIGRATIONS.map((migration) => migration.version));
     if (newest > known) {
-      throw new Error(`${this.path} was written by a newer Sports Sync X (schema ${newest} > ${known}); upgrade before running`);
+      throw new Error(
+        `${this.path} was written by a newer Sports Sync X (schema ${newest} > ${known}); upgrade before running`,
+      );
     }
     for (const migration of MIGRATIONS) {
       if (applied.has(migration.version)) continue;
       this.transaction(() => {
         this.db.exec(migration.sql);
-        this.prepared('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, new Date().toISOString());
+        this.prepared('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+          migration.version,
+          migration.name,
+          new Date().toISOString(),
+        );
       });
     }
   }
@@ -201,16 +222,27 @@ export class Store {
   // ---- runs
 
   startRun(options: { dryRun: boolean; fullScan: boolean }): number {
-    const result = this.prepared('INSERT INTO runs (started_at, dry_run, full_scan) VALUES (?, ?, ?)').run(new Date().toISOString(), options.dryRun ? 1 : 0, options.fullScan ? 1 : 0);
+    const result = this.prepared('INSERT INTO runs (started_at, dry_run, full_scan) VALUES (?, ?, ?)').run(
+      new Date().toISOString(),
+      options.dryRun ? 1 : 0,
+      options.fullScan ? 1 : 0,
+    );
     return Number(result.lastInsertRowid);
   }
 
   finishRun(runId: number, outcome: string, counts: Record<string, number>): void {
-    this.prepared('UPDATE runs SET finished_at = ?, outcome = ?, counts_json = ? WHERE id = ?').run(new Date().toISOString(), outcome, JSON.stringify(counts), runId);
+    this.prepared('UPDATE runs SET finished_at = ?, outcome = ?, counts_json = ? WHERE id = ?').run(
+      new Date().toISOString(),
+      outcome,
+      JSON.stringify(counts),
+      runId,
+    );
   }
 
   runs(limit = 20): RunRow[] {
-    const rows = this.prepared('SELECT id, started_at, finished_at, outcome, dry_run, counts_json FROM runs ORDER BY id DESC LIMIT ?').all(limit) as Array<{
+    const rows = this.prepared(
+      'SELECT id, started_at, finished_at, outcome, dry_run, counts_json FROM runs ORDER BY id DESC LIMIT ?',
+    ).all(limit) as Array<{
       id: number;
       started_at: string;
       finished_at: string | null;
@@ -241,14 +273,32 @@ export class Store {
         extra_json = excluded.extra_json, last_seen_run = excluded.last_seen_run, gone_run = NULL`);
     this.transaction(() => {
       for (const a of activities) {
-        statement.run(a.platform, a.remoteId, a.startUtc, a.elapsedSec, a.distanceM, a.sport.id, a.sport.family, a.sport.code, a.name, a.device, a.vendor, a.manual ? 1 : 0, a.extra ? JSON.stringify(a.extra) : null, runId, runId);
+        statement.run(
+          a.platform,
+          a.remoteId,
+          a.startUtc,
+          a.elapsedSec,
+          a.distanceM,
+          a.sport.id,
+          a.sport.family,
+          a.sport.code,
+          a.name,
+          a.device,
+          a.vendor,
+          a.manual ? 1 : 0,
+          a.extra ? JSON.stringify(a.extra) : null,
+          runId,
+          runId,
+        );
       }
     });
   }
 
   /** Records not seen in a listing that covered their start time: deleted on the platform. */
   markGone(platform: PlatformId, fromUtc: number, seenIds: ReadonlySet<string>, runId: number): Activity[] {
-    const rows = this.prepared('SELECT * FROM activities WHERE platform = ? AND start_utc >= ? AND gone_run IS NULL').all(platform, fromUtc) as unknown as ActivityDbRow[];
+    const rows = this.prepared(
+      'SELECT * FROM activities WHERE platform = ? AND start_utc >= ? AND gone_run IS NULL',
+    ).all(platform, fromUtc) as unknown as ActivityDbRow[];
     const gone = rows.filter((row) => !seenIds.has(row.remote_id));
     if (gone.length === 0) return [];
     const statement = this.prepared('UPDATE activities SET gone_run = ? WHERE platform = ? AND remote_id = ?');
@@ -259,47 +309,70 @@ export class Store {
   }
 
   markOneGone(platform: PlatformId, remoteId: string, runId: number): void {
-    this.prepared('UPDATE activities SET gone_run = ? WHERE platform = ? AND remote_id = ?').run(runId, platform, remoteId);
+    this.prepared('UPDATE activities SET gone_run = ? WHERE platform = ? AND remote_id = ?').run(
+      runId,
+      platform,
+      remoteId,
+    );
   }
 
   /** Present (not gone) records of a platform, newest first, at most `limit`. */
   presentActivities(platform: PlatformId, limit = Number.MAX_SAFE_INTEGER): Activity[] {
-    const rows = this.prepared('SELECT * FROM activities WHERE platform = ? AND gone_run IS NULL ORDER BY start_utc DESC LIMIT ?').all(platform, limit) as unknown as ActivityDbRow[];
+    const rows = this.prepared(
+      'SELECT * FROM activities WHERE platform = ? AND gone_run IS NULL ORDER BY start_utc DESC LIMIT ?',
+    ).all(platform, limit) as unknown as ActivityDbRow[];
     return rows.map(rowToActivity);
   }
 
   /** Present records of a platform starting at or after `fromUtc`, newest first (the window, by index). */
   presentActivitiesSince(platform: PlatformId, fromUtc: number): Activity[] {
-    const rows = this.prepared('SELECT * FROM activities WHERE platform = ? AND gone_run IS NULL AND start_utc >= ? ORDER BY start_utc DESC').all(platform, fromUtc) as unknown as ActivityDbRow[];
+    const rows = this.prepared(
+      'SELECT * FROM activities WHERE platform = ? AND gone_run IS NULL AND start_utc >= ? ORDER BY start_utc DESC',
+    ).all(platform, fromUtc) as unknown as ActivityDbRow[];
     return rows.map(rowToActivity);
   }
 
   /** Start of the `n`-th newest present record when the platform holds more than `n` (else undefined). */
   windowCut(platform: PlatformId, n: number): number | undefined {
-    const rows = this.prepared('SELECT start_utc FROM activities WHERE platform = ? AND gone_run IS NULL ORDER BY start_utc DESC LIMIT 2 OFFSET ?').all(platform, n - 1) as Array<{ start_utc: number }>;
+    const rows = this.prepared(
+      'SELECT start_utc FROM activities WHERE platform = ? AND gone_run IS NULL ORDER BY start_utc DESC LIMIT 2 OFFSET ?',
+    ).all(platform, n - 1) as Array<{ start_utc: number }>;
     return rows.length === 2 ? rows[0]!.start_utc : undefined;
   }
 
   goneActivities(platform: PlatformId, sinceUtc: number): Activity[] {
-    const rows = this.prepared('SELECT * FROM activities WHERE platform = ? AND gone_run IS NOT NULL AND start_utc >= ?').all(platform, sinceUtc) as unknown as ActivityDbRow[];
+    const rows = this.prepared(
+      'SELECT * FROM activities WHERE platform = ? AND gone_run IS NOT NULL AND start_utc >= ?',
+    ).all(platform, sinceUtc) as unknown as ActivityDbRow[];
     return rows.map(rowToActivity);
   }
 
   knownIds(platform: PlatformId): Set<string> {
-    const rows = this.prepared('SELECT remote_id FROM activities WHERE platform = ? AND gone_run IS NULL').all(platform) as Array<{ remote_id: string }>;
+    const rows = this.prepared('SELECT remote_id FROM activities WHERE platform = ? AND gone_run IS NULL').all(
+      platform,
+    ) as Array<{ remote_id: string }>;
     return new Set(rows.map((row) => row.remote_id));
   }
 
   activityCount(platform: PlatformId): number {
-    const row = this.prepared('SELECT COUNT(*) AS n FROM activities WHERE platform = ? AND gone_run IS NULL').get(platform) as { n: number };
+    const row = this.prepared('SELECT COUNT(*) AS n FROM activities WHERE platform = ? AND gone_run IS NULL').get(
+      platform,
+    ) as { n: number };
     return row.n;
   }
 
   // ---- listing state
 
   listingState(platform: PlatformId): ListingState {
-    const row = this.prepared('SELECT covered_from_utc, complete, last_full_scan_run, last_full_scan_day FROM listing_state WHERE platform = ?').get(platform) as
-      | { covered_from_utc: number | null; complete: number; last_full_scan_run: number | null; last_full_scan_day: number | null }
+    const row = this.prepared(
+      'SELECT covered_from_utc, complete, last_full_scan_run, last_full_scan_day FROM listing_state WHERE platform = ?',
+    ).get(platform) as
+      | {
+          covered_from_utc: number | null;
+          complete: number;
+          last_full_scan_run: number | null;
+          last_full_scan_day: number | null;
+        }
       | undefined;
     return {
       platform,
@@ -311,13 +384,11 @@ export class Store {
   }
 
   setListingState(state: ListingState): void {
-    this
-      .prepared(
-        `INSERT INTO listing_state (platform, covered_from_utc, complete, last_full_scan_run, last_full_scan_day) VALUES (?, ?, ?, ?, ?)
+    this.prepared(
+      `INSERT INTO listing_state (platform, covered_from_utc, complete, last_full_scan_run, last_full_scan_day) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (platform) DO UPDATE SET covered_from_utc = excluded.covered_from_utc, complete = excluded.complete,
            last_full_scan_run = excluded.last_full_scan_run, last_full_scan_day = excluded.last_full_scan_day`,
-      )
-      .run(state.platform, state.coveredFromUtc, state.complete ? 1 : 0, state.lastFullScanRun, state.lastFullScanDay);
+    ).run(state.platform, state.coveredFromUtc, state.complete ? 1 : 0, state.lastFullScanRun, state.lastFullScanDay);
   }
 
   // ---- links
@@ -330,7 +401,10 @@ export class Store {
     );
     this.transaction(() => {
       for (const link of links) {
-        const [first, second] = `${link.a.platform}:${link.a.remoteId}` < `${link.b.platform}:${link.b.remoteId}` ? [link.a, link.b] : [link.b, link.a];
+        const [first, second] =
+          `${link.a.platform}:${link.a.remoteId}` < `${link.b.platform}:${link.b.remoteId}`
+            ? [link.a, link.b]
+            : [link.b, link.a];
         statement.run(first.platform, first.remoteId, second.platform, second.remoteId, link.reason, runId);
       }
     });
@@ -338,15 +412,17 @@ export class Store {
 
   /** Why a record was linked to others, one reason per link. */
   linkReasons(record: Pick<Activity, 'platform' | 'remoteId'>): string[] {
-    const rows = this
-      .prepared('SELECT reason FROM links WHERE (platform_a = ? AND id_a = ?) OR (platform_b = ? AND id_b = ?)')
-      .all(record.platform, record.remoteId, record.platform, record.remoteId) as Array<{ reason: string }>;
+    const rows = this.prepared(
+      'SELECT reason FROM links WHERE (platform_a = ? AND id_a = ?) OR (platform_b = ? AND id_b = ?)',
+    ).all(record.platform, record.remoteId, record.platform, record.remoteId) as Array<{ reason: string }>;
     return rows.map((row) => row.reason);
   }
 
   /** Keys (platform:id) of every record that was once linked as a time-zone suspect (one query a run). */
   suspectLinkKeys(): Set<string> {
-    const rows = this.prepared("SELECT platform_a, id_a, platform_b, id_b FROM links WHERE reason LIKE 'time-zone suspect%'").all() as Array<Record<string, string>>;
+    const rows = this.prepared(
+      "SELECT platform_a, id_a, platform_b, id_b FROM links WHERE reason LIKE 'time-zone suspect%'",
+    ).all() as Array<Record<string, string>>;
     const keys = new Set<string>();
     for (const row of rows) {
       keys.add(`${row.platform_a}:${row.id_a}`);
@@ -367,46 +443,76 @@ export class Store {
   }
 
   private transferRow(source: Pick<Activity, 'platform' | 'remoteId'>, target: PlatformId): TransferRow | undefined {
-    const row = this
-      .prepared('SELECT * FROM transfers WHERE source_platform = ? AND source_id = ? AND target_platform = ?')
-      .get(source.platform, source.remoteId, target) as Record<string, unknown> | undefined;
+    const row = this.prepared(
+      'SELECT * FROM transfers WHERE source_platform = ? AND source_id = ? AND target_platform = ?',
+    ).get(source.platform, source.remoteId, target) as Record<string, unknown> | undefined;
     return row ? toTransferRow(row) : undefined;
   }
 
   /** Applies one ledger event (pure transition) and writes the result durably; returns the new entry. */
-  applyLedgerEvent(source: Pick<Activity, 'platform' | 'remoteId'>, target: PlatformId, event: LedgerEvent, runId: number): LedgerEntry {
+  applyLedgerEvent(
+    source: Pick<Activity, 'platform' | 'remoteId'>,
+    target: PlatformId,
+    event: LedgerEvent,
+    runId: number,
+  ): LedgerEntry {
     return this.transaction(() => {
       const current = this.transferRow(source, target);
       const next = transition(current ? entryOf(current) : null, event);
-      this
-        .prepared(
-          `INSERT INTO transfers (source_platform, source_id, target_platform, outcome, attempts, last_error, target_id, ticket, fit_sha256, first_run, updated_at)
+      this.prepared(
+        `INSERT INTO transfers (source_platform, source_id, target_platform, outcome, attempts, last_error, target_id, ticket, fit_sha256, first_run, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (source_platform, source_id, target_platform) DO UPDATE SET outcome = excluded.outcome, attempts = excluded.attempts,
              last_error = excluded.last_error, target_id = excluded.target_id, ticket = excluded.ticket, fit_sha256 = excluded.fit_sha256,
              updated_at = excluded.updated_at`,
-        )
-        .run(source.platform, source.remoteId, target, next.state, next.attempts, next.lastError, next.targetId, next.ticket, next.fitSha256, runId, new Date().toISOString());
+      ).run(
+        source.platform,
+        source.remoteId,
+        target,
+        next.state,
+        next.attempts,
+        next.lastError,
+        next.targetId,
+        next.ticket,
+        next.fitSha256,
+        runId,
+        new Date().toISOString(),
+      );
       return next;
     });
   }
 
   /** For tests and migrations of old data: writes a ledger row as it is. */
-  recordTransferOutcome(source: Pick<Activity, 'platform' | 'remoteId'>, target: PlatformId, outcome: LedgerState, details: { targetId?: string | null; ticket?: string | null; error?: string | null; attempts?: number }): void {
-    this
-      .prepared(
-        `INSERT INTO transfers (source_platform, source_id, target_platform, outcome, attempts, last_error, target_id, ticket, fit_sha256, first_run, updated_at)
+  recordTransferOutcome(
+    source: Pick<Activity, 'platform' | 'remoteId'>,
+    target: PlatformId,
+    outcome: LedgerState,
+    details: { targetId?: string | null; ticket?: string | null; error?: string | null; attempts?: number },
+  ): void {
+    this.prepared(
+      `INSERT INTO transfers (source_platform, source_id, target_platform, outcome, attempts, last_error, target_id, ticket, fit_sha256, first_run, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)
          ON CONFLICT (source_platform, source_id, target_platform) DO UPDATE SET outcome = excluded.outcome, last_error = excluded.last_error,
            attempts = excluded.attempts, target_id = COALESCE(excluded.target_id, transfers.target_id), ticket = excluded.ticket, updated_at = excluded.updated_at`,
-      )
-      .run(source.platform, source.remoteId, target, outcome, details.attempts ?? 1, details.error ?? null, details.targetId ?? null, details.ticket ?? null, new Date().toISOString());
+    ).run(
+      source.platform,
+      source.remoteId,
+      target,
+      outcome,
+      details.attempts ?? 1,
+      details.error ?? null,
+      details.targetId ?? null,
+      details.ticket ?? null,
+      new Date().toISOString(),
+    );
   }
 
   // ---- source problems (download failures, no original, broken files): never a target's fault
 
   sourceProblems(): SourceProblemRow[] {
-    const rows = this.prepared('SELECT platform, remote_id, problem, attempts, last_error, updated_at FROM source_problems').all() as Array<Record<string, unknown>>;
+    const rows = this.prepared(
+      'SELECT platform, remote_id, problem, attempts, last_error, updated_at FROM source_problems',
+    ).all() as Array<Record<string, unknown>>;
     return rows.map((row) => ({
       platform: row.platform as PlatformId,
       remoteId: row.remote_id as string,
@@ -417,43 +523,64 @@ export class Store {
     }));
   }
 
-  recordSourceProblem(source: Pick<Activity, 'platform' | 'remoteId'>, problem: SourceProblemKind, message: string): void {
-    this
-      .prepared(
-        `INSERT INTO source_problems (platform, remote_id, problem, attempts, last_error, updated_at) VALUES (?, ?, ?, 1, ?, ?)
+  recordSourceProblem(
+    source: Pick<Activity, 'platform' | 'remoteId'>,
+    problem: SourceProblemKind,
+    message: string,
+  ): void {
+    this.prepared(
+      `INSERT INTO source_problems (platform, remote_id, problem, attempts, last_error, updated_at) VALUES (?, ?, ?, 1, ?, ?)
          ON CONFLICT (platform, remote_id) DO UPDATE SET problem = excluded.problem, attempts = source_problems.attempts + 1,
            last_error = excluded.last_error, updated_at = excluded.updated_at`,
-      )
-      .run(source.platform, source.remoteId, problem, message, new Date().toISOString());
+    ).run(source.platform, source.remoteId, problem, message, new Date().toISOString());
   }
 
   clearSourceProblem(source: Pick<Activity, 'platform' | 'remoteId'>): void {
-    this.prepared('DELETE FROM source_problems WHERE platform = ? AND remote_id = ?').run(source.platform, source.remoteId);
+    this.prepared('DELETE FROM source_problems WHERE platform = ? AND remote_id = ?').run(
+      source.platform,
+      source.remoteId,
+    );
   }
 
   // ---- deletion backups: the FIT of a deleted duplicate, kept in the state itself
 
   saveDeletionBackup(activity: Activity, fit: Uint8Array | null, keptId: string, runId: number): void {
-    this
-      .prepared(
-        `INSERT INTO deleted_backups (platform, remote_id, activity_json, fit_gz, kept_id, run_id, saved_at, deleted_at, restored_id)
+    this.prepared(
+      `INSERT INTO deleted_backups (platform, remote_id, activity_json, fit_gz, kept_id, run_id, saved_at, deleted_at, restored_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)
          ON CONFLICT (platform, remote_id) DO UPDATE SET activity_json = excluded.activity_json, fit_gz = excluded.fit_gz,
            kept_id = excluded.kept_id, run_id = excluded.run_id, saved_at = excluded.saved_at`,
-      )
-      .run(activity.platform, activity.remoteId, JSON.stringify(activity), fit ? gzipSync(fit) : null, keptId, runId, new Date().toISOString());
+    ).run(
+      activity.platform,
+      activity.remoteId,
+      JSON.stringify(activity),
+      fit ? gzipSync(fit) : null,
+      keptId,
+      runId,
+      new Date().toISOString(),
+    );
   }
 
   markBackupDeleted(platform: PlatformId, remoteId: string): void {
-    this.prepared('UPDATE deleted_backups SET deleted_at = ? WHERE platform = ? AND remote_id = ?').run(new Date().toISOString(), platform, remoteId);
+    this.prepared('UPDATE deleted_backups SET deleted_at = ? WHERE platform = ? AND remote_id = ?').run(
+      new Date().toISOString(),
+      platform,
+      remoteId,
+    );
   }
 
   markBackupRestored(platform: PlatformId, remoteId: string, restoredId: string): void {
-    this.prepared('UPDATE deleted_backups SET restored_id = ? WHERE platform = ? AND remote_id = ?').run(restoredId, platform, remoteId);
+    this.prepared('UPDATE deleted_backups SET restored_id = ? WHERE platform = ? AND remote_id = ?').run(
+      restoredId,
+      platform,
+      remoteId,
+    );
   }
 
   deletionBackups(): DeletionBackup[] {
-    const rows = this.prepared('SELECT * FROM deleted_backups ORDER BY saved_at DESC').all() as Array<Record<string, unknown>>;
+    const rows = this.prepared('SELECT * FROM deleted_backups ORDER BY saved_at DESC').all() as Array<
+      Record<string, unknown>
+    >;
     return rows.map((row) => ({
       activity: JSON.parse(row.activity_json as string) as Activity,
       fit: row.fit_gz ? new Uint8Array(gunzipSync(row.fit_gz as Uint8Array)) : null,
@@ -467,7 +594,9 @@ export class Store {
 
   /** Records restored by `undo` (their platform and start): the user wants them, never deleted again. */
   restoredRecords(): Array<{ platform: PlatformId; startUtc: number }> {
-    const rows = this.prepared('SELECT activity_json FROM deleted_backups WHERE restored_id IS NOT NULL').all() as Array<{ activity_json: string }>;
+    const rows = this.prepared(
+      'SELECT activity_json FROM deleted_backups WHERE restored_id IS NOT NULL',
+    ).all() as Array<{ activity_json: string }>;
     return rows.map((row) => {
       const activity = JSON.parse(row.activity_json) as Activity;
       return { platform: activity.platform, startUtc: activity.startUtc };
@@ -485,25 +614,35 @@ export class Store {
 
   recordDuplicateDecision(runId: number, decision: DuplicateDecisionRow): void {
     // first_run stays while the same record is kept: a deletion needs a second sighting in a later run.
-    this
-      .prepared(
-        `INSERT INTO duplicate_decisions (platform, duplicate_id, kept_id, reason, action, message, run_id, decided_at, first_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    this.prepared(
+      `INSERT INTO duplicate_decisions (platform, duplicate_id, kept_id, reason, action, message, run_id, decided_at, first_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (platform, duplicate_id) DO UPDATE SET kept_id = excluded.kept_id, reason = excluded.reason, action = excluded.action, message = excluded.message, run_id = excluded.run_id, decided_at = excluded.decided_at,
            first_run = CASE WHEN duplicate_decisions.kept_id = excluded.kept_id THEN duplicate_decisions.first_run ELSE excluded.first_run END`,
-      )
-      .run(decision.platform, decision.duplicateId, decision.keptId, decision.reason, decision.action, decision.message, runId, new Date().toISOString(), runId);
+    ).run(
+      decision.platform,
+      decision.duplicateId,
+      decision.keptId,
+      decision.reason,
+      decision.action,
+      decision.message,
+      runId,
+      new Date().toISOString(),
+      runId,
+    );
   }
 
   /** The run that first found this record a duplicate of the same kept record, if any. */
   duplicateFirstSeen(platform: PlatformId, duplicateId: string, keptId: string): number | undefined {
-    const row = this.prepared('SELECT first_run, kept_id FROM duplicate_decisions WHERE platform = ? AND duplicate_id = ?').get(platform, duplicateId) as
-      | { first_run: number | null; kept_id: string }
-      | undefined;
+    const row = this.prepared(
+      'SELECT first_run, kept_id FROM duplicate_decisions WHERE platform = ? AND duplicate_id = ?',
+    ).get(platform, duplicateId) as { first_run: number | null; kept_id: string } | undefined;
     return row && row.kept_id === keptId && row.first_run !== null ? row.first_run : undefined;
   }
 
   duplicateDecisions(): DuplicateDecisionRow[] {
-    const rows = this.prepared('SELECT platform, duplicate_id, kept_id, reason, action, message FROM duplicate_decisions').all() as Array<Record<string, string | null>>;
+    const rows = this.prepared(
+      'SELECT platform, duplicate_id, kept_id, reason, action, message FROM duplicate_decisions',
+    ).all() as Array<Record<string, string | null>>;
     return rows.map((row) => ({
       platform: row.platform as PlatformId,
       duplicateId: row.duplicate_id!,
@@ -524,9 +663,9 @@ export class Store {
   setMeta(name: string, value: string | undefined): void {
     if (value === undefined) this.prepared('DELETE FROM meta WHERE name = ?').run(name);
     else
-      this
-        .prepared('INSERT INTO meta (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
-        .run(name, value, new Date().toISOString());
+      this.prepared(
+        'INSERT INTO meta (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+      ).run(name, value, new Date().toISOString());
   }
 
   // ---- platform state (plain and sealed)

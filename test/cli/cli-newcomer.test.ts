@@ -23,7 +23,16 @@ beforeAll(async () => {
   garmin.addAccount('com', { email: 'new@example.com', password: 'garmin-newcomer-pw' });
   coros.addAccount({ email: 'new@example.com', password: 'coros-newcomer-pw', regionId: 3 });
   const start = Date.UTC(2026, 9, 15, 12, 30) / 1000;
-  garmin.addActivity('com', 'new@example.com', { fitBytes: synthesiseFit({ startUtc: start, elapsedSec: 3600, distanceM: 30_000, sport: 'cycling', manufacturer: 'garmin', product: 4315 }) });
+  garmin.addActivity('com', 'new@example.com', {
+    fitBytes: synthesiseFit({
+      startUtc: start,
+      elapsedSec: 3600,
+      distanceM: 30_000,
+      sport: 'cycling',
+      manufacturer: 'garmin',
+      product: 4315,
+    }),
+  });
 });
 afterAll(async () => {
   await Promise.all([garmin?.close(), coros?.close()]);
@@ -32,7 +41,13 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(SYNC_|GARMIN_|COROS_|DELETE_|SPORT_|QYWX_|STATE_|FIT_DIR|DRY_RUN|FULL_SCAN|TIMEZONE|NOTIFY_)/.test(name)));
+const cleanEnv = () =>
+  Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) =>
+        !/^(SYNC_|GARMIN_|COROS_|DELETE_|SPORT_|QYWX_|STATE_|FIT_DIR|DRY_RUN|FULL_SCAN|TIMEZONE|NOTIFY_)/.test(name),
+    ),
+  );
 function folder(): string {
   const cwd = mkdtempSync(join(tmpdir(), 'ssx-new-'));
   dirs.push(cwd);
@@ -41,9 +56,17 @@ function folder(): string {
 function runSync(args: string[], cwd: string, env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [cli, ...args], { cwd, env: { ...cleanEnv(), ...env }, encoding: 'utf8' });
 }
-function runAsync(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runAsync(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...cleanEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], {
+      cwd,
+      env: { ...cleanEnv(), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -85,7 +108,13 @@ describe('flags', () => {
     });
   }
   it('booleans accept --flag, =true|1 and =false|0', () => {
-    for (const [arg, value] of [['--dry-run', true], ['--dry-run=true', true], ['--dry-run=1', true], ['--dry-run=false', false], ['--dry-run=0', false]] as const) {
+    for (const [arg, value] of [
+      ['--dry-run', true],
+      ['--dry-run=true', true],
+      ['--dry-run=1', true],
+      ['--dry-run=false', false],
+      ['--dry-run=0', false],
+    ] as const) {
       expect(parseArgs(['sync', arg]).flags['dry-run']).toBe(value);
     }
   });
@@ -112,14 +141,20 @@ describe('settings errors: found before any request, named, exit 2, nothing writ
     writeFileSync(join(cwd, 'notes.txt'), 'hello, not a database');
     const { DatabaseSync } = await import('node:sqlite');
     const newer = new DatabaseSync(join(cwd, 'newer.sqlite'));
-    newer.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL); INSERT INTO schema_migrations VALUES (999, 'future', 'x');");
+    newer.exec(
+      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL); INSERT INTO schema_migrations VALUES (999, 'future', 'x');",
+    );
     newer.close();
     const before = garmin.counters().total;
     const cases: Array<[Record<string, string>, string[], RegExp]> = [
       [{ SYNC_DB_PATH: 'a-folder' }, [], /SYNC_DB_PATH=".*a-folder" is a folder/],
       [{}, ['--db', 'a-folder'], /--db=".*a-folder" is a folder/],
       [{ SYNC_DB_PATH: 'notes.txt' }, [], /SYNC_DB_PATH=".*notes\.txt" is not a Sports Sync X database/],
-      [{ SYNC_DB_PATH: 'newer.sqlite' }, [], /SYNC_DB_PATH=".*newer\.sqlite" was written by a newer Sports Sync X \(schema 999/],
+      [
+        { SYNC_DB_PATH: 'newer.sqlite' },
+        [],
+        /SYNC_DB_PATH=".*newer\.sqlite" was written by a newer Sports Sync X \(schema 999/,
+      ],
       [{ SYNC_DB_PATH: 'notes.txt/db.sqlite' }, [], /SYNC_DB_PATH=.*is a file/],
       [{ GARMIN_TOKEN_COM: 'ssxg1.garbage!!' }, [], /GARMIN_TOKEN_COM is damaged/],
       [{ GARMIN_TOKEN_COM: 'just-some-text' }, [], /GARMIN_TOKEN_COM is not a Sports Sync X Garmin token/],
@@ -144,7 +179,17 @@ describe('settings errors: found before any request, named, exit 2, nothing writ
         server.close(() => resolve(port));
       });
     });
-    writeFileSync(join(cwd, '.env'), ['SYNC_PLATFORM=COROS,GARMINCOM', 'COROS_EMAIL=a@b.c', 'COROS_PASSWORD=pw-123456', `GARMIN_TOKEN_COM=${garmin.mintTokenBlob('com', 'new@example.com')}`, 'HTTP_TIMEOUT_SECONDS=30', `SPORTS_SYNC_ENDPOINTS=${JSON.stringify({ 'teameuapi.coros.com': `http://127.0.0.1:${closed}`, 'teamapi.coros.com': `http://127.0.0.1:${closed}`, ...garmin.endpointOverrides() })}`].join('\n'));
+    writeFileSync(
+      join(cwd, '.env'),
+      [
+        'SYNC_PLATFORM=COROS,GARMINCOM',
+        'COROS_EMAIL=a@b.c',
+        'COROS_PASSWORD=pw-123456',
+        `GARMIN_TOKEN_COM=${garmin.mintTokenBlob('com', 'new@example.com')}`,
+        'HTTP_TIMEOUT_SECONDS=30',
+        `SPORTS_SYNC_ENDPOINTS=${JSON.stringify({ 'teameuapi.coros.com': `http://127.0.0.1:${closed}`, 'teamapi.coros.com': `http://127.0.0.1:${closed}`, ...garmin.endpointOverrides() })}`,
+      ].join('\n'),
+    );
     const result = await runAsync(['sync'], cwd);
     expect(result.status).toBe(1);
     const all = result.stdout + result.stderr;
@@ -170,7 +215,12 @@ describe('sync --json, status and doctor against the sandboxes', () => {
 
     const sync = await runAsync(['sync', '--json'], cwd);
     expect(sync.status, sync.stderr).toBe(0);
-    const document = JSON.parse(sync.stdout) as { ok: boolean; exitCode: number; timeZone: string; report: { counts: { uploaded: number } } };
+    const document = JSON.parse(sync.stdout) as {
+      ok: boolean;
+      exitCode: number;
+      timeZone: string;
+      report: { counts: { uploaded: number } };
+    };
     expect(document).toMatchObject({ ok: true, exitCode: 0, timeZone: 'Asia/Shanghai' });
     expect(document.report.counts.uploaded).toBe(1);
 
@@ -182,7 +232,9 @@ describe('sync --json, status and doctor against the sandboxes', () => {
     expect(status.stdout).toMatch(/Transfers: 1 uploaded/);
     expect(status.stdout).not.toMatch(/duplicatesFound|planned|created|in-flight/);
     expect(status.stdout).toMatch(/UTC\+8: everything worked; 1 uploaded/);
-    const statusJson = JSON.parse((await runAsync(['status', '--json'], cwd)).stdout) as { transfers: Record<string, number> };
+    const statusJson = JSON.parse((await runAsync(['status', '--json'], cwd)).stdout) as {
+      transfers: Record<string, number>;
+    };
     expect(statusJson.transfers).toEqual({ uploaded: 1 });
 
     const doctorAgain = await runAsync(['doctor'], cwd);
@@ -200,10 +252,20 @@ describe('sync --json, status and doctor against the sandboxes', () => {
         server.close(() => resolve(port));
       });
     });
-    writeFileSync(join(cwd, '.env'), ['SYNC_PLATFORM=COROS', 'COROS_EMAIL=a@b.c', 'COROS_PASSWORD=pw-123456', `SPORTS_SYNC_ENDPOINTS=${JSON.stringify({ 'teamapi.coros.com': `http://127.0.0.1:${closed}` })}`].join('\n'));
+    writeFileSync(
+      join(cwd, '.env'),
+      [
+        'SYNC_PLATFORM=COROS',
+        'COROS_EMAIL=a@b.c',
+        'COROS_PASSWORD=pw-123456',
+        `SPORTS_SYNC_ENDPOINTS=${JSON.stringify({ 'teamapi.coros.com': `http://127.0.0.1:${closed}` })}`,
+      ].join('\n'),
+    );
     const result = await runAsync(['doctor'], cwd);
     expect(result.status).toBe(1);
-    expect(result.stdout).toMatch(/✗ COROS teamapi\.coros\.com: could not connect \(ECONNREFUSED\)\n {4}→ if this network needs a proxy, set COROS_PROXY/);
+    expect(result.stdout).toMatch(
+      /✗ COROS teamapi\.coros\.com: could not connect \(ECONNREFUSED\)\n {4}→ if this network needs a proxy, set COROS_PROXY/,
+    );
     expect(readdirSync(cwd)).toEqual(['.env']);
   });
 });
@@ -235,7 +297,11 @@ describe('progress and times', () => {
   it('on a terminal: one live line redrawn', () => {
     const live: string[] = [];
     const lines: string[] = [];
-    const progress = createProgress({ write: (line) => lines.push(line), live: (text) => live.push(text), now: () => 0 });
+    const progress = createProgress({
+      write: (line) => lines.push(line),
+      live: (text) => live.push(text),
+      now: () => 0,
+    });
     progress.phase('Downloads', 3);
     progress.tick();
     progress.tick();

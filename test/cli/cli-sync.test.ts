@@ -17,8 +17,26 @@ beforeAll(async () => {
   garmin.addAccount('com', { email: 'cli@example.com', password: 'cli-sync-garmin-password' });
   coros.addAccount({ email: 'cli@example.com', password: COROS_PASSWORD, regionId: 3 });
   const start = Date.UTC(2026, 10, 1, 7) / 1000;
-  garmin.addActivity('com', 'cli@example.com', { fitBytes: synthesiseFit({ startUtc: start, elapsedSec: 2700, distanceM: 7500, sport: 'running', manufacturer: 'garmin', product: 4315 }) });
-  coros.addActivity('cli@example.com', { fitBytes: synthesiseFit({ startUtc: start + 86_400, elapsedSec: 5400, distanceM: 45_000, sport: 'cycling', manufacturer: 'coros', product: 802 }) });
+  garmin.addActivity('com', 'cli@example.com', {
+    fitBytes: synthesiseFit({
+      startUtc: start,
+      elapsedSec: 2700,
+      distanceM: 7500,
+      sport: 'running',
+      manufacturer: 'garmin',
+      product: 4315,
+    }),
+  });
+  coros.addActivity('cli@example.com', {
+    fitBytes: synthesiseFit({
+      startUtc: start + 86_400,
+      elapsedSec: 5400,
+      distanceM: 45_000,
+      sport: 'cycling',
+      manufacturer: 'coros',
+      product: 802,
+    }),
+  });
 });
 afterAll(async () => {
   await Promise.all([garmin?.close(), coros?.close()]);

@@ -30,13 +30,21 @@ function emptyFolderWithCli(): { cwd: string; cli: string } {
   return { cwd, cli };
 }
 
-const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(SYNC_|GARMIN_|COROS_|STATE_|NODE_OPTIONS)/.test(name)));
+const cleanEnv = () =>
+  Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(SYNC_|GARMIN_|COROS_|STATE_|NODE_OPTIONS)/.test(name)),
+  );
 
 /**
  * Runs `node cli.js …` inside `script` (a real pty); answers each prompt only once it appeared,
  * as a person would. Returns everything the terminal showed.
  */
-function inTerminal(cwd: string, args: string[], answers: Array<[RegExp, string]>, pipeStdoutTo?: string): Promise<{ status: number | null; screen: string }> {
+function inTerminal(
+  cwd: string,
+  args: string[],
+  answers: Array<[RegExp, string]>,
+  pipeStdoutTo?: string,
+): Promise<{ status: number | null; screen: string }> {
   return new Promise((resolve) => {
     const command = `${JSON.stringify(process.execPath)} cli.js ${args.join(' ')}${pipeStdoutTo ? ` > ${pipeStdoutTo}` : ''}`;
     const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
@@ -67,10 +75,14 @@ function inTerminal(cwd: string, args: string[], answers: Array<[RegExp, string]
 describe.skipIf(!hasScript)('login in a real terminal', () => {
   it('does not echo the password, prints the token, stores nothing', async () => {
     const { cwd } = emptyFolderWithCli();
-    const result = await inTerminal(cwd, ['login', '--for', 'action'], [
-      [/Garmin COM email: /, 'tty@example.com'],
-      [/Garmin COM password: /, 'Sekr1t-typed-here'],
-    ]);
+    const result = await inTerminal(
+      cwd,
+      ['login', '--for', 'action'],
+      [
+        [/Garmin COM email: /, 'tty@example.com'],
+        [/Garmin COM password: /, 'Sekr1t-typed-here'],
+      ],
+    );
     expect(result.status, result.screen).toBe(0);
     expect(result.screen).toContain('tty@example.com'); // the e-mail is echoed as typed
     expect(result.screen).not.toContain('Sekr1t');
@@ -81,11 +93,16 @@ describe.skipIf(!hasScript)('login in a real terminal', () => {
 
   it('asks for the MFA code; with stdout piped the prompts still show on the terminal and the token goes to the pipe', async () => {
     const { cwd } = emptyFolderWithCli();
-    const result = await inTerminal(cwd, ['login', '--for', 'action', '--region', 'cn'], [
-      [/Garmin CN email: /, 'mfa-tty@example.cn'],
-      [/Garmin CN password: /, 'Cn-Sekr1t-typed'],
-      [/Code from your authenticator app or e-mail: /, '135790'],
-    ], 'token.txt');
+    const result = await inTerminal(
+      cwd,
+      ['login', '--for', 'action', '--region', 'cn'],
+      [
+        [/Garmin CN email: /, 'mfa-tty@example.cn'],
+        [/Garmin CN password: /, 'Cn-Sekr1t-typed'],
+        [/Code from your authenticator app or e-mail: /, '135790'],
+      ],
+      'token.txt',
+    );
     expect(result.status, result.screen).toBe(0);
     expect(result.screen).not.toContain('Cn-Sekr1t');
     expect(result.screen).not.toMatch(/ssxg1\./);
@@ -97,7 +114,8 @@ describe.skipIf(!hasScript)('login in a real terminal', () => {
 describe('the single-file CLI from an empty folder', () => {
   it('runs with no node_modules: --version, --help, a usage error, demo --json', () => {
     const { cwd, cli } = emptyFolderWithCli();
-    const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd, env: cleanEnv(), encoding: 'utf8' });
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [cli, ...args], { cwd, env: cleanEnv(), encoding: 'utf8' });
     expect(run(['--version']).stdout.trim()).toMatch(/^sports-sync-x \d+\.\d+\.\d+$/);
     expect(run(['sync', '--help']).stdout).toMatch(/Examples:/);
     const typo = run(['sync', '--dryrun']);

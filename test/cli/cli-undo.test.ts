@@ -22,7 +22,10 @@ beforeAll(async () => {
   const fields = { startUtc: start, elapsedSec: 3000, distanceM: 9000, sport: 'running' as const, samples: 6 };
   coros.addActivity(EMAIL, { fitBytes: synthesiseFit({ ...fields, manufacturer: 'coros', product: 802 }) });
   // The same run imported again from another app, 4 s later.
-  coros.addActivity(EMAIL, { fitBytes: synthesiseFit({ ...fields, startUtc: start + 4, manufacturer: 'suunto', product: 1 }), device: 'Strava' });
+  coros.addActivity(EMAIL, {
+    fitBytes: synthesiseFit({ ...fields, startUtc: start + 4, manufacturer: 'suunto', product: 1 }),
+    device: 'Strava',
+  });
   cwd = mkdtempSync(join(tmpdir(), 'ssx-cli-undo-'));
   writeFileSync(
     join(cwd, '.env'),

@@ -5,10 +5,19 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const cli = join(import.meta.dirname, '..', '..', 'action', 'cli.js');
-const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(SYNC_|GARMIN_|COROS_|DELETE_|SPORT_|QYWX_|STATE_|FIT_DIR|DRY_RUN|FULL_SCAN)/.test(name)));
+const cleanEnv = () =>
+  Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) => !/^(SYNC_|GARMIN_|COROS_|DELETE_|SPORT_|QYWX_|STATE_|FIT_DIR|DRY_RUN|FULL_SCAN)/.test(name),
+    ),
+  );
 
 function run(args: string[], options: { cwd: string; env?: Record<string, string> }) {
-  return spawnSync(process.execPath, [cli, ...args], { cwd: options.cwd, env: { ...cleanEnv(), ...options.env }, encoding: 'utf8' });
+  return spawnSync(process.execPath, [cli, ...args], {
+    cwd: options.cwd,
+    env: { ...cleanEnv(), ...options.env },
+    encoding: 'utf8',
+  });
 }
 
 // The machine's own Node, when it is older than 24 (the project brings 24 through npm).
@@ -28,8 +37,22 @@ describe('CLI', () => {
   const invalid: Array<[string, Record<string, string>, RegExp]> = [
     ['bad platform', { SYNC_PLATFORM: 'GARMINCOM,STRAVA' }, /SYNC_PLATFORM contains "STRAVA"/],
     ['no platform', {}, /SYNC_PLATFORM is empty; list the platforms to sync/],
-    ['bad tolerance', { SYNC_PLATFORM: 'COROS,GARMINCOM', COROS_EMAIL: 'a@b.c', COROS_PASSWORD: 'secret-password-1', GARMIN_TOKEN_COM: 'tok-secret-2', SPORT_DIFF_SECOND: 'x' }, /SPORT_DIFF_SECOND="x"/],
-    ['missing password', { SYNC_PLATFORM: 'COROS,GARMINCOM', COROS_EMAIL: 'a@b.c', GARMIN_TOKEN_COM: 'tok-secret-2' }, /COROS_PASSWORD is empty/],
+    [
+      'bad tolerance',
+      {
+        SYNC_PLATFORM: 'COROS,GARMINCOM',
+        COROS_EMAIL: 'a@b.c',
+        COROS_PASSWORD: 'secret-password-1',
+        GARMIN_TOKEN_COM: 'tok-secret-2',
+        SPORT_DIFF_SECOND: 'x',
+      },
+      /SPORT_DIFF_SECOND="x"/,
+    ],
+    [
+      'missing password',
+      { SYNC_PLATFORM: 'COROS,GARMINCOM', COROS_EMAIL: 'a@b.c', GARMIN_TOKEN_COM: 'tok-secret-2' },
+      /COROS_PASSWORD is empty/,
+    ],
   ];
   for (const [name, env, message] of invalid) {
     it(`exits 2 with one line and writes nothing: ${name}`, () => {

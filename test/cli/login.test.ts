@@ -18,7 +18,16 @@ beforeAll(async () => {
   sandbox.addAccount('com', { email: 'runner@example.com', password: 'correct-horse-battery' });
   sandbox.addAccount('cn', { email: 'mfa@example.cn', password: 'cn-password-123', mfa: { code: '424242' } });
   coros.addAccount({ email: 'runner@example.com', password: 'coros-password-9', regionId: 3 });
-  sandbox.addActivity('com', 'runner@example.com', { fitBytes: synthesiseFit({ startUtc: Date.UTC(2026, 10, 1, 7) / 1000, elapsedSec: 2700, distanceM: 7500, sport: 'running', manufacturer: 'garmin', product: 4315 }) });
+  sandbox.addActivity('com', 'runner@example.com', {
+    fitBytes: synthesiseFit({
+      startUtc: Date.UTC(2026, 10, 1, 7) / 1000,
+      elapsedSec: 2700,
+      distanceM: 7500,
+      sport: 'running',
+      manufacturer: 'garmin',
+      product: 4315,
+    }),
+  });
 });
 afterAll(async () => {
   await Promise.all([sandbox.close(), coros.close()]);
@@ -33,7 +42,10 @@ function io(env: Record<string, string>, answers: string[] = [], isTty = false) 
   const cwd = mkdtempSync(join(tmpdir(), 'ssx-login-'));
   dirs.push(cwd);
   const value: CliIo = {
-    env: { SPORTS_SYNC_ENDPOINTS: JSON.stringify({ ...sandbox.endpointOverrides(), ...coros.endpointOverrides() }), ...env },
+    env: {
+      SPORTS_SYNC_ENDPOINTS: JSON.stringify({ ...sandbox.endpointOverrides(), ...coros.endpointOverrides() }),
+      ...env,
+    },
     out: (line) => out.push(line),
     err: (line) => err.push(line),
     cwd,
@@ -45,7 +57,10 @@ function io(env: Record<string, string>, answers: string[] = [], isTty = false) 
 
 describe('login command', () => {
   it('--for action prints only the token on stdout and creates no database', async () => {
-    const { value, out, err, cwd } = io({ GARMIN_EMAIL_COM: 'runner@example.com', GARMIN_PASSWORD_COM: 'correct-horse-battery' });
+    const { value, out, err, cwd } = io({
+      GARMIN_EMAIL_COM: 'runner@example.com',
+      GARMIN_PASSWORD_COM: 'correct-horse-battery',
+    });
     const code = await runCli(['login', '--for', 'action', '--region', 'com'], value);
     expect(code, err.join('\n')).toBe(0);
     expect(out).toHaveLength(1);
@@ -57,7 +72,12 @@ describe('login command', () => {
   });
 
   it('needs no sync settings: SYNC_PLATFORM and COROS settings are not read', async () => {
-    const { value, err } = io({ SYNC_PLATFORM: 'STRAVA', COROS_EMAIL: 'x', GARMIN_EMAIL_COM: 'runner@example.com', GARMIN_PASSWORD_COM: 'correct-horse-battery' });
+    const { value, err } = io({
+      SYNC_PLATFORM: 'STRAVA',
+      COROS_EMAIL: 'x',
+      GARMIN_EMAIL_COM: 'runner@example.com',
+      GARMIN_PASSWORD_COM: 'correct-horse-battery',
+    });
     expect(await runCli(['login', '--for', 'action'], value), err.join('\n')).toBe(0);
   });
 
@@ -112,7 +132,9 @@ describe('login command', () => {
     // Pause logins as a blocked sign-in would, in the real database file.
     const { Store } = await import('../../src/store/store.ts');
     const store = Store.open(join(first.cwd, 'db', 'sports_sync.sqlite'));
-    store.platformState('garmin_com', 'x').setPlain('login_paused_until', new Date(Date.now() + 3600_000).toISOString());
+    store
+      .platformState('garmin_com', 'x')
+      .setPlain('login_paused_until', new Date(Date.now() + 3600_000).toISOString());
     store.platformState('garmin_com', 'x').setPlain('login_paused_reason', 'HTTP 429');
     store.close();
     const again = { ...first.value };
@@ -121,7 +143,9 @@ describe('login command', () => {
     expect(blocked).toBe(1);
     expect(errs.join('\n')).toMatch(/paused until/);
     const forced: string[] = [];
-    expect(await runCli(['login', '--for', 'action', '--force'], { ...again, err: (line) => forced.push(line) })).toBe(0);
+    expect(await runCli(['login', '--for', 'action', '--force'], { ...again, err: (line) => forced.push(line) })).toBe(
+      0,
+    );
     expect(forced.join('\n')).toMatch(/warning: ignoring the Garmin COM login pause/);
   });
 
@@ -132,10 +156,17 @@ describe('login command', () => {
     const dbFile = join(login.cwd, 'db', 'sports_sync.sqlite');
     expect(existsSync(dbFile)).toBe(true);
     expect(existsSync(`${dbFile}.key`)).toBe(true);
-    writeFileSync(join(login.cwd, '.env'), `SYNC_PLATFORM=GARMINCOM,COROS\nGARMIN_TOKEN_COM=not-a-valid-token-at-all\nCOROS_EMAIL=runner@example.com\nCOROS_PASSWORD=coros-password-9\n`);
+    writeFileSync(
+      join(login.cwd, '.env'),
+      `SYNC_PLATFORM=GARMINCOM,COROS\nGARMIN_TOKEN_COM=not-a-valid-token-at-all\nCOROS_EMAIL=runner@example.com\nCOROS_PASSWORD=coros-password-9\n`,
+    );
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runCli(['sync'], { ...login.value, out: (line) => out.push(line), err: (line) => err.push(line) });
+    const code = await runCli(['sync'], {
+      ...login.value,
+      out: (line) => out.push(line),
+      err: (line) => err.push(line),
+    });
     expect(code, [...out, ...err].join('\n')).toBe(0);
     expect(out.join('\n')).toMatch(/Uploaded 1/);
     const database = readFileSync(dbFile);

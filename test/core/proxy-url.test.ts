@@ -14,7 +14,10 @@ describe('one rule for every proxy setting', () => {
 
   it.each([
     ['socks-ish', /^GARMIN_CN_PROXY is not a URL/],
-    ['socks5://127.0.0.1:1080', /^GARMIN_CN_PROXY must be an http:\/\/ or https:\/\/ proxy URL \(SOCKS is not supported\)/],
+    [
+      'socks5://127.0.0.1:1080',
+      /^GARMIN_CN_PROXY must be an http:\/\/ or https:\/\/ proxy URL \(SOCKS is not supported\)/,
+    ],
     ['not a url at all', /^GARMIN_CN_PROXY is not a URL/],
   ])('refuses %s in one line naming the setting', (value, message) => {
     expect(() => parseProxyUrl(value, 'GARMIN_CN_PROXY')).toThrow(message);

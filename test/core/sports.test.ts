@@ -1,16 +1,56 @@
 import { describe, expect, it } from 'vitest';
-import { sportFromCorosSportType, sportFromFit, sportFromGarminTypeKey, sportsCompatible } from '../../src/core/sports.ts';
+import {
+  sportFromCorosSportType,
+  sportFromFit,
+  sportFromGarminTypeKey,
+  sportsCompatible,
+} from '../../src/core/sports.ts';
 
 // The table of ../shared/protocols/coros.md §9: COROS sportType → proposed Garmin typeKey.
 const COROS_TABLE: Array<[number, string]> = [
-  [98, 'other'], [100, 'running'], [101, 'treadmill_running'], [102, 'trail_running'], [103, 'track_running'], [104, 'hiking'],
-  [105, 'mountaineering'], [106, 'rock_climbing'], [200, 'road_biking'], [201, 'indoor_cycling'], [202, 'e_bike_fitness'],
-  [203, 'gravel_cycling'], [204, 'mountain_biking'], [205, 'e_bike_mountain'], [299, 'cycling'], [300, 'lap_swimming'],
-  [301, 'open_water_swimming'], [400, 'indoor_cardio'], [401, 'indoor_cardio'], [402, 'strength_training'], [403, 'yoga'],
-  [500, 'resort_skiing'], [501, 'resort_snowboarding'], [502, 'cross_country_skiing_ws'], [503, 'backcountry_skiing'],
-  [700, 'rowing_v2'], [701, 'indoor_rowing'], [702, 'whitewater_rafting_kayaking'], [704, 'kayaking_v2'], [705, 'windsurfing_v2'],
-  [706, 'windsurfing_v2'], [800, 'indoor_climbing'], [801, 'bouldering'], [900, 'walking'], [901, 'jump_rope'], [902, 'floor_climbing'],
-  [904, 'yoga'], [905, 'pilates'], [9807, 'cycling'], [10000, 'multi_sport'], [10001, 'multi_sport'], [10002, 'backcountry_skiing'], [10003, 'rock_climbing'],
+  [98, 'other'],
+  [100, 'running'],
+  [101, 'treadmill_running'],
+  [102, 'trail_running'],
+  [103, 'track_running'],
+  [104, 'hiking'],
+  [105, 'mountaineering'],
+  [106, 'rock_climbing'],
+  [200, 'road_biking'],
+  [201, 'indoor_cycling'],
+  [202, 'e_bike_fitness'],
+  [203, 'gravel_cycling'],
+  [204, 'mountain_biking'],
+  [205, 'e_bike_mountain'],
+  [299, 'cycling'],
+  [300, 'lap_swimming'],
+  [301, 'open_water_swimming'],
+  [400, 'indoor_cardio'],
+  [401, 'indoor_cardio'],
+  [402, 'strength_training'],
+  [403, 'yoga'],
+  [500, 'resort_skiing'],
+  [501, 'resort_snowboarding'],
+  [502, 'cross_country_skiing_ws'],
+  [503, 'backcountry_skiing'],
+  [700, 'rowing_v2'],
+  [701, 'indoor_rowing'],
+  [702, 'whitewater_rafting_kayaking'],
+  [704, 'kayaking_v2'],
+  [705, 'windsurfing_v2'],
+  [706, 'windsurfing_v2'],
+  [800, 'indoor_climbing'],
+  [801, 'bouldering'],
+  [900, 'walking'],
+  [901, 'jump_rope'],
+  [902, 'floor_climbing'],
+  [904, 'yoga'],
+  [905, 'pilates'],
+  [9807, 'cycling'],
+  [10000, 'multi_sport'],
+  [10001, 'multi_sport'],
+  [10002, 'backcountry_skiing'],
+  [10003, 'rock_climbing'],
 ];
 
 describe('sport mapping', () => {
@@ -43,8 +83,16 @@ describe('sport mapping', () => {
   });
 
   const families: Array<[Parameters<typeof sportsCompatible>[0], Parameters<typeof sportsCompatible>[1], boolean]> = [
-    ['run', 'run', true], ['run', 'ride', false], ['swim', 'run', false], ['strength', 'yoga', true], ['strength', 'cardio', true],
-    ['other', 'swim', true], ['walk', 'hike', true], ['ride', 'multisport', true], ['row', 'paddle', true], ['ski', 'run', false],
+    ['run', 'run', true],
+    ['run', 'ride', false],
+    ['swim', 'run', false],
+    ['strength', 'yoga', true],
+    ['strength', 'cardio', true],
+    ['other', 'swim', true],
+    ['walk', 'hike', true],
+    ['ride', 'multisport', true],
+    ['row', 'paddle', true],
+    ['ski', 'run', false],
   ];
   for (const [a, b, expected] of families) {
     it(`${a} ${expected ? 'is' : 'is not'} compatible with ${b}`, () => {

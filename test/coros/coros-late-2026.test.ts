@@ -23,13 +23,28 @@ afterEach(async () => {
 
 function garminSource(startUtc: number, extra: Activity['extra'] = {}): Activity {
   const sport = sportById('run');
-  return { platform: 'garmin_com', remoteId: '21400000001', startUtc, elapsedSec: 1800, distanceM: 5000, sport: { id: sport.id, family: sport.family, code: sport.garminTypeKey }, name: null, device: 'Forerunner 945', vendor: 'garmin', manual: false, extra };
+  return {
+    platform: 'garmin_com',
+    remoteId: '21400000001',
+    startUtc,
+    elapsedSec: 1800,
+    distanceM: 5000,
+    sport: { id: sport.id, family: sport.family, code: sport.garminTypeKey },
+    name: null,
+    device: 'Forerunner 945',
+    vendor: 'garmin',
+    manual: false,
+    extra,
+  };
 }
 
 describe('Singapore (regionId 4, §3)', () => {
   it('logs in, lists, downloads and uploads on teamsgapi / trainingsg / coros-sg-prod', async () => {
     const { userId } = sandbox.addAccount({ email: EMAIL, password: PASSWORD, regionId: 4 });
-    sandbox.addActivity(EMAIL, { fitBytes: fitAt(BASE - 86_400, { manufacturer: 'coros', product: 802 }), timezone: 32 });
+    sandbox.addActivity(EMAIL, {
+      fitBytes: fitAt(BASE - 86_400, { manufacturer: 'coros', product: 802 }),
+      timezone: 32,
+    });
     const { platform } = corosClient(sandbox, EMAIL, PASSWORD);
     const listed = await collect(platform.listActivities());
     expect(listed).toHaveLength(1);
@@ -52,25 +67,37 @@ describe('Singapore (regionId 4, §3)', () => {
     await expect(next.platform.connect()).rejects.toThrow(/not logging in again/);
     expect(sandbox.counters.login).toBe(1);
     // New credentials are worth one new try.
-    await expect(corosClient(sandbox, EMAIL, 'another password', { state: first.state }).platform.connect()).rejects.toBeInstanceOf(AuthError);
+    await expect(
+      corosClient(sandbox, EMAIL, 'another password', { state: first.state }).platform.connect(),
+    ).rejects.toBeInstanceOf(AuthError);
     expect(sandbox.counters.login).toBe(2);
   });
 });
 
 describe('STS proxy on the account region Training Hub host (§7.1)', () => {
-  it.each([1, 2, 3, 4] as const)('region %i: a client that used t.coros.com for everyone gets 401 there; ours uploads', async (regionId) => {
-    sandbox.knobs.genericHostRegion = regionId === 1 ? 2 : 1;
-    const { userId } = sandbox.addAccount({ email: EMAIL, password: PASSWORD, regionId });
-    void userId;
-    const login = await corosClient(sandbox, EMAIL, PASSWORD);
-    await login.platform.connect();
-    const token = JSON.parse(login.state.getSecret('session')!).token as string;
-    const generic = await fetch(`${sandbox.endpointOverrides()['t.coros.com']}/api/proxy/oss/sts?bucket=x&service=aws&v=2`, { headers: { cookie: `CPL-coros-token=${token}; CPL-coros-region=${regionId}` } });
-    expect(generic.status).toBe(401);
-    const outcome = await login.platform.uploadFit({ bytes: fitAt(BASE), fileName: 'run.fit', source: garminSource(BASE) });
-    expect(outcome.kind).toBe('created');
-    expect(sandbox.counters.login).toBe(1);
-  });
+  it.each([1, 2, 3, 4] as const)(
+    'region %i: a client that used t.coros.com for everyone gets 401 there; ours uploads',
+    async (regionId) => {
+      sandbox.knobs.genericHostRegion = regionId === 1 ? 2 : 1;
+      const { userId } = sandbox.addAccount({ email: EMAIL, password: PASSWORD, regionId });
+      void userId;
+      const login = await corosClient(sandbox, EMAIL, PASSWORD);
+      await login.platform.connect();
+      const token = JSON.parse(login.state.getSecret('session')!).token as string;
+      const generic = await fetch(
+        `${sandbox.endpointOverrides()['t.coros.com']}/api/proxy/oss/sts?bucket=x&service=aws&v=2`,
+        { headers: { cookie: `CPL-coros-token=${token}; CPL-coros-region=${regionId}` } },
+      );
+      expect(generic.status).toBe(401);
+      const outcome = await login.platform.uploadFit({
+        bytes: fitAt(BASE),
+        fileName: 'run.fit',
+        source: garminSource(BASE),
+      });
+      expect(outcome.kind).toBe('created');
+      expect(sandbox.counters.login).toBe(1);
+    },
+  );
 });
 
 describe('a token from a non-home host and the login forms (§3, §4.1, §11)', () => {
@@ -79,14 +106,20 @@ describe('a token from a non-home host and the login forms (§3, §4.1, §11)', 
     const login = corosClient(sandbox, EMAIL, PASSWORD);
     await login.platform.connect();
     const token = JSON.parse(login.state.getSecret('session')!).token as string;
-    const elsewhere = await fetch(`${sandbox.endpointOverrides()['teamapi.coros.com']}/account/query`, { headers: { accesstoken: token } });
+    const elsewhere = await fetch(`${sandbox.endpointOverrides()['teamapi.coros.com']}/account/query`, {
+      headers: { accesstoken: token },
+    });
     expect(((await elsewhere.json()) as { result: string }).result).toBe('1019');
   });
 
   it('the legacy pwd form is refused by default; a wrong password costs exactly one login', async () => {
     sandbox.addAccount({ email: EMAIL, password: PASSWORD, regionId: 1 });
     const md5 = (await import('node:crypto')).createHash('md5').update(PASSWORD).digest('hex');
-    const legacy = await fetch(`${sandbox.endpointOverrides()['teamapi.coros.com']}/account/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ account: EMAIL, accountType: 2, pwd: md5 }) });
+    const legacy = await fetch(`${sandbox.endpointOverrides()['teamapi.coros.com']}/account/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ account: EMAIL, accountType: 2, pwd: md5 }),
+    });
     expect(((await legacy.json()) as { result: string }).result).toBe('1030');
     const before = sandbox.counters.login ?? 0;
     await expect(corosClient(sandbox, EMAIL, 'wrong password').platform.connect()).rejects.toThrow(/1030/);
@@ -96,9 +129,27 @@ describe('a token from a non-home host and the login forms (§3, §4.1, §11)', 
 
 describe('import timezone = the workout own offset (§7.6)', () => {
   it.each([
-    { name: 'FIT local_timestamp +08:00', fit: { utcOffsetSec: 8 * 3600 }, extra: {}, configured: undefined, expected: { quarterHours: 32, origin: 'fit' } },
-    { name: 'FIT local_timestamp −05:00', fit: { utcOffsetSec: -5 * 3600 }, extra: {}, configured: 40, expected: { quarterHours: -20, origin: 'fit' } },
-    { name: 'FIT +05:45 (Nepal)', fit: { utcOffsetSec: 5 * 3600 + 45 * 60 }, extra: {}, configured: undefined, expected: { quarterHours: 23, origin: 'fit' } },
+    {
+      name: 'FIT local_timestamp +08:00',
+      fit: { utcOffsetSec: 8 * 3600 },
+      extra: {},
+      configured: undefined,
+      expected: { quarterHours: 32, origin: 'fit' },
+    },
+    {
+      name: 'FIT local_timestamp −05:00',
+      fit: { utcOffsetSec: -5 * 3600 },
+      extra: {},
+      configured: 40,
+      expected: { quarterHours: -20, origin: 'fit' },
+    },
+    {
+      name: 'FIT +05:45 (Nepal)',
+      fit: { utcOffsetSec: 5 * 3600 + 45 * 60 },
+      extra: {},
+      configured: undefined,
+      expected: { quarterHours: 23, origin: 'fit' },
+    },
   ])('$name', ({ fit, extra, configured, expected }) => {
     expect(importTimezone(fitAt(BASE, fit), garminSource(BASE, extra), configured)).toEqual(expected);
   });
@@ -106,8 +157,13 @@ describe('import timezone = the workout own offset (§7.6)', () => {
   it('without a FIT offset: the source zone, then the configured one, then 0', () => {
     const notFit = new Uint8Array([1, 2, 3]);
     expect(fitLocalOffsetQuarterHours(notFit)).toBeUndefined();
-    expect(importTimezone(notFit, garminSource(BASE, { utcOffsetSec: 9 * 3600 }), undefined)).toEqual({ quarterHours: 36, origin: 'source' });
-    expect(importTimezone(notFit, { ...garminSource(BASE), platform: 'coros', extra: { startTimezone: -16 } }, undefined)).toEqual({ quarterHours: -16, origin: 'source' });
+    expect(importTimezone(notFit, garminSource(BASE, { utcOffsetSec: 9 * 3600 }), undefined)).toEqual({
+      quarterHours: 36,
+      origin: 'source',
+    });
+    expect(
+      importTimezone(notFit, { ...garminSource(BASE), platform: 'coros', extra: { startTimezone: -16 } }, undefined),
+    ).toEqual({ quarterHours: -16, origin: 'source' });
     expect(importTimezone(notFit, garminSource(BASE), 4)).toEqual({ quarterHours: 4, origin: 'configured' });
     expect(importTimezone(notFit, garminSource(BASE), undefined)).toEqual({ quarterHours: 0, origin: 'unknown' });
   });
@@ -115,7 +171,11 @@ describe('import timezone = the workout own offset (§7.6)', () => {
   it('a +08:00 FIT is registered with timezone 32 and the sandbox stores it on the activity', async () => {
     sandbox.addAccount({ email: EMAIL, password: PASSWORD, regionId: 2 });
     const { platform } = corosClient(sandbox, EMAIL, PASSWORD);
-    await platform.uploadFit({ bytes: fitAt(BASE, { utcOffsetSec: 8 * 3600 }), fileName: 'run.fit', source: garminSource(BASE) });
+    await platform.uploadFit({
+      bytes: fitAt(BASE, { utcOffsetSec: 8 * 3600 }),
+      fileName: 'run.fit',
+      source: garminSource(BASE),
+    });
     expect(sandbox.importTimezones).toEqual([32]);
     expect(sandbox.activities(EMAIL)[0]!.startTimezone).toBe(32);
   });
@@ -128,8 +188,24 @@ describe('import timezone = the workout own offset (§7.6)', () => {
     const register = async (timezone: unknown): Promise<string> => {
       const form = new FormData();
       const md5 = '0f343b0931126a20f133d67c2b018a3b';
-      form.set('jsonParameter', JSON.stringify({ source: 1, timezone, bucket: 'coros-s3', md5, size: 100, object: `fit_zip/${session.userId}/${md5}.zip`, serviceName: 'aws', oriFileName: 'run.fit' }));
-      const response = await fetch(`${sandbox.endpointOverrides()['teamapi.coros.com']}/activity/fit/import`, { method: 'POST', headers: { accesstoken: session.token }, body: form });
+      form.set(
+        'jsonParameter',
+        JSON.stringify({
+          source: 1,
+          timezone,
+          bucket: 'coros-s3',
+          md5,
+          size: 100,
+          object: `fit_zip/${session.userId}/${md5}.zip`,
+          serviceName: 'aws',
+          oriFileName: 'run.fit',
+        }),
+      );
+      const response = await fetch(`${sandbox.endpointOverrides()['teamapi.coros.com']}/activity/fit/import`, {
+        method: 'POST',
+        headers: { accesstoken: session.token },
+        body: form,
+      });
       return ((await response.json()) as { message: string }).message;
     };
     for (const bad of [57, -49, 480, 32.5, '32']) expect(await register(bad)).toBe('Parameter input error');

@@ -23,8 +23,30 @@ beforeAll(async () => {
   garmin.addAccount('com', { email: EMAIL, password: 'sg-garmin-password' });
   coros.addAccount({ email: EMAIL, password: COROS_PASSWORD, regionId: 4 });
   const start = Date.UTC(2026, 10, 3, 23, 30) / 1000; // 07:30 in Singapore
-  garmin.addActivity('com', EMAIL, { fitBytes: synthesiseFit({ startUtc: start, elapsedSec: 2700, distanceM: 7500, sport: 'running', manufacturer: 'garmin', product: 4315, utcOffsetSec: 8 * 3600 }), utcOffsetSec: 8 * 3600 });
-  coros.addActivity(EMAIL, { fitBytes: synthesiseFit({ startUtc: start + 86_400, elapsedSec: 5400, distanceM: 45_000, sport: 'cycling', manufacturer: 'coros', product: 802, utcOffsetSec: 8 * 3600 }), timezone: 32 });
+  garmin.addActivity('com', EMAIL, {
+    fitBytes: synthesiseFit({
+      startUtc: start,
+      elapsedSec: 2700,
+      distanceM: 7500,
+      sport: 'running',
+      manufacturer: 'garmin',
+      product: 4315,
+      utcOffsetSec: 8 * 3600,
+    }),
+    utcOffsetSec: 8 * 3600,
+  });
+  coros.addActivity(EMAIL, {
+    fitBytes: synthesiseFit({
+      startUtc: start + 86_400,
+      elapsedSec: 5400,
+      distanceM: 45_000,
+      sport: 'cycling',
+      manufacturer: 'coros',
+      product: 802,
+      utcOffsetSec: 8 * 3600,
+    }),
+    timezone: 32,
+  });
 });
 afterAll(async () => {
   await Promise.all([garmin?.close(), coros?.close()]);
@@ -33,7 +55,12 @@ afterAll(async () => {
 
 function cliRun(args: string[], cwd: string): Promise<{ status: number | null; out: string }> {
   return new Promise((resolve) => {
-    const env = { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(SYNC_|GARMIN_|COROS_|QYWX_|STATE_|TZ$)/.test(name))), TZ: 'UTC' };
+    const env = {
+      ...Object.fromEntries(
+        Object.entries(process.env).filter(([name]) => !/^(SYNC_|GARMIN_|COROS_|QYWX_|STATE_|TZ$)/.test(name)),
+      ),
+      TZ: 'UTC',
+    };
     const child = spawn(process.execPath, [cli, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

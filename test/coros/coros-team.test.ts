@@ -33,7 +33,9 @@ describe('COROS login and session', () => {
     await second.platform.connect();
     await collect(second.platform.listActivities());
     expect(sandbox.counters.login).toBe(1);
-    expect(leakedSecrets([...first.log.lines, ...second.log.lines, ...first.state.plain.values()], sandbox.secretsIssued())).toEqual([]);
+    expect(
+      leakedSecrets([...first.log.lines, ...second.log.lines, ...first.state.plain.values()], sandbox.secretsIssued()),
+    ).toEqual([]);
   });
 
   it('falls back to the legacy pwd form once, only after a parameter error (never after 1030)', async () => {
@@ -67,7 +69,9 @@ describe('COROS login and session', () => {
 
   it('reports a two-factor account as a clear one-line error', async () => {
     sandbox.addAccount({ email: EMAIL, password: PASSWORD, regionId: 1, twoFactor: true });
-    const error = await corosClient(sandbox, EMAIL, PASSWORD).platform.connect().catch((caught: unknown) => caught);
+    const error = await corosClient(sandbox, EMAIL, PASSWORD)
+      .platform.connect()
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AuthError);
     expect(describeError(error)).toMatch(/two-factor/);
   });
@@ -78,7 +82,10 @@ describe('COROS login and session', () => {
     const { platform, state } = corosClient(sandbox, EMAIL, PASSWORD);
     const listed = await collect(platform.listActivities());
     expect(listed).toHaveLength(1);
-    expect(JSON.parse(state.getSecret('session') ?? '{}')).toMatchObject({ host: 'https://teamcnapi.coros.com', regionId: 2 });
+    expect(JSON.parse(state.getSecret('session') ?? '{}')).toMatchObject({
+      host: 'https://teamcnapi.coros.com',
+      regionId: 2,
+    });
   });
 
   it('re-logs in once on 1019 and retries the read, but does not loop', async () => {
@@ -136,12 +143,23 @@ describe('COROS listing and download', () => {
     sandbox.addAccount({ email: EMAIL, password: PASSWORD, regionId: 1 });
     const labelId = '476543210987654323';
     expect(String(Number(labelId))).not.toBe(labelId);
-    const fit = fitAt(BASE, { manufacturer: 'coros', product: 1, productName: 'COROS PACE 3', sport: 'cycling', distanceM: 20_000 });
+    const fit = fitAt(BASE, {
+      manufacturer: 'coros',
+      product: 1,
+      productName: 'COROS PACE 3',
+      sport: 'cycling',
+      distanceM: 20_000,
+    });
     sandbox.addActivity(EMAIL, { fitBytes: fit, labelId, timezone: 32 });
     const { platform } = corosClient(sandbox, EMAIL, PASSWORD);
     const [listed] = await collect(platform.listActivities());
     expect(listed?.remoteId).toBe(labelId);
-    expect(listed).toMatchObject({ startUtc: BASE, vendor: 'coros', device: 'COROS PACE 3', sport: { family: 'ride', code: '299' } });
+    expect(listed).toMatchObject({
+      startUtc: BASE,
+      vendor: 'coros',
+      device: 'COROS PACE 3',
+      sport: { family: 'ride', code: '299' },
+    });
     const stored = JSON.parse(JSON.stringify(listed)) as typeof listed & object;
     expect(stored.remoteId).toBe(labelId);
 
@@ -158,18 +176,21 @@ describe('COROS listing and download', () => {
     expect(sandbox.activities(EMAIL)).toEqual([]);
   });
 
-  it.each(['empty', 'zip-bomb', 'html'] as const)('a %s download is a retryable source problem, never "no original"', async (body) => {
-    sandbox.addAccount({ email: EMAIL, password: PASSWORD, regionId: 1 });
-    sandbox.addActivity(EMAIL, { fitBytes: fitAt(BASE) });
-    const { platform } = corosClient(sandbox, EMAIL, PASSWORD);
-    const [listed] = await collect(platform.listActivities());
-    sandbox.knobs.brokenFiles = { count: 1, body };
-    const error = await platform.downloadFit(listed!).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(Error);
-    expect(describeError(error)).toMatch(/not a FIT file/);
-    const again = await platform.downloadFit(listed!);
-    expect(again.kind).toBe('fit');
-  });
+  it.each(['empty', 'zip-bomb', 'html'] as const)(
+    'a %s download is a retryable source problem, never "no original"',
+    async (body) => {
+      sandbox.addAccount({ email: EMAIL, password: PASSWORD, regionId: 1 });
+      sandbox.addActivity(EMAIL, { fitBytes: fitAt(BASE) });
+      const { platform } = corosClient(sandbox, EMAIL, PASSWORD);
+      const [listed] = await collect(platform.listActivities());
+      sandbox.knobs.brokenFiles = { count: 1, body };
+      const error = await platform.downloadFit(listed!).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(Error);
+      expect(describeError(error)).toMatch(/not a FIT file/);
+      const again = await platform.downloadFit(listed!);
+      expect(again.kind).toBe('fit');
+    },
+  );
 
   it('gets no file when the sportType is not the activity’s own', async () => {
     sandbox.addAccount({ email: EMAIL, password: PASSWORD, regionId: 1 });

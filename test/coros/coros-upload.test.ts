@@ -21,7 +21,18 @@ afterEach(async () => {
 
 function source(startUtc: number, sportId = 'run'): Activity {
   const sport = sportById(sportId);
-  return { platform: 'garmin_com', remoteId: '21400000001', startUtc, elapsedSec: 1800, distanceM: 5000, sport: { id: sport.id, family: sport.family, code: sport.garminTypeKey }, name: null, device: 'Forerunner 945', vendor: 'garmin', manual: false };
+  return {
+    platform: 'garmin_com',
+    remoteId: '21400000001',
+    startUtc,
+    elapsedSec: 1800,
+    distanceM: 5000,
+    sport: { id: sport.id, family: sport.family, code: sport.garminTypeKey },
+    name: null,
+    device: 'Forerunner 945',
+    vendor: 'garmin',
+    manual: false,
+  };
 }
 
 describe.each([
@@ -77,7 +88,10 @@ describe('COROS import pipeline', () => {
     expect(outcome.kind).toBe('pending');
     if (outcome.kind !== 'pending') return;
 
-    const still = await corosClient(sandbox, EMAIL, PASSWORD, { state: first.state }).platform.checkPendingUpload(outcome.ticket, source(BASE + 600));
+    const still = await corosClient(sandbox, EMAIL, PASSWORD, { state: first.state }).platform.checkPendingUpload(
+      outcome.ticket,
+      source(BASE + 600),
+    );
     expect(still.kind).toBe('pending');
 
     sandbox.knobs.importNeverFinishes = false;
@@ -95,7 +109,12 @@ describe('COROS import pipeline', () => {
     const first = await platform.uploadFit({ bytes: fit, fileName: 'again.fit', source: source(BASE + 1200) });
     expect(first.kind).toBe('created');
     const [activity] = sandbox.activities(EMAIL);
-    await platform.deleteActivity({ ...source(BASE + 1200), platform: 'coros', remoteId: activity!.labelId, extra: { sportType: activity!.sportType } });
+    await platform.deleteActivity({
+      ...source(BASE + 1200),
+      platform: 'coros',
+      remoteId: activity!.labelId,
+      extra: { sportType: activity!.sportType },
+    });
     expect(sandbox.activities(EMAIL)).toEqual([]);
     expect(sandbox.importJobs(EMAIL)).toEqual([]);
 
@@ -109,7 +128,11 @@ describe('COROS import pipeline', () => {
     const { platform } = corosClient(sandbox, EMAIL, PASSWORD);
     await platform.uploadFit({ bytes: fitAt(BASE + 1800), fileName: 'a.fit', source: source(BASE + 1800) });
     sandbox.expireStorageCredentials();
-    const outcome = await platform.uploadFit({ bytes: fitAt(BASE + 2400), fileName: 'b.fit', source: source(BASE + 2400) });
+    const outcome = await platform.uploadFit({
+      bytes: fitAt(BASE + 2400),
+      fileName: 'b.fit',
+      source: source(BASE + 2400),
+    });
     expect(outcome.kind).toBe('created');
     expect(sandbox.storageRejections).toEqual(['ExpiredToken']);
     expect(sandbox.counters.sts).toBe(2);
@@ -119,12 +142,16 @@ describe('COROS import pipeline', () => {
     sandbox.knobs.stsProxyOnline = false;
     sandbox.knobs.legacyStsOnline = true;
     const { platform, log } = corosClient(sandbox, EMAIL, PASSWORD);
-    expect((await platform.uploadFit({ bytes: fitAt(BASE + 3000), fileName: 'c.fit', source: source(BASE + 3000) })).kind).toBe('created');
+    expect(
+      (await platform.uploadFit({ bytes: fitAt(BASE + 3000), fileName: 'c.fit', source: source(BASE + 3000) })).kind,
+    ).toBe('created');
     expect(log.lines.join('\n')).toMatch(/legacy STS channel/);
 
     sandbox.knobs.legacyStsOnline = false;
     const fresh = corosClient(sandbox, EMAIL, PASSWORD);
-    const error = await fresh.platform.uploadFit({ bytes: fitAt(BASE + 3600), fileName: 'd.fit', source: source(BASE + 3600) }).catch((caught: unknown) => caught);
+    const error = await fresh.platform
+      .uploadFit({ bytes: fitAt(BASE + 3600), fileName: 'd.fit', source: source(BASE + 3600) })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RetryableError);
     expect(describeError(error)).toMatch(/STS\) unavailable/);
   });
@@ -133,7 +160,11 @@ describe('COROS import pipeline', () => {
     const { platform } = corosClient(sandbox, EMAIL, PASSWORD);
     await platform.connect();
     sandbox.loginElsewhere(EMAIL);
-    const outcome = await platform.uploadFit({ bytes: fitAt(BASE + 4200), fileName: 'e.fit', source: source(BASE + 4200) });
+    const outcome = await platform.uploadFit({
+      bytes: fitAt(BASE + 4200),
+      fileName: 'e.fit',
+      source: source(BASE + 4200),
+    });
     expect(outcome.kind).toBe('created');
     expect(sandbox.counters.login).toBe(2);
     expect(sandbox.importJobs(EMAIL)).toHaveLength(1);
@@ -142,7 +173,11 @@ describe('COROS import pipeline', () => {
   it('after a 1019 on the import itself, checks the import list before registering again', async () => {
     const { platform } = corosClient(sandbox, EMAIL, PASSWORD);
     sandbox.failNext('kill-token', 1, 'activity/fit/import');
-    const outcome = await platform.uploadFit({ bytes: fitAt(BASE + 5400), fileName: 'g.fit', source: source(BASE + 5400) });
+    const outcome = await platform.uploadFit({
+      bytes: fitAt(BASE + 5400),
+      fileName: 'g.fit',
+      source: source(BASE + 5400),
+    });
     expect(outcome.kind).toBe('created');
     expect(sandbox.counters.login).toBe(2);
     expect(sandbox.counters.import).toBe(2);
@@ -163,7 +198,11 @@ describe('COROS import pipeline', () => {
   it('finds a freshly imported activity although unscoped listings are stale', async () => {
     sandbox.knobs.staleUnscopedMs = 60_000;
     const { platform } = corosClient(sandbox, EMAIL, PASSWORD);
-    const outcome = await platform.uploadFit({ bytes: fitAt(BASE + 4800), fileName: 'f.fit', source: source(BASE + 4800) });
+    const outcome = await platform.uploadFit({
+      bytes: fitAt(BASE + 4800),
+      fileName: 'f.fit',
+      source: source(BASE + 4800),
+    });
     expect(outcome).toEqual({ kind: 'created', remoteId: sandbox.activities(EMAIL)[0]!.labelId });
   });
 });

@@ -2,7 +2,11 @@ import { EndpointMap } from '../../src/core/endpoints.ts';
 import type { Logger } from '../../src/core/log.ts';
 import { redact } from '../../src/core/secrets.ts';
 import { synthesiseFit, type SyntheticWorkout } from '../../sandbox/fit-synth.ts';
-import { createCorosPlatform, type CorosPlatform, type CorosPlatformOptions } from '../../src/platforms/coros/coros-platform.ts';
+import {
+  createCorosPlatform,
+  type CorosPlatform,
+  type CorosPlatformOptions,
+} from '../../src/platforms/coros/coros-platform.ts';
 import type { CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
 import { MemoryPlatformState } from '../../src/store/state-box.ts';
 
@@ -33,7 +37,12 @@ export interface Harness {
   readonly log: Logger & { lines: string[] };
 }
 
-export function corosClient(sandbox: CorosSandbox, email: string, password: string, overrides: Partial<CorosPlatformOptions> & { state?: MemoryPlatformState } = {}): Harness {
+export function corosClient(
+  sandbox: CorosSandbox,
+  email: string,
+  password: string,
+  overrides: Partial<CorosPlatformOptions> & { state?: MemoryPlatformState } = {},
+): Harness {
   const state = overrides.state ?? new MemoryPlatformState();
   const log = capturingLogger();
   const platform = createCorosPlatform({

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ossSignature, ossStringToSign, s3CanonicalUri, sigV4 } from '../../src/platforms/coros/storage-signing.ts';
-import { computeSigV4, ossV1Signature, ossV1StringToSign, s3PathForSigning } from '../../sandbox/coros/coros-reference.ts';
+import {
+  computeSigV4,
+  ossV1Signature,
+  ossV1StringToSign,
+  s3PathForSigning,
+} from '../../sandbox/coros/coros-reference.ts';
 
 // Published examples, checked on both sides: the client's signer and the sandbox's independent
 // verifier must each reproduce them, so neither can agree with the other on a wrong canonical form.
@@ -28,21 +33,46 @@ const OSS_PUT_OBJECT = {
   contentMd5: 'ODBGOERFMDMzQTczRUY3NUE3NzA5QzdFNUYzMDQxNEM=',
   contentType: 'text/html',
   date: 'Thu, 17 Nov 2005 18:49:58 GMT',
-  headers: { 'X-OSS-Meta-Author': 'foo@bar.com', 'X-OSS-Magic': 'abracadabra', Host: 'oss-example.oss-cn-hangzhou.aliyuncs.com' },
+  headers: {
+    'X-OSS-Meta-Author': 'foo@bar.com',
+    'X-OSS-Magic': 'abracadabra',
+    Host: 'oss-example.oss-cn-hangzhou.aliyuncs.com',
+  },
   resource: '/oss-example/nelson',
   secret: 'OtxrzxIsfpFjA7SwPzILwy8Bw21TLhquhboDYROV',
-  stringToSign: 'PUT\nODBGOERFMDMzQTczRUY3NUE3NzA5QzdFNUYzMDQxNEM=\ntext/html\nThu, 17 Nov 2005 18:49:58 GMT\nx-oss-magic:abracadabra\nx-oss-meta-author:foo@bar.com\n/oss-example/nelson',
+  stringToSign:
+    'PUT\nODBGOERFMDMzQTczRUY3NUE3NzA5QzdFNUYzMDQxNEM=\ntext/html\nThu, 17 Nov 2005 18:49:58 GMT\nx-oss-magic:abracadabra\nx-oss-meta-author:foo@bar.com\n/oss-example/nelson',
   signature: '26NBxoKdsyly4EDv6inkoDft/yA=',
 };
 
 describe('AWS SigV4 published vector', () => {
   it('the client signer reproduces it', () => {
-    const parts = sigV4({ method: AWS_GET_OBJECT.method, canonicalUri: s3CanonicalUri(AWS_GET_OBJECT.path), canonicalQuery: '', headers: AWS_GET_OBJECT.headers, payloadHash: AWS_GET_OBJECT.payloadHash, amzDate: AWS_GET_OBJECT.amzDate, region: AWS_GET_OBJECT.region, service: 's3', secretAccessKey: AWS_GET_OBJECT.secret });
+    const parts = sigV4({
+      method: AWS_GET_OBJECT.method,
+      canonicalUri: s3CanonicalUri(AWS_GET_OBJECT.path),
+      canonicalQuery: '',
+      headers: AWS_GET_OBJECT.headers,
+      payloadHash: AWS_GET_OBJECT.payloadHash,
+      amzDate: AWS_GET_OBJECT.amzDate,
+      region: AWS_GET_OBJECT.region,
+      service: 's3',
+      secretAccessKey: AWS_GET_OBJECT.secret,
+    });
     expect(parts.signature).toBe(AWS_GET_OBJECT.signature);
   });
 
   it('the sandbox verifier reproduces it', () => {
-    const parts = computeSigV4({ method: AWS_GET_OBJECT.method, canonicalUri: s3PathForSigning(AWS_GET_OBJECT.path), canonicalQuery: '', signedHeaders: AWS_GET_OBJECT.headers, payloadHash: AWS_GET_OBJECT.payloadHash, amzDate: AWS_GET_OBJECT.amzDate, region: AWS_GET_OBJECT.region, service: 's3', secretAccessKey: AWS_GET_OBJECT.secret });
+    const parts = computeSigV4({
+      method: AWS_GET_OBJECT.method,
+      canonicalUri: s3PathForSigning(AWS_GET_OBJECT.path),
+      canonicalQuery: '',
+      signedHeaders: AWS_GET_OBJECT.headers,
+      payloadHash: AWS_GET_OBJECT.payloadHash,
+      amzDate: AWS_GET_OBJECT.amzDate,
+      region: AWS_GET_OBJECT.region,
+      service: 's3',
+      secretAccessKey: AWS_GET_OBJECT.secret,
+    });
     expect(parts.signature).toBe(AWS_GET_OBJECT.signature);
   });
 
@@ -55,13 +85,27 @@ describe('AWS SigV4 published vector', () => {
 
 describe('Aliyun OSS V1 published vector', () => {
   it('the client signer reproduces it', () => {
-    const stringToSign = ossStringToSign({ method: OSS_PUT_OBJECT.verb, contentMd5: OSS_PUT_OBJECT.contentMd5, contentType: OSS_PUT_OBJECT.contentType, date: OSS_PUT_OBJECT.date, headers: OSS_PUT_OBJECT.headers, resource: OSS_PUT_OBJECT.resource });
+    const stringToSign = ossStringToSign({
+      method: OSS_PUT_OBJECT.verb,
+      contentMd5: OSS_PUT_OBJECT.contentMd5,
+      contentType: OSS_PUT_OBJECT.contentType,
+      date: OSS_PUT_OBJECT.date,
+      headers: OSS_PUT_OBJECT.headers,
+      resource: OSS_PUT_OBJECT.resource,
+    });
     expect(stringToSign).toBe(OSS_PUT_OBJECT.stringToSign);
     expect(ossSignature(OSS_PUT_OBJECT.secret, stringToSign)).toBe(OSS_PUT_OBJECT.signature);
   });
 
   it('the sandbox verifier reproduces it', () => {
-    const stringToSign = ossV1StringToSign({ verb: OSS_PUT_OBJECT.verb, contentMd5: OSS_PUT_OBJECT.contentMd5, contentType: OSS_PUT_OBJECT.contentType, date: OSS_PUT_OBJECT.date, headers: OSS_PUT_OBJECT.headers, resource: OSS_PUT_OBJECT.resource });
+    const stringToSign = ossV1StringToSign({
+      verb: OSS_PUT_OBJECT.verb,
+      contentMd5: OSS_PUT_OBJECT.contentMd5,
+      contentType: OSS_PUT_OBJECT.contentType,
+      date: OSS_PUT_OBJECT.date,
+      headers: OSS_PUT_OBJECT.headers,
+      resource: OSS_PUT_OBJECT.resource,
+    });
     expect(stringToSign).toBe(OSS_PUT_OBJECT.stringToSign);
     expect(ossV1Signature(OSS_PUT_OBJECT.secret, stringToSign)).toBe(OSS_PUT_OBJECT.signature);
   });

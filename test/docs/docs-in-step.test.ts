@@ -25,7 +25,10 @@ describe('the Chinese docs are kept in step with the English ones', () => {
     const en = settingNames(read(english));
     const zh = settingNames(read(chinese));
     expect(en.size).toBeGreaterThan(20);
-    expect({ missingInChinese: difference(en, zh), missingInEnglish: difference(zh, en) }).toEqual({ missingInChinese: [], missingInEnglish: [] });
+    expect({ missingInChinese: difference(en, zh), missingInEnglish: difference(zh, en) }).toEqual({
+      missingInChinese: [],
+      missingInEnglish: [],
+    });
   });
 
   it('the check fails when a setting is missing from one of them', () => {
@@ -35,7 +38,12 @@ describe('the Chinese docs are kept in step with the English ones', () => {
 
   it('the Chinese inputs table lists every input of action.yml with its variable name', () => {
     const inputs = parse(read('action.yml')).inputs as Record<string, { description: string }>;
-    const rows = new Map([...read('docs/action.zh-CN.md').matchAll(/^\| `([a-z0-9-]+)` \| (`[A-Z0-9_]+`|—) \|/gm)].map((match) => [match[1]!, match[2]!.replace(/`/g, '')]));
+    const rows = new Map(
+      [...read('docs/action.zh-CN.md').matchAll(/^\| `([a-z0-9-]+)` \| (`[A-Z0-9_]+`|—) \|/gm)].map((match) => [
+        match[1]!,
+        match[2]!.replace(/`/g, ''),
+      ]),
+    );
     expect([...rows.keys()].sort()).toEqual(Object.keys(inputs).sort());
     for (const [input, { description }] of Object.entries(inputs)) {
       const variable = /\(env ([A-Z0-9_]+)\)/.exec(description)?.[1] ?? '—';

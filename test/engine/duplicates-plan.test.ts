@@ -10,26 +10,38 @@ describe('keep policy for duplicates inside one platform', () => {
   const table: Array<{ name: string; records: Activity[]; ours?: string[]; kept: string; why: RegExp }> = [
     {
       name: 'the original device record wins over a third-party import',
-      records: [activity('coros', '2026-03-01T06:00:00Z', { id: '5', vendor: 'other' }), activity('coros', '2026-03-01T06:00:03Z', { id: '9', vendor: 'coros' })],
+      records: [
+        activity('coros', '2026-03-01T06:00:00Z', { id: '5', vendor: 'other' }),
+        activity('coros', '2026-03-01T06:00:03Z', { id: '9', vendor: 'coros' }),
+      ],
       kept: '9',
       why: /original device/,
     },
     {
       name: 'otherwise the earliest id (numeric, beyond 2^53)',
-      records: [activity('coros', '2026-03-01T06:00:00Z', { id: '476543210987654330' }), activity('coros', '2026-03-01T06:00:01Z', { id: '476543210987654329' })],
+      records: [
+        activity('coros', '2026-03-01T06:00:00Z', { id: '476543210987654330' }),
+        activity('coros', '2026-03-01T06:00:01Z', { id: '476543210987654329' }),
+      ],
       kept: '476543210987654329',
       why: /earliest id/,
     },
     {
       name: 'a record we did not upload wins over one our sync created',
-      records: [activity('garmin_com', '2026-03-01T06:00:00Z', { id: '100' }), activity('garmin_com', '2026-03-01T06:00:01Z', { id: '200' })],
+      records: [
+        activity('garmin_com', '2026-03-01T06:00:00Z', { id: '100' }),
+        activity('garmin_com', '2026-03-01T06:00:01Z', { id: '200' }),
+      ],
       ours: ['garmin_com:100'],
       kept: '200',
       why: /sync upload/,
     },
     {
       name: 'a device record wins over a manual entry',
-      records: [activity('garmin_com', '2026-03-01T06:00:00Z', { id: '100', manual: true }), activity('garmin_com', '2026-03-01T06:00:01Z', { id: '200' })],
+      records: [
+        activity('garmin_com', '2026-03-01T06:00:00Z', { id: '100', manual: true }),
+        activity('garmin_com', '2026-03-01T06:00:01Z', { id: '200' }),
+      ],
       kept: '200',
       why: /manual/,
     },
@@ -39,7 +51,9 @@ describe('keep policy for duplicates inside one platform', () => {
       const { kept, why } = chooseKept(row.records, new Set(row.ours ?? []));
       expect(kept.remoteId).toBe(row.kept);
       expect(why).toMatch(row.why);
-      const decisions = findDuplicates(groupWorkouts(row.records, { toleranceSec: 60 }), { uploadedByUs: new Set(row.ours ?? []) });
+      const decisions = findDuplicates(groupWorkouts(row.records, { toleranceSec: 60 }), {
+        uploadedByUs: new Set(row.ours ?? []),
+      });
       expect(decisions).toHaveLength(1);
       expect(decisions[0]!.kept.remoteId).toBe(row.kept);
       expect(decisions[0]!.reason).toMatch(/Δt/);
@@ -57,7 +71,10 @@ describe('keep policy for duplicates inside one platform', () => {
   });
 
   it('gone records are not duplicates', () => {
-    const records = [activity('coros', '2026-03-01T06:00:00Z', { id: '1' }), activity('coros', '2026-03-01T06:00:01Z', { id: '2' })];
+    const records = [
+      activity('coros', '2026-03-01T06:00:00Z', { id: '1' }),
+      activity('coros', '2026-03-01T06:00:01Z', { id: '2' }),
+    ];
     expect(findDuplicates(groupWorkouts(records, { toleranceSec: 60 }), { gone: new Set(['coros:2']) })).toEqual([]);
   });
 });
@@ -80,7 +97,10 @@ const row = (source: Activity, target: PlatformId, fields: Partial<TransferRow>)
 });
 
 describe('planner and ledger rules', () => {
-  const plan = (records: Activity[], options: { platforms?: PlatformView[]; transfers?: TransferRow[]; gone?: string[]; max?: number } = {}) =>
+  const plan = (
+    records: Activity[],
+    options: { platforms?: PlatformView[]; transfers?: TransferRow[]; gone?: string[]; max?: number } = {},
+  ) =>
     planTransfers(groupWorkouts(records, { toleranceSec: 60 }), {
       platforms: options.platforms ?? views(['garmin_com', 'garmin_cn', 'coros']),
       transfers: options.transfers ?? [],
@@ -110,14 +130,20 @@ describe('planner and ledger rules', () => {
     const onCoros = activity('coros', '2026-03-01T06:00:00Z');
     const deletedOnCom = activity('garmin_com', '2026-03-01T06:00:00Z');
     const items = plan([onCoros, deletedOnCom], { gone: [activityKey(deletedOnCom)] });
-    expect(items.find((item) => item.target === 'garmin_com')).toMatchObject({ kind: 'skip', reason: 'deleted-on-target' });
+    expect(items.find((item) => item.target === 'garmin_com')).toMatchObject({
+      kind: 'skip',
+      reason: 'deleted-on-target',
+    });
     expect(items.find((item) => item.target === 'garmin_cn')).toMatchObject({ kind: 'upload' });
   });
 
   it('does not upload again what was delivered before and is no longer listed', () => {
     const run = activity('coros', '2026-03-01T06:00:00Z');
     const items = plan([run], { transfers: [row(run, 'garmin_com', { outcome: 'created', targetId: '77' })] });
-    expect(items.find((item) => item.target === 'garmin_com')).toMatchObject({ kind: 'skip', reason: 'deleted-on-target' });
+    expect(items.find((item) => item.target === 'garmin_com')).toMatchObject({
+      kind: 'skip',
+      reason: 'deleted-on-target',
+    });
   });
 
   it('retries a failed upload up to the limit, then sets it aside', () => {
@@ -125,13 +151,19 @@ describe('planner and ledger rules', () => {
     const second = plan([run], { transfers: [row(run, 'garmin_com', { attempts: 2 })] });
     expect(second.find((item) => item.target === 'garmin_com')).toMatchObject({ kind: 'upload', attempt: 3 });
     const third = plan([run], { transfers: [row(run, 'garmin_com', { attempts: 3 })] });
-    expect(third.find((item) => item.target === 'garmin_com')).toMatchObject({ kind: 'skip', reason: 'set-aside-failed' });
+    expect(third.find((item) => item.target === 'garmin_com')).toMatchObject({
+      kind: 'skip',
+      reason: 'set-aside-failed',
+    });
   });
 
   it('never retries a rejected file', () => {
     const run = activity('coros', '2026-03-01T06:00:00Z');
     const items = plan([run], { transfers: [row(run, 'garmin_com', { outcome: 'rejected', attempts: 1 })] });
-    expect(items.find((item) => item.target === 'garmin_com')).toMatchObject({ kind: 'skip', reason: 'set-aside-rejected' });
+    expect(items.find((item) => item.target === 'garmin_com')).toMatchObject({
+      kind: 'skip',
+      reason: 'set-aside-rejected',
+    });
   });
 
   it('checks a pending upload instead of uploading again', () => {
@@ -142,19 +174,25 @@ describe('planner and ledger rules', () => {
 
   it('plans nothing for a workout older than the target listing covers', () => {
     const run = activity('coros', '2026-03-01T06:00:00Z');
-    const platforms = views(['garmin_com', 'coros'], { garmin_com: { complete: false, coveredFromUtc: Date.parse('2026-03-02T00:00:00Z') / 1000 } });
+    const platforms = views(['garmin_com', 'coros'], {
+      garmin_com: { complete: false, coveredFromUtc: Date.parse('2026-03-02T00:00:00Z') / 1000 },
+    });
     expect(plan([run], { platforms })).toEqual([]);
   });
 
   it('plans nothing to or from a platform that could not be reached', () => {
     const run = activity('coros', '2026-03-01T06:00:00Z');
-    expect(plan([run], { platforms: views(['garmin_com', 'coros'], { garmin_com: { available: false } }) })).toEqual([]);
+    expect(plan([run], { platforms: views(['garmin_com', 'coros'], { garmin_com: { available: false } }) })).toEqual(
+      [],
+    );
     const items = plan([run], { platforms: views(['garmin_com', 'coros'], { coros: { available: false } }) });
     expect(items).toMatchObject([{ kind: 'skip', reason: 'source-unavailable' }]);
   });
 
   it('reports manual entries as having no original', () => {
     const manual = activity('garmin_com', '2026-03-01T06:00:00Z', { manual: true });
-    expect(plan([manual], { platforms: views(['garmin_com', 'coros']) })).toMatchObject([{ kind: 'skip', reason: 'no-original' }]);
+    expect(plan([manual], { platforms: views(['garmin_com', 'coros']) })).toMatchObject([
+      { kind: 'skip', reason: 'no-original' },
+    ]);
   });
 });

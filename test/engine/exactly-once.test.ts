@@ -22,9 +22,12 @@ afterEach(() => {
 function setup(extra: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ssx-once-'));
   dirs.push(dir);
-  const platforms = new Map<PlatformId, ScriptedPlatform>(PLATFORM_IDS.map((id) => [id, new ScriptedPlatform({ id, pageSize: 5 })]));
+  const platforms = new Map<PlatformId, ScriptedPlatform>(
+    PLATFORM_IDS.map((id) => [id, new ScriptedPlatform({ id, pageSize: 5 })]),
+  );
   const config = engineSettings(dir, 'GARMINCOM,COROS', extra);
-  const sync = (signal?: AbortSignal) => runSync({ config, log: silentLogger, createPlatform: (id) => platforms.get(id)!, ...(signal ? { signal } : {}) });
+  const sync = (signal?: AbortSignal) =>
+    runSync({ config, log: silentLogger, createPlatform: (id) => platforms.get(id)!, ...(signal ? { signal } : {}) });
   const ledger = () => {
     const store = Store.open(config.dbPath);
     try {
@@ -33,11 +36,28 @@ function setup(extra: Record<string, string> = {}) {
       store.close();
     }
   };
-  return { dir, platforms, config, sync, ledger, com: platforms.get('garmin_com')!, coros: platforms.get('coros')!, cn: platforms.get('garmin_cn')! };
+  return {
+    dir,
+    platforms,
+    config,
+    sync,
+    ledger,
+    com: platforms.get('garmin_com')!,
+    coros: platforms.get('coros')!,
+    cn: platforms.get('garmin_cn')!,
+  };
 }
 
 const fit = (day: number, fields: Partial<Parameters<typeof synthesiseFit>[0]> = {}) =>
-  synthesiseFit({ startUtc: base + day * DAY, elapsedSec: 3600, distanceM: 10_000, sport: 'running', manufacturer: 'garmin', product: 4315, ...fields });
+  synthesiseFit({
+    startUtc: base + day * DAY,
+    elapsedSec: 3600,
+    distanceM: 10_000,
+    sport: 'running',
+    manufacturer: 'garmin',
+    product: 4315,
+    ...fields,
+  });
 
 describe('exactly once, when answers are lost or garbage', () => {
   it('an upload whose answer was lost is found on the target next run, with its id; never sent twice', async () => {
@@ -146,7 +166,10 @@ describe('exactly once, when answers are lost or garbage', () => {
   it('a phantom listing entry (zero-padded id) is never kept, and the real record is never deleted', async () => {
     const { com, sync } = setup({ SYNC_PLATFORM: 'GARMINCOM', DELETE_DUPLICATE: '1', CONFIRM_DELETES: '1' });
     const real = com.seed(fit(1));
-    com.phantoms = [{ ...real, remoteId: real.remoteId.padStart(30, '0') }, { ...real, remoteId: '-42' }];
+    com.phantoms = [
+      { ...real, remoteId: real.remoteId.padStart(30, '0') },
+      { ...real, remoteId: '-42' },
+    ];
     const result = await sync();
     expect(result.report.warnings.join('\n')).toMatch(/skipped 2 listing entries/);
     expect(result.report.duplicates).toHaveLength(0);

@@ -1,25 +1,109 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_ENTRY, isDelivered, LedgerTransitionError, needsReconcile, transition, type LedgerEntry, type LedgerEvent, type LedgerState } from '../../src/engine/ledger.ts';
+import {
+  EMPTY_ENTRY,
+  isDelivered,
+  LedgerTransitionError,
+  needsReconcile,
+  transition,
+  type LedgerEntry,
+  type LedgerEvent,
+  type LedgerState,
+} from '../../src/engine/ledger.ts';
 
-const entry = (state: LedgerState, fields: Partial<LedgerEntry> = {}): LedgerEntry => ({ ...EMPTY_ENTRY, state, fitSha256: 'abc', ...fields });
+const entry = (state: LedgerState, fields: Partial<LedgerEntry> = {}): LedgerEntry => ({
+  ...EMPTY_ENTRY,
+  state,
+  fitSha256: 'abc',
+  ...fields,
+});
 const send: LedgerEvent = { type: 'send', fitSha256: 'abc' };
 
 describe('ledger transitions', () => {
   const table: Array<[string, LedgerEntry | null, LedgerEvent, Partial<LedgerEntry>]> = [
-    ['a new transfer is sending before the request leaves, no attempt yet', null, send, { state: 'sending', attempts: 0 }],
-    ['created counts the attempt and keeps the id', entry('sending'), { type: 'created', targetId: '42' }, { state: 'created', attempts: 1, targetId: '42' }],
-    ['duplicate keeps the existing id', entry('sending', { attempts: 1 }), { type: 'duplicate', existingId: '7' }, { state: 'duplicate', attempts: 2, targetId: '7' }],
-    ['rejected counts and says why', entry('sending'), { type: 'rejected', message: '415' }, { state: 'rejected', attempts: 1, lastError: '415' }],
-    ['pending keeps the ticket', entry('sending'), { type: 'pending', ticket: 't-1', message: 'processing' }, { state: 'pending', attempts: 1, ticket: 't-1' }],
-    ['an answered failure counts', entry('sending'), { type: 'failed', message: '503', reached: true }, { state: 'failed', attempts: 1 }],
-    ['a refused connection does not count', entry('sending'), { type: 'failed', message: 'ECONNREFUSED', reached: false }, { state: 'failed', attempts: 0 }],
-    ['a lost answer stays sending, to be reconciled', entry('sending'), { type: 'lost', message: 'socket hang up' }, { state: 'sending', attempts: 0, lastError: 'socket hang up' }],
-    ['a failed check keeps the ticket', entry('pending', { ticket: 't-1', attempts: 1 }), { type: 'check-failed', message: 'timeout' }, { state: 'pending', ticket: 't-1', attempts: 1 }],
-    ['a check that finds it created does not count again', entry('pending', { ticket: 't-1', attempts: 1 }), { type: 'created', targetId: '9' }, { state: 'created', attempts: 1, ticket: null }],
-    ['still pending after a check: no new attempt', entry('pending', { ticket: 't-1', attempts: 1 }), { type: 'pending', ticket: 't-1', message: 'still' }, { state: 'pending', attempts: 1 }],
-    ['reconciliation finds an interrupted upload', entry('sending', { attempts: 0 }), { type: 'found', targetId: '11' }, { state: 'created', targetId: '11' }],
-    ['reconciliation fills the id of a duplicate', entry('duplicate', { targetId: null }), { type: 'found', targetId: '12' }, { state: 'duplicate', targetId: '12' }],
-    ['reconciliation: not on the target, counts once, may be resent', entry('sending'), { type: 'not-found' }, { state: 'failed', attempts: 1 }],
+    [
+      'a new transfer is sending before the request leaves, no attempt yet',
+      null,
+      send,
+      { state: 'sending', attempts: 0 },
+    ],
+    [
+      'created counts the attempt and keeps the id',
+      entry('sending'),
+      { type: 'created', targetId: '42' },
+      { state: 'created', attempts: 1, targetId: '42' },
+    ],
+    [
+      'duplicate keeps the existing id',
+      entry('sending', { attempts: 1 }),
+      { type: 'duplicate', existingId: '7' },
+      { state: 'duplicate', attempts: 2, targetId: '7' },
+    ],
+    [
+      'rejected counts and says why',
+      entry('sending'),
+      { type: 'rejected', message: '415' },
+      { state: 'rejected', attempts: 1, lastError: '415' },
+    ],
+    [
+      'pending keeps the ticket',
+      entry('sending'),
+      { type: 'pending', ticket: 't-1', message: 'processing' },
+      { state: 'pending', attempts: 1, ticket: 't-1' },
+    ],
+    [
+      'an answered failure counts',
+      entry('sending'),
+      { type: 'failed', message: '503', reached: true },
+      { state: 'failed', attempts: 1 },
+    ],
+    [
+      'a refused connection does not count',
+      entry('sending'),
+      { type: 'failed', message: 'ECONNREFUSED', reached: false },
+      { state: 'failed', attempts: 0 },
+    ],
+    [
+      'a lost answer stays sending, to be reconciled',
+      entry('sending'),
+      { type: 'lost', message: 'socket hang up' },
+      { state: 'sending', attempts: 0, lastError: 'socket hang up' },
+    ],
+    [
+      'a failed check keeps the ticket',
+      entry('pending', { ticket: 't-1', attempts: 1 }),
+      { type: 'check-failed', message: 'timeout' },
+      { state: 'pending', ticket: 't-1', attempts: 1 },
+    ],
+    [
+      'a check that finds it created does not count again',
+      entry('pending', { ticket: 't-1', attempts: 1 }),
+      { type: 'created', targetId: '9' },
+      { state: 'created', attempts: 1, ticket: null },
+    ],
+    [
+      'still pending after a check: no new attempt',
+      entry('pending', { ticket: 't-1', attempts: 1 }),
+      { type: 'pending', ticket: 't-1', message: 'still' },
+      { state: 'pending', attempts: 1 },
+    ],
+    [
+      'reconciliation finds an interrupted upload',
+      entry('sending', { attempts: 0 }),
+      { type: 'found', targetId: '11' },
+      { state: 'created', targetId: '11' },
+    ],
+    [
+      'reconciliation fills the id of a duplicate',
+      entry('duplicate', { targetId: null }),
+      { type: 'found', targetId: '12' },
+      { state: 'duplicate', targetId: '12' },
+    ],
+    [
+      'reconciliation: not on the target, counts once, may be resent',
+      entry('sending'),
+      { type: 'not-found' },
+      { state: 'failed', attempts: 1 },
+    ],
     ['a retry after a failure', entry('failed', { attempts: 1 }), send, { state: 'sending', attempts: 1 }],
   ];
   it.each(table)('%s', (_name, current, event, expected) => {

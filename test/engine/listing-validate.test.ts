@@ -4,7 +4,10 @@ import { listingEntryProblem, validateListing } from '../../src/engine/listing-v
 import { activity } from '../support/activities.ts';
 
 const now = Date.UTC(2026, 11, 1) / 1000;
-const good = (platform: Activity['platform'], id: string) => ({ ...activity(platform, '2026-10-01T06:00:00Z'), remoteId: id });
+const good = (platform: Activity['platform'], id: string) => ({
+  ...activity(platform, '2026-10-01T06:00:00Z'),
+  remoteId: id,
+});
 
 describe('listing entries are checked before they are used', () => {
   const cases: Array<[string, Activity, boolean]> = [
@@ -18,8 +21,16 @@ describe('listing entries are checked before they are used', () => {
     ['a Garmin id beyond 64 bits', good('garmin_cn', '9223372036854775808'), false],
     ['a short COROS id', good('coros', '1234'), false],
     ['a start of −1', { ...good('coros', '476543210987654321'), startUtc: -1 }, false],
-    ['a start that is not a number (9999-99-99)', { ...good('garmin_com', '21400000002'), startUtc: Number.NaN }, false],
-    ['a start in 1990 (device system time)', { ...good('garmin_com', '21400000003'), startUtc: Date.UTC(1990, 6, 9) / 1000 }, false],
+    [
+      'a start that is not a number (9999-99-99)',
+      { ...good('garmin_com', '21400000002'), startUtc: Number.NaN },
+      false,
+    ],
+    [
+      'a start in 1990 (device system time)',
+      { ...good('garmin_com', '21400000003'), startUtc: Date.UTC(1990, 6, 9) / 1000 },
+      false,
+    ],
     ['a start next week', { ...good('garmin_com', '21400000004'), startUtc: now + 7 * 86_400 }, false],
     ['a start later today', { ...good('garmin_com', '21400000005'), startUtc: now + 3600 }, true],
     ['a negative distance', { ...good('garmin_com', '21400000006'), distanceM: -5 }, false],

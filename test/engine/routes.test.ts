@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { Activity, PlatformId } from '../../src/core/activity.ts';
 import { groupWorkouts } from '../../src/engine/match.ts';
 import { planTransfers, type PlatformView } from '../../src/engine/plan.ts';
-import { effectiveRoutes, parseRoutes, parseSince, routeAllows, sinceAllows, type Route } from '../../src/engine/routes.ts';
+import {
+  effectiveRoutes,
+  parseRoutes,
+  parseSince,
+  routeAllows,
+  sinceAllows,
+  type Route,
+} from '../../src/engine/routes.ts';
 import { activity } from '../support/activities.ts';
 
 const NAMES: Record<string, PlatformId> = { GARMINCOM: 'garmin_com', GARMINCN: 'garmin_cn', COROS: 'coros' };
@@ -30,7 +37,10 @@ describe('routeAllows / sinceAllows', () => {
   });
 
   it('parses routes and dates, and names the bad part', () => {
-    expect(parseRoutes('GARMINCOM>COROS, garmincn->GARMINCOM;GARMINCOM→COROS', NAMES)).toEqual({ ok: true, routes: [r('garmin_com', 'coros'), r('garmin_cn', 'garmin_com')] });
+    expect(parseRoutes('GARMINCOM>COROS, garmincn->GARMINCOM;GARMINCOM→COROS', NAMES)).toEqual({
+      ok: true,
+      routes: [r('garmin_com', 'coros'), r('garmin_cn', 'garmin_com')],
+    });
     expect(parseRoutes('GARMINCOM=COROS', NAMES)).toEqual({ ok: false, part: 'GARMINCOM=COROS', problem: 'syntax' });
     expect(parseRoutes('STRAVA>COROS', NAMES)).toMatchObject({ ok: false, problem: 'platform' });
     expect(parseRoutes('COROS>COROS', NAMES)).toMatchObject({ ok: false, problem: 'same' });
@@ -43,7 +53,8 @@ describe('routeAllows / sinceAllows', () => {
 });
 
 describe('the planner with SYNC_ROUTES and SYNC_SINCE', () => {
-  const views = (ids: PlatformId[]): PlatformView[] => ids.map((id) => ({ id, available: true, coveredFromUtc: 0, complete: true }));
+  const views = (ids: PlatformId[]): PlatformView[] =>
+    ids.map((id) => ({ id, available: true, coveredFromUtc: 0, complete: true }));
   const SINCE = Date.UTC(2026, 2, 1) / 1000;
   /** Workouts before and after the start date, on each side. */
   const records: Activity[] = [
@@ -52,25 +63,81 @@ describe('the planner with SYNC_ROUTES and SYNC_SINCE', () => {
     activity('coros', '2026-03-06T06:00:00Z', { id: 'coros-new', sport: 'ride' }),
     activity('garmin_cn', '2026-03-07T06:00:00Z', { id: 'cn-new' }),
   ];
-  const plan = (routes: Route[] | null, sinceUtc: number | null, platforms: PlatformId[] = ['garmin_com', 'garmin_cn', 'coros']) =>
-    planTransfers(groupWorkouts(records, { toleranceSec: 60 }), { platforms: views(platforms), transfers: [], gone: new Set(), maxUploadAttempts: 3, routes, sinceUtc })
+  const plan = (
+    routes: Route[] | null,
+    sinceUtc: number | null,
+    platforms: PlatformId[] = ['garmin_com', 'garmin_cn', 'coros'],
+  ) =>
+    planTransfers(groupWorkouts(records, { toleranceSec: 60 }), {
+      platforms: views(platforms),
+      transfers: [],
+      gone: new Set(),
+      maxUploadAttempts: 3,
+      routes,
+      sinceUtc,
+    })
       .filter((item) => item.kind === 'upload')
       .map((item) => `${item.source!.remoteId}>${item.target}`)
       .sort();
 
   it.each([
-    ['every direction, no date', null, null, ['cn-new>coros', 'cn-new>garmin_com', 'com-new>coros', 'com-new>garmin_cn', 'com-old>coros', 'com-old>garmin_cn', 'coros-new>garmin_cn', 'coros-new>garmin_com']],
-    ['GARMINCOM>COROS only: nothing the other way, nothing from CN', [r('garmin_com', 'coros')], null, ['com-new>coros', 'com-old>coros']],
+    [
+      'every direction, no date',
+      null,
+      null,
+      [
+        'cn-new>coros',
+        'cn-new>garmin_com',
+        'com-new>coros',
+        'com-new>garmin_cn',
+        'com-old>coros',
+        'com-old>garmin_cn',
+        'coros-new>garmin_cn',
+        'coros-new>garmin_com',
+      ],
+    ],
+    [
+      'GARMINCOM>COROS only: nothing the other way, nothing from CN',
+      [r('garmin_com', 'coros')],
+      null,
+      ['com-new>coros', 'com-old>coros'],
+    ],
     ['GARMINCOM>COROS with SYNC_SINCE: only what both allow', [r('garmin_com', 'coros')], SINCE, ['com-new>coros']],
-    ['SYNC_SINCE alone', null, SINCE, ['cn-new>coros', 'cn-new>garmin_com', 'com-new>coros', 'com-new>garmin_cn', 'coros-new>garmin_cn', 'coros-new>garmin_com']],
-    ['CN>COM and COM>COROS: no chain from CN to COROS in one run', [r('garmin_cn', 'garmin_com'), r('garmin_com', 'coros')], SINCE, ['cn-new>garmin_com', 'com-new>coros']],
+    [
+      'SYNC_SINCE alone',
+      null,
+      SINCE,
+      [
+        'cn-new>coros',
+        'cn-new>garmin_com',
+        'com-new>coros',
+        'com-new>garmin_cn',
+        'coros-new>garmin_cn',
+        'coros-new>garmin_com',
+      ],
+    ],
+    [
+      'CN>COM and COM>COROS: no chain from CN to COROS in one run',
+      [r('garmin_cn', 'garmin_com'), r('garmin_com', 'coros')],
+      SINCE,
+      ['cn-new>garmin_com', 'com-new>coros'],
+    ],
   ] as const)('%s', (_name, routes, since, expected) => {
     expect(plan(routes as Route[] | null, since)).toEqual(expected);
   });
 
   it('a workout on both COM and CN goes to COROS from the routed platform only', () => {
-    const both = [activity('garmin_cn', '2026-03-10T06:00:00Z', { id: 'cn-x' }), activity('garmin_com', '2026-03-10T06:00:02Z', { id: 'com-x' })];
-    const items = planTransfers(groupWorkouts(both, { toleranceSec: 60 }), { platforms: views(['garmin_cn', 'garmin_com', 'coros']), transfers: [], gone: new Set(), maxUploadAttempts: 3, routes: [r('garmin_com', 'coros')] });
+    const both = [
+      activity('garmin_cn', '2026-03-10T06:00:00Z', { id: 'cn-x' }),
+      activity('garmin_com', '2026-03-10T06:00:02Z', { id: 'com-x' }),
+    ];
+    const items = planTransfers(groupWorkouts(both, { toleranceSec: 60 }), {
+      platforms: views(['garmin_cn', 'garmin_com', 'coros']),
+      transfers: [],
+      gone: new Set(),
+      maxUploadAttempts: 3,
+      routes: [r('garmin_com', 'coros')],
+    });
     expect(items.map((item) => `${item.kind}:${item.source?.remoteId}>${item.target}`)).toEqual(['upload:com-x>coros']);
   });
 });

@@ -13,21 +13,33 @@ const DAY = 86_400;
 const base = Date.UTC(2026, 5, 1) / 1000;
 
 function world() {
-  const platforms = new Map<PlatformId, MemoryPlatform>(PLATFORM_IDS.map((id) => [id, new MemoryPlatform({ id, pageSize: 3 })]));
+  const platforms = new Map<PlatformId, MemoryPlatform>(
+    PLATFORM_IDS.map((id) => [id, new MemoryPlatform({ id, pageSize: 3 })]),
+  );
   return platforms;
 }
 
 function fit(day: number, fields: Partial<Parameters<typeof synthesiseFit>[0]> = {}) {
-  return synthesiseFit({ startUtc: base + day * DAY, elapsedSec: 3600, distanceM: 10_000, sport: 'running', manufacturer: 'garmin', product: 4315, ...fields });
+  return synthesiseFit({
+    startUtc: base + day * DAY,
+    elapsedSec: 3600,
+    distanceM: 10_000,
+    sport: 'running',
+    manufacturer: 'garmin',
+    product: 4315,
+    ...fields,
+  });
 }
 
 function settings(dir: string, extra: Record<string, string> = {}) {
   return engineSettings(dir, 'GARMINCOM,GARMINCN,COROS', extra);
 }
 
-const sync = (platforms: Map<PlatformId, MemoryPlatform>, config: ReturnType<typeof settings>) => runSync({ config, log: silentLogger, createPlatform: (id) => platforms.get(id)! });
+const sync = (platforms: Map<PlatformId, MemoryPlatform>, config: ReturnType<typeof settings>) =>
+  runSync({ config, log: silentLogger, createPlatform: (id) => platforms.get(id)! });
 
-const counts = (platforms: Map<PlatformId, MemoryPlatform>) => Object.fromEntries([...platforms].map(([id, platform]) => [id, platform.all().length]));
+const counts = (platforms: Map<PlatformId, MemoryPlatform>) =>
+  Object.fromEntries([...platforms].map(([id, platform]) => [id, platform.all().length]));
 
 describe('sync run over the Platform interface', () => {
   it('copies every workout everywhere once and converges', async () => {
@@ -104,7 +116,9 @@ describe('sync run over the Platform interface', () => {
     expect(result.report.counts.planned).toBe(2 + 2);
     expect(result.report.duplicates.map((duplicate) => duplicate.action)).toEqual(['would-delete']);
     expect(counts(platforms)).toEqual({ garmin_com: 2, garmin_cn: 0, coros: 1 });
-    expect([...platforms.values()].every((platform) => platform.calls.upload === 0 && platform.calls.delete === 0)).toBe(true);
+    expect(
+      [...platforms.values()].every((platform) => platform.calls.upload === 0 && platform.calls.delete === 0),
+    ).toBe(true);
   });
 
   it('deletes duplicates safely: seen twice, backup first, capped per run', async () => {
@@ -118,11 +132,19 @@ describe('sync run over the Platform interface', () => {
     const config = settings(dir, { SYNC_PLATFORM: 'GARMINCOM,COROS', DELETE_DUPLICATE: '1', MAX_DELETES_PER_RUN: '2' });
     const first = await sync(platforms, config);
     // Found for the first time: nothing is deleted until a later run finds the same again.
-    expect(first.report.duplicates.map((duplicate) => duplicate.action)).toEqual(['kept-safe', 'kept-safe', 'kept-safe']);
+    expect(first.report.duplicates.map((duplicate) => duplicate.action)).toEqual([
+      'kept-safe',
+      'kept-safe',
+      'kept-safe',
+    ]);
     expect(first.report.duplicates[0]!.message).toMatch(/first time/);
     expect(com.calls.delete).toBe(0);
     const result = await sync(platforms, config);
-    expect(result.report.duplicates.map((duplicate) => duplicate.action).sort()).toEqual(['deleted', 'deleted', 'kept-safe']);
+    expect(result.report.duplicates.map((duplicate) => duplicate.action).sort()).toEqual([
+      'deleted',
+      'deleted',
+      'kept-safe',
+    ]);
     expect(result.fitFiles.filter((file) => file.includes('/deleted/'))).toHaveLength(2);
     expect(com.all().filter((record) => record.vendor === 'other')).toHaveLength(1);
     // The originals stay, and COROS got each workout exactly once.
@@ -136,7 +158,9 @@ describe('sync run over the Platform interface', () => {
     platforms.get('garmin_cn')!.failNext = 1000;
     const result = await sync(platforms, settings(dir));
     expect(result.report.outcome).toBe('partial');
-    expect(result.report.platforms.find((platform) => platform.id === 'garmin_cn')!.error).toMatchObject({ kind: 'retryable' });
+    expect(result.report.platforms.find((platform) => platform.id === 'garmin_cn')!.error).toMatchObject({
+      kind: 'retryable',
+    });
     expect(platforms.get('garmin_com')!.all()).toHaveLength(1);
   });
 

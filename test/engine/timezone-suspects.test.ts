@@ -6,25 +6,40 @@ import { activity } from '../support/activities.ts';
 const options = { toleranceSec: 60 };
 const withZone = (record: Activity, zone: { corosQuarterHours?: number; garminOffsetSec?: number }): Activity => ({
   ...record,
-  extra: { ...(zone.corosQuarterHours === undefined ? {} : { startTimezone: zone.corosQuarterHours }), ...(zone.garminOffsetSec === undefined ? {} : { utcOffsetSec: zone.garminOffsetSec }) },
+  extra: {
+    ...(zone.corosQuarterHours === undefined ? {} : { startTimezone: zone.corosQuarterHours }),
+    ...(zone.garminOffsetSec === undefined ? {} : { utcOffsetSec: zone.garminOffsetSec }),
+  },
 });
 const joined = (records: Activity[]) => groupWorkouts(records, options).some((workout) => workout.members.length > 1);
 
 describe('time-zone suspects need zone data that explain the shift', () => {
   it('the two-watch commute: 08:00 on Garmin and 17:00 on COROS (both UTC+8) stay two workouts', () => {
-    const morning = withZone(activity('garmin_com', '2026-03-02T00:00:00Z', { elapsed: 1800, distance: 7000, sport: 'road_ride' }), { garminOffsetSec: 8 * 3600 });
-    const evening = withZone(activity('coros', '2026-03-02T09:00:00Z', { elapsed: 1800, distance: 7000, sport: 'road_ride' }), { corosQuarterHours: 32 });
+    const morning = withZone(
+      activity('garmin_com', '2026-03-02T00:00:00Z', { elapsed: 1800, distance: 7000, sport: 'road_ride' }),
+      { garminOffsetSec: 8 * 3600 },
+    );
+    const evening = withZone(
+      activity('coros', '2026-03-02T09:00:00Z', { elapsed: 1800, distance: 7000, sport: 'road_ride' }),
+      { corosQuarterHours: 32 },
+    );
     expect(joined([morning, evening])).toBe(false);
   });
 
   it('a copy stored 8 h off, with the watch zone UTC+8, is one workout', () => {
-    const garmin = withZone(activity('garmin_cn', '2026-03-02T00:00:00Z', { elapsed: 2950, distance: 8000 }), { garminOffsetSec: 8 * 3600 });
-    const coros = withZone(activity('coros', '2026-03-02T08:00:00Z', { elapsed: 2950, distance: 8000 }), { corosQuarterHours: 32 });
+    const garmin = withZone(activity('garmin_cn', '2026-03-02T00:00:00Z', { elapsed: 2950, distance: 8000 }), {
+      garminOffsetSec: 8 * 3600,
+    });
+    const coros = withZone(activity('coros', '2026-03-02T08:00:00Z', { elapsed: 2950, distance: 8000 }), {
+      corosQuarterHours: 32,
+    });
     expect(joined([garmin, coros])).toBe(true);
   });
 
   it('zone data on one side that do not explain the shift keep them apart', () => {
-    const garmin = withZone(activity('garmin_com', '2026-03-02T00:00:00Z', { elapsed: 2950, distance: 8000 }), { garminOffsetSec: 2 * 3600 });
+    const garmin = withZone(activity('garmin_com', '2026-03-02T00:00:00Z', { elapsed: 2950, distance: 8000 }), {
+      garminOffsetSec: 2 * 3600,
+    });
     const coros = activity('coros', '2026-03-02T08:00:00Z', { elapsed: 2950, distance: 8000 });
     expect(joined([garmin, coros])).toBe(false);
   });
@@ -46,8 +61,14 @@ describe('time-zone suspects need zone data that explain the shift', () => {
     ['no zone data', null, null, 3600, null],
   ];
   it.each(table)('%s', (_name, garminOffsetSec, corosQuarterHours, shift, expected) => {
-    const a = withZone(activity('garmin_com', '2026-03-02T00:00:00Z'), garminOffsetSec === null ? {} : { garminOffsetSec });
-    const b = withZone(activity('coros', '2026-03-02T00:00:00Z'), corosQuarterHours === null ? {} : { corosQuarterHours });
+    const a = withZone(
+      activity('garmin_com', '2026-03-02T00:00:00Z'),
+      garminOffsetSec === null ? {} : { garminOffsetSec },
+    );
+    const b = withZone(
+      activity('coros', '2026-03-02T00:00:00Z'),
+      corosQuarterHours === null ? {} : { corosQuarterHours },
+    );
     expect(zoneExplains(a, b, shift)).toBe(expected);
   });
 });

@@ -28,8 +28,19 @@ afterAll(async () => {
   rmSync(workspace, { recursive: true, force: true });
 });
 
-const lookup = (): SavedEntryLookup => ({ apiUrl: fake.url, repository: 'octo/sync', token: 'ghs_faketoken123', ref: undefined });
-const options = (runId: string) => ({ paths: ['db/state.sqlite'], prefix: 'state-v1-', runId, runAttempt: '1', log: silentLogger });
+const lookup = (): SavedEntryLookup => ({
+  apiUrl: fake.url,
+  repository: 'octo/sync',
+  token: 'ghs_faketoken123',
+  ref: undefined,
+});
+const options = (runId: string) => ({
+  paths: ['db/state.sqlite'],
+  prefix: 'state-v1-',
+  runId,
+  runAttempt: '1',
+  log: silentLogger,
+});
 
 describe('cache state against the loopback results service', () => {
   it('reports a first run when nothing was ever saved', async () => {
@@ -72,7 +83,7 @@ describe('cache state against the loopback results service', () => {
 });
 
 describe('FIT artifact against the loopback results service', () => {
-  it('uploads the run\'s FIT files as one zip with the retention, skipping dotfiles and outsiders', async () => {
+  it("uploads the run's FIT files as one zip with the retention, skipping dotfiles and outsiders", async () => {
     const fit = join(workspace, 'fit');
     mkdirSync(join(fit, 'garmin_com'), { recursive: true });
     mkdirSync(join(fit, 'coros', 'deleted'), { recursive: true });
@@ -82,7 +93,13 @@ describe('FIT artifact against the loopback results service', () => {
     writeFileSync(join(workspace, 'outside.fit'), 'x');
     const before = Date.now();
     const result = await uploadFitArtifact({
-      files: [join(fit, 'garmin_com', '111.fit'), 'fit/coros/deleted/222.fit', join(fit, '.env'), join(workspace, 'outside.fit'), join(fit, 'missing.fit')],
+      files: [
+        join(fit, 'garmin_com', '111.fit'),
+        'fit/coros/deleted/222.fit',
+        join(fit, '.env'),
+        join(workspace, 'outside.fit'),
+        join(fit, 'missing.fit'),
+      ],
       rootDirectory: fit,
       name: 'fit-files-7-1',
       retentionDays: 3,
@@ -99,11 +116,18 @@ describe('FIT artifact against the loopback results service', () => {
   });
 
   it('a second upload with the same name fails as a result, not an exception', async () => {
-    const result = await uploadFitArtifact({ files: ['fit/garmin_com/111.fit'], rootDirectory: join(workspace, 'fit'), name: 'fit-files-7-1', retentionDays: 3 });
+    const result = await uploadFitArtifact({
+      files: ['fit/garmin_com/111.fit'],
+      rootDirectory: join(workspace, 'fit'),
+      name: 'fit-files-7-1',
+      retentionDays: 3,
+    });
     expect(result.status).toBe('failed');
   });
 
   it('skips when the run downloaded nothing', async () => {
-    expect(await uploadFitArtifact({ files: [], rootDirectory: join(workspace, 'fit'), name: 'x', retentionDays: 1 })).toMatchObject({ status: 'skipped' });
+    expect(
+      await uploadFitArtifact({ files: [], rootDirectory: join(workspace, 'fit'), name: 'x', retentionDays: 1 }),
+    ).toMatchObject({ status: 'skipped' });
   });
 });

@@ -81,7 +81,12 @@ function base64url(value: string): string {
 /** An unsigned JWT with the `scp` claim the artifact client decodes (§4.3). */
 export function fakeRuntimeToken(runBackendId: string, jobBackendId: string): string {
   const header = base64url(JSON.stringify({ alg: 'none', typ: 'JWT' }));
-  const payload = base64url(JSON.stringify({ scp: `Actions.GenericRead:0 Actions.Results:${runBackendId}:${jobBackendId}`, iat: 1_700_000_000 }));
+  const payload = base64url(
+    JSON.stringify({
+      scp: `Actions.GenericRead:0 Actions.Results:${runBackendId}:${jobBackendId}`,
+      iat: 1_700_000_000,
+    }),
+  );
   return `${header}.${payload}.${base64url('unsigned-' + randomBytes(6).toString('hex'))}`;
 }
 
@@ -136,7 +141,9 @@ export async function startActionsResultsFake(): Promise<ActionsResultsFake> {
   let clock = 0;
 
   const takeFailure = (target: string): FailureRule | undefined => {
-    const index = failures.findIndex((rule) => rule.target === target || (target.startsWith('/') && target.startsWith(rule.target)));
+    const index = failures.findIndex(
+      (rule) => rule.target === target || (target.startsWith('/') && target.startsWith(rule.target)),
+    );
     if (index === -1) return undefined;
     const rule = failures[index]!;
     rule.times = (rule.times ?? 1) - 1;
@@ -146,10 +153,17 @@ export async function startActionsResultsFake(): Promise<ActionsResultsFake> {
 
   const signedUrl = (kind: 'cache' | 'artifact', id: number) => `${origin}/blob/${kind}/${id}?sig=${signature}`;
 
-  async function handleTwirp(service: 'cache' | 'artifact', method: string, req: IncomingMessage, res: ServerResponse): Promise<number> {
+  async function handleTwirp(
+    service: 'cache' | 'artifact',
+    method: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<number> {
     if (req.method !== 'POST') return twirpError(res, 405, 'bad_route', 'Twirp requires POST');
-    if (req.headers.authorization !== `Bearer ${runtimeToken}`) return twirpError(res, 401, 'unauthenticated', 'invalid runtime token');
-    if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) return twirpError(res, 415, 'bad_route', 'Content-Type must be application/json');
+    if (req.headers.authorization !== `Bearer ${runtimeToken}`)
+      return twirpError(res, 401, 'unauthenticated', 'invalid runtime token');
+    if (!String(req.headers['content-type'] ?? '').startsWith('application/json'))
+      return twirpError(res, 415, 'bad_route', 'Content-Type must be application/json');
     const raw = (await readBody(req)).toString('utf8');
     let body: Record<string, unknown>;
     try {
@@ -160,7 +174,13 @@ export async function startActionsResultsFake(): Promise<ActionsResultsFake> {
       return twirpError(res, 400, 'malformed', 'the request body is not a JSON object');
     }
     const failure = takeFailure(method);
-    if (failure) return twirpError(res, failure.status, failure.status === 429 ? 'resource_exhausted' : 'internal', 'injected failure');
+    if (failure)
+      return twirpError(
+        res,
+        failure.status,
+        failure.status === 429 ? 'resource_exhausted' : 'internal',
+        'injected failure',
+      );
     return service === 'cache' ? cacheMethod(method, body, res) : artifactMethod(method, body, res);
   }
 
@@ -171,26 +191,48 @@ export async function startActionsResultsFake(): Promise<ActionsResultsFake> {
       case 'CreateCacheEntry': {
         if (!key || !version) return twirpError(res, 400, 'invalid_argument', 'key and version are required');
         if (key.length > 512 || key.includes(',')) return twirpError(res, 400, 'invalid_argument', 'invalid key');
-        if (caches.some((entry) => entry.key === key && entry.version === version)) return twirpError(res, 409, 'already_exists', 'cache entry with the same key and version already exists');
-        const entry: FakeCacheEntry = { id: nextId++, key, version, createdAt: ++clock, finalized: false, sizeBytes: 0, blob: undefined };
+        if (caches.some((entry) => entry.key === key && entry.version === version))
+          return twirpError(res, 409, 'already_exists', 'cache entry with the same key and version already exists');
+        const entry: FakeCacheEntry = {
+          id: nextId++,
+          key,
+          version,
+          createdAt: ++clock,
+          finalized: false,
+          sizeBytes: 0,
+          blob: undefined,
+        };
         caches.push(entry);
         return json(res, { ok: true, signed_upload_url: signedUrl('cache', entry.id) });
       }
       case 'FinalizeCacheEntryUpload': {
         const size = int64(body, 'size_bytes');
-        const entry = caches.find((candidate) => candidate.key === key && candidate.version === version && !candidate.finalized);
+        const entry = caches.find(
+          (candidate) => candidate.key === key && candidate.version === version && !candidate.finalized,
+        );
         if (!entry) return twirpError(res, 404, 'not_found', 'no pending cache entry for this key and version');
-        if (size === undefined || !entry.blob || entry.blob.length !== size) return twirpError(res, 400, 'invalid_argument', `size_bytes ${String(body.size_bytes)} does not match the uploaded blob (${entry.blob?.length ?? 'nothing uploaded'})`);
+        if (size === undefined || !entry.blob || entry.blob.length !== size)
+          return twirpError(
+            res,
+            400,
+            'invalid_argument',
+            `size_bytes ${String(body.size_bytes)} does not match the uploaded blob (${entry.blob?.length ?? 'nothing uploaded'})`,
+          );
         entry.finalized = true;
         entry.sizeBytes = size;
         return json(res, { ok: true, entry_id: String(entry.id) });
       }
       case 'GetCacheEntryDownloadURL': {
         if (!key || !version) return twirpError(res, 400, 'invalid_argument', 'key and version are required');
-        const restoreKeys = Array.isArray(body.restore_keys) ? body.restore_keys.filter((value): value is string => typeof value === 'string') : [];
+        const restoreKeys = Array.isArray(body.restore_keys)
+          ? body.restore_keys.filter((value): value is string => typeof value === 'string')
+          : [];
         const ready = caches.filter((entry) => entry.finalized && entry.version === version);
         const newest = (matches: FakeCacheEntry[]) => matches.sort((a, b) => b.createdAt - a.createdAt)[0];
-        const hit = ready.find((entry) => entry.key === key) ?? newest(ready.filter((entry) => entry.key.startsWith(key))) ?? restoreKeys.map((prefix) => newest(ready.filter((entry) => entry.key.startsWith(prefix)))).find(Boolean);
+        const hit =
+          ready.find((entry) => entry.key === key) ??
+          newest(ready.filter((entry) => entry.key.startsWith(key))) ??
+          restoreKeys.map((prefix) => newest(ready.filter((entry) => entry.key.startsWith(prefix)))).find(Boolean);
         if (!hit) return json(res, { ok: false });
         return json(res, { ok: true, signed_download_url: signedUrl('cache', hit.id), matched_key: hit.key });
       }
@@ -202,28 +244,53 @@ export async function startActionsResultsFake(): Promise<ActionsResultsFake> {
   function artifactMethod(method: string, body: Record<string, unknown>, res: ServerResponse): number {
     const run = str(body, 'workflow_run_backend_id');
     const job = str(body, 'workflow_job_run_backend_id');
-    if (run !== runBackendId || job !== jobBackendId) return twirpError(res, 400, 'invalid_argument', 'workflow run/job backend ids do not match the runtime token');
+    if (run !== runBackendId || job !== jobBackendId)
+      return twirpError(res, 400, 'invalid_argument', 'workflow run/job backend ids do not match the runtime token');
     const name = str(body, 'name');
     switch (method) {
       case 'CreateArtifact': {
         if (!name) return twirpError(res, 400, 'invalid_argument', 'name is required');
         if (/[":<>|*?\r\n\\/]/.test(name)) return twirpError(res, 400, 'invalid_argument', 'invalid artifact name');
-        if (body.version !== 7 && body.version !== '7') return twirpError(res, 400, 'invalid_argument', 'unsupported artifact version');
-        if (artifacts.some((artifact) => artifact.name === name && artifact.runBackendId === run)) return twirpError(res, 409, 'already_exists', 'an artifact with this name already exists on the workflow run');
+        if (body.version !== 7 && body.version !== '7')
+          return twirpError(res, 400, 'invalid_argument', 'unsupported artifact version');
+        if (artifacts.some((artifact) => artifact.name === name && artifact.runBackendId === run))
+          return twirpError(
+            res,
+            409,
+            'already_exists',
+            'an artifact with this name already exists on the workflow run',
+          );
         const expiresAt = str(body, 'expires_at');
-        if (expiresAt !== undefined && Number.isNaN(Date.parse(expiresAt))) return twirpError(res, 400, 'invalid_argument', 'expires_at is not RFC 3339');
-        const artifact: FakeArtifact = { id: nextId++, runBackendId: run, jobBackendId: job, name, expiresAt, mimeType: str(body, 'mime_type'), finalized: false, size: 0, hash: undefined, blob: undefined, blobContentType: undefined };
+        if (expiresAt !== undefined && Number.isNaN(Date.parse(expiresAt)))
+          return twirpError(res, 400, 'invalid_argument', 'expires_at is not RFC 3339');
+        const artifact: FakeArtifact = {
+          id: nextId++,
+          runBackendId: run,
+          jobBackendId: job,
+          name,
+          expiresAt,
+          mimeType: str(body, 'mime_type'),
+          finalized: false,
+          size: 0,
+          hash: undefined,
+          blob: undefined,
+          blobContentType: undefined,
+        };
         artifacts.push(artifact);
         return json(res, { ok: true, signed_upload_url: signedUrl('artifact', artifact.id) });
       }
       case 'FinalizeArtifact': {
-        const artifact = artifacts.find((candidate) => candidate.name === name && candidate.runBackendId === run && !candidate.finalized);
+        const artifact = artifacts.find(
+          (candidate) => candidate.name === name && candidate.runBackendId === run && !candidate.finalized,
+        );
         if (!artifact) return twirpError(res, 404, 'not_found', 'no pending artifact with this name');
         const size = int64(body, 'size');
         const hash = str(body, 'hash');
-        if (!artifact.blob || size !== artifact.blob.length) return twirpError(res, 400, 'invalid_argument', 'size does not match the uploaded blob');
+        if (!artifact.blob || size !== artifact.blob.length)
+          return twirpError(res, 400, 'invalid_argument', 'size does not match the uploaded blob');
         const expected = `sha256:${createHash('sha256').update(artifact.blob).digest('hex')}`;
-        if (hash !== undefined && hash !== expected) return twirpError(res, 400, 'invalid_argument', 'hash does not match the uploaded blob');
+        if (hash !== undefined && hash !== expected)
+          return twirpError(res, 400, 'invalid_argument', 'hash does not match the uploaded blob');
         artifact.finalized = true;
         artifact.size = size;
         artifact.hash = hash;
@@ -231,8 +298,23 @@ export async function startActionsResultsFake(): Promise<ActionsResultsFake> {
       }
       case 'ListArtifacts': {
         const nameFilter = body.name_filter;
-        const list = artifacts.filter((artifact) => artifact.finalized && artifact.runBackendId === run && (typeof nameFilter !== 'string' || artifact.name === nameFilter));
-        return json(res, { artifacts: list.map((artifact) => ({ workflow_run_backend_id: run, workflow_job_run_backend_id: job, database_id: String(artifact.id), name: artifact.name, size: String(artifact.size), created_at: new Date().toISOString(), digest: artifact.hash })) });
+        const list = artifacts.filter(
+          (artifact) =>
+            artifact.finalized &&
+            artifact.runBackendId === run &&
+            (typeof nameFilter !== 'string' || artifact.name === nameFilter),
+        );
+        return json(res, {
+          artifacts: list.map((artifact) => ({
+            workflow_run_backend_id: run,
+            workflow_job_run_backend_id: job,
+            database_id: String(artifact.id),
+            name: artifact.name,
+            size: String(artifact.size),
+            created_at: new Date().toISOString(),
+            digest: artifact.hash,
+          })),
+        });
       }
       default:
         return twirpError(res, 404, 'bad_route', `no such method ${method}`);
@@ -249,7 +331,8 @@ export async function startActionsResultsFake(): Promise<ActionsResultsFake> {
     }
     const kind = match[1] as 'cache' | 'artifact';
     const id = Number(match[2]);
-    const target = kind === 'cache' ? caches.find((entry) => entry.id === id) : artifacts.find((artifact) => artifact.id === id);
+    const target =
+      kind === 'cache' ? caches.find((entry) => entry.id === id) : artifacts.find((artifact) => artifact.id === id);
     if (!target) return twirpError(res, 404, 'not_found', 'no such blob');
     const body = await readBody(req);
     const failure = takeFailure(req.method === 'GET' ? 'blob-get' : 'blob-put');
@@ -259,7 +342,8 @@ export async function startActionsResultsFake(): Promise<ActionsResultsFake> {
       return failure.status;
     }
     if (req.method === 'GET') {
-      if (kind !== 'cache' || !target.finalized || !target.blob) return twirpError(res, 404, 'not_found', 'blob not committed');
+      if (kind !== 'cache' || !target.finalized || !target.blob)
+        return twirpError(res, 404, 'not_found', 'blob not committed');
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(target.blob.length) });
       res.end(target.blob);
       return 200;
@@ -276,7 +360,11 @@ export async function startActionsResultsFake(): Promise<ActionsResultsFake> {
       blocks.set(key, staged);
     } else if (comp === 'blocklist') {
       const staged = blocks.get(key) ?? new Map<string, Buffer>();
-      const ids = [...body.toString('utf8').matchAll(/<(?:Latest|Committed|Uncommitted)>([^<]*)<\/(?:Latest|Committed|Uncommitted)>/g)].map((found) => found[1]!);
+      const ids = [
+        ...body
+          .toString('utf8')
+          .matchAll(/<(?:Latest|Committed|Uncommitted)>([^<]*)<\/(?:Latest|Committed|Uncommitted)>/g),
+      ].map((found) => found[1]!);
       const parts: Buffer[] = [];
       for (const blockId of ids) {
         const part = staged.get(blockId);
@@ -284,10 +372,12 @@ export async function startActionsResultsFake(): Promise<ActionsResultsFake> {
         parts.push(part);
       }
       target.blob = Buffer.concat(parts);
-      if (kind === 'artifact') (target as FakeArtifact).blobContentType = String(req.headers['x-ms-blob-content-type'] ?? '');
+      if (kind === 'artifact')
+        (target as FakeArtifact).blobContentType = String(req.headers['x-ms-blob-content-type'] ?? '');
       blocks.delete(key);
     } else {
-      if (req.headers['x-ms-blob-type'] !== 'BlockBlob') return twirpError(res, 400, 'invalid_argument', 'x-ms-blob-type: BlockBlob is required');
+      if (req.headers['x-ms-blob-type'] !== 'BlockBlob')
+        return twirpError(res, 400, 'invalid_argument', 'x-ms-blob-type: BlockBlob is required');
       target.blob = body;
     }
     res.writeHead(201);
@@ -298,12 +388,22 @@ export async function startActionsResultsFake(): Promise<ActionsResultsFake> {
   function handleRest(url: URL, req: IncomingMessage, res: ServerResponse): number {
     const failure = takeFailure(url.pathname);
     if (failure) return json(res, { message: 'injected failure' }, failure.status);
-    if (!/^(Bearer|token) \S+/.test(String(req.headers.authorization ?? ''))) return json(res, { message: 'Requires authentication' }, 401);
+    if (!/^(Bearer|token) \S+/.test(String(req.headers.authorization ?? '')))
+      return json(res, { message: 'Requires authentication' }, 401);
     const caches_ = /^\/repos\/([^/]+)\/([^/]+)\/actions\/caches$/.exec(url.pathname);
     if (caches_ && req.method === 'GET') {
       const prefix = url.searchParams.get('key') ?? '';
       const list = caches.filter((entry) => entry.finalized && entry.key.startsWith(prefix));
-      return json(res, { total_count: list.length, actions_caches: list.map((entry) => ({ id: entry.id, key: entry.key, version: entry.version, size_in_bytes: entry.sizeBytes, ref: 'refs/heads/main' })) });
+      return json(res, {
+        total_count: list.length,
+        actions_caches: list.map((entry) => ({
+          id: entry.id,
+          key: entry.key,
+          version: entry.version,
+          size_in_bytes: entry.sizeBytes,
+          ref: 'refs/heads/main',
+        })),
+      });
     }
     const enable = /^\/repos\/([^/]+)\/([^/]+)\/actions\/workflows\/([^/]+)\/enable$/.exec(url.pathname);
     if (enable && req.method === 'PUT') {
@@ -320,7 +420,8 @@ export async function startActionsResultsFake(): Promise<ActionsResultsFake> {
     const record = (status: number) => calls.push({ method: req.method ?? 'GET', path: url.pathname, status });
     let handled: Promise<number> | number;
     if (url.pathname.startsWith(CACHE)) handled = handleTwirp('cache', url.pathname.slice(CACHE.length), req, res);
-    else if (url.pathname.startsWith(ARTIFACT)) handled = handleTwirp('artifact', url.pathname.slice(ARTIFACT.length), req, res);
+    else if (url.pathname.startsWith(ARTIFACT))
+      handled = handleTwirp('artifact', url.pathname.slice(ARTIFACT.length), req, res);
     else if (url.pathname.startsWith('/blob/')) handled = handleBlob(url, req, res);
     else if (url.pathname.startsWith('/repos/')) handled = handleRest(url, req, res);
     else handled = twirpError(res, 404, 'bad_route', 'unknown path');

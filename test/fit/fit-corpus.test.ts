@@ -25,8 +25,10 @@ describe.skipIf(!haveCorpus)('FIT corpus (../shared/fit-corpus)', () => {
     it(`${file}: start time, elapsed and distance as the manifest says`, () => {
       const summary = summariseFit(readFileSync(join(corpus, file)));
       expect(new Date(summary.startUtc * 1000).toISOString()).toBe(expected.startTime);
-      if (expected.sessions === 1 && expected.totalElapsedTime !== null) expect(summary.elapsedSec).toBeCloseTo(expected.totalElapsedTime, 3);
-      if (expected.sessions === 1 && expected.totalDistance !== null) expect(summary.distanceM).toBeCloseTo(expected.totalDistance, 2);
+      if (expected.sessions === 1 && expected.totalElapsedTime !== null)
+        expect(summary.elapsedSec).toBeCloseTo(expected.totalElapsedTime, 3);
+      if (expected.sessions === 1 && expected.totalDistance !== null)
+        expect(summary.distanceM).toBeCloseTo(expected.totalDistance, 2);
     });
   }
   it('rejects bytes that are not FIT and empty files', () => {
@@ -51,9 +53,23 @@ describe.skipIf(!haveCorpus)('FIT corpus (../shared/fit-corpus)', () => {
 
 describe('synthetic FIT files', () => {
   it('round-trip through the decoder', () => {
-    const bytes = synthesiseFit({ startUtc: 1_767_881_421, elapsedSec: 2225, distanceM: 4261.2, sport: 'swimming', subSport: 'openWater', manufacturer: 'garmin', product: 4315 });
+    const bytes = synthesiseFit({
+      startUtc: 1_767_881_421,
+      elapsedSec: 2225,
+      distanceM: 4261.2,
+      sport: 'swimming',
+      subSport: 'openWater',
+      manufacturer: 'garmin',
+      product: 4315,
+    });
     const summary = summariseFit(bytes);
-    expect(summary).toMatchObject({ startUtc: 1_767_881_421, elapsedSec: 2225, distanceM: 4261.2, intact: true, fileType: 'activity' });
+    expect(summary).toMatchObject({
+      startUtc: 1_767_881_421,
+      elapsedSec: 2225,
+      distanceM: 4261.2,
+      intact: true,
+      fileType: 'activity',
+    });
     expect(summary.sport.id).toBe('open_water_swim');
   });
 });

@@ -6,7 +6,14 @@ import { synthesiseFit } from '../../sandbox/fit-synth.ts';
 import { verifyFit } from '../../src/fit/fit-verify.ts';
 
 const start = Date.UTC(2026, 9, 1, 6) / 1000;
-const bytes = synthesiseFit({ startUtc: start, elapsedSec: 3600, distanceM: 10_000, sport: 'running', manufacturer: 'garmin', product: 4315 });
+const bytes = synthesiseFit({
+  startUtc: start,
+  elapsedSec: 3600,
+  distanceM: 10_000,
+  sport: 'running',
+  manufacturer: 'garmin',
+  product: 4315,
+});
 const run = { startUtc: start, sport: sportById('run') };
 
 describe('a FIT file is verified before any upload', () => {
@@ -33,21 +40,35 @@ describe('a FIT file is verified before any upload', () => {
   });
 
   const corpus = join(import.meta.dirname, '..', '..', '..', 'shared', 'fit-corpus');
-  it.skipIf(!existsSync(join(corpus, 'manifest.json')))('accepts every valid corpus file and refuses the damaged ones (../shared/fit-corpus)', () => {
-    const manifest = JSON.parse(readFileSync(join(corpus, 'manifest.json'), 'utf8')) as Record<string, { startTime?: string; integrity: boolean }>;
-    const verdicts: Record<string, boolean> = {};
-    for (const [path, entry] of Object.entries(manifest)) {
-      const file = new Uint8Array(readFileSync(join(corpus, path)));
-      const startUtc = entry.startTime ? Date.parse(entry.startTime) / 1000 : start;
-      // The listing's sport is taken from the file itself here: only integrity is under test.
-      const check = verifyFit(file, { startUtc, sport: sportById('other') }, 60);
-      verdicts[path] = check.ok;
-    }
-    for (const [path, ok] of Object.entries(verdicts)) if (path.startsWith('valid/')) expect(ok, path).toBe(true);
-    for (const path of ['broken/bad-file-crc.fit', 'broken/truncated.fit', 'broken/chained-second-crc-bad.fit', 'broken/empty.fit', 'broken/header-size-exceeds-file.fit', 'broken/not-fit-bytes.fit', 'broken/unterminated-sigma.fit']) {
-      expect(verdicts[path], path).toBe(false);
-    }
-    // A valid file the SDK stumbles on (fit.md §3.5) is still a good file to copy.
-    expect(verdicts['broken/sdk-decoder-bug-triathlon.fit']).toBe(true);
-  });
+  it.skipIf(!existsSync(join(corpus, 'manifest.json')))(
+    'accepts every valid corpus file and refuses the damaged ones (../shared/fit-corpus)',
+    () => {
+      const manifest = JSON.parse(readFileSync(join(corpus, 'manifest.json'), 'utf8')) as Record<
+        string,
+        { startTime?: string; integrity: boolean }
+      >;
+      const verdicts: Record<string, boolean> = {};
+      for (const [path, entry] of Object.entries(manifest)) {
+        const file = new Uint8Array(readFileSync(join(corpus, path)));
+        const startUtc = entry.startTime ? Date.parse(entry.startTime) / 1000 : start;
+        // The listing's sport is taken from the file itself here: only integrity is under test.
+        const check = verifyFit(file, { startUtc, sport: sportById('other') }, 60);
+        verdicts[path] = check.ok;
+      }
+      for (const [path, ok] of Object.entries(verdicts)) if (path.startsWith('valid/')) expect(ok, path).toBe(true);
+      for (const path of [
+        'broken/bad-file-crc.fit',
+        'broken/truncated.fit',
+        'broken/chained-second-crc-bad.fit',
+        'broken/empty.fit',
+        'broken/header-size-exceeds-file.fit',
+        'broken/not-fit-bytes.fit',
+        'broken/unterminated-sigma.fit',
+      ]) {
+        expect(verdicts[path], path).toBe(false);
+      }
+      // A valid file the SDK stumbles on (fit.md §3.5) is still a good file to copy.
+      expect(verdicts['broken/sdk-decoder-bug-triathlon.fit']).toBe(true);
+    },
+  );
 });

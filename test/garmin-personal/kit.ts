@@ -30,7 +30,11 @@ export class TestClock {
 }
 
 /** A Garmin-recorded run as the Personal API emulator keeps it. */
-export function garminRun(id: number, startUtc: number, fields: Partial<PersonalApiActivity> = {}): PersonalApiActivity {
+export function garminRun(
+  id: number,
+  startUtc: number,
+  fields: Partial<PersonalApiActivity> = {},
+): PersonalApiActivity {
   const elapsedSec = 3000 + (id % 100);
   const distanceM = 9000 + (id % 100) * 10;
   return {
@@ -57,7 +61,14 @@ export interface CapturedLog extends Logger {
 export function captureLogger(): CapturedLog {
   const lines: string[] = [];
   const push = (level: string) => (message: string) => lines.push(redact(`${level}: ${message}`));
-  return { lines, debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error'), group: (_title, body) => body() };
+  return {
+    lines,
+    debug: push('debug'),
+    info: push('info'),
+    warn: push('warn'),
+    error: push('error'),
+    group: (_title, body) => body(),
+  };
 }
 
 export function tempDir(): { dir: string; remove: () => void } {
@@ -66,7 +77,11 @@ export function tempDir(): { dir: string; remove: () => void } {
 }
 
 /** One real sync run (real SQLite file, real HTTP over loopback) with the clock injected into the Personal API client. */
-export async function syncOnce(settings: Record<string, string>, clock: TestClock, log: Logger): Promise<RunSyncResult> {
+export async function syncOnce(
+  settings: Record<string, string>,
+  clock: TestClock,
+  log: Logger,
+): Promise<RunSyncResult> {
   const config = parseConfig((name) => settings[name]);
   const fast = { backoff: { baseDelayMs: 5, maxDelayMs: 50 } };
   const createPlatform = createPlatformFactory(config, log, {

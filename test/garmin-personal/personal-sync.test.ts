@@ -38,19 +38,34 @@ function settings(extra: Record<string, string>): Record<string, string> {
     COROS_PASSWORD: COROS.password,
     SYNC_DB_PATH: join(temp.dir, 'sports_sync.sqlite'),
     FIT_DIR: join(temp.dir, 'fit'),
-    SPORTS_SYNC_ENDPOINTS: JSON.stringify({ ...garmin.endpointOverrides(), ...coros.endpointOverrides(), ...personal.endpointOverrides() }),
+    SPORTS_SYNC_ENDPOINTS: JSON.stringify({
+      ...garmin.endpointOverrides(),
+      ...coros.endpointOverrides(),
+      ...personal.endpointOverrides(),
+    }),
     ...extra,
   };
 }
 
 function seedGarmin(count: number): void {
   personal.addAccount('com', ACCOUNT);
-  for (let index = 0; index < count; index++) personal.addActivity('com', ACCOUNT, garminRun(21_400_000_001 + index, BASE + index * DAY));
+  for (let index = 0; index < count; index++)
+    personal.addActivity('com', ACCOUNT, garminRun(21_400_000_001 + index, BASE + index * DAY));
 }
 
 function seedCoros(count: number): void {
   for (let index = 0; index < count; index++) {
-    coros.addActivity(COROS.email, { fitBytes: synthesiseFit({ startUtc: BASE + index * DAY + 40_000, elapsedSec: 4000, distanceM: 30_000, sport: 'cycling', manufacturer: 'coros', product: 802 }), timezone: 32 });
+    coros.addActivity(COROS.email, {
+      fitBytes: synthesiseFit({
+        startUtc: BASE + index * DAY + 40_000,
+        elapsedSec: 4000,
+        distanceM: 30_000,
+        sport: 'cycling',
+        manufacturer: 'coros',
+        product: 802,
+      }),
+      timezone: 32,
+    });
   }
 }
 
@@ -59,7 +74,11 @@ describe('garmin.com read through the Personal API, key only', () => {
     seedGarmin(5);
     seedCoros(2);
     // An in-platform duplicate on garmin.com: reported, never deleted (the key cannot delete).
-    personal.addActivity('com', ACCOUNT, garminRun(21_400_000_100, BASE + 4 * DAY + 2, { elapsedSec: 3004, distanceM: 9040 }));
+    personal.addActivity(
+      'com',
+      ACCOUNT,
+      garminRun(21_400_000_100, BASE + 4 * DAY + 2, { elapsedSec: 3004, distanceM: 9040 }),
+    );
     const key = personal.createKey('com', ACCOUNT, { validDays: 90 });
     const log = captureLogger();
 
@@ -71,7 +90,9 @@ describe('garmin.com read through the Personal API, key only', () => {
     expect(toCoros).toHaveLength(5);
     expect(coros.activities(COROS.email)).toHaveLength(7);
     expect(report.transfers.some((transfer) => transfer.to === 'garmin_com')).toBe(false);
-    expect(report.warnings).toContain('2 workouts not copied to Garmin COM: the Personal API is read-only; add GARMIN_TOKEN_COM to copy workouts there');
+    expect(report.warnings).toContain(
+      '2 workouts not copied to Garmin COM: the Personal API is read-only; add GARMIN_TOKEN_COM to copy workouts there',
+    );
     expect(report.duplicates).toHaveLength(1);
     expect(report.duplicates[0]).toMatchObject({ platform: 'garmin_com', action: 'reported' });
     expect(report.duplicates[0]!.message).toMatch(/read-only/);
@@ -109,10 +130,16 @@ describe('garmin.com read through the Personal API, key only', () => {
     seedCoros(2);
     const key = personal.createKey('com', ACCOUNT, { expiresAtSec: Math.floor(clock.ms / 1000) - DAY });
     const log = captureLogger();
-    const { report } = await syncOnce(settings({ GARMIN_API_KEY_COM: key, SYNC_PLATFORM: 'GARMINCOM,COROS' }), clock, log);
+    const { report } = await syncOnce(
+      settings({ GARMIN_API_KEY_COM: key, SYNC_PLATFORM: 'GARMINCOM,COROS' }),
+      clock,
+      log,
+    );
     const garminSummary = report.platforms.find((platform) => platform.id === 'garmin_com')!;
     expect(garminSummary.error?.kind).toBe('auth');
-    expect(garminSummary.error?.message).toMatch(/^GARMIN_API_KEY_COM was rejected by Garmin .*create a new key on Garmin Connect web/);
+    expect(garminSummary.error?.message).toMatch(
+      /^GARMIN_API_KEY_COM was rejected by Garmin .*create a new key on Garmin Connect web/,
+    );
     expect(garminSummary.error?.message).not.toContain('\n');
     expect(garminSummary.error?.nextStep).toMatch(/GARMIN_API_KEY_COM/);
     const errors = log.lines.filter((line) => line.startsWith('error:'));
@@ -134,7 +161,11 @@ describe('garmin.com read through the Personal API, key only', () => {
     personal.knobs.rateLimit = { requests: 3, windowSec: 5 };
     personal.knobs.retryAfterSec = 5;
     const key = personal.createKey('com', ACCOUNT);
-    const { report } = await syncOnce(settings({ GARMIN_API_KEY_COM: key, SYNC_CONCURRENCY: '4' }), clock, captureLogger());
+    const { report } = await syncOnce(
+      settings({ GARMIN_API_KEY_COM: key, SYNC_CONCURRENCY: '4' }),
+      clock,
+      captureLogger(),
+    );
     expect(report.failures).toEqual([]);
     expect(coros.activities(COROS.email)).toHaveLength(6);
     const counters = personal.counters();
@@ -151,23 +182,48 @@ describe('garmin.com read through the Personal API, key only', () => {
     // A date-only setting means 00:00 UTC of that day: 4 days and some hours from now.
     const expires = new Date(clock.ms + 5 * DAY * 1000).toISOString().slice(0, 10);
     const log = captureLogger();
-    const { report } = await syncOnce(settings({ GARMIN_API_KEY_COM: key, GARMIN_API_KEY_COM_EXPIRES: expires }), clock, log);
+    const { report } = await syncOnce(
+      settings({ GARMIN_API_KEY_COM: key, GARMIN_API_KEY_COM_EXPIRES: expires }),
+      clock,
+      log,
+    );
     const warning = report.warnings.find((line) => line.startsWith('GARMIN_API_KEY_COM expires'));
-    expect(warning).toBe(`GARMIN_API_KEY_COM expires on ${expires} (in 4 days): create a new key at https://connect.garmin.com/app/settings/personalApiToken and update the secret (a program cannot renew it)`);
-    expect(report.platforms.find((platform) => platform.id === 'garmin_com')!.credentialExpiry?.slice(0, 10)).toBe(expires);
+    expect(warning).toBe(
+      `GARMIN_API_KEY_COM expires on ${expires} (in 4 days): create a new key at https://connect.garmin.com/app/settings/personalApiToken and update the secret (a program cannot renew it)`,
+    );
+    expect(report.platforms.find((platform) => platform.id === 'garmin_com')!.credentialExpiry?.slice(0, 10)).toBe(
+      expires,
+    );
     const message = buildReportMessage(report, { now: new Date(clock.ms), timeZone: 'UTC' });
     const text = JSON.stringify(message);
     expect(text).toContain('GARMIN_API_KEY_COM expires');
     expect(text).toContain('Sign-in expiring');
     // `status` (the built CLI, as a process) shows it from the database alone.
-    const status = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'action', 'cli.js'), 'status', '--db', join(temp.dir, 'sports_sync.sqlite')], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    const status = spawnSync(
+      process.execPath,
+      [
+        join(import.meta.dirname, '..', '..', 'action', 'cli.js'),
+        'status',
+        '--db',
+        join(temp.dir, 'sports_sync.sqlite'),
+      ],
+      { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } },
+    );
     expect(status.status, status.stderr).toBe(0);
-    expect(status.stdout).toMatch(new RegExp(`Garmin COM Personal API key \\(GARMIN_API_KEY_COM\\): valid until ${expires} \\(in \\d+ days?\\) — create a new key at https://connect.garmin.com/app/settings/personalApiToken before then`));
+    expect(status.stdout).toMatch(
+      new RegExp(
+        `Garmin COM Personal API key \\(GARMIN_API_KEY_COM\\): valid until ${expires} \\(in \\d+ days?\\) — create a new key at https://connect.garmin.com/app/settings/personalApiToken before then`,
+      ),
+    );
     expect(status.stdout).not.toContain(key);
 
     // Eight days ahead: no warning yet.
     const later = new Date(clock.ms + 8 * DAY * 1000 + 3600_000).toISOString().slice(0, 10);
-    const quiet = await syncOnce(settings({ GARMIN_API_KEY_COM: key, GARMIN_API_KEY_COM_EXPIRES: later }), clock, captureLogger());
+    const quiet = await syncOnce(
+      settings({ GARMIN_API_KEY_COM: key, GARMIN_API_KEY_COM_EXPIRES: later }),
+      clock,
+      captureLogger(),
+    );
     expect(quiet.report.warnings.filter((line) => line.includes('GARMIN_API_KEY_COM expires'))).toEqual([]);
   });
 
@@ -201,7 +257,16 @@ describe('garmin.com with the key and a DI token', () => {
   it('reads through the Personal API, uploads through DI, and checks once that the ids are the same', async () => {
     garmin.addAccount('com', GARMIN);
     for (let index = 0; index < 3; index++) {
-      garmin.addActivity('com', GARMIN.email, { fitBytes: synthesiseFit({ startUtc: BASE + index * DAY, elapsedSec: 3000, distanceM: 9000, sport: 'running', manufacturer: 'garmin', product: 4315 }) });
+      garmin.addActivity('com', GARMIN.email, {
+        fitBytes: synthesiseFit({
+          startUtc: BASE + index * DAY,
+          elapsedSec: 3000,
+          distanceM: 9000,
+          sport: 'running',
+          manufacturer: 'garmin',
+          product: 4315,
+        }),
+      });
     }
     personal.addAccount('com', ACCOUNT, () => garmin.activities('com', GARMIN.email));
     seedCoros(2);
@@ -210,9 +275,15 @@ describe('garmin.com with the key and a DI token', () => {
     const extra = { GARMIN_API_KEY_COM: key, GARMIN_TOKEN_COM: garmin.mintTokenBlob('com', GARMIN.email) };
     const { report } = await syncOnce(settings(extra), clock, log);
     expect(report.failures).toEqual([]);
-    expect(report.transfers.filter((transfer) => transfer.to === 'garmin_com' && transfer.outcome === 'created')).toHaveLength(2);
-    expect(report.transfers.filter((transfer) => transfer.to === 'coros' && transfer.outcome === 'created')).toHaveLength(3);
-    expect(log.lines.some((line) => line.includes('Personal API ids equal the connectapi ids (3 of the newest compared)'))).toBe(true);
+    expect(
+      report.transfers.filter((transfer) => transfer.to === 'garmin_com' && transfer.outcome === 'created'),
+    ).toHaveLength(2);
+    expect(
+      report.transfers.filter((transfer) => transfer.to === 'coros' && transfer.outcome === 'created'),
+    ).toHaveLength(3);
+    expect(
+      log.lines.some((line) => line.includes('Personal API ids equal the connectapi ids (3 of the newest compared)')),
+    ).toBe(true);
     // Downloads went through the Personal API, not connectapi.
     expect(personal.counters().downloads).toBe(3);
     expect(garmin.counters().byHost['connectapi.garmin.com']).toBeGreaterThan(0);
@@ -224,14 +295,37 @@ describe('garmin.com with the key and a DI token', () => {
 
   it('when the ids differ, deletes a duplicate through DI by start time, never by file hash', async () => {
     garmin.addAccount('com', GARMIN);
-    const fit = synthesiseFit({ startUtc: BASE, elapsedSec: 3000, distanceM: 9000, sport: 'running', manufacturer: 'garmin', product: 4315 });
+    const fit = synthesiseFit({
+      startUtc: BASE,
+      elapsedSec: 3000,
+      distanceM: 9000,
+      sport: 'running',
+      manufacturer: 'garmin',
+      product: 4315,
+    });
     garmin.addActivity('com', GARMIN.email, { fitBytes: fit });
-    garmin.addActivity('com', GARMIN.email, { fitBytes: synthesiseFit({ startUtc: BASE + 2, elapsedSec: 3000, distanceM: 9000, sport: 'running', manufacturer: 'garmin', product: 4315, heartRate: 140 }) });
+    garmin.addActivity('com', GARMIN.email, {
+      fitBytes: synthesiseFit({
+        startUtc: BASE + 2,
+        elapsedSec: 3000,
+        distanceM: 9000,
+        sport: 'running',
+        manufacturer: 'garmin',
+        product: 4315,
+        heartRate: 140,
+      }),
+    });
     personal.addAccount('com', ACCOUNT, () => garmin.activities('com', GARMIN.email));
     personal.knobs.idOffset = 7_000_000;
     const key = personal.createKey('com', ACCOUNT);
     const log = captureLogger();
-    const extra = { GARMIN_API_KEY_COM: key, GARMIN_TOKEN_COM: garmin.mintTokenBlob('com', GARMIN.email), DELETE_DUPLICATE: '1', CONFIRM_DELETES: '1', SYNC_PLATFORM: 'GARMINCOM' };
+    const extra = {
+      GARMIN_API_KEY_COM: key,
+      GARMIN_TOKEN_COM: garmin.mintTokenBlob('com', GARMIN.email),
+      DELETE_DUPLICATE: '1',
+      CONFIRM_DELETES: '1',
+      SYNC_PLATFORM: 'GARMINCOM',
+    };
     const { report } = await syncOnce(settings(extra), clock, log);
     expect(log.lines.some((line) => line.includes('Personal API ids differ from the connectapi ids'))).toBe(true);
     expect(report.failures).toEqual([]);
@@ -246,18 +340,33 @@ describe('garmin.cn Personal API behind the same code', () => {
 
   it('HTTP 526 at the CN exchange: one line, then reads through the DI token; not retried within a day', async () => {
     garmin.addAccount('cn', GARMIN_CN);
-    garmin.addActivity('cn', GARMIN_CN.email, { fitBytes: synthesiseFit({ startUtc: BASE, elapsedSec: 3000, distanceM: 9000, sport: 'running', manufacturer: 'garmin', product: 4315 }) });
+    garmin.addActivity('cn', GARMIN_CN.email, {
+      fitBytes: synthesiseFit({
+        startUtc: BASE,
+        elapsedSec: 3000,
+        distanceM: 9000,
+        sport: 'running',
+        manufacturer: 'garmin',
+        product: 4315,
+      }),
+    });
     personal.addAccount('cn', GARMIN_CN.email, () => garmin.activities('cn', GARMIN_CN.email));
     personal.knobs.exchange526 = ['cn'];
     const key = personal.createKey('cn', GARMIN_CN.email);
     const log = captureLogger();
-    const extra = { SYNC_PLATFORM: 'GARMINCN,COROS', GARMIN_API_KEY_CN: key, GARMIN_TOKEN_CN: garmin.mintTokenBlob('cn', GARMIN_CN.email) };
+    const extra = {
+      SYNC_PLATFORM: 'GARMINCN,COROS',
+      GARMIN_API_KEY_CN: key,
+      GARMIN_TOKEN_CN: garmin.mintTokenBlob('cn', GARMIN_CN.email),
+    };
     const { report } = await syncOnce(settings(extra), clock, log);
     expect(report.failures).toEqual([]);
     expect(coros.activities(COROS.email)).toHaveLength(1);
     const lines = log.lines.filter((line) => line.includes('526'));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^warn: Garmin CN Personal API is unavailable: HTTP 526 at the token exchange .*reading through GARMIN_TOKEN_CN instead$/);
+    expect(lines[0]).toMatch(
+      /^warn: Garmin CN Personal API is unavailable: HTTP 526 at the token exchange .*reading through GARMIN_TOKEN_CN instead$/,
+    );
 
     personal.resetCounters();
     clock.advanceHours(2);
@@ -271,7 +380,11 @@ describe('garmin.cn Personal API behind the same code', () => {
     personal.knobs.exchange526 = ['cn'];
     seedCoros(1);
     const key = personal.createKey('cn', GARMIN_CN.email);
-    const { report } = await syncOnce(settings({ SYNC_PLATFORM: 'GARMINCN,COROS', GARMIN_API_KEY_CN: key }), clock, captureLogger());
+    const { report } = await syncOnce(
+      settings({ SYNC_PLATFORM: 'GARMINCN,COROS', GARMIN_API_KEY_CN: key }),
+      clock,
+      captureLogger(),
+    );
     const cn = report.platforms.find((platform) => platform.id === 'garmin_cn')!;
     expect(cn.error?.message).toMatch(/HTTP 526 .*no GARMIN_TOKEN_CN is configured/);
     expect(cn.error?.nextStep).toMatch(/Set GARMIN_TOKEN_CN/);

@@ -5,7 +5,17 @@ import { HttpClient } from '../../src/http/http-client.ts';
 import { summariseFit } from '../../src/fit/fit-summary.ts';
 import { decodeTokenBlob } from '../../src/platforms/garmin/garmin-tokens.ts';
 import type { GarminSandbox } from '../../sandbox/garmin/garmin-sandbox.ts';
-import { assertNoSecrets, BASE_START, EMAIL, fitFor, listAll, PASSWORD, plainStateText, platformFor, sandboxWithAccount } from './garmin-test-kit.ts';
+import {
+  assertNoSecrets,
+  BASE_START,
+  EMAIL,
+  fitFor,
+  listAll,
+  PASSWORD,
+  plainStateText,
+  platformFor,
+  sandboxWithAccount,
+} from './garmin-test-kit.ts';
 
 let sandbox: GarminSandbox | undefined;
 afterEach(async () => {
@@ -17,7 +27,9 @@ describe('Garmin adapter against the sandbox (contract)', () => {
   it('lists 260 activities newest first in pages of 100, with string ids and UTC start times', async () => {
     sandbox = await sandboxWithAccount('com');
     for (let i = 0; i < 260; i++) sandbox.addActivity('com', EMAIL, { fitBytes: fitFor(BASE_START + i * 3600) });
-    const { platform } = platformFor(sandbox, 'com', { credentials: { tokenBlob: sandbox.mintTokenBlob('com', EMAIL) } });
+    const { platform } = platformFor(sandbox, 'com', {
+      credentials: { tokenBlob: sandbox.mintTokenBlob('com', EMAIL) },
+    });
     await platform.connect();
 
     const pages: number[] = [];
@@ -28,10 +40,19 @@ describe('Garmin adapter against the sandbox (contract)', () => {
     }
     expect(pages).toEqual([100, 100, 60]);
     expect(new Set(all.map((activity) => activity.remoteId)).size).toBe(260);
-    expect(all.every((activity) => typeof activity.remoteId === 'string' && /^\d{11}$/.test(activity.remoteId))).toBe(true);
+    expect(all.every((activity) => typeof activity.remoteId === 'string' && /^\d{11}$/.test(activity.remoteId))).toBe(
+      true,
+    );
     expect(all[0]!.startUtc).toBe(BASE_START + 259 * 3600);
     expect(all.at(-1)!.startUtc).toBe(BASE_START);
-    expect(all[0]).toMatchObject({ platform: 'garmin_com', elapsedSec: 1800, distanceM: 5000, vendor: 'garmin', manual: false, sport: { id: 'run', family: 'run', code: 'running' } });
+    expect(all[0]).toMatchObject({
+      platform: 'garmin_com',
+      elapsedSec: 1800,
+      distanceM: 5000,
+      vendor: 'garmin',
+      manual: false,
+      sport: { id: 'run', family: 'run', code: 'running' },
+    });
     expect(sandbox.counters().sso).toBe(0);
   });
 
@@ -41,7 +62,9 @@ describe('Garmin adapter against the sandbox (contract)', () => {
     const fit = sandbox.addActivity('com', EMAIL, { fitBytes: bytes });
     const manual = sandbox.addActivity('com', EMAIL, { fitBytes: fitFor(BASE_START + 7200), manual: true });
     const gpx = sandbox.addActivity('com', EMAIL, { fitBytes: fitFor(BASE_START + 9000), format: 'gpx' });
-    const { platform } = platformFor(sandbox, 'com', { credentials: { tokenBlob: sandbox.mintTokenBlob('com', EMAIL) } });
+    const { platform } = platformFor(sandbox, 'com', {
+      credentials: { tokenBlob: sandbox.mintTokenBlob('com', EMAIL) },
+    });
     await platform.connect();
     const listed = await listAll(platform);
     const byId = new Map(listed.map((activity) => [activity.remoteId, activity]));
@@ -63,7 +86,10 @@ describe('Garmin adapter against the sandbox (contract)', () => {
   it('treats HTTP 500 on a manual activity download as "no original"', async () => {
     sandbox = await sandboxWithAccount('com', { manualDownload500: true });
     sandbox.addActivity('com', EMAIL, { fitBytes: fitFor(BASE_START), manual: true });
-    const { platform } = platformFor(sandbox, 'com', { credentials: { tokenBlob: sandbox.mintTokenBlob('com', EMAIL) }, backoff: { attempts: 1 } });
+    const { platform } = platformFor(sandbox, 'com', {
+      credentials: { tokenBlob: sandbox.mintTokenBlob('com', EMAIL) },
+      backoff: { attempts: 1 },
+    });
     await platform.connect();
     const [manual] = await listAll(platform);
     expect(await platform.downloadFit(manual!)).toMatchObject({ kind: 'no-original' });
@@ -72,7 +98,9 @@ describe('Garmin adapter against the sandbox (contract)', () => {
   it('uploads: new (202 then status poll), duplicate (409 with the existing id), rejected (Garmin message)', async () => {
     sandbox = await sandboxWithAccount('com', { uploadProcessingPolls: 2 });
     const existing = sandbox.addActivity('com', EMAIL, { fitBytes: fitFor(BASE_START) });
-    const { platform } = platformFor(sandbox, 'com', { credentials: { tokenBlob: sandbox.mintTokenBlob('com', EMAIL) } });
+    const { platform } = platformFor(sandbox, 'com', {
+      credentials: { tokenBlob: sandbox.mintTokenBlob('com', EMAIL) },
+    });
     await platform.connect();
     const [source] = await listAll(platform);
 
@@ -86,10 +114,18 @@ describe('Garmin adapter against the sandbox (contract)', () => {
     expect(stored?.manufacturer).toBe('COROS');
 
     // A different file with the same start time is a duplicate of the existing activity.
-    const duplicate = await platform.uploadFit({ bytes: fitFor(BASE_START, { heartRate: 99 }), fileName: 'x.fit', source: source! });
+    const duplicate = await platform.uploadFit({
+      bytes: fitFor(BASE_START, { heartRate: 99 }),
+      fileName: 'x.fit',
+      source: source!,
+    });
     expect(duplicate).toEqual({ kind: 'duplicate', existingId: String(existing.id) });
 
-    const rejected = await platform.uploadFit({ bytes: new TextEncoder().encode('this is not a FIT file at all'), fileName: 'bad.fit', source: source! });
+    const rejected = await platform.uploadFit({
+      bytes: new TextEncoder().encode('this is not a FIT file at all'),
+      fileName: 'bad.fit',
+      source: source!,
+    });
     expect(rejected.kind).toBe('rejected');
     if (rejected.kind === 'rejected') expect(rejected.message).toContain('The file is of a type we do not support.');
 
@@ -107,7 +143,9 @@ describe('Garmin adapter against the sandbox (contract)', () => {
     sandbox = await sandboxWithAccount('com');
     const bytes = fitFor(BASE_START);
     sandbox.addActivity('com', EMAIL, { fitBytes: bytes });
-    const { platform } = platformFor(sandbox, 'com', { credentials: { tokenBlob: sandbox.mintTokenBlob('com', EMAIL) } });
+    const { platform } = platformFor(sandbox, 'com', {
+      credentials: { tokenBlob: sandbox.mintTokenBlob('com', EMAIL) },
+    });
     await platform.connect();
     const [record] = await listAll(platform);
     await platform.deleteActivity(record!);
@@ -132,8 +170,15 @@ describe('Garmin adapter against the sandbox (contract)', () => {
     const reuse = await http.request({
       method: 'POST',
       url: 'https://diauth.garmin.com/di-oauth2-service/oauth/token',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: 'Basic ' + Buffer.from('GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2:').toString('base64') },
-      body: new URLSearchParams({ grant_type: 'refresh_token', client_id: 'GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2', refresh_token: oldRefresh }).toString(),
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Authorization: 'Basic ' + Buffer.from('GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2:').toString('base64'),
+      },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        client_id: 'GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2',
+        refresh_token: oldRefresh,
+      }).toString(),
       accept: [400],
     });
     expect(reuse.status).toBe(400);
@@ -144,13 +189,18 @@ describe('Garmin adapter against the sandbox (contract)', () => {
     await again.platform.connect();
     expect(await listAll(again.platform)).toEqual([]);
     expect(sandbox.counters().sso).toBe(0);
-    assertNoSecrets([...captured.lines, ...again.captured.lines, plainStateText(state)], [blob, oldRefresh, stored.refreshToken]);
+    assertNoSecrets(
+      [...captured.lines, ...again.captured.lines, plainStateText(state)],
+      [blob, oldRefresh, stored.refreshToken],
+    );
   });
 
   it('after a 401 refreshes once and retries the request once', async () => {
     sandbox = await sandboxWithAccount('com');
     sandbox.addActivity('com', EMAIL, { fitBytes: fitFor(BASE_START) });
-    const { platform } = platformFor(sandbox, 'com', { credentials: { tokenBlob: sandbox.mintTokenBlob('com', EMAIL) } });
+    const { platform } = platformFor(sandbox, 'com', {
+      credentials: { tokenBlob: sandbox.mintTokenBlob('com', EMAIL) },
+    });
     await platform.connect();
     sandbox.expireAccessTokens('com');
     sandbox.resetCounters();
@@ -189,24 +239,40 @@ describe('Garmin adapter against the sandbox (contract)', () => {
 
     const cnToken = sandbox.mintTokens('cn', EMAIL);
     const http = new HttpClient({ endpoints: new EndpointMap().with(sandbox.endpointOverrides()) });
-    const crossRegion = await http.request({ url: 'https://connectapi.garmin.com/activitylist-service/activities/search/activities?start=0&limit=1', headers: { Authorization: `Bearer ${cnToken.accessToken}` }, accept: [401] });
+    const crossRegion = await http.request({
+      url: 'https://connectapi.garmin.com/activitylist-service/activities/search/activities?start=0&limit=1',
+      headers: { Authorization: `Bearer ${cnToken.accessToken}` },
+      accept: [401],
+    });
     expect(crossRegion.status).toBe(401);
     // A CN refresh token on the COM diauth: Garmin's "User doesn't exist in DB for GarminGUID".
     const wrongHost = await http.request({
       method: 'POST',
       url: 'https://diauth.garmin.com/di-oauth2-service/oauth/token',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: 'Basic ' + Buffer.from(`${cnToken.clientId}:`).toString('base64') },
-      body: new URLSearchParams({ grant_type: 'refresh_token', client_id: cnToken.clientId, refresh_token: cnToken.refreshToken }).toString(),
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Authorization: 'Basic ' + Buffer.from(`${cnToken.clientId}:`).toString('base64'),
+      },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        client_id: cnToken.clientId,
+        refresh_token: cnToken.refreshToken,
+      }).toString(),
       accept: [400],
     });
-    expect(wrongHost.json()).toMatchObject({ error: 'invalid_grant', error_description: "User doesn't exist in DB for GarminGUID" });
+    expect(wrongHost.json()).toMatchObject({
+      error: 'invalid_grant',
+      error_description: "User doesn't exist in DB for GarminGUID",
+    });
   });
 
   it('steady state with a valid token: zero SSO requests, secrets absent from output and plain state', async () => {
     sandbox = await sandboxWithAccount('com');
     for (let i = 0; i < 5; i++) sandbox.addActivity('com', EMAIL, { fitBytes: fitFor(BASE_START + i * 3600) });
     const blob = sandbox.mintTokenBlob('com', EMAIL);
-    const { platform, state, captured } = platformFor(sandbox, 'com', { credentials: { tokenBlob: blob, email: EMAIL, password: PASSWORD } });
+    const { platform, state, captured } = platformFor(sandbox, 'com', {
+      credentials: { tokenBlob: blob, email: EMAIL, password: PASSWORD },
+    });
     for (let run = 0; run < 3; run++) {
       await platform.connect();
       const listed = await listAll(platform);
@@ -216,13 +282,19 @@ describe('Garmin adapter against the sandbox (contract)', () => {
     expect(sandbox.counters().refreshes).toBe(0);
     expect(await platform.credentialExpiry!()).toEqual(new Date(decodeTokenBlob(blob).refreshExpiresAt * 1000));
     const tokens = JSON.parse(state.getSecret('di_tokens')!) as { accessToken: string; refreshToken: string };
-    assertNoSecrets([...captured.lines, plainStateText(state)], [PASSWORD, blob, tokens.accessToken, tokens.refreshToken]);
+    assertNoSecrets(
+      [...captured.lines, plainStateText(state)],
+      [PASSWORD, blob, tokens.accessToken, tokens.refreshToken],
+    );
   });
 
   it('survives injected 429 (Retry-After), 5xx, dropped connections and truncated bodies on reads', async () => {
     sandbox = await sandboxWithAccount('com');
     for (let i = 0; i < 3; i++) sandbox.addActivity('com', EMAIL, { fitBytes: fitFor(BASE_START + i * 3600) });
-    const { platform } = platformFor(sandbox, 'com', { credentials: { tokenBlob: sandbox.mintTokenBlob('com', EMAIL) }, backoff: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 2000 } });
+    const { platform } = platformFor(sandbox, 'com', {
+      credentials: { tokenBlob: sandbox.mintTokenBlob('com', EMAIL) },
+      backoff: { attempts: 5, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 2000 },
+    });
     await platform.connect();
     sandbox.failNext(1, '429', { retryAfterSec: 0 });
     sandbox.failNext(1, '503', { retryAfterSec: 0 });

@@ -6,7 +6,18 @@ import { decodeTokenBlob } from '../../src/platforms/garmin/garmin-tokens.ts';
 import { NATIVE_HEADERS } from '../../src/platforms/garmin/garmin-hosts.ts';
 import type { GarminSandbox } from '../../sandbox/garmin/garmin-sandbox.ts';
 import { MemoryPlatformState } from '../../src/store/state-box.ts';
-import { assertNoSecrets, BASE_START, captureLog, EMAIL, fitFor, listAll, PASSWORD, plainStateText, platformFor, sandboxWithAccount } from './garmin-test-kit.ts';
+import {
+  assertNoSecrets,
+  BASE_START,
+  captureLog,
+  EMAIL,
+  fitFor,
+  listAll,
+  PASSWORD,
+  plainStateText,
+  platformFor,
+  sandboxWithAccount,
+} from './garmin-test-kit.ts';
 
 // The December 2026 review of ../shared/protocols/garmin.md ("What changed since 2026-11").
 
@@ -19,7 +30,14 @@ afterEach(async () => {
 const MFA_CODE = '731902';
 
 function loginBase(box: GarminSandbox, region: 'com' | 'cn' = 'com') {
-  return { region, endpoints: new EndpointMap().with(box.endpointOverrides()), promptMfaCode: async () => MFA_CODE, log: captureLog().log, env: {}, now: box.now };
+  return {
+    region,
+    endpoints: new EndpointMap().with(box.endpointOverrides()),
+    promptMfaCode: async () => MFA_CODE,
+    log: captureLog().log,
+    env: {},
+    now: box.now,
+  };
 }
 
 describe('refresh: only 400 invalid_grant ends the refresh token (§4.7)', () => {
@@ -109,7 +127,12 @@ describe('rate limits and refused front doors pause logins (§3, §4.1, §6)', (
     const { platform, state } = platformFor(sandbox, 'com', { credentials: { email: EMAIL, password: PASSWORD } });
     await platform.connect();
     expect(state.getSecret('di_tokens')).toBeDefined();
-    expect(sandbox.requests().filter((request) => request.method === 'POST' && request.host === 'sso.garmin.com').map((request) => request.path)).toEqual(['/mobile/api/login', '/sso/signin']);
+    expect(
+      sandbox
+        .requests()
+        .filter((request) => request.method === 'POST' && request.host === 'sso.garmin.com')
+        .map((request) => request.path),
+    ).toEqual(['/mobile/api/login', '/sso/signin']);
   });
 });
 
@@ -119,7 +142,10 @@ describe('mobile login loads the sign-in page first (§4.1, python-garminconnect
     const { platform } = platformFor(sandbox, 'com', { credentials: { email: EMAIL, password: PASSWORD } });
     await platform.connect();
     const sso = sandbox.requests().filter((request) => request.host === 'sso.garmin.com');
-    expect(sso.map((request) => `${request.method} ${request.path}`)).toEqual(['GET /mobile/sso/en_US/sign-in', 'POST /mobile/api/login']);
+    expect(sso.map((request) => `${request.method} ${request.path}`)).toEqual([
+      'GET /mobile/sso/en_US/sign-in',
+      'POST /mobile/api/login',
+    ]);
     expect(sso[0]!.headers['user-agent']).toBe(sso[1]!.headers['user-agent']);
   });
 
@@ -135,8 +161,14 @@ describe('mobile login loads the sign-in page first (§4.1, python-garminconnect
         body: JSON.stringify({ username: EMAIL, password: PASSWORD, rememberMe: false, captchaToken: '' }),
       });
     const page = async (pageService: string): Promise<string> => {
-      const response = await fetch(`${base}/mobile/sso/en_US/sign-in?${new URLSearchParams({ clientId: 'GCM_ANDROID_DARK', service: pageService })}`, { headers: { 'User-Agent': 'ua-1' } });
-      return response.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ');
+      const response = await fetch(
+        `${base}/mobile/sso/en_US/sign-in?${new URLSearchParams({ clientId: 'GCM_ANDROID_DARK', service: pageService })}`,
+        { headers: { 'User-Agent': 'ua-1' } },
+      );
+      return response.headers
+        .getSetCookie()
+        .map((cookie) => cookie.split(';')[0])
+        .join('; ');
     };
     expect((await login(undefined)).status).toBe(429);
     expect((await login(await page('https://mobile.integration.garmin.com/gcm/ios'))).status).toBe(429);
@@ -159,7 +191,13 @@ describe('widget MFA asks Garmin to send the code when the page has none (§4.4)
     });
     await platform.connect();
     expect(state.getSecret('di_tokens')).toBeDefined();
-    return { asked, posts: sandbox.requests().filter((request) => request.method === 'POST').map((request) => request.path) };
+    return {
+      asked,
+      posts: sandbox
+        .requests()
+        .filter((request) => request.method === 'POST')
+        .map((request) => request.path),
+    };
   }
 
   it('email page without codeSentTo: one code request, then the code to /sso/verifyMFA/loginEnterMfaCode', async () => {
@@ -185,7 +223,9 @@ describe('DI client ids and native headers (§4.5, §5)', () => {
     sandbox.addActivity('com', EMAIL, { fitBytes: fitFor(BASE_START) });
     const { platform, state } = platformFor(sandbox, 'com', { credentials: { email: EMAIL, password: PASSWORD } });
     await platform.connect();
-    expect((JSON.parse(state.getSecret('di_tokens')!) as { clientId: string }).clientId).toBe('GARMIN_CONNECT_MOBILE_ANDROID_DI');
+    expect((JSON.parse(state.getSecret('di_tokens')!) as { clientId: string }).clientId).toBe(
+      'GARMIN_CONNECT_MOBILE_ANDROID_DI',
+    );
     sandbox.expireAccessTokens('com');
     expect(await listAll(platform)).toHaveLength(1);
     expect(sandbox.counters().refreshes).toBe(1);
@@ -201,18 +241,23 @@ describe('DI client ids and native headers (§4.5, §5)', () => {
     await sandbox.close();
 
     sandbox = await sandboxWithAccount('com', { exchangeRateLimited: true });
-    await expect(runGarminLogin({ ...loginBase(sandbox), ticket: sandbox.mintTicket('com', EMAIL) })).rejects.toBeInstanceOf(RetryableError);
+    await expect(
+      runGarminLogin({ ...loginBase(sandbox), ticket: sandbox.mintTicket('com', EMAIL) }),
+    ).rejects.toBeInstanceOf(RetryableError);
     expect(sandbox.counters().exchanges).toBe(1);
   });
 
   it('sends the exact native Android header set on connectapi and diauth calls', async () => {
     sandbox = await sandboxWithAccount('com');
-    const { platform } = platformFor(sandbox, 'com', { credentials: { tokenBlob: sandbox.mintTokenBlob('com', EMAIL) } });
+    const { platform } = platformFor(sandbox, 'com', {
+      credentials: { tokenBlob: sandbox.mintTokenBlob('com', EMAIL) },
+    });
     await platform.connect();
     sandbox.expireAccessTokens('com');
     await listAll(platform);
     for (const request of sandbox.requests().filter((entry) => entry.host !== 'sso.garmin.com')) {
-      for (const [name, value] of Object.entries(NATIVE_HEADERS)) expect(request.headers[name.toLowerCase()], `${name} on ${request.path}`).toBe(value);
+      for (const [name, value] of Object.entries(NATIVE_HEADERS))
+        expect(request.headers[name.toLowerCase()], `${name} on ${request.path}`).toBe(value);
     }
     expect(NATIVE_HEADERS['User-Agent']).toBe('GCM-Android-5.23');
     expect(Object.keys(NATIVE_HEADERS)).toHaveLength(8);
@@ -225,7 +270,11 @@ describe('login --ticket (§4.6)', () => {
     sandbox.addActivity('com', EMAIL, { fitBytes: fitFor(BASE_START) });
     const ticket = sandbox.mintTicket('com', EMAIL, 'https://connect.garmin.com/app');
     const captured = captureLog();
-    const result = await runGarminLogin({ ...loginBase(sandbox), log: captured.log, ticket: `https://connect.garmin.com/app?ticket=${ticket}` });
+    const result = await runGarminLogin({
+      ...loginBase(sandbox),
+      log: captured.log,
+      ticket: `https://connect.garmin.com/app?ticket=${ticket}`,
+    });
     const ci = platformFor(sandbox, 'com', { credentials: { tokenBlob: result.tokenBlob } });
     await ci.platform.connect();
     expect(await listAll(ci.platform)).toHaveLength(1);
@@ -238,7 +287,9 @@ describe('login --ticket (§4.6)', () => {
     sandbox = await sandboxWithAccount('com');
     const mobile = sandbox.mintTicket('com', EMAIL, 'https://mobile.integration.garmin.com/gcm/android');
     expect(mobile.endsWith('-sso')).toBe(true);
-    await expect(runGarminLogin({ ...loginBase(sandbox), ticket: mobile, serviceUrl: 'mobile' })).resolves.toBeDefined();
+    await expect(
+      runGarminLogin({ ...loginBase(sandbox), ticket: mobile, serviceUrl: 'mobile' }),
+    ).resolves.toBeDefined();
     const web = sandbox.mintTicket('com', EMAIL);
     await expect(runGarminLogin({ ...loginBase(sandbox), ticket: web })).resolves.toBeDefined();
     expect(sandbox.counters().exchanges).toBe(2);
@@ -248,9 +299,13 @@ describe('login --ticket (§4.6)', () => {
     sandbox = await sandboxWithAccount('com');
     const ticket = sandbox.mintTicket('com', EMAIL);
     sandbox.redeemInBrowser('com', ticket);
-    const error = (await runGarminLogin({ ...loginBase(sandbox), ticket }).catch((caught: unknown) => caught)) as AuthError;
+    const error = (await runGarminLogin({ ...loginBase(sandbox), ticket }).catch(
+      (caught: unknown) => caught,
+    )) as AuthError;
     expect(error).toBeInstanceOf(AuthError);
-    expect(error.hint).toContain('https://sso.garmin.com/portal/sso/en-US/sign-in?clientId=GarminConnect&service=https%3A%2F%2Fconnect.garmin.com%2Fapp');
+    expect(error.hint).toContain(
+      'https://sso.garmin.com/portal/sso/en-US/sign-in?clientId=GarminConnect&service=https%3A%2F%2Fconnect.garmin.com%2Fapp',
+    );
     expect(sandbox.counters().exchanges).toBe(1);
     expect(describeError(error)).not.toContain(ticket);
   });
@@ -258,9 +313,19 @@ describe('login --ticket (§4.6)', () => {
   it('a value with two readings, or another region, is refused before any request', async () => {
     sandbox = await sandboxWithAccount('com');
     const ticket = sandbox.mintTicket('com', EMAIL);
-    await expect(runGarminLogin({ ...loginBase(sandbox), ticket: `https://connect.garmin.com/app?ticket=${ticket}`, serviceUrl: 'mobile' })).rejects.toBeInstanceOf(ConfigError);
-    await expect(runGarminLogin({ ...loginBase(sandbox), ticket: `https://connect.garmin.cn/app?ticket=${ticket}` })).rejects.toThrow(/check --region/);
-    await expect(runGarminLogin({ ...loginBase(sandbox), ticket, serviceUrl: 'https://example.com/app' })).rejects.toBeInstanceOf(ConfigError);
+    await expect(
+      runGarminLogin({
+        ...loginBase(sandbox),
+        ticket: `https://connect.garmin.com/app?ticket=${ticket}`,
+        serviceUrl: 'mobile',
+      }),
+    ).rejects.toBeInstanceOf(ConfigError);
+    await expect(
+      runGarminLogin({ ...loginBase(sandbox), ticket: `https://connect.garmin.cn/app?ticket=${ticket}` }),
+    ).rejects.toThrow(/check --region/);
+    await expect(
+      runGarminLogin({ ...loginBase(sandbox), ticket, serviceUrl: 'https://example.com/app' }),
+    ).rejects.toBeInstanceOf(ConfigError);
     expect(sandbox.counters().total).toBe(0);
   });
 });
@@ -269,10 +334,15 @@ describe('garmin.cn front doors in the recommended order (§4.9)', () => {
   it('password login starts with the portal (web audience), never sends a .com service for CN', async () => {
     sandbox = await sandboxWithAccount('cn');
     sandbox.addActivity('cn', EMAIL, { fitBytes: fitFor(BASE_START) });
-    const { platform, state, captured } = platformFor(sandbox, 'cn', { credentials: { email: EMAIL, password: PASSWORD } });
+    const { platform, state, captured } = platformFor(sandbox, 'cn', {
+      credentials: { email: EMAIL, password: PASSWORD },
+    });
     await platform.connect();
     expect(await listAll(platform)).toHaveLength(1);
-    const posts = sandbox.requests().filter((request) => request.method === 'POST').map((request) => `${request.host}${request.path}`);
+    const posts = sandbox
+      .requests()
+      .filter((request) => request.method === 'POST')
+      .map((request) => `${request.host}${request.path}`);
     expect(posts[0]).toBe('sso.garmin.cn/portal/api/login');
     expect(posts).toContain('diauth.garmin.cn/di-oauth2-service/oauth/token');
     assertNoSecrets([...captured.lines, plainStateText(state)], [PASSWORD]);
@@ -284,7 +354,10 @@ describe('garmin.cn front doors in the recommended order (§4.9)', () => {
     const { platform, state } = platformFor(sandbox, 'cn', { credentials: { email: EMAIL, password: PASSWORD } });
     await platform.connect();
     expect(state.getSecret('di_tokens')).toBeDefined();
-    const logins = sandbox.requests().filter((request) => request.method === 'POST' && request.host === 'sso.garmin.cn').map((request) => request.path);
+    const logins = sandbox
+      .requests()
+      .filter((request) => request.method === 'POST' && request.host === 'sso.garmin.cn')
+      .map((request) => request.path);
     expect(logins).toEqual(['/portal/api/login', '/sso/signin', '/mobile/api/login']);
   });
 });

@@ -5,7 +5,18 @@ import { runGarminLogin, garminLoginRequiredError } from '../../src/platforms/ga
 import { decodeTokenBlob } from '../../src/platforms/garmin/garmin-tokens.ts';
 import type { GarminSandbox } from '../../sandbox/garmin/garmin-sandbox.ts';
 import { MemoryPlatformState } from '../../src/store/state-box.ts';
-import { assertNoSecrets, BASE_START, captureLog, EMAIL, fitFor, listAll, PASSWORD, plainStateText, platformFor, sandboxWithAccount } from './garmin-test-kit.ts';
+import {
+  assertNoSecrets,
+  BASE_START,
+  captureLog,
+  EMAIL,
+  fitFor,
+  listAll,
+  PASSWORD,
+  plainStateText,
+  platformFor,
+  sandboxWithAccount,
+} from './garmin-test-kit.ts';
 
 let sandbox: GarminSandbox | undefined;
 afterEach(async () => {
@@ -19,7 +30,9 @@ describe('Garmin password login cascade', () => {
   it('logs in with the mobile JSON API, exchanges the ticket at diauth, validates, stores sealed tokens', async () => {
     sandbox = await sandboxWithAccount('com');
     sandbox.addActivity('com', EMAIL, { fitBytes: fitFor(BASE_START) });
-    const { platform, state, captured } = platformFor(sandbox, 'com', { credentials: { email: EMAIL, password: PASSWORD } });
+    const { platform, state, captured } = platformFor(sandbox, 'com', {
+      credentials: { email: EMAIL, password: PASSWORD },
+    });
     await platform.connect();
     expect(await listAll(platform)).toHaveLength(1);
     const counters = sandbox.counters();
@@ -34,12 +47,17 @@ describe('Garmin password login cascade', () => {
     await next.platform.connect();
     await listAll(next.platform);
     expect(sandbox.counters().sso).toBe(0);
-    assertNoSecrets([...captured.lines, ...next.captured.lines, plainStateText(state)], [PASSWORD, tokens.accessToken, tokens.refreshToken]);
+    assertNoSecrets(
+      [...captured.lines, ...next.captured.lines, plainStateText(state)],
+      [PASSWORD, tokens.accessToken, tokens.refreshToken],
+    );
   });
 
   it('wrong password: exactly one login request, no retry, no fallback, and not resent on the next run', async () => {
     sandbox = await sandboxWithAccount('com');
-    const { platform, state, captured } = platformFor(sandbox, 'com', { credentials: { email: EMAIL, password: 'wrong-password-123' } });
+    const { platform, state, captured } = platformFor(sandbox, 'com', {
+      credentials: { email: EMAIL, password: 'wrong-password-123' },
+    });
     const error = await platform.connect().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AuthError);
     expect(describeError(error)).toContain('refused the email or password');
@@ -48,7 +66,10 @@ describe('Garmin password login cascade', () => {
     const again = platformFor(sandbox, 'com', { state, credentials: { email: EMAIL, password: 'wrong-password-123' } });
     await expect(again.platform.connect()).rejects.toThrow(/refused on an earlier run/);
     expect(sandbox.counters().loginPosts).toBe(1);
-    assertNoSecrets([...captured.lines, ...again.captured.lines, plainStateText(state), describeError(error)], ['wrong-password-123']);
+    assertNoSecrets(
+      [...captured.lines, ...again.captured.lines, plainStateText(state), describeError(error)],
+      ['wrong-password-123'],
+    );
   });
 
   it('MFA account in CI (no prompt): fails with one line naming the login command, never asks Garmin for a code', async () => {
@@ -56,7 +77,9 @@ describe('Garmin password login cascade', () => {
     const { platform } = platformFor(sandbox, 'com', { credentials: { email: EMAIL, password: PASSWORD } });
     const error = (await platform.connect().catch((caught: unknown) => caught)) as AuthError;
     expect(error).toBeInstanceOf(AuthError);
-    expect(error.hint).toBe('run `node cli.js login --for action --region com` on a computer with a terminal and store the printed token as the secret GARMIN_TOKEN_COM');
+    expect(error.hint).toBe(
+      'run `node cli.js login --for action --region com` on a computer with a terminal and store the printed token as the secret GARMIN_TOKEN_COM',
+    );
     expect(garminLoginRequiredError('cn').hint).toContain('--region cn');
     expect(garminLoginRequiredError('cn').hint).toContain('GARMIN_TOKEN_CN');
     expect(sandbox.counters().loginPosts).toBe(1);
@@ -84,7 +107,10 @@ describe('Garmin password login cascade', () => {
     sandbox = await sandboxWithAccount('com', { mfa: { code: MFA_CODE }, widgetTokensInactive: false });
     sandbox.blockLogin('com', '429', 'mobile');
     const codes = ['111111', MFA_CODE];
-    const { platform, state, captured } = platformFor(sandbox, 'com', { credentials: { email: EMAIL, password: PASSWORD }, promptMfaCode: async () => codes.shift()! });
+    const { platform, state, captured } = platformFor(sandbox, 'com', {
+      credentials: { email: EMAIL, password: PASSWORD },
+      promptMfaCode: async () => codes.shift()!,
+    });
     await platform.connect();
     expect(state.getSecret('di_tokens')).toBeDefined();
     expect(sandbox.counters().loginPosts).toBe(2); // one mobile (429), one widget
@@ -135,7 +161,10 @@ describe('Garmin password login cascade', () => {
   });
 
   it('the sandbox rate-limits repeated logins with 429 (JSON body) and the client opens the breaker', async () => {
-    sandbox = await sandboxWithAccount('com', { loginRateLimit: { maxAttempts: 1, periodSec: 3600 }, rateLimitBody: 'json' });
+    sandbox = await sandboxWithAccount('com', {
+      loginRateLimit: { maxAttempts: 1, periodSec: 3600 },
+      rateLimitBody: 'json',
+    });
     // Burn the one allowed attempt per front door.
     await platformFor(sandbox, 'com', { credentials: { email: EMAIL, password: PASSWORD } }).platform.connect();
     const state = new MemoryPlatformState();
@@ -177,7 +206,14 @@ describe('runGarminLogin (the login command)', () => {
   it('--ticket: exchanges a browser ticket at once; a reused ticket is refused with the next step', async () => {
     sandbox = await sandboxWithAccount('com');
     const ticket = sandbox.mintTicket('com', EMAIL);
-    const base = { region: 'com' as const, endpoints: new EndpointMap().with(sandbox.endpointOverrides()), promptMfaCode: async () => '', log: captureLog().log, env: {}, now: sandbox.now };
+    const base = {
+      region: 'com' as const,
+      endpoints: new EndpointMap().with(sandbox.endpointOverrides()),
+      promptMfaCode: async () => '',
+      log: captureLog().log,
+      env: {},
+      now: sandbox.now,
+    };
     const result = await runGarminLogin({ ...base, ticket });
     expect(decodeTokenBlob(result.tokenBlob, 'com').clientId).toBe('GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2');
     expect(sandbox.counters().sso).toBe(0);
@@ -189,7 +225,9 @@ describe('runGarminLogin (the login command)', () => {
 
     await expect(runGarminLogin({ ...base, ticket: 'not-a-ticket' })).rejects.toBeInstanceOf(ConfigError);
     const mobileTicket = sandbox.mintTicket('com', EMAIL, 'https://mobile.integration.garmin.com/gcm/android');
-    expect((await runGarminLogin({ ...base, ticket: mobileTicket, serviceUrl: 'mobile' })).tokenBlob).toMatch(/^ssxg1\./);
+    expect((await runGarminLogin({ ...base, ticket: mobileTicket, serviceUrl: 'mobile' })).tokenBlob).toMatch(
+      /^ssxg1\./,
+    );
   });
 
   it('a token blob for the other region is a config error naming the right command', () => {

@@ -4,7 +4,13 @@ import { HttpResponse } from '../../src/http/http-client.ts';
 import { readZipEntries } from '../../src/fit/zip-read.ts';
 import { mapGarminActivity, type GarminListItem } from '../../src/platforms/garmin/garmin-activities.ts';
 import { importOutcome } from '../../src/platforms/garmin/garmin-platform.ts';
-import { extractCsrf, extractInlineStatus, extractTitle, extractWidgetTicket, parseMobileLoginResponse } from '../../src/platforms/garmin/garmin-sso.ts';
+import {
+  extractCsrf,
+  extractInlineStatus,
+  extractTitle,
+  extractWidgetTicket,
+  parseMobileLoginResponse,
+} from '../../src/platforms/garmin/garmin-sso.ts';
 import { startGarminSandbox, type GarminSandbox } from '../../sandbox/garmin/garmin-sandbox.ts';
 import { BASE_START, EMAIL, fitFor, PASSWORD } from './garmin-test-kit.ts';
 import { loadCassette, recordingsAvailable, SKIP_REASON, type RecordedExchange } from './vcr.ts';
@@ -25,13 +31,27 @@ describe.skipIf(!available)('parsers against recorded Garmin exchanges', () => {
     const items = JSON.parse(list.text()) as GarminListItem[];
     expect(items).toHaveLength(3);
     const first = mapGarminActivity(items[0]!, 'com')!;
-    expect(first).toMatchObject({ remoteId: '21482825013', startUtc: Date.UTC(2026, 0, 8, 14, 10, 21) / 1000, sport: { family: 'run', code: 'trail_running' }, vendor: 'garmin', manual: false });
+    expect(first).toMatchObject({
+      remoteId: '21482825013',
+      startUtc: Date.UTC(2026, 0, 8, 14, 10, 21) / 1000,
+      sport: { family: 'run', code: 'trail_running' },
+      vendor: 'garmin',
+      manual: false,
+    });
     expect(first.elapsedSec).toBe(2225);
     const mapped = items.map((item) => mapGarminActivity(item, 'com')!);
-    expect(mapped.every((activity) => activity.startUtc * 1000 === (items[mapped.indexOf(activity)]!.beginTimestamp as number))).toBe(true);
+    expect(
+      mapped.every(
+        (activity) => activity.startUtc * 1000 === (items[mapped.indexOf(activity)]!.beginTimestamp as number),
+      ),
+    ).toBe(true);
 
-    const pages = loadCassette('api/test_activity_list_pagination.yaml').filter((exchange) => exchange.uri.includes('/search/activities'));
-    const ids = pages.flatMap((page) => (JSON.parse(page.text()) as GarminListItem[]).map((item) => mapGarminActivity(item, 'com')!.remoteId));
+    const pages = loadCassette('api/test_activity_list_pagination.yaml').filter((exchange) =>
+      exchange.uri.includes('/search/activities'),
+    );
+    const ids = pages.flatMap((page) =>
+      (JSON.parse(page.text()) as GarminListItem[]).map((item) => mapGarminActivity(item, 'com')!.remoteId),
+    );
     expect(ids).toHaveLength(4);
     expect(new Set(ids).size).toBe(4);
   });
@@ -50,7 +70,12 @@ describe.skipIf(!available)('parsers against recorded Garmin exchanges', () => {
   it('upload: the recorded 202 has no result yet, so the client polls the location', () => {
     const upload = find(loadCassette('api/test_upload.yaml'), 'POST', '/upload-service/upload');
     expect(upload.status).toBe(202);
-    const response = new HttpResponse(202, new Headers({ 'content-type': 'application/json' }), upload.uri, upload.body);
+    const response = new HttpResponse(
+      202,
+      new Headers({ 'content-type': 'application/json' }),
+      upload.uri,
+      upload.body,
+    );
     expect(importOutcome(response, 'Garmin COM')).toBeUndefined();
     expect(upload.headers.get('location')?.[0]).toMatch(/\/activity-service\/activity\/status\/\d+\/[0-9a-f]{32}$/);
     expect(upload.headers.get('location-in-milliseconds')?.[0]).toBe('1000');
@@ -58,10 +83,19 @@ describe.skipIf(!available)('parsers against recorded Garmin exchanges', () => {
 
   it('mobile login envelopes: SUCCESSFUL with ticket, MFA_REQUIRED, MFA success, INVALID_USERNAME_PASSWORD (401)', () => {
     const success = find(loadCassette('mobile-2026/test_login_success.yaml'), 'POST', '/mobile/api/login');
-    expect(parseMobileLoginResponse(success.text())).toMatchObject({ type: 'SUCCESSFUL', ticket: expect.stringMatching(/^ST-\d+-[A-Za-z0-9]{20}-sso$/) });
+    expect(parseMobileLoginResponse(success.text())).toMatchObject({
+      type: 'SUCCESSFUL',
+      ticket: expect.stringMatching(/^ST-\d+-[A-Za-z0-9]{20}-sso$/),
+    });
     const mfaCassette = loadCassette('mobile-2026/test_login_success_mfa.yaml');
-    expect(parseMobileLoginResponse(find(mfaCassette, 'POST', '/mobile/api/login').text())).toMatchObject({ type: 'MFA_REQUIRED', ticket: null, mfaMethod: 'email' });
-    expect(parseMobileLoginResponse(find(mfaCassette, 'POST', '/mobile/api/mfa/verifyCode').text())).toMatchObject({ type: 'SUCCESSFUL' });
+    expect(parseMobileLoginResponse(find(mfaCassette, 'POST', '/mobile/api/login').text())).toMatchObject({
+      type: 'MFA_REQUIRED',
+      ticket: null,
+      mfaMethod: 'email',
+    });
+    expect(parseMobileLoginResponse(find(mfaCassette, 'POST', '/mobile/api/mfa/verifyCode').text())).toMatchObject({
+      type: 'SUCCESSFUL',
+    });
     const fail = find(loadCassette('mobile-2026/test_login_email_password_fail.yaml'), 'POST', '/mobile/api/login');
     expect(fail.status).toBe(401);
     expect(parseMobileLoginResponse(fail.text())?.type).toBe('INVALID_USERNAME_PASSWORD');
@@ -103,9 +137,17 @@ describe.skipIf(!available)('the sandbox answers in the recorded shapes', () => 
   const url = (host: string, path: string): string => `${sandbox.endpointOverrides()[host]}${path}`;
 
   it('list elements carry only fields the recorded list carries, with the same types', async () => {
-    const recorded = (JSON.parse(find(loadCassette('api/test_activity_list.yaml'), 'GET', '/search/activities').text()) as Record<string, unknown>[])[0]!;
+    const recorded = (
+      JSON.parse(find(loadCassette('api/test_activity_list.yaml'), 'GET', '/search/activities').text()) as Record<
+        string,
+        unknown
+      >[]
+    )[0]!;
     const token = sandbox.mintTokens('com', EMAIL).accessToken;
-    const response = await fetch(url('connectapi.garmin.com', '/activitylist-service/activities/search/activities?start=0&limit=5'), { headers: { Authorization: `Bearer ${token}` } });
+    const response = await fetch(
+      url('connectapi.garmin.com', '/activitylist-service/activities/search/activities?start=0&limit=5'),
+      { headers: { Authorization: `Bearer ${token}` } },
+    );
     const ours = ((await response.json()) as Record<string, unknown>[])[0]!;
     for (const [key, value] of Object.entries(ours)) {
       expect(recorded, `field ${key}`).toHaveProperty(key);
@@ -115,14 +157,28 @@ describe.skipIf(!available)('the sandbox answers in the recorded shapes', () => 
   });
 
   it('login envelopes have the recorded keys; the sign-in page sets the recorded cookies', async () => {
-    const recordedFail = JSON.parse(find(loadCassette('mobile-2026/test_login_email_password_fail.yaml'), 'POST', '/mobile/api/login').text()) as Record<string, unknown>;
+    const recordedFail = JSON.parse(
+      find(loadCassette('mobile-2026/test_login_email_password_fail.yaml'), 'POST', '/mobile/api/login').text(),
+    ) as Record<string, unknown>;
     const recordedPage = find(loadCassette('mobile-2026/test_login_success.yaml'), 'GET', '/mobile/sso/en/sign-in');
     const page = await fetch(url('sso.garmin.com', '/mobile/sso/en/sign-in?clientId=GCM_ANDROID_DARK'));
     const cookieNames = (headers: string[]): string[] => headers.map((header) => header.split('=')[0]!).sort();
     expect(cookieNames(page.headers.getSetCookie())).toEqual(cookieNames(recordedPage.headers.get('set-cookie') ?? []));
-    const query = new URLSearchParams({ clientId: 'GCM_ANDROID_DARK', locale: 'en-US', service: 'https://mobile.integration.garmin.com/gcm/android' });
-    const seeded = await fetch(url('sso.garmin.com', `/mobile/sso/en_US/sign-in?${new URLSearchParams({ clientId: 'GCM_ANDROID_DARK', service: 'https://mobile.integration.garmin.com/gcm/android' })}`));
-    const jar = seeded.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ');
+    const query = new URLSearchParams({
+      clientId: 'GCM_ANDROID_DARK',
+      locale: 'en-US',
+      service: 'https://mobile.integration.garmin.com/gcm/android',
+    });
+    const seeded = await fetch(
+      url(
+        'sso.garmin.com',
+        `/mobile/sso/en_US/sign-in?${new URLSearchParams({ clientId: 'GCM_ANDROID_DARK', service: 'https://mobile.integration.garmin.com/gcm/android' })}`,
+      ),
+    );
+    const jar = seeded.headers
+      .getSetCookie()
+      .map((cookie) => cookie.split(';')[0])
+      .join('; ');
     const fail = await fetch(url('sso.garmin.com', `/mobile/api/login?${query}`), {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Cookie: jar },
@@ -140,7 +196,14 @@ describe.skipIf(!available)('the sandbox answers in the recorded shapes', () => 
     const token = sandbox.mintTokens('com', EMAIL).accessToken;
     const [activity] = sandbox.activities('com', EMAIL);
     const headers = { Authorization: `Bearer ${token}` };
-    expect((await fetch(url('connectapi.garmin.com', `/activity-service/activity/${activity!.id}`), { method: 'DELETE', headers })).status).toBe(204);
+    expect(
+      (
+        await fetch(url('connectapi.garmin.com', `/activity-service/activity/${activity!.id}`), {
+          method: 'DELETE',
+          headers,
+        })
+      ).status,
+    ).toBe(204);
     const after = await fetch(url('connectapi.garmin.com', `/activity-service/activity/${activity!.id}`), { headers });
     expect(after.status).toBe(gone.status);
     expect(await after.json()).toEqual(JSON.parse(gone.text()));

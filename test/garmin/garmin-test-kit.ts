@@ -4,7 +4,12 @@ import { synthesiseFit } from '../../sandbox/fit-synth.ts';
 import { createGarminPlatform, type GarminPlatformOptions } from '../../src/platforms/garmin/garmin-platform.ts';
 import type { GarminRegion } from '../../src/platforms/garmin/garmin-hosts.ts';
 import type { Platform } from '../../src/platforms/platform.ts';
-import { startGarminSandbox, type GarminSandbox, type GarminSandboxOptions, type SandboxAccountInput } from '../../sandbox/garmin/garmin-sandbox.ts';
+import {
+  startGarminSandbox,
+  type GarminSandbox,
+  type GarminSandboxOptions,
+  type SandboxAccountInput,
+} from '../../sandbox/garmin/garmin-sandbox.ts';
 import { MemoryPlatformState } from '../../src/store/state-box.ts';
 import type { Activity } from '../../src/core/activity.ts';
 
@@ -20,10 +25,23 @@ export interface CapturedLog {
 
 export function captureLog(): CapturedLog {
   const lines: string[] = [];
-  return { lines, log: consoleLogger({ verbose: true, out: (line) => lines.push(line), err: (line) => lines.push(line) }) };
+  return {
+    lines,
+    log: consoleLogger({ verbose: true, out: (line) => lines.push(line), err: (line) => lines.push(line) }),
+  };
 }
 
-export function fitFor(startUtc: number, options: { sport?: string; subSport?: string; manufacturer?: 'garmin' | 'coros'; distanceM?: number; elapsedSec?: number; heartRate?: number } = {}): Uint8Array {
+export function fitFor(
+  startUtc: number,
+  options: {
+    sport?: string;
+    subSport?: string;
+    manufacturer?: 'garmin' | 'coros';
+    distanceM?: number;
+    elapsedSec?: number;
+    heartRate?: number;
+  } = {},
+): Uint8Array {
   return synthesiseFit({
     startUtc,
     elapsedSec: options.elapsedSec ?? 1800,
@@ -37,7 +55,10 @@ export function fitFor(startUtc: number, options: { sport?: string; subSport?: s
   });
 }
 
-export async function sandboxWithAccount(region: GarminRegion, options: GarminSandboxOptions & { mfa?: SandboxAccountInput['mfa'] } = {}): Promise<GarminSandbox> {
+export async function sandboxWithAccount(
+  region: GarminRegion,
+  options: GarminSandboxOptions & { mfa?: SandboxAccountInput['mfa'] } = {},
+): Promise<GarminSandbox> {
   const sandbox = await startGarminSandbox(options);
   sandbox.addAccount(region, { email: EMAIL, password: PASSWORD, ...(options.mfa ? { mfa: options.mfa } : {}) });
   return sandbox;
@@ -49,7 +70,11 @@ export interface Harness {
   readonly captured: CapturedLog;
 }
 
-export function platformFor(sandbox: GarminSandbox, region: GarminRegion, overrides: Partial<GarminPlatformOptions> & { state?: MemoryPlatformState } = {}): Harness {
+export function platformFor(
+  sandbox: GarminSandbox,
+  region: GarminRegion,
+  overrides: Partial<GarminPlatformOptions> & { state?: MemoryPlatformState } = {},
+): Harness {
   const state = overrides.state ?? new MemoryPlatformState();
   const captured = captureLog();
   const platform = createGarminPlatform({

@@ -37,7 +37,12 @@ describe('login --ticket from a browser (CLI)', () => {
   it('COM: the whole address bar after sign-in', async () => {
     const ticket = sandbox.mintTicket('com', 'runner@example.com', 'https://connect.garmin.com/app');
     const { value, out, err } = io();
-    expect(await runCli(['login', '--for', 'action', '--region', 'com', '--ticket', `https://connect.garmin.com/app?ticket=${ticket}`], value)).toBe(0);
+    expect(
+      await runCli(
+        ['login', '--for', 'action', '--region', 'com', '--ticket', `https://connect.garmin.com/app?ticket=${ticket}`],
+        value,
+      ),
+    ).toBe(0);
     expect(out.some((line) => line.startsWith('ssxg1.'))).toBe(true);
     expect([...out, ...err].join('\n')).not.toContain(ticket);
   });
@@ -46,20 +51,37 @@ describe('login --ticket from a browser (CLI)', () => {
     const ticket = sandbox.mintTicket('cn', 'runner@example.cn', 'https://connect.garmin.cn/app');
     const { value, out, err } = io();
     expect(await runCli(['login', '--for', 'action', '--region', 'cn', '--ticket', ticket], value)).toBe(0);
-    expect(out.some((line) => line.startsWith("ssxg1."))).toBe(true);
-    expect(err.join("\n")).toMatch(/GARMIN_TOKEN_CN/);
+    expect(out.some((line) => line.startsWith('ssxg1.'))).toBe(true);
+    expect(err.join('\n')).toMatch(/GARMIN_TOKEN_CN/);
   });
 
   it('--service mobile for a ticket from the mobile sign-in page', async () => {
     const ticket = sandbox.mintTicket('com', 'runner@example.com', 'https://mobile.integration.garmin.com/gcm/android');
     const { value, out } = io();
-    expect(await runCli(['login', '--for', 'action', '--region', 'com', '--ticket', ticket, '--service', 'mobile'], value)).toBe(0);
+    expect(
+      await runCli(['login', '--for', 'action', '--region', 'com', '--ticket', ticket, '--service', 'mobile'], value),
+    ).toBe(0);
     expect(out.some((line) => line.startsWith('ssxg1.'))).toBe(true);
   });
 
   it('an unknown --service is a one-line config error (exit 2)', async () => {
     const { value, err } = io();
-    expect(await runCli(['login', '--for', 'action', '--region', 'com', '--ticket', 'ST-0123456-AbCdEfGhIjKlMnOpQrSt-sso', '--service', 'https://example.com/'], value)).toBe(2);
+    expect(
+      await runCli(
+        [
+          'login',
+          '--for',
+          'action',
+          '--region',
+          'com',
+          '--ticket',
+          'ST-0123456-AbCdEfGhIjKlMnOpQrSt-sso',
+          '--service',
+          'https://example.com/',
+        ],
+        value,
+      ),
+    ).toBe(2);
     expect(err.join('\n')).toMatch(/--service .* use web/);
   });
 });

@@ -29,7 +29,8 @@ export const SKIP_REASON = `recordings absent at ${RECORDINGS_DIR}`;
 export function loadCassette(relativePath: string): RecordedExchange[] {
   const lines = readFileSync(join(RECORDINGS_DIR, relativePath), 'utf8').split('\n');
   const exchanges: RecordedExchange[] = [];
-  let current: { method: string; uri: string; status: number; headers: Map<string, string[]>; body: Buffer } | undefined;
+  let current:
+    { method: string; uri: string; status: number; headers: Map<string, string[]>; body: Buffer } | undefined;
   let section: 'request' | 'response' | undefined;
   let inHeaders = false;
   let headerName: string | undefined;
@@ -140,7 +141,20 @@ function readScalar(lines: string[], start: number, first: string): { value: Buf
           escapedBreak = true;
           break;
         }
-        const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', '"': '"', '\\': '\\', '/': '/', ' ': ' ', '0': '\0', '\t': '\t', e: '\x1b', N: '\u0085', _: '\u00a0' };
+        const simple: Record<string, string> = {
+          n: '\n',
+          t: '\t',
+          r: '\r',
+          '"': '"',
+          '\\': '\\',
+          '/': '/',
+          ' ': ' ',
+          '0': '\0',
+          '\t': '\t',
+          e: '\x1b',
+          N: '\u0085',
+          _: '\u00a0',
+        };
         if (next in simple) {
           out += simple[next];
           pos += 2;

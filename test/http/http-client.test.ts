@@ -18,14 +18,24 @@ let endpoints: EndpointMap;
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoints = new EndpointMap().with({ 'api.example.test': `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+  endpoints = new EndpointMap().with({
+    'api.example.test': `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+  });
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 function client(delays: number[], options: { timeoutMs?: number } = {}) {
-  return new HttpClient({ endpoints, sleep: async (ms) => void delays.push(ms), backoff: { attempts: 3, baseDelayMs: 100, maxDelayMs: 1000 }, ...options });
+  return new HttpClient({
+    endpoints,
+    sleep: async (ms) => void delays.push(ms),
+    backoff: { attempts: 3, baseDelayMs: 100, maxDelayMs: 1000 },
+    ...options,
+  });
 }
-const status = (code: number, headers: Record<string, string> = {}, body = ''): Handler => (_req, res) => res.writeHead(code, headers).end(body);
+const status =
+  (code: number, headers: Record<string, string> = {}, body = ''): Handler =>
+  (_req, res) =>
+    res.writeHead(code, headers).end(body);
 
 describe('HttpClient', () => {
   it('resolves real hosts through the endpoint map, keeping path and query', async () => {
@@ -46,7 +56,9 @@ describe('HttpClient', () => {
   it('backs off exponentially with jitter on 5xx and gives up with a retryable error carrying status and a redacted URL', async () => {
     queue.push(status(503), status(502), status(500, {}, 'internal error'));
     const delays: number[] = [];
-    const error = await client(delays).request({ url: 'https://api.example.test/x?token=abc123secret' }).catch((caught: unknown) => caught);
+    const error = await client(delays)
+      .request({ url: 'https://api.example.test/x?token=abc123secret' })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as RetryableError).status).toBe(500);
     expect((error as RetryableError).url).toContain('token=***');
@@ -61,10 +73,14 @@ describe('HttpClient', () => {
   it('never retries a POST the server may have processed (500), but does retry a 429', async () => {
     queue.push(status(500));
     seen.length = 0;
-    await expect(client([]).request({ method: 'POST', url: 'https://api.example.test/upload', body: 'x' })).rejects.toBeInstanceOf(RetryableError);
+    await expect(
+      client([]).request({ method: 'POST', url: 'https://api.example.test/upload', body: 'x' }),
+    ).rejects.toBeInstanceOf(RetryableError);
     expect(seen).toHaveLength(1);
     queue.push(status(429), status(201));
-    expect((await client([]).request({ method: 'POST', url: 'https://api.example.test/upload', body: 'x' })).status).toBe(201);
+    expect(
+      (await client([]).request({ method: 'POST', url: 'https://api.example.test/upload', body: 'x' })).status,
+    ).toBe(201);
   });
 
   it('names errors by what the caller must do', async () => {
@@ -73,13 +89,23 @@ describe('HttpClient', () => {
     queue.push(status(404));
     await expect(client([]).request({ url: 'https://api.example.test/none' })).rejects.toBeInstanceOf(RejectedError);
     queue.push(status(409, {}, '{"dup":true}'));
-    const response = await client([]).request({ method: 'POST', url: 'https://api.example.test/upload', accept: [409] });
+    const response = await client([]).request({
+      method: 'POST',
+      url: 'https://api.example.test/upload',
+      accept: [409],
+    });
     expect(response.json()).toEqual({ dup: true });
   });
 
   it('times out a silent server and reports it as retryable', async () => {
-    queue.push(() => undefined, () => undefined, () => undefined);
-    const error = await client([], { timeoutMs: 200 }).request({ url: 'https://api.example.test/slow', retry: 'never' }).catch((caught: unknown) => caught);
+    queue.push(
+      () => undefined,
+      () => undefined,
+      () => undefined,
+    );
+    const error = await client([], { timeoutMs: 200 })
+      .request({ url: 'https://api.example.test/slow', retry: 'never' })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as Error).message).toMatch(/timed out/);
     queue.length = 0;
@@ -91,6 +117,8 @@ describe('HttpClient', () => {
       res.write('only a part');
       res.destroy();
     });
-    await expect(client([]).request({ url: 'https://api.example.test/file', retry: 'never' })).rejects.toBeInstanceOf(RetryableError);
+    await expect(client([]).request({ url: 'https://api.example.test/file', retry: 'never' })).rejects.toBeInstanceOf(
+      RetryableError,
+    );
   });
 });

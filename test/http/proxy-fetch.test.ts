@@ -6,7 +6,15 @@ import { ConfigError, describeError } from '../../src/core/errors.ts';
 import { HttpClient } from '../../src/http/http-client.ts';
 import { createProxyFetch, decideProxy, noProxyMatches } from '../../src/http/proxy-fetch.ts';
 import type { GarminSandbox } from '../../sandbox/garmin/garmin-sandbox.ts';
-import { assertNoSecrets, BASE_START, EMAIL, fitFor, listAll, platformFor, sandboxWithAccount } from '../garmin/garmin-test-kit.ts';
+import {
+  assertNoSecrets,
+  BASE_START,
+  EMAIL,
+  fitFor,
+  listAll,
+  platformFor,
+  sandboxWithAccount,
+} from '../garmin/garmin-test-kit.ts';
 
 interface LoopbackProxy {
   readonly url: string;
@@ -76,19 +84,33 @@ describe('proxy-aware fetch', () => {
 
   it('the platform proxy wins over HTTPS_PROXY; HTTPS_PROXY only for https; bad URLs are config errors', () => {
     const https = new URL('https://sso.garmin.cn/');
-    expect(decideProxy(https, { proxyUrl: 'http://10.0.0.1:3128', env: { HTTPS_PROXY: 'http://10.0.0.2:3128' } }).via).toBe('platform');
+    expect(
+      decideProxy(https, { proxyUrl: 'http://10.0.0.1:3128', env: { HTTPS_PROXY: 'http://10.0.0.2:3128' } }).via,
+    ).toBe('platform');
     expect(decideProxy(https, { env: { https_proxy: 'http://10.0.0.2:3128' } }).proxy?.host).toBe('10.0.0.2:3128');
-    expect(decideProxy(https, { env: { HTTPS_PROXY: 'http://10.0.0.2:3128', NO_PROXY: 'garmin.cn' } }).via).toBe('direct');
-    expect(decideProxy(new URL('http://127.0.0.1:1/'), { env: { HTTPS_PROXY: 'http://10.0.0.2:3128' } }).via).toBe('direct');
-    expect(() => createProxyFetch({ proxyUrl: 'socks5://127.0.0.1:1080', proxyVariable: 'GARMIN_CN_PROXY' })).toThrow(ConfigError);
-    expect(() => createProxyFetch({ proxyUrl: 'socks5://127.0.0.1:1080', proxyVariable: 'GARMIN_CN_PROXY' })).toThrow(/GARMIN_CN_PROXY/);
+    expect(decideProxy(https, { env: { HTTPS_PROXY: 'http://10.0.0.2:3128', NO_PROXY: 'garmin.cn' } }).via).toBe(
+      'direct',
+    );
+    expect(decideProxy(new URL('http://127.0.0.1:1/'), { env: { HTTPS_PROXY: 'http://10.0.0.2:3128' } }).via).toBe(
+      'direct',
+    );
+    expect(() => createProxyFetch({ proxyUrl: 'socks5://127.0.0.1:1080', proxyVariable: 'GARMIN_CN_PROXY' })).toThrow(
+      ConfigError,
+    );
+    expect(() => createProxyFetch({ proxyUrl: 'socks5://127.0.0.1:1080', proxyVariable: 'GARMIN_CN_PROXY' })).toThrow(
+      /GARMIN_CN_PROXY/,
+    );
   });
 
   it('a Garmin CN run goes entirely through GARMIN_CN_PROXY (a loopback CONNECT proxy)', async () => {
     proxy = await startConnectProxy();
     sandbox = await sandboxWithAccount('cn');
     sandbox.addActivity('cn', EMAIL, { fitBytes: fitFor(BASE_START) });
-    const { platform } = platformFor(sandbox, 'cn', { credentials: { tokenBlob: sandbox.mintTokenBlob('cn', EMAIL, { accessTtlSec: 600 }) }, proxyUrl: proxy.url, env: {} });
+    const { platform } = platformFor(sandbox, 'cn', {
+      credentials: { tokenBlob: sandbox.mintTokenBlob('cn', EMAIL, { accessTtlSec: 600 }) },
+      proxyUrl: proxy.url,
+      env: {},
+    });
     await platform.connect();
     const [activity] = await listAll(platform);
     expect((await platform.downloadFit(activity!)).kind).toBe('fit');
@@ -106,13 +128,22 @@ describe('proxy-aware fetch', () => {
     const withProxyUrl = proxy.url.replace('http://', 'http://proxyuser:s3cret-proxy-pass@');
     const viaEnv = new HttpClient({ endpoints, fetch: createProxyFetch({ env: { HTTP_PROXY: withProxyUrl } }) });
     const token = sandbox.mintTokens('com', EMAIL).accessToken;
-    const response = await viaEnv.request({ url: 'https://connectapi.garmin.com/activitylist-service/activities/count', headers: { Authorization: `Bearer ${token}` } });
+    const response = await viaEnv.request({
+      url: 'https://connectapi.garmin.com/activitylist-service/activities/count',
+      headers: { Authorization: `Bearer ${token}` },
+    });
     expect(response.json()).toEqual({ totalCount: 0 });
     expect(proxy.tunnels).toHaveLength(1);
     expect(proxy.authorizations[0]).toBe('Basic ' + Buffer.from('proxyuser:s3cret-proxy-pass').toString('base64'));
 
-    const exempt = new HttpClient({ endpoints, fetch: createProxyFetch({ env: { HTTP_PROXY: withProxyUrl, NO_PROXY: 'localhost,127.0.0.1' } }) });
-    await exempt.request({ url: 'https://connectapi.garmin.com/activitylist-service/activities/count', headers: { Authorization: `Bearer ${token}` } });
+    const exempt = new HttpClient({
+      endpoints,
+      fetch: createProxyFetch({ env: { HTTP_PROXY: withProxyUrl, NO_PROXY: 'localhost,127.0.0.1' } }),
+    });
+    await exempt.request({
+      url: 'https://connectapi.garmin.com/activitylist-service/activities/count',
+      headers: { Authorization: `Bearer ${token}` },
+    });
     expect(proxy.tunnels).toHaveLength(1);
 
     // A proxy that is down: one clear error naming the proxy, without its password.
@@ -123,8 +154,17 @@ describe('proxy-aware fetch', () => {
         probe.close(() => resolve(port));
       });
     });
-    const dead = new HttpClient({ endpoints, backoff: { attempts: 1 }, fetch: createProxyFetch({ proxyUrl: `http://proxyuser:s3cret-proxy-pass@127.0.0.1:${deadPort}`, proxyVariable: 'GARMIN_COM_PROXY' }) });
-    const error = await dead.request({ url: 'https://connectapi.garmin.com/activitylist-service/activities/count' }).catch((caught: unknown) => caught);
+    const dead = new HttpClient({
+      endpoints,
+      backoff: { attempts: 1 },
+      fetch: createProxyFetch({
+        proxyUrl: `http://proxyuser:s3cret-proxy-pass@127.0.0.1:${deadPort}`,
+        proxyVariable: 'GARMIN_COM_PROXY',
+      }),
+    });
+    const error = await dead
+      .request({ url: 'https://connectapi.garmin.com/activitylist-service/activities/count' })
+      .catch((caught: unknown) => caught);
     const message = describeError(error);
     expect(message).toMatch(/ECONNREFUSED|proxy/);
     assertNoSecrets([message, String((error as Error).cause)], ['s3cret-proxy-pass']);

@@ -28,9 +28,22 @@ beforeEach(() => {
 });
 
 /** English words of the catalogue that must not appear in a Chinese rendering. */
-const ENGLISH = ['Uploaded', 'Platforms', 'duplicates found', 'Needs attention', 'Run log', 'Warnings', 'Sign-in', 'Copied'];
+const ENGLISH = [
+  'Uploaded',
+  'Platforms',
+  'duplicates found',
+  'Needs attention',
+  'Run log',
+  'Warnings',
+  'Sign-in',
+  'Copied',
+];
 
-const routed = (overrides: Partial<SyncReport> = {}): SyncReport => busyReport({ routing: { routes: [{ from: 'garmin_cn', to: 'coros' }], everyDirection: false, since: '2026-01-01T00:00:00.000Z' }, ...overrides });
+const routed = (overrides: Partial<SyncReport> = {}): SyncReport =>
+  busyReport({
+    routing: { routes: [{ from: 'garmin_cn', to: 'coros' }], everyDirection: false, since: '2026-01-01T00:00:00.000Z' },
+    ...overrides,
+  });
 
 describe('zh-CN from the catalogue', () => {
   it('the text report is Chinese throughout, with routes, the start date and local times', () => {
@@ -38,7 +51,9 @@ describe('zh-CN from the catalogue', () => {
     const lines = text.split('\n');
     expect(lines[0]).toBe(ZH_CN.reportTitle(false));
     expect(lines[1]).toBe(ZH_CN.countsLine(busyReport().counts, false, false));
-    expect(text).toContain('同步方向：佳明中国区 → 高驰（SYNC_ROUTES）；只复制 2026-01-01 及之后开始的训练（SYNC_SINCE）');
+    expect(text).toContain(
+      '同步方向：佳明中国区 → 高驰（SYNC_ROUTES）；只复制 2026-01-01 及之后开始的训练（SYNC_SINCE）',
+    );
     expect(text).toContain('时间为 Asia/Shanghai 时区');
     expect(text).toContain('佳明中国区 → 高驰（2 条）：');
     // 1767852000 = 06:00 UTC = 14:00 in Shanghai.
@@ -47,9 +62,25 @@ describe('zh-CN from the catalogue', () => {
   });
 
   it('a WeCom message is posted in Chinese: title, sections, the run link, commands in plain backticks', async () => {
-    const report = busyReport({ platforms: [{ id: 'garmin_cn', label: 'Garmin CN', listed: 0, known: 412, error: { kind: 'auth', message: 'token expired', nextStep: 'run `npx sports-sync-x login --region cn` and update GARMIN_TOKEN_CN' } }] });
+    const report = busyReport({
+      platforms: [
+        {
+          id: 'garmin_cn',
+          label: 'Garmin CN',
+          listed: 0,
+          known: 412,
+          error: {
+            kind: 'auth',
+            message: 'token expired',
+            nextStep: 'run `npx sports-sync-x login --region cn` and update GARMIN_TOKEN_CN',
+          },
+        },
+      ],
+    });
     const h = await harness('qyapi.weixin.qq.com', fakeWeCom({ key: KEY }));
-    await createWeComNotifier({ key: KEY, messageType: 'markdown', mentions: [] }, h.deps).send(buildReportMessage(report, { runUrl: RUN_URL, now: NOW, language: 'zh-CN', timeZone: 'Asia/Shanghai' }));
+    await createWeComNotifier({ key: KEY, messageType: 'markdown', mentions: [] }, h.deps).send(
+      buildReportMessage(report, { runUrl: RUN_URL, now: NOW, language: 'zh-CN', timeZone: 'Asia/Shanghai' }),
+    );
     const body = h.server.requests[0]!.json as { markdown: { content: string } };
     const content = body.markdown.content;
     expect(content.split('\n')[0]).toBe(`### ❌ ${ZH_CN.messageTitle(ZH_CN.countsPhrase(report.counts)!, false)}`);
@@ -62,7 +93,15 @@ describe('zh-CN from the catalogue', () => {
   });
 
   it('the job summary is Chinese, with its table headers from the catalogue', () => {
-    const markdown = renderJobSummary(routed(), { stateMode: 'git', stateLines: [], repositoryPrivate: false, warnings: [], language: 'zh-CN', timeZone: 'Asia/Shanghai', now: NOW });
+    const markdown = renderJobSummary(routed(), {
+      stateMode: 'git',
+      stateLines: [],
+      repositoryPrivate: false,
+      warnings: [],
+      language: 'zh-CN',
+      timeZone: 'Asia/Shanghai',
+      now: NOW,
+    });
     expect(markdown).toContain(`| ${ZH_CN.summaryWorkoutHeader('Asia/Shanghai').join(' | ')} |`);
     expect(markdown).toContain('这个仓库是公开的');
     expect(markdown).toContain('同步方向：佳明中国区 → 高驰');
@@ -80,10 +119,23 @@ describe('zh-CN from the catalogue', () => {
 
 describe('counts, rows and columns', () => {
   it('"Needs attention" counts the problems it lists, each once (a failure the engine reported twice is one item)', () => {
-    const failedTransfer = transfer({ sourceId: '5', outcome: 'failed', message: 'HTTP 500', nextStep: 'retried next run' });
+    const failedTransfer = transfer({
+      sourceId: '5',
+      outcome: 'failed',
+      message: 'HTTP 500',
+      nextStep: 'retried next run',
+    });
     const report = quietReport({
       outcome: 'partial',
-      platforms: [{ id: 'coros', label: 'COROS', listed: 0, known: 3, error: { kind: 'auth', message: 'bad password', nextStep: 'update COROS_PASSWORD' } }],
+      platforms: [
+        {
+          id: 'coros',
+          label: 'COROS',
+          listed: 0,
+          known: 3,
+          error: { kind: 'auth', message: 'bad password', nextStep: 'update COROS_PASSWORD' },
+        },
+      ],
       transfers: [failedTransfer, { ...failedTransfer, to: 'garmin_com' }],
       failures: [
         { scope: 'COROS', kind: 'auth', message: 'bad password', nextStep: 'update COROS_PASSWORD' },
@@ -97,11 +149,18 @@ describe('counts, rows and columns', () => {
     const section = message.sections.find((s) => s.heading.startsWith('Needs attention'))!;
     expect(section.heading).toBe(`Needs attention: ${section.items.length}`);
     expect(section.items).toHaveLength(3);
-    const markdown = renderJobSummary(report, { stateMode: 'none', stateLines: [], repositoryPrivate: true, warnings: [] });
+    const markdown = renderJobSummary(report, {
+      stateMode: 'none',
+      stateLines: [],
+      repositoryPrivate: true,
+      warnings: [],
+    });
     const lines = markdown.split('\n');
     const start = lines.indexOf('### Needs attention: 3');
     expect(start).toBeGreaterThan(0);
-    const table = lines.slice(start + 2).filter((_line, index, all) => all.slice(0, index + 1).every((l) => l.startsWith('|')));
+    const table = lines
+      .slice(start + 2)
+      .filter((_line, index, all) => all.slice(0, index + 1).every((l) => l.startsWith('|')));
     expect(table.slice(2)).toHaveLength(3);
   });
 
@@ -109,46 +168,93 @@ describe('counts, rows and columns', () => {
     const report = quietReport({
       platforms: [
         { id: 'garmin_cn', label: 'Garmin CN', listed: 20, known: 412 },
-        { id: 'coros', label: 'COROS', listed: 0, known: 409, error: { kind: 'retryable', message: 'HTTP 503 | busy' } },
+        {
+          id: 'coros',
+          label: 'COROS',
+          listed: 0,
+          known: 409,
+          error: { kind: 'retryable', message: 'HTTP 503 | busy' },
+        },
         { id: 'garmin_com', label: 'Garmin COM', listed: 4, known: 9 },
       ],
       transfers: [transfer(), transfer({ to: 'garmin_com', targetId: '55' })],
       counts: counts({ uploaded: 2 }),
     });
-    const markdown = renderJobSummary(report, { stateMode: 'none', stateLines: [], repositoryPrivate: true, warnings: [] });
+    const markdown = renderJobSummary(report, {
+      stateMode: 'none',
+      stateLines: [],
+      repositoryPrivate: true,
+      warnings: [],
+    });
     const workoutRows = markdown.split('\n').filter((line) => line.includes('Morning') || line.startsWith('| running'));
-    expect(workoutRows).toEqual(['| running | 2026-01-08 06:00 | 10.02 km | 52:05 | Garmin CN | COROS: ✅ uploaded<br>Garmin COM: ✅ uploaded |']);
+    expect(workoutRows).toEqual([
+      '| running | 2026-01-08 06:00 | 10.02 km | 52:05 | Garmin CN | COROS: ✅ uploaded<br>Garmin COM: ✅ uploaded |',
+    ]);
     expect(markdown).toContain('| COROS | — | 409 | ❌ HTTP 503 \\| busy | — |');
     expect(markdown).toContain('| Garmin CN | 20 | 412 | ✅ | — |');
     const message = buildReportMessage(report, { now: NOW });
-    expect(message.sections[0]).toMatchObject({ heading: 'Copied: 1 workout', items: ['2026-01-08 06:00 · running · 10.02 km · 52:05 · “Morning Run” (Garmin CN) → COROS, Garmin COM'] });
+    expect(message.sections[0]).toMatchObject({
+      heading: 'Copied: 1 workout',
+      items: ['2026-01-08 06:00 · running · 10.02 km · 52:05 · “Morning Run” (Garmin CN) → COROS, Garmin COM'],
+    });
     const text = renderLines(message, 'plain').join('\n');
     expect(text).not.toContain('Run log');
-    expect(renderLines(buildReportMessage(report, { now: NOW, runUrl: RUN_URL }), 'markdown').at(-1)).toBe(`[Run log](${RUN_URL})`);
+    expect(renderLines(buildReportMessage(report, { now: NOW, runUrl: RUN_URL }), 'markdown').at(-1)).toBe(
+      `[Run log](${RUN_URL})`,
+    );
   });
 
   it('the view is shared: every renderer counts the same attention items', () => {
     const view = buildReportView(busyReport());
     expect(view.attention).toHaveLength(1);
-    expect(renderReportText(busyReport()).split('\n').filter((line) => line.startsWith('  ✗ '))).toHaveLength(view.attention.length);
+    expect(
+      renderReportText(busyReport())
+        .split('\n')
+        .filter((line) => line.startsWith('  ✗ ')),
+    ).toHaveLength(view.attention.length);
   });
 });
 
 describe('the newer-release note', () => {
   it('costs one request through the endpoint map, shows the newer release, and never throws', async () => {
-    const fake = await startFakeServer((request) => (request.path === '/repos/octo/sports-sync-x/releases/latest' ? { status: 200, body: { tag_name: 'v1.4.0', html_url: 'https://github.com/octo/sports-sync-x/releases/tag/v1.4.0' } } : { status: 404, body: {} }));
+    const fake = await startFakeServer((request) =>
+      request.path === '/repos/octo/sports-sync-x/releases/latest'
+        ? {
+            status: 200,
+            body: { tag_name: 'v1.4.0', html_url: 'https://github.com/octo/sports-sync-x/releases/tag/v1.4.0' },
+          }
+        : { status: 404, body: {} },
+    );
     servers.push(fake);
     const endpoints = EndpointMap.fromJson(JSON.stringify({ 'api.github.com': fake.baseUrl }));
     const newer = await checkForUpdate({ upstream: 'octo/sports-sync-x', current: '1.2.0', endpoints });
-    expect(newer).toEqual({ status: 'newer', latest: 'v1.4.0', current: 'v1.2.0', url: 'https://github.com/octo/sports-sync-x/releases/tag/v1.4.0' });
+    expect(newer).toEqual({
+      status: 'newer',
+      latest: 'v1.4.0',
+      current: 'v1.2.0',
+      url: 'https://github.com/octo/sports-sync-x/releases/tag/v1.4.0',
+    });
     expect(fake.requests).toHaveLength(1);
-    expect(await checkForUpdate({ upstream: 'octo/sports-sync-x', current: '1.4.0', endpoints })).toEqual({ status: 'current', latest: 'v1.4.0' });
+    expect(await checkForUpdate({ upstream: 'octo/sports-sync-x', current: '1.4.0', endpoints })).toEqual({
+      status: 'current',
+      latest: 'v1.4.0',
+    });
     expect((await checkForUpdate({ upstream: 'octo/missing', current: '1.0.0', endpoints })).status).toBe('failed');
     const down = EndpointMap.fromJson(JSON.stringify({ 'api.github.com': 'http://127.0.0.1:9' }));
-    expect((await checkForUpdate({ upstream: 'octo/sports-sync-x', current: '1.0.0', endpoints: down })).status).toBe('failed');
+    expect((await checkForUpdate({ upstream: 'octo/sports-sync-x', current: '1.0.0', endpoints: down })).status).toBe(
+      'failed',
+    );
     expect((await checkForUpdate({ upstream: undefined, current: '1.0.0', endpoints })).status).toBe('skipped');
-    const markdown = renderJobSummary(quietReport(), { stateMode: 'none', stateLines: [], repositoryPrivate: true, warnings: [], update: newer.status === 'newer' ? newer : undefined });
-    expect(markdown).toContain('A newer release of Sports Sync X is out: [v1.4.0](https://github.com/octo/sports-sync-x/releases/tag/v1.4.0) (this run used v1.2.0)');
+    const markdown = renderJobSummary(quietReport(), {
+      stateMode: 'none',
+      stateLines: [],
+      repositoryPrivate: true,
+      warnings: [],
+      update: newer.status === 'newer' ? newer : undefined,
+    });
+    expect(markdown).toContain(
+      'A newer release of Sports Sync X is out: [v1.4.0](https://github.com/octo/sports-sync-x/releases/tag/v1.4.0) (this run used v1.2.0)',
+    );
   });
 
   it.each([

@@ -13,7 +13,19 @@ import { createSlackNotifier } from '../../src/notify/channels/slack.ts';
 import { createTelegramNotifier } from '../../src/notify/channels/telegram.ts';
 import { createWebhookNotifier } from '../../src/notify/channels/webhook.ts';
 import { buildReportMessage, type NotificationMessage } from '../../src/notify/message.ts';
-import { discordTooMany, fakeBark, fakeDingTalk, fakeDiscord, fakeFeishu, fakeNtfy, fakeServerChan, fakeSlack, fakeTelegram, parseTelegramHtml, telegramTooMany } from './fake-channels.ts';
+import {
+  discordTooMany,
+  fakeBark,
+  fakeDingTalk,
+  fakeDiscord,
+  fakeFeishu,
+  fakeNtfy,
+  fakeServerChan,
+  fakeSlack,
+  fakeTelegram,
+  parseTelegramHtml,
+  telegramTooMany,
+} from './fake-channels.ts';
 import { startFakeServer, utf8Bytes } from './fake-server.ts';
 import { VirtualClock, capturingLogger, expectNoSecrets, harness } from './harness.ts';
 import { busyReport, hugeCjkReport } from './report-fixture.ts';
@@ -32,7 +44,19 @@ const NTFY_TOKEN = 'tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2';
 const SLACK_PATH = '/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX';
 const DISCORD_ID = '123456789012345678';
 const DISCORD_TOKEN = 'abcDEF-ghi_JKLmnoPQRstuVWXyz0123456789';
-const ALL_SECRETS = [TELEGRAM_TOKEN, DINGTALK_TOKEN, DINGTALK_SECRET, FEISHU_TOKEN, FEISHU_SECRET, BARK_KEY, SCT_KEY, SCT3_KEY, NTFY_TOPIC, NTFY_TOKEN, DISCORD_TOKEN];
+const ALL_SECRETS = [
+  TELEGRAM_TOKEN,
+  DINGTALK_TOKEN,
+  DINGTALK_SECRET,
+  FEISHU_TOKEN,
+  FEISHU_SECRET,
+  BARK_KEY,
+  SCT_KEY,
+  SCT3_KEY,
+  NTFY_TOPIC,
+  NTFY_TOKEN,
+  DISCORD_TOKEN,
+];
 
 let message: NotificationMessage;
 beforeEach(() => {
@@ -42,7 +66,10 @@ beforeEach(() => {
 });
 
 async function failure(notifier: Notifier, what: NotificationMessage = message): Promise<unknown> {
-  return notifier.send(what).then(() => undefined, (error: unknown) => error);
+  return notifier.send(what).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
 }
 
 describe('Telegram', () => {
@@ -53,7 +80,13 @@ describe('Telegram', () => {
     expect(request?.method).toBe('POST');
     expect(request?.path).toBe(`/bot${TELEGRAM_TOKEN}/sendMessage`);
     const body = request?.json as Record<string, unknown>;
-    expect(Object.keys(body).sort()).toEqual(['chat_id', 'disable_notification', 'link_preview_options', 'parse_mode', 'text']);
+    expect(Object.keys(body).sort()).toEqual([
+      'chat_id',
+      'disable_notification',
+      'link_preview_options',
+      'parse_mode',
+      'text',
+    ]);
     expect(body.chat_id).toBe(-1001234567890);
     expect(body.parse_mode).toBe('HTML');
     expect(body.link_preview_options).toEqual({ is_disabled: true });
@@ -64,7 +97,9 @@ describe('Telegram', () => {
 
   it('splits a long report into messages of at most 4096 characters that all parse', async () => {
     const h = await harness('api.telegram.org', fakeTelegram({ token: TELEGRAM_TOKEN, chatId: 42 }));
-    await createTelegramNotifier({ botToken: TELEGRAM_TOKEN, chatId: 42 }, h.deps).send(buildReportMessage(hugeCjkReport(200), { maxItemsPerSection: 1000 }));
+    await createTelegramNotifier({ botToken: TELEGRAM_TOKEN, chatId: 42 }, h.deps).send(
+      buildReportMessage(hugeCjkReport(200), { maxItemsPerSection: 1000 }),
+    );
     expect(h.server.requests.length).toBeGreaterThan(1);
     expect(h.server.requests.length).toBeLessThanOrEqual(3);
     for (const request of h.server.requests) {
@@ -102,7 +137,10 @@ describe('Telegram', () => {
     registerSecret(otherToken);
     const tokenError = await failure(createTelegramNotifier({ botToken: otherToken, chatId: 42 }, h.deps));
     expect(describeError(tokenError)).toContain('TELEGRAM_BOT_TOKEN');
-    expectNoSecrets([describeError(chatError), describeError(tokenError), ...h.log.lines], [TELEGRAM_TOKEN, otherToken]);
+    expectNoSecrets(
+      [describeError(chatError), describeError(tokenError), ...h.log.lines],
+      [TELEGRAM_TOKEN, otherToken],
+    );
     expect(h.server.requests).toHaveLength(2);
   });
 });
@@ -110,7 +148,11 @@ describe('Telegram', () => {
 describe('DingTalk (signed)', () => {
   it('signs the URL (timestamp in ms, HMAC-SHA256 over "ts\\nsecret") and sends markdown', async () => {
     const clock = new VirtualClock();
-    const h = await harness('oapi.dingtalk.com', fakeDingTalk({ token: DINGTALK_TOKEN, secret: DINGTALK_SECRET, keyword: 'Sports Sync X', now: clock.now }), clock);
+    const h = await harness(
+      'oapi.dingtalk.com',
+      fakeDingTalk({ token: DINGTALK_TOKEN, secret: DINGTALK_SECRET, keyword: 'Sports Sync X', now: clock.now }),
+      clock,
+    );
     await createDingTalkNotifier({ accessToken: DINGTALK_TOKEN, secret: DINGTALK_SECRET }, h.deps).send(message);
     const [request] = h.server.requests;
     expect(request?.path).toBe('/robot/send');
@@ -126,15 +168,22 @@ describe('DingTalk (signed)', () => {
 
   it('sends unsigned when no secret is configured and stays under 4 KB per message', async () => {
     const h = await harness('oapi.dingtalk.com', fakeDingTalk({ token: DINGTALK_TOKEN }));
-    await createDingTalkNotifier({ accessToken: DINGTALK_TOKEN }, h.deps).send(buildReportMessage(hugeCjkReport(), { maxItemsPerSection: 1000 }));
+    await createDingTalkNotifier({ accessToken: DINGTALK_TOKEN }, h.deps).send(
+      buildReportMessage(hugeCjkReport(), { maxItemsPerSection: 1000 }),
+    );
     expect([...(h.server.requests[0]?.query.keys() ?? [])]).toEqual(['access_token']);
     expect(h.server.requests).toHaveLength(2);
-    for (const request of h.server.requests) expect(utf8Bytes((request.json as { markdown: { text: string } }).markdown.text)).toBeLessThan(4096);
+    for (const request of h.server.requests)
+      expect(utf8Bytes((request.json as { markdown: { text: string } }).markdown.text)).toBeLessThan(4096);
   });
 
   it('a wrong secret is errcode 310000 (HTTP 200): a configuration error, not retried, secret not shown', async () => {
     const clock = new VirtualClock();
-    const h = await harness('oapi.dingtalk.com', fakeDingTalk({ token: DINGTALK_TOKEN, secret: DINGTALK_SECRET, now: clock.now }), clock);
+    const h = await harness(
+      'oapi.dingtalk.com',
+      fakeDingTalk({ token: DINGTALK_TOKEN, secret: DINGTALK_SECRET, now: clock.now }),
+      clock,
+    );
     const wrong = 'SECffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff';
     registerSecret(wrong);
     const error = await failure(createDingTalkNotifier({ accessToken: DINGTALK_TOKEN, secret: wrong }, h.deps));
@@ -163,8 +212,14 @@ describe('DingTalk (signed)', () => {
 describe('Feishu / Lark (signed)', () => {
   it('signs in the body (timestamp in seconds, HMAC keyed with "ts\\nsecret" over nothing) and sends a post', async () => {
     const clock = new VirtualClock();
-    const h = await harness('open.feishu.cn', fakeFeishu({ token: FEISHU_TOKEN, secret: FEISHU_SECRET, now: clock.now }), clock);
-    await createFeishuNotifier({ host: 'open.feishu.cn', token: FEISHU_TOKEN, secret: FEISHU_SECRET }, h.deps).send(message);
+    const h = await harness(
+      'open.feishu.cn',
+      fakeFeishu({ token: FEISHU_TOKEN, secret: FEISHU_SECRET, now: clock.now }),
+      clock,
+    );
+    await createFeishuNotifier({ host: 'open.feishu.cn', token: FEISHU_TOKEN, secret: FEISHU_SECRET }, h.deps).send(
+      message,
+    );
     const [request] = h.server.requests;
     expect(request?.path).toBe(`/open-apis/bot/v2/hook/${FEISHU_TOKEN}`);
     expect([...(request?.query.keys() ?? [])]).toEqual([]);
@@ -173,15 +228,23 @@ describe('Feishu / Lark (signed)', () => {
     expect(body.timestamp).toBe(seconds);
     expect(body.sign).toBe(createHmac('sha256', `${seconds}\n${FEISHU_SECRET}`).update('').digest('base64'));
     expect(body.msg_type).toBe('post');
-    const post = (body.content as { post: { zh_cn: { title: string; content: Array<Array<Record<string, string>>> } } }).post.zh_cn;
+    const post = (body.content as { post: { zh_cn: { title: string; content: Array<Array<Record<string, string>>> } } })
+      .post.zh_cn;
     expect(post.title).toBe('❌ Sports Sync X: 3 uploaded, 1 duplicate deleted, 1 failed');
     expect(post.content.at(-1)).toEqual([{ tag: 'a', text: 'Run log', href: RUN_URL }]);
   });
 
   it('goes to open.larksuite.com for Lark, and a wrong secret is code 19021', async () => {
     const clock = new VirtualClock();
-    const h = await harness('open.larksuite.com', fakeFeishu({ token: FEISHU_TOKEN, secret: FEISHU_SECRET, now: clock.now }), clock);
-    const notifier = createFeishuNotifier({ host: 'open.larksuite.com', token: FEISHU_TOKEN, secret: 'wrong-secret-value' }, h.deps);
+    const h = await harness(
+      'open.larksuite.com',
+      fakeFeishu({ token: FEISHU_TOKEN, secret: FEISHU_SECRET, now: clock.now }),
+      clock,
+    );
+    const notifier = createFeishuNotifier(
+      { host: 'open.larksuite.com', token: FEISHU_TOKEN, secret: 'wrong-secret-value' },
+      h.deps,
+    );
     expect(notifier.name).toBe('Lark');
     const error = await failure(notifier);
     expect(isSyncError(error) && error.kind).toBe('config');
@@ -220,7 +283,9 @@ describe('Bark', () => {
     await createBarkNotifier({ server: 'https://bark.example.com/bark', deviceKey: BARK_KEY }, h.deps).send(message);
     const other = 'OtherDeviceKey99';
     registerSecret(other);
-    const error = await failure(createBarkNotifier({ server: 'https://bark.example.com/bark', deviceKey: other }, h.deps));
+    const error = await failure(
+      createBarkNotifier({ server: 'https://bark.example.com/bark', deviceKey: other }, h.deps),
+    );
     expect(isSyncError(error) && error.kind).toBe('config');
     expect(describeError(error)).toContain('BARK_KEY');
     expectNoSecrets([describeError(error)], [other, BARK_KEY]);
@@ -260,7 +325,9 @@ describe('ServerChan', () => {
 describe('ntfy', () => {
   it('publishes JSON to the server root with topic, markdown, priority and a Bearer token', async () => {
     const h = await harness('ntfy.sh', fakeNtfy({ topic: NTFY_TOPIC, token: NTFY_TOKEN }));
-    await createNtfyNotifier({ server: 'https://ntfy.sh', topic: NTFY_TOPIC, token: NTFY_TOKEN }, h.deps).send(buildReportMessage(hugeCjkReport(), { runUrl: RUN_URL }));
+    await createNtfyNotifier({ server: 'https://ntfy.sh', topic: NTFY_TOPIC, token: NTFY_TOKEN }, h.deps).send(
+      buildReportMessage(hugeCjkReport(), { runUrl: RUN_URL }),
+    );
     const [request] = h.server.requests;
     expect(request?.path).toBe('/');
     expect(request?.headers.authorization).toBe(`Bearer ${NTFY_TOKEN}`);
@@ -308,9 +375,12 @@ describe('Discord', () => {
     await createDiscordNotifier({ webhookUrl: url }, h.deps).send(message);
     const body = h.server.requests[0]?.json as Record<string, unknown>;
     expect(body).toMatchObject({ username: 'Sports Sync X', allowed_mentions: { parse: [] } });
-    await createDiscordNotifier({ webhookUrl: url }, h.deps).send(buildReportMessage(hugeCjkReport(), { maxItemsPerSection: 1000 }));
+    await createDiscordNotifier({ webhookUrl: url }, h.deps).send(
+      buildReportMessage(hugeCjkReport(), { maxItemsPerSection: 1000 }),
+    );
     expect(h.server.requests.length).toBe(4);
-    for (const request of h.server.requests) expect(String((request.json as { content: string }).content).length).toBeLessThanOrEqual(2000);
+    for (const request of h.server.requests)
+      expect(String((request.json as { content: string }).content).length).toBeLessThanOrEqual(2000);
   });
 
   it('honours the JSON retry_after on 429; a wrong token is a config error without the token', async () => {
@@ -331,19 +401,28 @@ describe('generic JSON webhook', () => {
     const secret = 'whsec_0123456789abcdef';
     const server = await startFakeServer((request) => {
       const expected = `sha256=${createHmac('sha256', secret).update(request.body).digest('hex')}`;
-      return request.headers['x-sports-sync-signature-256'] === expected ? { status: 202 } : { status: 401, body: 'bad signature' };
+      return request.headers['x-sports-sync-signature-256'] === expected
+        ? { status: 202 }
+        : { status: 401, body: 'bad signature' };
     });
     try {
       const clock = new VirtualClock();
       const { channelDeps } = await import('../../src/notify/notify.ts');
       const { EndpointMap } = await import('../../src/core/endpoints.ts');
-      const deps = channelDeps({ endpoints: new EndpointMap(), log: capturingLogger(), sleep: clock.sleep, now: clock.date });
+      const deps = channelDeps({
+        endpoints: new EndpointMap(),
+        log: capturingLogger(),
+        sleep: clock.sleep,
+        now: clock.date,
+      });
       await createWebhookNotifier({ url: `${server.baseUrl}/hooks/sync`, secret }, deps).send(message);
       const body = server.requests[0]?.json as Record<string, unknown>;
       expect(body).toMatchObject({ schema: 1, event: 'sync-report', severity: 'error', runUrl: RUN_URL });
       expect((body.report as { runId: string }).runId).toBe('run-busy');
       expect(String(body.text)).toContain('Needs attention: 1');
-      const error = await failure(createWebhookNotifier({ url: `${server.baseUrl}/hooks/sync`, secret: 'not-the-secret' }, deps));
+      const error = await failure(
+        createWebhookNotifier({ url: `${server.baseUrl}/hooks/sync`, secret: 'not-the-secret' }, deps),
+      );
       expect(isSyncError(error) && error.kind).toBe('config');
     } finally {
       await server.close();

@@ -40,7 +40,14 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeServer>
       } catch {
         json = undefined;
       }
-      const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, json };
+      const recorded: RecordedRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        json,
+      };
       requests.push(recorded);
       let reply: FakeReply;
       try {
@@ -48,8 +55,10 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeServer>
       } catch (error) {
         reply = { status: 500, body: { error: String(error) } };
       }
-      const payload = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-      const contentType = typeof reply.body === 'object' ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8';
+      const payload =
+        reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+      const contentType =
+        typeof reply.body === 'object' ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8';
       res.writeHead(reply.status, { ...(payload === '' ? {} : { 'content-type': contentType }), ...reply.headers });
       res.end(payload);
     });

@@ -56,14 +56,24 @@ export interface Harness {
 }
 
 /** Starts `fake` on loopback and points the real host name(s) at it. */
-export async function harness(hosts: string | readonly string[], fake: FakeChannel, clock = new VirtualClock()): Promise<Harness> {
+export async function harness(
+  hosts: string | readonly string[],
+  fake: FakeChannel,
+  clock = new VirtualClock(),
+): Promise<Harness> {
   const server = await startFakeServer(fake.handler);
   servers.push(server);
   const entries: Record<string, string> = {};
   for (const host of typeof hosts === 'string' ? [hosts] : hosts) entries[host] = server.baseUrl;
   const endpoints = new EndpointMap().with(entries);
   const log = capturingLogger();
-  const notifyDeps: NotifyDeps = { endpoints, log, now: clock.date, sleep: clock.sleep, backoff: { baseDelayMs: 10, maxDelayMs: 20 } };
+  const notifyDeps: NotifyDeps = {
+    endpoints,
+    log,
+    now: clock.date,
+    sleep: clock.sleep,
+    backoff: { baseDelayMs: 10, maxDelayMs: 20 },
+  };
   return { server, endpoints, clock, log, notifyDeps, deps: channelDeps(notifyDeps) };
 }
 

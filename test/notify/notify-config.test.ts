@@ -23,7 +23,13 @@ beforeEach(() => clearSecretsForTests());
 
 describe('parseNotifyConfig', () => {
   it('defaults: no channels, on-change, heartbeat off, UTC, 14 days', () => {
-    expect(parseNotifyConfig(lookup({}))).toEqual({ policy: 'on-change', heartbeat: 'off', timeZone: 'UTC', expiryWarningDays: 14, channels: [] });
+    expect(parseNotifyConfig(lookup({}))).toEqual({
+      policy: 'on-change',
+      heartbeat: 'off',
+      timeZone: 'UTC',
+      expiryWarningDays: 14,
+      channels: [],
+    });
   });
 
   it('reads every channel at once and registers every credential as a secret', () => {
@@ -55,16 +61,45 @@ describe('parseNotifyConfig', () => {
     expect(config.channels).toEqual([
       { kind: 'wecom', key: WECOM_KEY, messageType: 'markdown', mentions: ['zhangsan', '13800001111'] },
       { kind: 'telegram', botToken: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw', chatId: -1001234567890 },
-      { kind: 'dingtalk', accessToken: 'f1e2d3c4b5a69788776655443322110', secret: 'SEC0123456789abcdef0123456789abcdef' },
-      { kind: 'feishu', host: 'open.larksuite.com', token: '8c3b5e2a-1f4d-4e6a-9b7c-0d2e4f6a8b1c', secret: 'qHk2Vb9sTz4Xw7Lm1Np3Rd' },
+      {
+        kind: 'dingtalk',
+        accessToken: 'f1e2d3c4b5a69788776655443322110',
+        secret: 'SEC0123456789abcdef0123456789abcdef',
+      },
+      {
+        kind: 'feishu',
+        host: 'open.larksuite.com',
+        token: '8c3b5e2a-1f4d-4e6a-9b7c-0d2e4f6a8b1c',
+        secret: 'qHk2Vb9sTz4Xw7Lm1Np3Rd',
+      },
       { kind: 'bark', server: 'https://api.day.app', deviceKey: 'Vx7f3kQm9pLbT2sR' },
       { kind: 'serverchan', sendKey: 'SCT123456TabcdefGHIJKLmnop' },
-      { kind: 'ntfy', server: 'https://ntfy.example.com', topic: 'sports-sync-x-7f3k2q9z', token: 'tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2' },
+      {
+        kind: 'ntfy',
+        server: 'https://ntfy.example.com',
+        topic: 'sports-sync-x-7f3k2q9z',
+        token: 'tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2',
+      },
       { kind: 'slack', webhookUrl: env.SLACK_WEBHOOK_URL },
       { kind: 'discord', webhookUrl: env.DISCORD_WEBHOOK_URL },
       { kind: 'webhook', url: env.NOTIFY_WEBHOOK_URL, secret: 'whsec_0123456789abcdef' },
     ]);
-    const secrets = [WECOM_KEY, env.TELEGRAM_BOT_TOKEN, 'f1e2d3c4b5a69788776655443322110', env.DINGTALK_SECRET, '8c3b5e2a-1f4d-4e6a-9b7c-0d2e4f6a8b1c', env.FEISHU_SECRET, 'Vx7f3kQm9pLbT2sR', env.SERVERCHAN_SENDKEY, 'sports-sync-x-7f3k2q9z', env.NTFY_TOKEN, 'XXXXXXXXXXXXXXXXXXXXXXXX', 'abcDEF-ghi_JKLmnoPQRstuVWXyz0123456789', 'abcdef123456', env.NOTIFY_WEBHOOK_SECRET];
+    const secrets = [
+      WECOM_KEY,
+      env.TELEGRAM_BOT_TOKEN,
+      'f1e2d3c4b5a69788776655443322110',
+      env.DINGTALK_SECRET,
+      '8c3b5e2a-1f4d-4e6a-9b7c-0d2e4f6a8b1c',
+      env.FEISHU_SECRET,
+      'Vx7f3kQm9pLbT2sR',
+      env.SERVERCHAN_SENDKEY,
+      'sports-sync-x-7f3k2q9z',
+      env.NTFY_TOKEN,
+      'XXXXXXXXXXXXXXXXXXXXXXXX',
+      'abcDEF-ghi_JKLmnoPQRstuVWXyz0123456789',
+      'abcdef123456',
+      env.NOTIFY_WEBHOOK_SECRET,
+    ];
     for (const secret of secrets) expect(redact(`value ${secret} end`)).toBe('value *** end');
   });
 
@@ -76,21 +111,47 @@ describe('parseNotifyConfig', () => {
     expect(error.message).toContain('QYWX_BOT_KEY');
     expect(error.message).toContain('8-4-4-4-12');
     expect(error.message).not.toContain(notAKey);
-    expect(configError({ QYWX_BOT_KEY: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?foo=1' }).message).toContain('no key=');
+    expect(configError({ QYWX_BOT_KEY: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?foo=1' }).message).toContain(
+      'no key=',
+    );
   });
 
   it.each([
-    [{ NOTIFY_POLICY: 'sometimes' }, 'NOTIFY_POLICY="sometimes" is not recognised; set it to one of always, on-change, on-failure (default on-change)'],
-    [{ NOTIFY_HEARTBEAT: 'daily' }, 'NOTIFY_HEARTBEAT="daily" is not recognised; set it to one of weekly, off (default off)'],
+    [
+      { NOTIFY_POLICY: 'sometimes' },
+      'NOTIFY_POLICY="sometimes" is not recognised; set it to one of always, on-change, on-failure (default on-change)',
+    ],
+    [
+      { NOTIFY_HEARTBEAT: 'daily' },
+      'NOTIFY_HEARTBEAT="daily" is not recognised; set it to one of weekly, off (default off)',
+    ],
     [{ NOTIFY_TIMEZONE: 'Mars/Olympus' }, 'NOTIFY_TIMEZONE="Mars/Olympus" is not a known time zone'],
-    [{ TELEGRAM_BOT_TOKEN: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw' }, 'TELEGRAM_BOT_TOKEN is set but TELEGRAM_CHAT_ID is not'],
+    [
+      { TELEGRAM_BOT_TOKEN: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw' },
+      'TELEGRAM_BOT_TOKEN is set but TELEGRAM_CHAT_ID is not',
+    ],
     [{ TELEGRAM_CHAT_ID: '42' }, 'TELEGRAM_CHAT_ID is set but TELEGRAM_BOT_TOKEN is not'],
-    [{ TELEGRAM_BOT_TOKEN: 'secretgarbage', TELEGRAM_CHAT_ID: '42' }, 'TELEGRAM_BOT_TOKEN does not look like a bot token'],
+    [
+      { TELEGRAM_BOT_TOKEN: 'secretgarbage', TELEGRAM_CHAT_ID: '42' },
+      'TELEGRAM_BOT_TOKEN does not look like a bot token',
+    ],
     [{ DINGTALK_SECRET: 'SEC0123456789abcdef0123' }, 'DINGTALK_SECRET is set but DINGTALK_WEBHOOK is not'],
-    [{ DINGTALK_TOKEN: 'f1e2d3c4b5a69788776655443322110', DINGTALK_SECRET: 'secretgarbage' }, 'DINGTALK_SECRET does not look like a DingTalk signing secret'],
-    [{ FEISHU_WEBHOOK: 'https://evil.example.com/open-apis/bot/v2/hook/abcdefgh' }, 'FEISHU_WEBHOOK must be a https://open.feishu.cn/'],
-    [{ SLACK_WEBHOOK_URL: 'https://example.com/services/secretgarbage' }, 'SLACK_WEBHOOK_URL is not a webhook address of the expected form'],
-    [{ DISCORD_WEBHOOK_URL: 'https://discord.com/api/webhooks/secretgarbage' }, 'DISCORD_WEBHOOK_URL is not a webhook address of the expected form'],
+    [
+      { DINGTALK_TOKEN: 'f1e2d3c4b5a69788776655443322110', DINGTALK_SECRET: 'secretgarbage' },
+      'DINGTALK_SECRET does not look like a DingTalk signing secret',
+    ],
+    [
+      { FEISHU_WEBHOOK: 'https://evil.example.com/open-apis/bot/v2/hook/abcdefgh' },
+      'FEISHU_WEBHOOK must be a https://open.feishu.cn/',
+    ],
+    [
+      { SLACK_WEBHOOK_URL: 'https://example.com/services/secretgarbage' },
+      'SLACK_WEBHOOK_URL is not a webhook address of the expected form',
+    ],
+    [
+      { DISCORD_WEBHOOK_URL: 'https://discord.com/api/webhooks/secretgarbage' },
+      'DISCORD_WEBHOOK_URL is not a webhook address of the expected form',
+    ],
     [{ NTFY_TOPIC: 'has spaces secretgarbage' }, 'NTFY_TOPIC must be 1–64 letters'],
     [{ NOTIFY_WEBHOOK_URL: 'not a url secretgarbage' }, 'NOTIFY_WEBHOOK_URL is not a URL'],
     [{ QYWX_BOT_KEY: WECOM_KEY, QYWX_MSG_TYPE: 'card' }, 'QYWX_MSG_TYPE="card" is not recognised'],
@@ -102,19 +163,38 @@ describe('parseNotifyConfig', () => {
   });
 
   it('derives Bark and ntfy servers from the URL forms users paste', () => {
-    expect(parseNotifyConfig(lookup({ BARK_KEY: 'Vx7f3kQm9pLbT2sR' })).channels).toEqual([{ kind: 'bark', server: 'https://api.day.app', deviceKey: 'Vx7f3kQm9pLbT2sR' }]);
-    expect(parseNotifyConfig(lookup({ BARK_URL: 'https://bark.example.com/bark/', BARK_KEY: 'Vx7f3kQm9pLbT2sR' })).channels).toEqual([{ kind: 'bark', server: 'https://bark.example.com/bark', deviceKey: 'Vx7f3kQm9pLbT2sR' }]);
-    expect(parseNotifyConfig(lookup({ NTFY_TOPIC: 'my-topic-123' })).channels).toEqual([{ kind: 'ntfy', server: 'https://ntfy.sh', topic: 'my-topic-123' }]);
-    expect(parseNotifyConfig(lookup({ NTFY_URL: 'https://ntfy.example.com/', NTFY_TOPIC: 'my-topic-123' })).channels).toEqual([{ kind: 'ntfy', server: 'https://ntfy.example.com', topic: 'my-topic-123' }]);
-    expect(parseNotifyConfig(lookup({ TELEGRAM_BOT_TOKEN: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw', TELEGRAM_CHAT_ID: '@my_channel' })).channels[0]).toMatchObject({ chatId: '@my_channel' });
-    expect(parseNotifyConfig(lookup({ FEISHU_WEBHOOK: '8c3b5e2a-1f4d-4e6a-9b7c-0d2e4f6a8b1c' })).channels[0]).toMatchObject({ host: 'open.feishu.cn' });
+    expect(parseNotifyConfig(lookup({ BARK_KEY: 'Vx7f3kQm9pLbT2sR' })).channels).toEqual([
+      { kind: 'bark', server: 'https://api.day.app', deviceKey: 'Vx7f3kQm9pLbT2sR' },
+    ]);
+    expect(
+      parseNotifyConfig(lookup({ BARK_URL: 'https://bark.example.com/bark/', BARK_KEY: 'Vx7f3kQm9pLbT2sR' })).channels,
+    ).toEqual([{ kind: 'bark', server: 'https://bark.example.com/bark', deviceKey: 'Vx7f3kQm9pLbT2sR' }]);
+    expect(parseNotifyConfig(lookup({ NTFY_TOPIC: 'my-topic-123' })).channels).toEqual([
+      { kind: 'ntfy', server: 'https://ntfy.sh', topic: 'my-topic-123' },
+    ]);
+    expect(
+      parseNotifyConfig(lookup({ NTFY_URL: 'https://ntfy.example.com/', NTFY_TOPIC: 'my-topic-123' })).channels,
+    ).toEqual([{ kind: 'ntfy', server: 'https://ntfy.example.com', topic: 'my-topic-123' }]);
+    expect(
+      parseNotifyConfig(
+        lookup({ TELEGRAM_BOT_TOKEN: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw', TELEGRAM_CHAT_ID: '@my_channel' }),
+      ).channels[0],
+    ).toMatchObject({ chatId: '@my_channel' });
+    expect(
+      parseNotifyConfig(lookup({ FEISHU_WEBHOOK: '8c3b5e2a-1f4d-4e6a-9b7c-0d2e4f6a8b1c' })).channels[0],
+    ).toMatchObject({ host: 'open.feishu.cn' });
   });
 });
 
 describe('describeNotifyConfig', () => {
   it('names channels and policy without any credential', async () => {
     const { describeNotifyConfig } = await import('../../src/config/notify-config.ts');
-    const env = { QYWX_BOT_KEY: WECOM_KEY, DINGTALK_TOKEN: 'f1e2d3c4b5a69788776655443322110', DINGTALK_SECRET: 'SEC0123456789abcdef0123456789abcdef', NOTIFY_POLICY: 'on-failure' };
+    const env = {
+      QYWX_BOT_KEY: WECOM_KEY,
+      DINGTALK_TOKEN: 'f1e2d3c4b5a69788776655443322110',
+      DINGTALK_SECRET: 'SEC0123456789abcdef0123456789abcdef',
+      NOTIFY_POLICY: 'on-failure',
+    };
     const line = describeNotifyConfig(parseNotifyConfig(lookup(env)));
     expect(line).toBe('notifications: WeCom, DingTalk (signed); policy on-failure; heartbeat off');
     expect(describeNotifyConfig(parseNotifyConfig(lookup({})))).toBe('notifications: off (no channel configured)');

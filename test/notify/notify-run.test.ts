@@ -23,10 +23,20 @@ async function world(env: Record<string, string>, wecomKey = WECOM_KEY) {
   const telegram = await startFakeServer(fakeTelegram({ token: TELEGRAM_TOKEN, chatId: 42 }).handler);
   servers.push(wecom, telegram);
   const config = parseNotifyConfig((name) => env[name]);
-  const endpoints = new EndpointMap().with({ 'qyapi.weixin.qq.com': wecom.baseUrl, 'api.telegram.org': telegram.baseUrl });
+  const endpoints = new EndpointMap().with({
+    'qyapi.weixin.qq.com': wecom.baseUrl,
+    'api.telegram.org': telegram.baseUrl,
+  });
   const clock = new VirtualClock();
   const log = capturingLogger();
-  const deps = { endpoints, log, now: clock.date, sleep: clock.sleep, backoff: { baseDelayMs: 5, maxDelayMs: 10 }, runUrl: RUN_URL };
+  const deps = {
+    endpoints,
+    log,
+    now: clock.date,
+    sleep: clock.sleep,
+    backoff: { baseDelayMs: 5, maxDelayMs: 10 },
+    runUrl: RUN_URL,
+  };
   return { wecom, telegram, config, deps, clock, log };
 }
 
@@ -36,7 +46,18 @@ describe('policy', () => {
   const uploadsOnly = quietReport({ transfers: [transfer()], counts: counts({ uploaded: 1 }) });
   const deletedOnly = quietReport({ counts: counts({ deleted: 1, duplicatesFound: 1 }) });
   const failed = quietReport({ outcome: 'partial', counts: counts({ failed: 1 }) });
-  const platformError = quietReport({ outcome: 'failed', platforms: [{ id: 'coros', label: 'COROS', listed: 0, known: 0, error: { kind: 'auth', message: 'COROS refused the password' } }] });
+  const platformError = quietReport({
+    outcome: 'failed',
+    platforms: [
+      {
+        id: 'coros',
+        label: 'COROS',
+        listed: 0,
+        known: 0,
+        error: { kind: 'auth', message: 'COROS refused the password' },
+      },
+    ],
+  });
 
   it.each([
     ['on-change', quietReport(), false],
@@ -73,7 +94,14 @@ describe('notifyRun', () => {
   it('sends one summary to every channel and moves the heartbeat time', async () => {
     const w = await world(BOTH);
     const result = await notifyRun(busyReport(), w.config, w.deps);
-    expect(result).toMatchObject({ status: 'sent', kind: 'report', heartbeatSent: false, delivered: ['WeCom', 'Telegram'], failedChannels: [], warnings: [] });
+    expect(result).toMatchObject({
+      status: 'sent',
+      kind: 'report',
+      heartbeatSent: false,
+      delivered: ['WeCom', 'Telegram'],
+      failedChannels: [],
+      warnings: [],
+    });
     expect(result.lastHeartbeatAt).toBe(new Date(w.clock.ms).toISOString());
     expect(w.wecom.requests).toHaveLength(1);
     expect(w.telegram.requests).toHaveLength(1);
@@ -83,14 +111,23 @@ describe('notifyRun', () => {
   it('skips a quiet run under on-change, keeping the previous heartbeat time', async () => {
     const w = await world(BOTH);
     const result = await notifyRun(quietReport(), w.config, { ...w.deps, lastHeartbeatAt: '2026-01-07T00:00:00.000Z' });
-    expect(result).toMatchObject({ status: 'skipped', reason: 'policy on-change: nothing uploaded, deleted or failed', lastHeartbeatAt: '2026-01-07T00:00:00.000Z' });
+    expect(result).toMatchObject({
+      status: 'skipped',
+      reason: 'policy on-change: nothing uploaded, deleted or failed',
+      lastHeartbeatAt: '2026-01-07T00:00:00.000Z',
+    });
     expect(w.wecom.requests).toHaveLength(0);
   });
 
   it('sends a weekly heartbeat on a quiet run when due, and only then', async () => {
     const w = await world({ ...BOTH, NOTIFY_HEARTBEAT: 'weekly' });
     const due = await notifyRun(quietReport(), w.config, { ...w.deps, lastHeartbeatAt: '2025-12-31T00:00:00.000Z' });
-    expect(due).toMatchObject({ status: 'sent', kind: 'heartbeat', heartbeatSent: true, lastHeartbeatAt: new Date(w.clock.ms).toISOString() });
+    expect(due).toMatchObject({
+      status: 'sent',
+      kind: 'heartbeat',
+      heartbeatSent: true,
+      lastHeartbeatAt: new Date(w.clock.ms).toISOString(),
+    });
     expect(JSON.stringify(w.wecom.requests[0]?.json)).toContain('weekly heartbeat');
     const notDue = await notifyRun(quietReport(), w.config, { ...w.deps, lastHeartbeatAt: due.lastHeartbeatAt });
     expect(notDue).toMatchObject({ status: 'skipped', heartbeatSent: false });

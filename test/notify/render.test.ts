@@ -14,7 +14,13 @@ describe('buildReportMessage', () => {
     expect(message.severity).toBe('error');
     expect(message.title).toBe('Sports Sync X: 3 uploaded, 1 duplicate deleted, 1 failed');
     const headings = message.sections.map((section) => section.heading);
-    expect(headings).toEqual(['Copied: 3 workouts', 'Duplicates: 1', 'Needs attention: 1', 'Sign-in expiring', 'Warnings']);
+    expect(headings).toEqual([
+      'Copied: 3 workouts',
+      'Duplicates: 1',
+      'Needs attention: 1',
+      'Sign-in expiring',
+      'Warnings',
+    ]);
     const all = message.sections.flatMap((section) => section.items).join('\n');
     // 1767852000 = 2026-01-08 06:00 UTC = 14:00 in Shanghai.
     expect(all).toContain('2026-01-08 14:00 · running · 10.02 km · 52:05 · “Morning Run” (Garmin CN) → COROS');
@@ -100,7 +106,9 @@ describe('dialects', () => {
       expect(utf8ByteLength(part)).toBeLessThanOrEqual(4096);
       expect(new TextDecoder('utf-8', { fatal: true }).decode(new TextEncoder().encode(part))).toBe(part);
     }
-    expect(parts[2]).toMatch(/… \d+ more lines in the run log: \[Run log\]\(https:\/\/github\.com\/owner\/repo\/actions\/runs\/123\)$/);
+    expect(parts[2]).toMatch(
+      /… \d+ more lines in the run log: \[Run log\]\(https:\/\/github\.com\/owner\/repo\/actions\/runs\/123\)$/,
+    );
     expect(parts[0]?.startsWith('(1/3)\n### ❌ Sports Sync X')).toBe(true);
   });
 });
@@ -110,7 +118,9 @@ describe('renderReport', () => {
     const { renderReport } = await import('../../src/notify/render.ts');
     const text = renderReport(busyReport(), 'markdown', { runUrl: RUN_URL, now: NOW });
     expect(text.split('\n')[0]).toBe('### ❌ Sports Sync X: 3 uploaded, 1 duplicate deleted, 1 failed');
-    expect(text).toContain('- 2026-01-08 06:00 · Pool swim · 1.50 km · 52:05 · “Pool \\*swim\\* \\[test\\]” \\(COROS\\) → Garmin CN');
+    expect(text).toContain(
+      '- 2026-01-08 06:00 · Pool swim · 1.50 km · 52:05 · “Pool \\*swim\\* \\[test\\]” \\(COROS\\) → Garmin CN',
+    );
     expect(text.endsWith(`[Run log](${RUN_URL})`)).toBe(true);
   });
 });

@@ -23,7 +23,19 @@ export function quietReport(overrides: Partial<SyncReport> = {}): SyncReport {
 }
 
 export function counts(overrides: Partial<ReportCounts> = {}): ReportCounts {
-  return { uploaded: 0, alreadyThere: 0, duplicatesFound: 0, deleted: 0, failed: 0, pending: 0, planned: 0, setAside: 0, noOriginal: 0, remaining: 0, ...overrides };
+  return {
+    uploaded: 0,
+    alreadyThere: 0,
+    duplicatesFound: 0,
+    deleted: 0,
+    failed: 0,
+    pending: 0,
+    planned: 0,
+    setAside: 0,
+    noOriginal: 0,
+    remaining: 0,
+    ...overrides,
+  };
 }
 
 export function transfer(overrides: Partial<TransferResult> = {}): TransferResult {
@@ -54,11 +66,40 @@ export function busyReport(overrides: Partial<SyncReport> = {}): SyncReport {
     transfers: [
       transfer(),
       transfer({ sourceId: '123456790', startUtc: 1767938400, name: '晨跑 <b>&', sport: 'trail_running' }),
-      transfer({ from: 'coros', to: 'garmin_cn', sourceId: '4711', name: 'Pool *swim* [test]', sport: 'pool_swim', distanceM: 1500 }),
-      transfer({ sourceId: '123456791', outcome: 'failed', message: 'COROS answered HTTP 500', nextStep: 'nothing to do: the next run retries it' }),
+      transfer({
+        from: 'coros',
+        to: 'garmin_cn',
+        sourceId: '4711',
+        name: 'Pool *swim* [test]',
+        sport: 'pool_swim',
+        distanceM: 1500,
+      }),
+      transfer({
+        sourceId: '123456791',
+        outcome: 'failed',
+        message: 'COROS answered HTTP 500',
+        nextStep: 'nothing to do: the next run retries it',
+      }),
     ],
-    duplicates: [{ platform: 'coros', keptId: '1', duplicateId: '2', startUtc: 1767852000, sport: 'running', action: 'deleted', reason: 'same start and distance' }],
-    failures: [{ scope: 'COROS upload', kind: 'retryable', message: 'COROS answered HTTP 500', nextStep: 'nothing to do: the next run retries it' }],
+    duplicates: [
+      {
+        platform: 'coros',
+        keptId: '1',
+        duplicateId: '2',
+        startUtc: 1767852000,
+        sport: 'running',
+        action: 'deleted',
+        reason: 'same start and distance',
+      },
+    ],
+    failures: [
+      {
+        scope: 'COROS upload',
+        kind: 'retryable',
+        message: 'COROS answered HTTP 500',
+        nextStep: 'nothing to do: the next run retries it',
+      },
+    ],
     warnings: ['COROS listing was slow'],
     counts: counts({ uploaded: 3, deleted: 1, duplicatesFound: 1, failed: 1 }),
     ...overrides,
@@ -74,7 +115,12 @@ export function hugeCjkReport(failureCount = 80): SyncReport {
     nextStep: '在佳明网站上重新导出原始文件后再试一次',
   }));
   const transfers = Array.from({ length: 40 }, (_, index) =>
-    transfer({ sourceId: String(1000 + index), startUtc: 1767852000 + index * 86_400, name: `长距离慢跑训练第${index + 1}次 🏃‍♀️🏽`, sport: 'running' }),
+    transfer({
+      sourceId: String(1000 + index),
+      startUtc: 1767852000 + index * 86_400,
+      name: `长距离慢跑训练第${index + 1}次 🏃‍♀️🏽`,
+      sport: 'running',
+    }),
   );
   return quietReport({
     runId: 'run-huge',

@@ -56,7 +56,11 @@ describe('packLines', () => {
 
   it('splits whole lines into parts that each fit, labelled, without losing a line', () => {
     const lines = Array.from({ length: 60 }, (_, index) => `第${index}行：高驰上传成功`);
-    const parts = packLines(lines, { unit: 'utf8-bytes', max: 400 }, { maxParts: 10, overflowLine, partLabel: (i, n) => `(${i}/${n})\n` });
+    const parts = packLines(
+      lines,
+      { unit: 'utf8-bytes', max: 400 },
+      { maxParts: 10, overflowLine, partLabel: (i, n) => `(${i}/${n})\n` },
+    );
     expect(parts.length).toBeGreaterThan(1);
     for (const part of parts) {
       expect(utf8ByteLength(part)).toBeLessThanOrEqual(400);
@@ -69,7 +73,11 @@ describe('packLines', () => {
 
   it('summarises what does not fit into maxParts with an overflow line that counts the dropped lines', () => {
     const lines = Array.from({ length: 200 }, (_, index) => `记录 ${index} 失败：文件无法解析`);
-    const parts = packLines(lines, { unit: 'utf8-bytes', max: 300 }, { maxParts: 2, overflowLine, partLabel: (i, n) => `(${i}/${n})\n` });
+    const parts = packLines(
+      lines,
+      { unit: 'utf8-bytes', max: 300 },
+      { maxParts: 2, overflowLine, partLabel: (i, n) => `(${i}/${n})\n` },
+    );
     expect(parts).toHaveLength(2);
     for (const part of parts) expect(utf8ByteLength(part)).toBeLessThanOrEqual(300);
     const last = parts[1]?.split('\n') ?? [];

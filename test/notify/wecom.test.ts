@@ -59,10 +59,14 @@ describe('WeCom group robot', () => {
 
   it('keeps text messages within 2048 bytes and mentions people only when the run failed', async () => {
     const h = await harness(HOST, fakeWeCom({ key: KEY }));
-    const notifier = createWeComNotifier({ key: KEY, messageType: 'text', mentions: ['zhangsan', '13800001111', '@all'] }, h.deps);
+    const notifier = createWeComNotifier(
+      { key: KEY, messageType: 'text', mentions: ['zhangsan', '13800001111', '@all'] },
+      h.deps,
+    );
     await notifier.send(buildReportMessage(hugeCjkReport(), { maxItemsPerSection: 1000 }));
     expect(h.server.requests).toHaveLength(3);
-    for (const request of h.server.requests) expect(utf8Bytes(contentOf(request.json).content)).toBeLessThanOrEqual(2048);
+    for (const request of h.server.requests)
+      expect(utf8Bytes(contentOf(request.json).content)).toBeLessThanOrEqual(2048);
     const first = contentOf(h.server.requests[0]!.json).payload;
     expect(first.mentioned_list).toEqual(['zhangsan', '@all']);
     expect(first.mentioned_mobile_list).toEqual(['13800001111']);
@@ -74,7 +78,10 @@ describe('WeCom group robot', () => {
     const wrongKey = 'deadbeef-0000-4000-8000-000000000000';
     registerSecret(wrongKey);
     const notifier = createWeComNotifier({ key: wrongKey, messageType: 'markdown', mentions: [] }, h.deps);
-    const error = await notifier.send(buildReportMessage(busyReport())).then(() => undefined, (e: unknown) => e);
+    const error = await notifier.send(buildReportMessage(busyReport())).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(isSyncError(error) && error.kind).toBe('config');
     const text = describeError(error);
     expect(text).toContain('errcode 93000');
@@ -100,7 +107,10 @@ describe('WeCom group robot', () => {
     const h = await harness(HOST, fake);
     fake.forced.push(wecomReply(45009), wecomReply(45009));
     const notifier = createWeComNotifier({ key: KEY, messageType: 'markdown', mentions: [] }, h.deps);
-    const error = await notifier.send(buildReportMessage(busyReport())).then(() => undefined, (e: unknown) => e);
+    const error = await notifier.send(buildReportMessage(busyReport())).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(describeError(error)).toContain('errcode 45009');
     expect(describeError(error)).toContain('20 messages a minute');
     expect(h.server.requests).toHaveLength(2);
@@ -122,7 +132,9 @@ describe('WeCom group robot', () => {
     const fake = fakeWeCom({ key: KEY });
     const h = await harness(HOST, fake);
     fake.forced.push(wecomReply(-1, 'system busy'), wecomReply(-1, 'system busy'));
-    await createWeComNotifier({ key: KEY, messageType: 'markdown', mentions: [] }, h.deps).send(buildReportMessage(busyReport()));
+    await createWeComNotifier({ key: KEY, messageType: 'markdown', mentions: [] }, h.deps).send(
+      buildReportMessage(busyReport()),
+    );
     expect(h.server.requests).toHaveLength(3);
     expect(h.clock.sleeps).toHaveLength(2);
   });
@@ -131,7 +143,9 @@ describe('WeCom group robot', () => {
     const fake = fakeWeCom({ key: KEY });
     const h = await harness(HOST, fake);
     fake.forced.push(wecomReply(45002, 'content size out of limit'));
-    await createWeComNotifier({ key: KEY, messageType: 'markdown', mentions: [] }, h.deps).send(buildReportMessage(hugeCjkReport(), { maxItemsPerSection: 1000 }));
+    await createWeComNotifier({ key: KEY, messageType: 'markdown', mentions: [] }, h.deps).send(
+      buildReportMessage(hugeCjkReport(), { maxItemsPerSection: 1000 }),
+    );
     const [first, second] = h.server.requests;
     expect(utf8Bytes(contentOf(second!.json).content)).toBeLessThanOrEqual(3072);
     expect(utf8Bytes(contentOf(second!.json).content)).toBeLessThan(utf8Bytes(contentOf(first!.json).content));
@@ -141,7 +155,12 @@ describe('WeCom group robot', () => {
     const fake = fakeWeCom({ key: KEY });
     const h = await harness(HOST, fake);
     fake.forced.push(wecomReply(40035, 'invalid parameter'));
-    const error = await createWeComNotifier({ key: KEY, messageType: 'markdown', mentions: [] }, h.deps).send(buildReportMessage(busyReport())).then(() => undefined, (e: unknown) => e);
+    const error = await createWeComNotifier({ key: KEY, messageType: 'markdown', mentions: [] }, h.deps)
+      .send(buildReportMessage(busyReport()))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(isSyncError(error) && error.kind).toBe('rejected');
     expect(h.server.requests).toHaveLength(1);
   });
@@ -150,7 +169,9 @@ describe('WeCom group robot', () => {
     const fake = fakeWeCom({ key: KEY });
     const h = await harness(HOST, fake);
     fake.forced.push(wecomReply(40008, 'invalid message type'));
-    await createWeComNotifier({ key: KEY, messageType: 'markdown_v2', mentions: [] }, h.deps).send(buildReportMessage(busyReport(), { runUrl: RUN_URL }));
+    await createWeComNotifier({ key: KEY, messageType: 'markdown_v2', mentions: [] }, h.deps).send(
+      buildReportMessage(busyReport(), { runUrl: RUN_URL }),
+    );
     expect(h.server.requests.map((request) => contentOf(request.json).msgtype)).toEqual(['markdown_v2', 'text']);
     const text = contentOf(h.server.requests[1]!.json).content;
     expect(text).toContain(`Run log: ${RUN_URL}`);

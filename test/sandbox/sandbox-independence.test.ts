@@ -18,7 +18,12 @@ function sourceFiles(dir: string): string[] {
 /** Every module specifier of static imports, re-exports and dynamic imports. */
 function specifiers(text: string): string[] {
   const found: string[] = [];
-  for (const pattern of [/\b(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g, /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g]) {
+  for (const pattern of [
+    /\b(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+    /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ]) {
     for (const match of text.matchAll(pattern)) found.push(match[1]!);
   }
   return found;
@@ -33,7 +38,8 @@ describe('sandboxes are written from the references, not from the clients', () =
       for (const specifier of specifiers(readFileSync(file, 'utf8'))) {
         if (!specifier.startsWith('.')) continue;
         const target = resolve(dirname(file), specifier);
-        if (target === platformsDir || target.startsWith(platformsDir + '/')) offenders.push(`${relative(root, file)} → ${specifier}`);
+        if (target === platformsDir || target.startsWith(platformsDir + '/'))
+          offenders.push(`${relative(root, file)} → ${specifier}`);
       }
     }
     expect(offenders).toEqual([]);
@@ -64,7 +70,9 @@ describe('sandboxes are written from the references, not from the clients', () =
   });
 
   it('the checker finds an offending import (it can fail)', () => {
-    expect(specifiers("import { x } from '../../platforms/garmin/garmin-hosts.ts';\nexport { y } from './y.ts';")).toEqual(['../../platforms/garmin/garmin-hosts.ts', './y.ts']);
+    expect(
+      specifiers("import { x } from '../../platforms/garmin/garmin-hosts.ts';\nexport { y } from './y.ts';"),
+    ).toEqual(['../../platforms/garmin/garmin-hosts.ts', './y.ts']);
   });
 });
 
@@ -73,7 +81,7 @@ describe('the shipped Action carries no emulator', () => {
   const EMULATOR_TEXTS = ['no pending MFA', 'bucket or service not allowed', 'File verification failed'];
   const bundle = (name: string) => readFileSync(join(root, 'action', name), 'utf8');
 
-  it('action/index.js holds none of the emulators\' texts', () => {
+  it("action/index.js holds none of the emulators' texts", () => {
     const index = bundle('index.js');
     expect(EMULATOR_TEXTS.filter((text) => index.includes(text))).toEqual([]);
   });
@@ -81,6 +89,15 @@ describe('the shipped Action carries no emulator', () => {
   it('the check can fail: the CLI, whose demo loads the emulators, holds every one', () => {
     const cli = bundle('cli.js');
     expect(EMULATOR_TEXTS.filter((text) => !cli.includes(text))).toEqual([]);
-    for (const text of EMULATOR_TEXTS) expect(readdirSync(join(root, 'src'), { recursive: true }).some((file) => typeof file === 'string' && file.endsWith('.ts') && readFileSync(join(root, 'src', file), 'utf8').includes(text)), text).toBe(false);
+    for (const text of EMULATOR_TEXTS)
+      expect(
+        readdirSync(join(root, 'src'), { recursive: true }).some(
+          (file) =>
+            typeof file === 'string' &&
+            file.endsWith('.ts') &&
+            readFileSync(join(root, 'src', file), 'utf8').includes(text),
+        ),
+        text,
+      ).toBe(false);
   });
 });

@@ -60,7 +60,10 @@ function runChild(env: NodeJS.ProcessEnv, killAfterMs?: number): Promise<ChildRu
 }
 
 const nothingToDo = (result: Record<string, number> | null) =>
-  result !== null && ['uploaded', 'alreadyThere', 'deleted', 'failed', 'pending', 'remaining', 'duplicatesFound', 'setAside'].every((key) => result[key] === 0);
+  result !== null &&
+  ['uploaded', 'alreadyThere', 'deleted', 'failed', 'pending', 'remaining', 'duplicatesFound', 'setAside'].every(
+    (key) => result[key] === 0,
+  );
 
 /** Builds the world, runs the soak and checks every invariant. */
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
@@ -81,7 +84,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     for (let index = 0; index < options.workouts; index++) {
       const startUtc = BASE + index * (DAY / 3) + Math.floor(random() * 600);
       starts.push(startUtc);
-      const fields = { startUtc, elapsedSec: 1500 + Math.floor(random() * 3000), distanceM: 3000 + Math.floor(random() * 20_000), sport: 'running' as const, samples: 4 };
+      const fields = {
+        startUtc,
+        elapsedSec: 1500 + Math.floor(random() * 3000),
+        distanceM: 3000 + Math.floor(random() * 20_000),
+        sport: 'running' as const,
+        samples: 4,
+      };
       const garminFit = synthesiseFit({ ...fields, manufacturer: 'garmin', product: 4315 });
       const corosFit = synthesiseFit({ ...fields, manufacturer: 'coros', product: 802 });
       const where = random();
@@ -119,8 +128,21 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     };
     const rate = options.faultRate ?? 0.1;
     const faultsOn = () => {
-      garmin.setFaults({ rate429: rate / 4, rate5xx: rate / 4, dropRate: rate / 4, truncateRate: rate / 4, retryAfterSec: 1, seed: Math.floor(random() * 1e9) });
-      Object.assign(coros.knobs, { rate429: rate / 4, rate5xx: rate / 4, rateDrop: rate / 4, rateTruncate: rate / 4, retryAfterSec: 1 });
+      garmin.setFaults({
+        rate429: rate / 4,
+        rate5xx: rate / 4,
+        dropRate: rate / 4,
+        truncateRate: rate / 4,
+        retryAfterSec: 1,
+        seed: Math.floor(random() * 1e9),
+      });
+      Object.assign(coros.knobs, {
+        rate429: rate / 4,
+        rate5xx: rate / 4,
+        rateDrop: rate / 4,
+        rateTruncate: rate / 4,
+        retryAfterSec: 1,
+      });
     };
     const faultsOff = () => {
       garmin.setFaults(undefined);
@@ -133,7 +155,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     let deletions = 0;
     const problems: string[] = [];
     const maxRuns = options.maxRuns ?? 30;
-    for (; runs < maxRuns; ) {
+    for (; runs < maxRuns;) {
       runs++;
       const killThis = killedRuns < 3 && runs <= 6;
       // Faults in the first six runs; then the services recover and the runs must converge.
@@ -150,27 +172,43 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       uploads += run.result?.uploaded ?? 0;
       deletions += run.result?.deleted ?? 0;
       log(`run ${runs}: ${JSON.stringify(run.result)}`);
-      if (run.result === null) problems.push(`run ${runs} ended without a result (exit ${run.status}): ${run.output.slice(-400)}`);
+      if (run.result === null)
+        problems.push(`run ${runs} ended without a result (exit ${run.status}): ${run.output.slice(-400)}`);
       if (runs > 6 && nothingToDo(run.result)) break;
     }
     faultsOff();
     // One more run without faults must have nothing to do.
     const final = await runChild(env);
     runs++;
-    if (!nothingToDo(final.result)) problems.push(`the final run still had work: ${JSON.stringify(final.result)} ${final.output.slice(-600)}`);
+    if (!nothingToDo(final.result))
+      problems.push(`the final run still had work: ${JSON.stringify(final.result)} ${final.output.slice(-600)}`);
 
     const lists: Record<PlatformId, Array<{ id: string; startUtc: number }>> = {
-      garmin_com: garmin.activities('com', accounts.com).map((activity) => ({ id: String(activity.id), startUtc: activity.startUtc })),
-      garmin_cn: garmin.activities('cn', accounts.cn).map((activity) => ({ id: String(activity.id), startUtc: activity.startUtc })),
-      coros: coros.activities(accounts.coros).map((activity) => ({ id: activity.labelId, startUtc: activity.startTime })),
+      garmin_com: garmin
+        .activities('com', accounts.com)
+        .map((activity) => ({ id: String(activity.id), startUtc: activity.startUtc })),
+      garmin_cn: garmin
+        .activities('cn', accounts.cn)
+        .map((activity) => ({ id: String(activity.id), startUtc: activity.startUtc })),
+      coros: coros
+        .activities(accounts.coros)
+        .map((activity) => ({ id: activity.labelId, startUtc: activity.startTime })),
     };
-    for (const [platform, list] of Object.entries(lists) as Array<[PlatformId, Array<{ id: string; startUtc: number }>]>) {
+    for (const [platform, list] of Object.entries(lists) as Array<
+      [PlatformId, Array<{ id: string; startUtc: number }>]
+    >) {
       for (const start of starts) {
         const copies = list.filter((record) => Math.abs(record.startUtc - start) <= 60).length;
-        if (copies !== 1) problems.push(`${platform} holds ${copies} records of the workout at ${new Date(start * 1000).toISOString()}`);
+        if (copies !== 1)
+          problems.push(
+            `${platform} holds ${copies} records of the workout at ${new Date(start * 1000).toISOString()}`,
+          );
       }
-      if (list.length !== starts.length) problems.push(`${platform} holds ${list.length} records for ${starts.length} workouts`);
-      for (const key of duplicateIds) if (key.startsWith(`${platform}:`) && list.some((record) => `${platform}:${record.id}` === key)) problems.push(`duplicate ${key} was not deleted`);
+      if (list.length !== starts.length)
+        problems.push(`${platform} holds ${list.length} records for ${starts.length} workouts`);
+      for (const key of duplicateIds)
+        if (key.startsWith(`${platform}:`) && list.some((record) => `${platform}:${record.id}` === key))
+          problems.push(`duplicate ${key} was not deleted`);
     }
     if (deletions > duplicateIds.size) problems.push(`${deletions} deletions for ${duplicateIds.size} duplicates`);
     const store = Store.open(env.SYNC_DB_PATH!);
@@ -180,14 +218,21 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         const actual = new Set(list.map((record) => record.id));
         const missing = [...actual].filter((id) => !known.has(id));
         const extra = [...known].filter((id) => !actual.has(id));
-        if (missing.length || extra.length) problems.push(`the database disagrees with ${platform}: ${missing.length} missing, ${extra.length} not there`);
+        if (missing.length || extra.length)
+          problems.push(
+            `the database disagrees with ${platform}: ${missing.length} missing, ${extra.length} not there`,
+          );
       }
     } finally {
       store.close();
     }
     const garminCounters = garmin.counters();
-    const corosRequests = Object.entries(coros.counters).filter(([key]) => !key.startsWith('fault:')).reduce((sum, [, value]) => sum + value, 0);
-    const corosFaults = Object.entries(coros.counters).filter(([key]) => key.startsWith('fault:')).reduce((sum, [, value]) => sum + value, 0);
+    const corosRequests = Object.entries(coros.counters)
+      .filter(([key]) => !key.startsWith('fault:'))
+      .reduce((sum, [, value]) => sum + value, 0);
+    const corosFaults = Object.entries(coros.counters)
+      .filter(([key]) => key.startsWith('fault:'))
+      .reduce((sum, [, value]) => sum + value, 0);
     return {
       runs,
       killedRuns,

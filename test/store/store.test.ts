@@ -17,7 +17,9 @@ describe('SQLite store', () => {
     expect(store.schemaVersion()).toBe(MIGRATIONS.at(-1)!.version);
     store.close();
     const db = new DatabaseSync(path);
-    const rows = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>;
+    const rows = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{
+      version: number;
+    }>;
     expect(rows.map((row) => row.version)).toEqual(MIGRATIONS.map((migration) => migration.version));
     db.close();
   });
@@ -58,7 +60,12 @@ describe('SQLite store', () => {
     store.upsertActivities(runId, [kept, deleted, old]);
     const gone = store.markGone('garmin_com', Date.parse('2026-03-01T00:00:00Z') / 1000, new Set(['1']), runId);
     expect(gone.map((record) => record.remoteId)).toEqual(['2']);
-    expect(store.presentActivities('garmin_com').map((record) => record.remoteId).sort()).toEqual(['1', '3']);
+    expect(
+      store
+        .presentActivities('garmin_com')
+        .map((record) => record.remoteId)
+        .sort(),
+    ).toEqual(['1', '3']);
     store.close();
   });
 
@@ -74,12 +81,20 @@ describe('SQLite store', () => {
     // Bound to its platform and name: the sealed row copied to another platform, or under another
     // name, with the same key, does not open.
     const db = new DatabaseSync(path);
-    db.exec(`INSERT INTO platform_state (platform, name, value, sealed, updated_at) SELECT 'garmin_cn', name, value, sealed, updated_at FROM platform_state WHERE platform = 'garmin_com' AND name = 'tokens'`);
-    db.exec(`INSERT INTO platform_state (platform, name, value, sealed, updated_at) SELECT platform, 'other', value, sealed, updated_at FROM platform_state WHERE platform = 'garmin_com' AND name = 'tokens'`);
-    expect(db.prepare(`SELECT COUNT(*) AS n FROM platform_state WHERE name = 'tokens' OR name = 'other'`).get()).toEqual({ n: 3 });
+    db.exec(
+      `INSERT INTO platform_state (platform, name, value, sealed, updated_at) SELECT 'garmin_cn', name, value, sealed, updated_at FROM platform_state WHERE platform = 'garmin_com' AND name = 'tokens'`,
+    );
+    db.exec(
+      `INSERT INTO platform_state (platform, name, value, sealed, updated_at) SELECT platform, 'other', value, sealed, updated_at FROM platform_state WHERE platform = 'garmin_com' AND name = 'tokens'`,
+    );
+    expect(
+      db.prepare(`SELECT COUNT(*) AS n FROM platform_state WHERE name = 'tokens' OR name = 'other'`).get(),
+    ).toEqual({ n: 3 });
     db.close();
     const reopened = Store.open(path);
-    expect(reopened.platformState('garmin_com', 'key-material-one').getSecret('tokens')).toBe('refresh-token-abcdef123456');
+    expect(reopened.platformState('garmin_com', 'key-material-one').getSecret('tokens')).toBe(
+      'refresh-token-abcdef123456',
+    );
     expect(reopened.platformState('garmin_cn', 'key-material-one').getSecret('tokens')).toBeUndefined();
     expect(reopened.platformState('garmin_com', 'key-material-one').getSecret('other')).toBeUndefined();
     reopened.close();

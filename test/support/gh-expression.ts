@@ -9,8 +9,11 @@ type Value = string | number | boolean | null | Record<string, unknown>;
 
 export function evaluateIf(expression: string, contexts: Record<string, unknown>): boolean {
   const source = expression.trim().replace(/^\$\{\{([\s\S]*)\}\}$/, '$1');
-  const tokens = [...source.matchAll(/\s*('(?:[^']|'')*'|==|!=|&&|\|\||!|\(|\)|[A-Za-z_][\w.-]*)/gy)].map((match) => match[1]!);
-  if (tokens.join('').replace(/\s/g, '') !== source.replace(/\s/g, '')) throw new Error(`cannot parse expression: ${expression}`);
+  const tokens = [...source.matchAll(/\s*('(?:[^']|'')*'|==|!=|&&|\|\||!|\(|\)|[A-Za-z_][\w.-]*)/gy)].map(
+    (match) => match[1]!,
+  );
+  if (tokens.join('').replace(/\s/g, '') !== source.replace(/\s/g, ''))
+    throw new Error(`cannot parse expression: ${expression}`);
   let position = 0;
   const peek = () => tokens[position];
   const next = () => tokens[position++];
@@ -29,7 +32,9 @@ export function evaluateIf(expression: string, contexts: Record<string, unknown>
     if (token === 'false') return false;
     if (token === 'null') return null;
     let current: unknown = contexts;
-    for (const part of token.split('.')) current = current !== null && typeof current === 'object' ? (current as Record<string, unknown>)[part] : undefined;
+    for (const part of token.split('.'))
+      current =
+        current !== null && typeof current === 'object' ? (current as Record<string, unknown>)[part] : undefined;
     return current === undefined ? null : (current as Value);
   };
   const equality = (): Value => {
@@ -65,7 +70,13 @@ export function evaluateIf(expression: string, contexts: Record<string, unknown>
 }
 
 function truthy(value: Value): boolean {
-  return !(value === null || value === false || value === 0 || value === '' || (typeof value === 'number' && Number.isNaN(value)));
+  return !(
+    value === null ||
+    value === false ||
+    value === 0 ||
+    value === '' ||
+    (typeof value === 'number' && Number.isNaN(value))
+  );
 }
 
 function toNumber(value: Value): number {

@@ -2,7 +2,13 @@ import type { Activity, DeviceVendor, PlatformId } from '../../src/core/activity
 import { AuthError, RejectedError, RetryableError } from '../../src/core/errors.ts';
 import { platformSportCode, sportById } from '../../src/core/sports.ts';
 import { summariseFit } from '../../src/fit/fit-summary.ts';
-import type { FitDownload, FitUpload, ListPagesOptions, Platform, UploadOutcome } from '../../src/platforms/platform.ts';
+import type {
+  FitDownload,
+  FitUpload,
+  ListPagesOptions,
+  Platform,
+  UploadOutcome,
+} from '../../src/platforms/platform.ts';
 
 interface StoredRecord {
   activity: Activity;
@@ -46,12 +52,18 @@ export class MemoryPlatform implements Platform {
 
   constructor(options: MemoryPlatformOptions) {
     this.id = options.id;
-    this.duplicateWindowSec = options.duplicateWindowSec === undefined ? (options.id === 'coros' ? null : 0) : options.duplicateWindowSec;
+    this.duplicateWindowSec =
+      options.duplicateWindowSec === undefined ? (options.id === 'coros' ? null : 0) : options.duplicateWindowSec;
     this.pageSize = options.pageSize ?? 100;
     this.failNext = options.failNext ?? 0;
     this.failOperations = new Set(options.failOperations ?? ['list', 'download', 'upload', 'delete']);
     this.refuseCredentials = options.refuseCredentials ?? false;
-    this.nextId = options.id === 'coros' ? 476_543_210_987_654_321n : options.id === 'garmin_cn' ? 310_000_000_000n : 21_400_000_000n;
+    this.nextId =
+      options.id === 'coros'
+        ? 476_543_210_987_654_321n
+        : options.id === 'garmin_cn'
+          ? 310_000_000_000n
+          : 21_400_000_000n;
   }
 
   /** Seeds a record as if recorded by a device (bytes may be null for manual entries). */
@@ -141,10 +153,14 @@ export class MemoryPlatform implements Platform {
       return { kind: 'rejected', message: error instanceof Error ? error.message : String(error) };
     }
     // Every service knows bytes it already holds (COROS by the import list's MD5, Garmin by start time).
-    const same = [...this.records.values()].find((record) => record.fit !== null && Buffer.from(record.fit).equals(Buffer.from(upload.bytes)));
+    const same = [...this.records.values()].find(
+      (record) => record.fit !== null && Buffer.from(record.fit).equals(Buffer.from(upload.bytes)),
+    );
     if (same) return { kind: 'duplicate', existingId: same.activity.remoteId };
     if (this.duplicateWindowSec !== null) {
-      const existing = this.all().find((activity) => Math.abs(activity.startUtc - summary.startUtc) <= this.duplicateWindowSec!);
+      const existing = this.all().find(
+        (activity) => Math.abs(activity.startUtc - summary.startUtc) <= this.duplicateWindowSec!,
+      );
       if (existing) return { kind: 'duplicate', existingId: existing.remoteId };
     }
     if (this.slowProcessing) {
@@ -168,6 +184,7 @@ export class MemoryPlatform implements Platform {
   async deleteActivity(activity: Activity): Promise<void> {
     this.calls.delete++;
     this.maybeFail('delete');
-    if (!this.records.delete(activity.remoteId)) throw new RejectedError(`${this.id} activity ${activity.remoteId} not found`, { status: 404 });
+    if (!this.records.delete(activity.remoteId))
+      throw new RejectedError(`${this.id} activity ${activity.remoteId} not found`, { status: 404 });
   }
 }

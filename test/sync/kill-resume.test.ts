@@ -32,8 +32,26 @@ beforeAll(async () => {
   garmin.addAccount('cn', { email: 'kill@example.cn', password: 'kill-test-password-cn' });
   coros.addAccount({ email: 'kill@example.com', password: 'kill-test-coros', regionId: 1 });
   for (let day = 0; day < 6; day++) {
-    garmin.addActivity('com', 'kill@example.com', { fitBytes: synthesiseFit({ startUtc: base + day * DAY, elapsedSec: 3000 + day, distanceM: 8000 + day * 100, sport: 'running', manufacturer: 'garmin', product: 4315 }) });
-    coros.addActivity('kill@example.com', { fitBytes: synthesiseFit({ startUtc: base + day * DAY + 43_200, elapsedSec: 4000 + day, distanceM: 30_000 + day * 100, sport: 'cycling', manufacturer: 'coros', product: 802 }) });
+    garmin.addActivity('com', 'kill@example.com', {
+      fitBytes: synthesiseFit({
+        startUtc: base + day * DAY,
+        elapsedSec: 3000 + day,
+        distanceM: 8000 + day * 100,
+        sport: 'running',
+        manufacturer: 'garmin',
+        product: 4315,
+      }),
+    });
+    coros.addActivity('kill@example.com', {
+      fitBytes: synthesiseFit({
+        startUtc: base + day * DAY + 43_200,
+        elapsedSec: 4000 + day,
+        distanceM: 30_000 + day * 100,
+        sport: 'cycling',
+        manufacturer: 'coros',
+        product: 802,
+      }),
+    });
   }
 });
 afterAll(async () => {
@@ -86,10 +104,12 @@ describe('a run killed with SIGKILL half-way', () => {
     for (const [platform, list] of Object.entries(starts)) {
       expect(list, platform).toHaveLength(12);
       const sorted = [...list].sort((a, b) => a - b);
-      for (let i = 1; i < sorted.length; i++) expect(sorted[i]! - sorted[i - 1]!, `${platform} holds a duplicate`).toBeGreaterThan(60);
+      for (let i = 1; i < sorted.length; i++)
+        expect(sorted[i]! - sorted[i - 1]!, `${platform} holds a duplicate`).toBeGreaterThan(60);
     }
     for (const text of [output, resumed.stdout, resumed.stderr, settled.stdout]) {
-      for (const secret of ['kill-test-coros', env.GARMIN_TOKEN_COM, env.GARMIN_TOKEN_CN]) expect(text).not.toContain(secret);
+      for (const secret of ['kill-test-coros', env.GARMIN_TOKEN_COM, env.GARMIN_TOKEN_CN])
+        expect(text).not.toContain(secret);
     }
   });
 });

@@ -14,14 +14,23 @@ let garmin: GarminSandbox;
 let dir: string;
 
 /** Runs a sync child; with `killAfterUploads`, SIGKILLs it right after that many uploads. */
-function runChild(env: NodeJS.ProcessEnv, killAfterUploads?: number): Promise<{ signal: string | null; status: number | null; stdout: string }> {
+function runChild(
+  env: NodeJS.ProcessEnv,
+  killAfterUploads?: number,
+): Promise<{ signal: string | null; status: number | null; stdout: string }> {
   return new Promise((resolve) => {
     const process_ = spawn(process.execPath, [child], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     process_.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       const uploads = (stdout.match(/^uploaded /gm) ?? []).length;
-      if (killAfterUploads !== undefined && uploads >= killAfterUploads && process_.exitCode === null && !process_.killed) process_.kill('SIGKILL');
+      if (
+        killAfterUploads !== undefined &&
+        uploads >= killAfterUploads &&
+        process_.exitCode === null &&
+        !process_.killed
+      )
+        process_.kill('SIGKILL');
     });
     process_.stderr.resume();
     process_.on('exit', (status, signal) => resolve({ signal, status, stdout }));
@@ -33,7 +42,15 @@ beforeAll(async () => {
   garmin.addAccount('com', { email: 'kill3@example.com', password: 'kill3-password' });
   garmin.addAccount('cn', { email: 'kill3@example.cn', password: 'kill3-password-cn' });
   for (let index = 0; index < WORKOUTS; index++) {
-    const fitBytes = synthesiseFit({ startUtc: base + index * DAY / 2, elapsedSec: 1800 + index, distanceM: 5000 + index * 10, sport: 'running', manufacturer: 'garmin', product: 4315, samples: 4 });
+    const fitBytes = synthesiseFit({
+      startUtc: base + (index * DAY) / 2,
+      elapsedSec: 1800 + index,
+      distanceM: 5000 + index * 10,
+      sport: 'running',
+      manufacturer: 'garmin',
+      product: 4315,
+      samples: 4,
+    });
     garmin.addActivity('com', 'kill3@example.com', { fitBytes });
   }
   dir = mkdtempSync(join(tmpdir(), 'ssx-kill3-'));
@@ -63,11 +80,15 @@ describe('three runs killed right after their second upload, then a clean run', 
     garmin.setFaults(undefined);
     const clean = await runChild(env);
     expect(clean.status, clean.stdout).toBe(0);
-    expect(clean.stdout).toMatch(/RESULT \{"uploaded":\d+,"alreadyThere":\d+,"duplicatesFound":0,"deleted":0,"failed":0/);
+    expect(clean.stdout).toMatch(
+      /RESULT \{"uploaded":\d+,"alreadyThere":\d+,"duplicatesFound":0,"deleted":0,"failed":0/,
+    );
     const starts = garmin.activities('cn', 'kill3@example.cn').map((activity) => activity.startUtc);
     expect(starts).toHaveLength(WORKOUTS);
     expect(new Set(starts).size).toBe(WORKOUTS);
     const settled = await runChild(env);
-    expect(settled.stdout).toMatch(/RESULT \{"uploaded":0,"alreadyThere":0,"duplicatesFound":0,"deleted":0,"failed":0,"pending":0,"planned":0,"setAside":0/);
+    expect(settled.stdout).toMatch(
+      /RESULT \{"uploaded":0,"alreadyThere":0,"duplicatesFound":0,"deleted":0,"failed":0,"pending":0,"planned":0,"setAside":0/,
+    );
   });
 });

@@ -1,6 +1,19 @@
 import { createHmac } from 'node:crypto';
 import { registerSecret } from '../../core/secrets.ts';
-import { bodySnippet, configFailure, jsonBody, numberField, postJson, rejectedFailure, retryableFailure, statusFailure, withRetries, type AttemptOutcome, type ChannelDeps, type Notifier } from '../channel-support.ts';
+import {
+  bodySnippet,
+  configFailure,
+  jsonBody,
+  numberField,
+  postJson,
+  rejectedFailure,
+  retryableFailure,
+  statusFailure,
+  withRetries,
+  type AttemptOutcome,
+  type ChannelDeps,
+  type Notifier,
+} from '../channel-support.ts';
 import { PRODUCT_NAME } from '../message.ts';
 import { truncateChars } from '../text-fit.ts';
 import { renderParts } from '../render.ts';
@@ -39,20 +52,35 @@ export function createDingTalkNotifier(settings: DingTalkSettings, deps: Channel
   return {
     name: 'DingTalk',
     async send(message) {
-      const parts = renderParts(message, 'markdown', { budget: { unit: 'utf8-bytes', max: DINGTALK_MAX_BYTES }, maxParts: DINGTALK_MAX_PARTS });
+      const parts = renderParts(message, 'markdown', {
+        budget: { unit: 'utf8-bytes', max: DINGTALK_MAX_BYTES },
+        maxParts: DINGTALK_MAX_PARTS,
+      });
       for (const text of parts) {
         await withRetries(deps, 'DingTalk', async (): Promise<AttemptOutcome> => {
           // The title shows in the conversation list; keeping the product name in it satisfies keyword security set to it.
-          const response = await postJson(deps, signedUrl(), { msgtype: 'markdown', markdown: { title: PRODUCT_NAME, text } });
+          const response = await postJson(deps, signedUrl(), {
+            msgtype: 'markdown',
+            markdown: { title: PRODUCT_NAME, text },
+          });
           const context = { channel: 'DingTalk', response };
-          if (response.status !== 200) return statusFailure(deps, { ...context, detail: bodySnippet(response), credentialHint: 'check DINGTALK_WEBHOOK' });
+          if (response.status !== 200)
+            return statusFailure(deps, {
+              ...context,
+              detail: bodySnippet(response),
+              credentialHint: 'check DINGTALK_WEBHOOK',
+            });
           const json = jsonBody(response);
           const errcode = numberField(json, 'errcode');
           if (errcode === 0) return { ok: true };
           const detail = `errcode ${errcode ?? 'missing'}${typeof json?.errmsg === 'string' ? `: ${truncateChars(json.errmsg, 100)}` : ''}`;
           switch (errcode) {
             case 300001:
-              return configFailure({ ...context, detail, hint: 'the access token is not valid: set DINGTALK_WEBHOOK to the robot webhook address https://oapi.dingtalk.com/robot/send?access_token=…' });
+              return configFailure({
+                ...context,
+                detail,
+                hint: 'the access token is not valid: set DINGTALK_WEBHOOK to the robot webhook address https://oapi.dingtalk.com/robot/send?access_token=…',
+              });
             case 310000:
               return configFailure({
                 ...context,
@@ -61,9 +89,15 @@ export function createDingTalkNotifier(settings: DingTalkSettings, deps: Channel
               });
             case 130101:
               // DingTalk throttles the robot for 10 minutes: no point waiting inside the run.
-              return retryableFailure({ ...context, detail, hint: 'the robot is throttled for 10 minutes after 20 messages a minute' });
+              return retryableFailure({
+                ...context,
+                detail,
+                hint: 'the robot is throttled for 10 minutes after 20 messages a minute',
+              });
             default:
-              return json === undefined ? retryableFailure({ ...context, detail: `no errcode in ${bodySnippet(response)}` }) : rejectedFailure({ ...context, detail });
+              return json === undefined
+                ? retryableFailure({ ...context, detail: `no errcode in ${bodySnippet(response)}` })
+                : rejectedFailure({ ...context, detail });
           }
         });
       }

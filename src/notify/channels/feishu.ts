@@ -1,6 +1,20 @@
 import { createHmac } from 'node:crypto';
 import { registerSecret } from '../../core/secrets.ts';
-import { bodySnippet, configFailure, jsonBody, numberField, postJson, stringField, rejectedFailure, retryableFailure, statusFailure, withRetries, type AttemptOutcome, type ChannelDeps, type Notifier } from '../channel-support.ts';
+import {
+  bodySnippet,
+  configFailure,
+  jsonBody,
+  numberField,
+  postJson,
+  stringField,
+  rejectedFailure,
+  retryableFailure,
+  statusFailure,
+  withRetries,
+  type AttemptOutcome,
+  type ChannelDeps,
+  type Notifier,
+} from '../channel-support.ts';
 import { messageCatalogue, type NotificationMessage } from '../message.ts';
 import { truncateChars } from '../text-fit.ts';
 import { renderParts, severityMark } from '../render.ts';
@@ -27,7 +41,8 @@ export function feishuPost(message: NotificationMessage, text: string): unknown 
   const content: PostElement[][] = [];
   const runLog = messageCatalogue(message).runLog();
   for (const line of lines.slice(1)) {
-    if (message.runUrl && line === `${runLog}: ${message.runUrl}`) content.push([{ tag: 'a', text: runLog, href: message.runUrl }]);
+    if (message.runUrl && line === `${runLog}: ${message.runUrl}`)
+      content.push([{ tag: 'a', text: runLog, href: message.runUrl }]);
     else content.push([{ tag: 'text', text: line }]);
   }
   return { post: { zh_cn: { title: lines[0] ?? `${severityMark(message)} ${message.title}`, content } } };
@@ -42,7 +57,10 @@ export function createFeishuNotifier(settings: FeishuSettings, deps: ChannelDeps
   return {
     name,
     async send(message) {
-      const [text = ''] = renderParts(message, 'plain', { budget: { unit: 'utf8-bytes', max: FEISHU_MAX_TEXT_BYTES }, maxParts: 1 });
+      const [text = ''] = renderParts(message, 'plain', {
+        budget: { unit: 'utf8-bytes', max: FEISHU_MAX_TEXT_BYTES },
+        maxParts: 1,
+      });
       await withRetries(deps, name, async (): Promise<AttemptOutcome> => {
         const signature: Record<string, string> = {};
         if (settings.secret !== undefined) {
@@ -50,7 +68,11 @@ export function createFeishuNotifier(settings: FeishuSettings, deps: ChannelDeps
           signature.timestamp = String(timestamp);
           signature.sign = feishuSignature(timestamp, settings.secret);
         }
-        const response = await postJson(deps, url, { ...signature, msg_type: 'post', content: feishuPost(message, text) });
+        const response = await postJson(deps, url, {
+          ...signature,
+          msg_type: 'post',
+          content: feishuPost(message, text),
+        });
         const context = { channel: name, response };
         const json = jsonBody(response);
         // Older deployments answer {"StatusCode":0,...}; current ones {"code":0,...}.
@@ -60,19 +82,34 @@ export function createFeishuNotifier(settings: FeishuSettings, deps: ChannelDeps
         const detail = `code ${code ?? 'missing'}${msg ? `: ${truncateChars(msg, 100)}` : ''}`;
         switch (code) {
           case 19021:
-            return configFailure({ ...context, detail, hint: 'the signature was refused: set FEISHU_SECRET to the bot\'s signing secret exactly (and keep the clock right), or turn signing off' });
+            return configFailure({
+              ...context,
+              detail,
+              hint: "the signature was refused: set FEISHU_SECRET to the bot's signing secret exactly (and keep the clock right), or turn signing off",
+            });
           case 19024:
-            return configFailure({ ...context, detail, hint: 'the keyword check failed: add "Sports Sync X" as the bot keyword or turn keyword security off' });
+            return configFailure({
+              ...context,
+              detail,
+              hint: 'the keyword check failed: add "Sports Sync X" as the bot keyword or turn keyword security off',
+            });
           case 19001:
           case 19002:
-            return configFailure({ ...context, detail, hint: 'the bot token is not valid: copy the webhook address into FEISHU_WEBHOOK again' });
+            return configFailure({
+              ...context,
+              detail,
+              hint: 'the bot token is not valid: copy the webhook address into FEISHU_WEBHOOK again',
+            });
           case 11232:
             return retryableFailure({ ...context, detail }, { reason: '11232', limit: 2, delayMs: deps.backoffMs(1) });
           case 9499:
             return rejectedFailure({ ...context, detail });
           default:
-            if (response.status !== 200) return statusFailure(deps, { ...context, detail, credentialHint: 'check FEISHU_WEBHOOK' });
-            return json === undefined ? retryableFailure({ ...context, detail: `no code in ${bodySnippet(response)}` }) : rejectedFailure({ ...context, detail });
+            if (response.status !== 200)
+              return statusFailure(deps, { ...context, detail, credentialHint: 'check FEISHU_WEBHOOK' });
+            return json === undefined
+              ? retryableFailure({ ...context, detail: `no code in ${bodySnippet(response)}` })
+              : rejectedFailure({ ...context, detail });
         }
       });
     },

@@ -1,5 +1,18 @@
 import { registerSecret } from '../../core/secrets.ts';
-import { bodySnippet, configFailure, jsonBody, numberField, postJson, rejectedFailure, retryableFailure, statusFailure, withRetries, type AttemptOutcome, type ChannelDeps, type Notifier } from '../channel-support.ts';
+import {
+  bodySnippet,
+  configFailure,
+  jsonBody,
+  numberField,
+  postJson,
+  rejectedFailure,
+  retryableFailure,
+  statusFailure,
+  withRetries,
+  type AttemptOutcome,
+  type ChannelDeps,
+  type Notifier,
+} from '../channel-support.ts';
 import { renderParts } from '../render.ts';
 import { truncateChars } from '../text-fit.ts';
 
@@ -26,7 +39,10 @@ export function createServerChanNotifier(settings: ServerChanSettings, deps: Cha
   return {
     name: 'ServerChan',
     async send(message) {
-      const [desp = ''] = renderParts(message, 'markdown', { budget: { unit: 'utf8-bytes', max: SERVERCHAN_MAX_DESP_BYTES }, maxParts: 1 });
+      const [desp = ''] = renderParts(message, 'markdown', {
+        budget: { unit: 'utf8-bytes', max: SERVERCHAN_MAX_DESP_BYTES },
+        maxParts: 1,
+      });
       await withRetries(deps, 'ServerChan', async (): Promise<AttemptOutcome> => {
         const response = await postJson(deps, url, {
           title: truncateChars(message.title, SERVERCHAN_TITLE_CHARS),
@@ -37,10 +53,22 @@ export function createServerChanNotifier(settings: ServerChanSettings, deps: Cha
         const json = jsonBody(response);
         const code = numberField(json, 'code');
         if (response.status === 200 && code === 0) return { ok: true };
-        const context = { channel: 'ServerChan', response, detail: `code ${code ?? 'missing'}: ${bodySnippet(response, 100)}` };
-        if (response.status >= 500 || response.status === 429) return statusFailure(deps, { ...context, credentialHint: 'check SERVERCHAN_SENDKEY' });
-        if (response.status === 401 || response.status === 403 || /key/i.test(typeof json?.message === 'string' ? json.message : '')) {
-          return configFailure({ ...context, hint: 'check SERVERCHAN_SENDKEY (copy the SendKey from sct.ftqq.com or sc3.ft07.com)' });
+        const context = {
+          channel: 'ServerChan',
+          response,
+          detail: `code ${code ?? 'missing'}: ${bodySnippet(response, 100)}`,
+        };
+        if (response.status >= 500 || response.status === 429)
+          return statusFailure(deps, { ...context, credentialHint: 'check SERVERCHAN_SENDKEY' });
+        if (
+          response.status === 401 ||
+          response.status === 403 ||
+          /key/i.test(typeof json?.message === 'string' ? json.message : '')
+        ) {
+          return configFailure({
+            ...context,
+            hint: 'check SERVERCHAN_SENDKEY (copy the SendKey from sct.ftqq.com or sc3.ft07.com)',
+          });
         }
         if (json === undefined) return retryableFailure({ ...context, detail: `no code in ${bodySnippet(response)}` });
         return rejectedFailure(context);

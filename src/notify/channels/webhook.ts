@@ -1,6 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { registerSecret } from '../../core/secrets.ts';
-import { ALL_ERROR_STATUSES, bodySnippet, statusFailure, withRetries, type AttemptOutcome, type ChannelDeps, type Notifier } from '../channel-support.ts';
+import {
+  ALL_ERROR_STATUSES,
+  bodySnippet,
+  statusFailure,
+  withRetries,
+  type AttemptOutcome,
+  type ChannelDeps,
+  type Notifier,
+} from '../channel-support.ts';
 import { renderLines } from '../render.ts';
 
 export interface WebhookSettings {
@@ -48,7 +56,12 @@ export function createWebhookNotifier(settings: WebhookSettings, deps: ChannelDe
           accept: ALL_ERROR_STATUSES,
         });
         if (response.status >= 200 && response.status < 300) return { ok: true };
-        return statusFailure(deps, { channel: 'Webhook', response, detail: bodySnippet(response, 100), credentialHint: 'check NOTIFY_WEBHOOK_URL' });
+        return statusFailure(deps, {
+          channel: 'Webhook',
+          response,
+          detail: bodySnippet(response, 100),
+          credentialHint: 'check NOTIFY_WEBHOOK_URL',
+        });
       });
     },
   };

@@ -28,9 +28,12 @@ export const SESSION_FRESH_MS = 60 * 60_000;
 const CREDENTIALS_REFUSED = '1030';
 
 function unknownRegionError(regionId: number, remembered: boolean): AuthError {
-  return new AuthError(`COROS says this account lives in region ${regionId}, which Sports Sync X does not know (1 global, 2 China, 3 Europe, 4 Singapore)${remembered ? '; not logging in again' : ''}`, {
-    hint: 'update Sports Sync X; until then no COROS login is attempted with these credentials (each login signs you out of Training Hub)',
-  });
+  return new AuthError(
+    `COROS says this account lives in region ${regionId}, which Sports Sync X does not know (1 global, 2 China, 3 Europe, 4 Singapore)${remembered ? '; not logging in again' : ''}`,
+    {
+      hint: 'update Sports Sync X; until then no COROS login is attempted with these credentials (each login signs you out of Training Hub)',
+    },
+  );
 }
 type LoginForm = 'bcrypt' | 'md5';
 
@@ -78,7 +81,8 @@ export interface TeamCall {
 
 const BROWSER_HEADERS: Record<string, string> = {
   accept: 'application/json, text/plain, */*',
-  'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 Safari/537.36',
+  'user-agent':
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 Safari/537.36',
   origin: 'https://t.coros.com',
   referer: 'https://t.coros.com/',
 };
@@ -149,7 +153,13 @@ export class CorosApi {
     if (!raw) return undefined;
     try {
       const parsed = JSON.parse(raw) as Partial<CorosSession>;
-      if (typeof parsed.host !== 'string' || typeof parsed.token !== 'string' || typeof parsed.userId !== 'string' || !isCorosRegionId(parsed.regionId)) return undefined;
+      if (
+        typeof parsed.host !== 'string' ||
+        typeof parsed.token !== 'string' ||
+        typeof parsed.userId !== 'string' ||
+        !isCorosRegionId(parsed.regionId)
+      )
+        return undefined;
       registerSecret(parsed.token);
       const region = corosRegion(parsed.regionId);
       if (!region || region.team !== parsed.host) return undefined;
@@ -197,7 +207,10 @@ export class CorosApi {
     if (!email || !password) {
       throw new ConfigError('COROS needs COROS_EMAIL and COROS_PASSWORD (the COROS Training Hub login) to sync');
     }
-    const credentialPrint = createHash('sha256').update(`${email.toLowerCase()}\u0000${password}`).digest('base64url').slice(0, 16);
+    const credentialPrint = createHash('sha256')
+      .update(`${email.toLowerCase()}\u0000${password}`)
+      .digest('base64url')
+      .slice(0, 16);
     const unknown = this.state.getPlain(UNKNOWN_REGION_KEY)?.split(':');
     if (unknown && unknown[1] === credentialPrint && !corosRegion(Number(unknown[0]))) {
       // Logging in again would only sign the user out of Training Hub once more (§4.4).
@@ -213,7 +226,8 @@ export class CorosApi {
     }
     this.state.setPlain(UNKNOWN_REGION_KEY, undefined);
     let session: CorosSession = { host: home.team, regionId: home.regionId, userId: first.userId, token: first.token };
-    if (home.team !== firstHost) this.log.debug(`COROS: account lives in region ${home.regionId} (${home.label}); switching hosts`);
+    if (home.team !== firstHost)
+      this.log.debug(`COROS: account lives in region ${home.regionId} (${home.label}); switching hosts`);
     let confirmed = await this.accountQuery(session);
     if (confirmed === 'dead' && home.team !== firstHost) {
       // A token from a non-home host can be refused at home (reference §3): log in there once.
@@ -222,14 +236,20 @@ export class CorosApi {
       confirmed = await this.accountQuery(session);
     }
     if (confirmed === 'dead') {
-      throw new AuthError('COROS accepted the login but then refused its token (1019): another web login replaced it; close COROS Training Hub in your browser during a sync and run again');
+      throw new AuthError(
+        'COROS accepted the login but then refused its token (1019): another web login replaced it; close COROS Training Hub in your browser during a sync and run again',
+      );
     }
     session = { ...session, userId: confirmed };
     this.saveSession(session);
     return session;
   }
 
-  private async loginAt(host: string, email: string, password: string): Promise<{ token: string; userId: string; regionId: number }> {
+  private async loginAt(
+    host: string,
+    email: string,
+    password: string,
+  ): Promise<{ token: string; userId: string; regionId: number }> {
     const md5 = createHash('md5').update(password, 'utf8').digest('hex');
     registerSecret(md5);
     const stored = this.state.getPlain(LOGIN_FORM_KEY);
@@ -261,7 +281,9 @@ export class CorosApi {
         const token = typeof data.accessToken === 'string' ? data.accessToken : '';
         if (!token) {
           if (data.loginTicket !== undefined || data.twoFactorRequired === true) {
-            throw new AuthError('COROS asks for a two-factor code, which an unattended sync cannot enter: turn off two-factor authentication for the COROS account used for syncing and run again');
+            throw new AuthError(
+              'COROS asks for a two-factor code, which an unattended sync cannot enter: turn off two-factor authentication for the COROS account used for syncing and run again',
+            );
           }
           throw new RetryableError('COROS login answered 0000 without an accessToken');
         }
@@ -276,7 +298,9 @@ export class CorosApi {
       this.log.debug(`COROS: login with the ${form === 'bcrypt' ? 'p1/p2' : 'pwd'} form refused (${lastMessage})`);
       if (String(envelope.result) === CREDENTIALS_REFUSED) break;
     }
-    throw new AuthError(`COROS refused the login (${lastMessage}): check COROS_EMAIL and COROS_PASSWORD against the Training Hub login`);
+    throw new AuthError(
+      `COROS refused the login (${lastMessage}): check COROS_EMAIL and COROS_PASSWORD against the Training Hub login`,
+    );
   }
 
   /** account/query: the lossless userId, or 'dead' when the token is refused. */
@@ -295,9 +319,14 @@ export class CorosApi {
     const session = await this.connect();
     const envelope = await this.rawCall(session, call);
     if (!TOKEN_DEAD_CODES.has(String(envelope.result))) return checkResult(envelope, call.path);
-    const fresh = this.unchecked && this.unchecked.token === session.token ? await this.replaceUnchecked() : await this.reloginAfterDeadToken(session);
+    const fresh =
+      this.unchecked && this.unchecked.token === session.token
+        ? await this.replaceUnchecked()
+        : await this.reloginAfterDeadToken(session);
     if (call.kind === 'write') {
-      throw new TokenDeadError(`COROS refused the token during ${call.path} (another web login replaced it); logged in again`);
+      throw new TokenDeadError(
+        `COROS refused the token during ${call.path} (another web login replaced it); logged in again`,
+      );
     }
     const retried = await this.rawCall(fresh, call);
     if (TOKEN_DEAD_CODES.has(String(retried.result))) throw deadTokenError();
@@ -310,7 +339,9 @@ export class CorosApi {
     if (this.relogin) return this.relogin;
     if (this.reloggedAfterDeadToken) throw deadTokenError();
     this.reloggedAfterDeadToken = true;
-    this.log.warn('COROS: the access token was replaced by another web login (1019); logging in again once. Keep COROS Training Hub closed during a sync.');
+    this.log.warn(
+      'COROS: the access token was replaced by another web login (1019); logging in again once. Keep COROS Training Hub closed during a sync.',
+    );
     this.current = undefined;
     this.relogin = this.login().finally(() => {
       this.relogin = undefined;
@@ -320,7 +351,8 @@ export class CorosApi {
 
   private async rawCall(session: CorosSession, call: TeamCall): Promise<Envelope> {
     const url = new URL(session.host + call.path);
-    for (const [name, value] of Object.entries(call.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
+    for (const [name, value] of Object.entries(call.query ?? {}))
+      if (value !== undefined) url.searchParams.set(name, String(value));
     const headers: Record<string, string> = {
       ...BROWSER_HEADERS,
       accesstoken: session.token,
@@ -359,7 +391,9 @@ export class CorosApi {
 }
 
 function deadTokenError(): TokenDeadError {
-  return new TokenDeadError('COROS keeps refusing the access token (1019): another web login (Training Hub in a browser, or a second sync) uses this account; close it and run again');
+  return new TokenDeadError(
+    'COROS keeps refusing the access token (1019): another web login (Training Hub in a browser, or a second sync) uses this account; close it and run again',
+  );
 }
 
 function parseEnvelope(text: string, url: string): Envelope {
@@ -369,7 +403,8 @@ function parseEnvelope(text: string, url: string): Envelope {
   } catch {
     throw new RetryableError(`COROS answered with something that is not JSON at ${new URL(url).pathname}`);
   }
-  if (parsed === null || typeof parsed !== 'object') throw new RetryableError(`COROS answered an unexpected body at ${new URL(url).pathname}`);
+  if (parsed === null || typeof parsed !== 'object')
+    throw new RetryableError(`COROS answered an unexpected body at ${new URL(url).pathname}`);
   return parsed as Envelope;
 }
 

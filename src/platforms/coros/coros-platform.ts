@@ -12,7 +12,15 @@ import { sleep as realSleep, type BackoffPolicy } from '../../http/retry.ts';
 import type { PlatformState } from '../../store/state-box.ts';
 import type { FitDownload, FitUpload, ListPagesOptions, Platform, UploadOutcome } from '../platform.ts';
 import { CorosApi, TokenDeadError } from './coros-api.ts';
-import { COROS_REGIONS, LEGACY_STS_APP_ID, LEGACY_STS_URL, isAllowedFileHost, ossBucketHost, s3BucketHost, type CorosRegionId } from './coros-hosts.ts';
+import {
+  COROS_REGIONS,
+  LEGACY_STS_APP_ID,
+  LEGACY_STS_URL,
+  isAllowedFileHost,
+  ossBucketHost,
+  s3BucketHost,
+  type CorosRegionId,
+} from './coros-hosts.ts';
 import { decodeStsPayload, zipFitForImport, type StsCredential } from './coros-upload-parts.ts';
 import { idString } from './lossless-json.ts';
 import { md5Hex, signOssPut, signS3Put } from './storage-signing.ts';
@@ -66,12 +74,17 @@ function sourceOffsetQuarterHours(source: Activity): number | undefined {
  * The import `timezone` (coros.md §7.6), pure: FIT local_timestamp, else the source listing's zone,
  * else the configured zone, else 0 ("unknown"). The runner's own zone is never consulted.
  */
-export function importTimezone(fit: Uint8Array, source: Activity, configuredQuarterHours: number | undefined): { readonly quarterHours: number; readonly origin: 'fit' | 'source' | 'configured' | 'unknown' } {
+export function importTimezone(
+  fit: Uint8Array,
+  source: Activity,
+  configuredQuarterHours: number | undefined,
+): { readonly quarterHours: number; readonly origin: 'fit' | 'source' | 'configured' | 'unknown' } {
   const fromFit = fitLocalOffsetQuarterHours(fit);
   if (fromFit !== undefined) return { quarterHours: fromFit, origin: 'fit' };
   const fromSource = sourceOffsetQuarterHours(source);
   if (fromSource !== undefined) return { quarterHours: fromSource, origin: 'source' };
-  if (configuredQuarterHours !== undefined && inQuarterRange(configuredQuarterHours)) return { quarterHours: configuredQuarterHours, origin: 'configured' };
+  if (configuredQuarterHours !== undefined && inQuarterRange(configuredQuarterHours))
+    return { quarterHours: configuredQuarterHours, origin: 'configured' };
   return { quarterHours: 0, origin: 'unknown' };
 }
 
@@ -114,7 +127,12 @@ function toImportJob(value: unknown): ImportJob | undefined {
 export function corosDeviceVendor(device: string | null): DeviceVendor {
   if (!device) return 'unknown';
   if (/^\s*coros\b/i.test(device)) return 'coros';
-  if (/garmin|forerunner|fenix|f[eē]nix|epix|enduro|venu|vivoactive|instinct|edge \d|descent|approach|quatix|tactix|marq/i.test(device)) return 'garmin';
+  if (
+    /garmin|forerunner|fenix|f[eē]nix|epix|enduro|venu|vivoactive|instinct|edge \d|descent|approach|quatix|tactix|marq/i.test(
+      device,
+    )
+  )
+    return 'garmin';
   return 'other';
 }
 
@@ -129,7 +147,12 @@ export function activityFromCorosRow(row: unknown): Activity | undefined {
   const sport = sportFromCorosSportType(sportType);
   const totalTime = Number(record.totalTime);
   const endTime = Number(record.endTime);
-  const elapsedSec = Number.isFinite(totalTime) && totalTime > 0 ? totalTime : Number.isFinite(endTime) && endTime > startUtc ? endTime - startUtc : null;
+  const elapsedSec =
+    Number.isFinite(totalTime) && totalTime > 0
+      ? totalTime
+      : Number.isFinite(endTime) && endTime > startUtc
+        ? endTime - startUtc
+        : null;
   const distance = Number(record.distance);
   const device = typeof record.device === 'string' && record.device.trim() ? record.device.trim() : null;
   const timezone = Number(record.startTimezone);
@@ -164,7 +187,15 @@ function xmlMessage(text: string): string {
 }
 
 /** Storage answers after which a fresh STS credential and one more PUT may help (reference §10 #9). */
-const CREDENTIAL_CODES = new Set(['ExpiredToken', 'InvalidToken', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'RequestTimeTooSkewed', 'SecurityTokenExpired', 'InvalidSecurityToken']);
+const CREDENTIAL_CODES = new Set([
+  'ExpiredToken',
+  'InvalidToken',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'RequestTimeTooSkewed',
+  'SecurityTokenExpired',
+  'InvalidSecurityToken',
+]);
 
 export class CorosPlatform implements Platform {
   readonly id = 'coros' as const;
@@ -226,7 +257,11 @@ export class CorosPlatform implements Platform {
     let expectedCount: number | undefined;
     let page = 1;
     for (;;) {
-      const data = (await this.api.call({ path: '/activity/query', query: { size, pageNumber: page }, kind: 'read' })) as Record<string, unknown> | undefined;
+      const data = (await this.api.call({
+        path: '/activity/query',
+        query: { size, pageNumber: page },
+        kind: 'read',
+      })) as Record<string, unknown> | undefined;
       const count = Number(data?.count ?? 0);
       if (expectedCount !== undefined && count !== expectedCount && rescans < 2) {
         // Newest first: records added or removed meanwhile shift the pages, so walk again.
@@ -257,7 +292,8 @@ export class CorosPlatform implements Platform {
   // Download
 
   async downloadFit(activity: Activity): Promise<FitDownload> {
-    const sportType = typeof activity.extra?.sportType === 'number' ? activity.extra.sportType : Number(activity.sport.code);
+    const sportType =
+      typeof activity.extra?.sportType === 'number' ? activity.extra.sportType : Number(activity.sport.code);
     const data = (await this.api.call({
       method: 'POST',
       path: '/activity/detail/download',
@@ -276,14 +312,22 @@ export class CorosPlatform implements Platform {
     }
     const overridden = this.http.endpoints.isOverridden(url.hostname);
     if (!overridden && (url.protocol !== 'https:' || !isAllowedFileHost(url.hostname))) {
-      throw new RejectedError(`COROS pointed the download at ${redactUrl(url)}, which is not a COROS, Aliyun OSS or AWS S3 host; not followed`);
+      throw new RejectedError(
+        `COROS pointed the download at ${redactUrl(url)}, which is not a COROS, Aliyun OSS or AWS S3 host; not followed`,
+      );
     }
     // A plain GET without any credential: the file URL is pre-authorised (reference §6).
     const response = await this.http.request({ url, accept: [403, 404, 410] });
     // An expired or refused file link, or a body that is no FIT: the file exists, this answer was bad.
-    if (response.status >= 400) throw new RetryableError(`the COROS file URL answered HTTP ${response.status}; tried again on the next run`, { status: response.status });
+    if (response.status >= 400)
+      throw new RetryableError(`the COROS file URL answered HTTP ${response.status}; tried again on the next run`, {
+        status: response.status,
+      });
     const bytes = extractFit(response.body);
-    if (!bytes) throw new RetryableError(`the COROS download is not a FIT file (${response.body.byteLength} bytes: empty, damaged or a zip without a usable FIT); tried again on the next run`);
+    if (!bytes)
+      throw new RetryableError(
+        `the COROS download is not a FIT file (${response.body.byteLength} bytes: empty, damaged or a zip without a usable FIT); tried again on the next run`,
+      );
     return { kind: 'fit', bytes, fileName: `coros-${activity.remoteId}.fit` };
   }
 
@@ -310,7 +354,11 @@ export class CorosPlatform implements Platform {
 
     const startedAt = this.now();
     const job = await this.registerImport(sts, key, md5, zip.byteLength, upload.fileName, this.importTimezone(upload));
-    if (job.createTimeMs !== undefined && job.createTimeMs < startedAt - 10 * 60_000 && jobState(job) !== 'processing') {
+    if (
+      job.createTimeMs !== undefined &&
+      job.createTimeMs < startedAt - 10 * 60_000 &&
+      jobState(job) !== 'processing'
+    ) {
       // An older job came back for the same MD5: COROS deduplicated the upload.
       const outcome = await this.outcomeOfJob(job, summary.startUtc, upload.source);
       return outcome.kind === 'created' ? { kind: 'duplicate', existingId: outcome.remoteId } : outcome;
@@ -330,20 +378,35 @@ export class CorosPlatform implements Platform {
     if (job) return this.outcomeOfJob(job, startUtc, source);
     const labelId = await this.findLabelId(startUtc, source);
     if (labelId) return { kind: 'created', remoteId: labelId };
-    return { kind: 'pending', ticket, message: 'COROS no longer lists this import job and no activity has appeared at its start time yet' };
+    return {
+      kind: 'pending',
+      ticket,
+      message: 'COROS no longer lists this import job and no activity has appeared at its start time yet',
+    };
   }
 
   /** The import list as the web app asks for it (`size` 10, §7.7); `size` 50 once when the job is older. */
   private async importJobs(size = IMPORT_LIST_SIZE): Promise<ImportJob[]> {
-    const data = await this.api.call({ method: 'POST', path: '/activity/fit/getImportSportList', json: { size }, kind: 'read', retry: 'idempotent' });
+    const data = await this.api.call({
+      method: 'POST',
+      path: '/activity/fit/getImportSportList',
+      json: { size },
+      kind: 'read',
+      retry: 'idempotent',
+    });
     return (Array.isArray(data) ? data : []).map(toImportJob).filter((job): job is ImportJob => job !== undefined);
   }
 
   private async outcomeOfJob(job: ImportJob, startUtc: number, source: Activity): Promise<UploadOutcome> {
     const state = jobState(job);
-    if (state === 'rejected') return { kind: 'rejected', message: 'COROS could not process this activity file (its import job failed)' };
+    if (state === 'rejected')
+      return { kind: 'rejected', message: 'COROS could not process this activity file (its import job failed)' };
     if (state === 'processing') {
-      return { kind: 'pending', ticket: `${TICKET_PREFIX}${job.id}:${job.md5}:${startUtc}`, message: 'COROS is still processing the import; checked again on the next run' };
+      return {
+        kind: 'pending',
+        ticket: `${TICKET_PREFIX}${job.id}:${job.md5}:${startUtc}`,
+        message: 'COROS is still processing the import; checked again on the next run',
+      };
     }
     const labelId = await this.findLabelId(startUtc, source);
     if (labelId) this.rememberJob(job.id, startUtc, labelId);
@@ -363,7 +426,8 @@ export class CorosPlatform implements Platform {
       await this.sleep(this.pollIntervalMs);
       // One list read per poll (§7.7), matched on the id, then on the MD5.
       const jobs = await this.importJobs();
-      const found = jobs.find((candidate) => candidate.id === job.id) ?? jobs.find((candidate) => candidate.md5 === md5);
+      const found =
+        jobs.find((candidate) => candidate.id === job.id) ?? jobs.find((candidate) => candidate.md5 === md5);
       if (found) latest = found;
       if (jobState(latest) !== 'processing') return latest;
       if (this.now() >= deadline) return latest;
@@ -374,17 +438,28 @@ export class CorosPlatform implements Platform {
   private async findLabelId(startUtc: number, source: Activity): Promise<string | null> {
     const data = (await this.api.call({
       path: '/activity/query',
-      query: { size: PAGE_SIZE, pageNumber: 1, startDay: yyyymmdd(startUtc - 86_400), endDay: yyyymmdd(startUtc + 86_400) },
+      query: {
+        size: PAGE_SIZE,
+        pageNumber: 1,
+        startDay: yyyymmdd(startUtc - 86_400),
+        endDay: yyyymmdd(startUtc + 86_400),
+      },
       kind: 'read',
     })) as Record<string, unknown> | undefined;
     const rows = Array.isArray(data?.dataList) ? (data.dataList as unknown[]) : [];
     const candidates = rows
       .map(activityFromCorosRow)
-      .filter((activity): activity is Activity => activity !== undefined && Math.abs(activity.startUtc - startUtc) <= MATCH_WINDOW_SEC);
+      .filter(
+        (activity): activity is Activity =>
+          activity !== undefined && Math.abs(activity.startUtc - startUtc) <= MATCH_WINDOW_SEC,
+      );
     if (candidates.length === 1) return candidates[0]!.remoteId;
     const compatible = candidates.filter((activity) => sportsCompatible(activity.sport.family, source.sport.family));
     if (compatible.length === 1) return compatible[0]!.remoteId;
-    if (candidates.length > 1) this.log.warn(`COROS: ${candidates.length} activities start within ${MATCH_WINDOW_SEC} s of the upload; not guessing which one is new`);
+    if (candidates.length > 1)
+      this.log.warn(
+        `COROS: ${candidates.length} activities start within ${MATCH_WINDOW_SEC} s of the upload; not guessing which one is new`,
+      );
     return null;
   }
 
@@ -395,14 +470,36 @@ export class CorosPlatform implements Platform {
    */
   private importTimezone(upload: FitUpload): number {
     const decided = importTimezone(upload.bytes, upload.source, this.timezoneQuarterHours);
-    if (decided.origin === 'unknown') this.log.warn(`COROS: the workout of ${formatUtc(upload.source.startUtc)} does not tell its time zone; imported with UTC (timezone 0)`);
+    if (decided.origin === 'unknown')
+      this.log.warn(
+        `COROS: the workout of ${formatUtc(upload.source.startUtc)} does not tell its time zone; imported with UTC (timezone 0)`,
+      );
     return decided.quarterHours;
   }
 
-  private async registerImport(sts: StsCredential, key: string, md5: string, size: number, fileName: string, timezone: number): Promise<ImportJob> {
+  private async registerImport(
+    sts: StsCredential,
+    key: string,
+    md5: string,
+    size: number,
+    fileName: string,
+    timezone: number,
+  ): Promise<ImportJob> {
     const form = (): FormData => {
       const data = new FormData();
-      data.set('jsonParameter', JSON.stringify({ source: 1, timezone, bucket: sts.bucket, md5, size, object: key, serviceName: sts.service, oriFileName: fileName }));
+      data.set(
+        'jsonParameter',
+        JSON.stringify({
+          source: 1,
+          timezone,
+          bucket: sts.bucket,
+          md5,
+          size,
+          object: key,
+          serviceName: sts.service,
+          oriFileName: fileName,
+        }),
+      );
       return data;
     };
     const call = { method: 'POST' as const, path: '/activity/fit/import', kind: 'write' as const, timeoutMs: 60_000 };
@@ -434,30 +531,57 @@ export class CorosPlatform implements Platform {
       result = await this.putObject(sts, key, zip);
       if (result.ok) return sts;
     }
-    throw new RetryableError(`COROS storage refused the upload: HTTP ${result.status} ${result.code}${result.message ? ` (${result.message})` : ''}`);
+    throw new RetryableError(
+      `COROS storage refused the upload: HTTP ${result.status} ${result.code}${result.message ? ` (${result.message})` : ''}`,
+    );
   }
 
-  private async putObject(sts: StsCredential, key: string, zip: Uint8Array): Promise<{ ok: boolean; status: number; code: string; message: string }> {
+  private async putObject(
+    sts: StsCredential,
+    key: string,
+    zip: Uint8Array,
+  ): Promise<{ ok: boolean; status: number; code: string; message: string }> {
     const now = new Date(this.now());
     let response: HttpResponse;
     if (sts.service === 'aws') {
       const url = new URL(`https://${s3BucketHost(sts.bucket, sts.region)}/${key}`);
-      const headers = signS3Put({ url, region: sts.region, body: zip, contentType: 'application/zip', credentials: { accessKeyId: sts.accessKeyId, secretAccessKey: sts.secret, sessionToken: sts.sessionToken }, now });
+      const headers = signS3Put({
+        url,
+        region: sts.region,
+        body: zip,
+        contentType: 'application/zip',
+        credentials: { accessKeyId: sts.accessKeyId, secretAccessKey: sts.secret, sessionToken: sts.sessionToken },
+        now,
+      });
       response = await this.http.request({ method: 'PUT', url, headers, body: zip, accept: [400, 403, 404, 409] });
     } else {
       const url = new URL(`https://${ossBucketHost(sts.bucket, sts.region)}/${key}`);
-      const headers = signOssPut({ bucket: sts.bucket, key, body: zip, contentType: 'application/zip', credentials: { accessKeyId: sts.accessKeyId, accessKeySecret: sts.secret, securityToken: sts.sessionToken }, now, forbidOverwrite: true });
+      const headers = signOssPut({
+        bucket: sts.bucket,
+        key,
+        body: zip,
+        contentType: 'application/zip',
+        credentials: { accessKeyId: sts.accessKeyId, accessKeySecret: sts.secret, securityToken: sts.sessionToken },
+        now,
+        forbidOverwrite: true,
+      });
       response = await this.http.request({ method: 'PUT', url, headers, body: zip, accept: [400, 403, 404, 409] });
     }
     const text = response.text();
     const code = xmlCode(text);
     // Same key means same MD5 means same bytes: an existing object is already what we want.
-    if (response.status === 200 || (response.status === 409 && code === 'FileAlreadyExists')) return { ok: true, status: response.status, code, message: '' };
+    if (response.status === 200 || (response.status === 409 && code === 'FileAlreadyExists'))
+      return { ok: true, status: response.status, code, message: '' };
     return { ok: false, status: response.status, code: code || 'unknown', message: xmlMessage(text) };
   }
 
   private async credential(forceNew: boolean): Promise<StsCredential> {
-    if (!forceNew && this.sts && (this.sts.expiresAtMs === undefined || this.sts.expiresAtMs - this.now() > STS_MIN_REMAINING_MS)) return this.sts;
+    if (
+      !forceNew &&
+      this.sts &&
+      (this.sts.expiresAtMs === undefined || this.sts.expiresAtMs - this.now() > STS_MIN_REMAINING_MS)
+    )
+      return this.sts;
     this.stsPromise ??= this.fetchCredential().finally(() => {
       this.stsPromise = undefined;
     });
@@ -479,17 +603,35 @@ export class CorosPlatform implements Platform {
       url.searchParams.set('v', '2');
       const response = await this.http.request({
         url,
-        headers: { ...CorosApi.browserHeaders(), cookie: this.api.stsCookie(session), accesstoken: session.token, origin: web, referer: `${web}/` },
+        headers: {
+          ...CorosApi.browserHeaders(),
+          cookie: this.api.stsCookie(session),
+          accesstoken: session.token,
+          origin: web,
+          referer: `${web}/`,
+        },
         accept: [400, 401, 403, 404],
       });
       const parsed = this.parseSts(response, region.service);
       if (typeof parsed !== 'string') return parsed;
       failures.push(`${new URL(web).hostname}: ${parsed}`);
     }
-    if (!region.legacySign) throw new RetryableError(`COROS upload credentials (STS) unavailable: ${failures.join('; ')}; nothing uploaded`);
+    if (!region.legacySign)
+      throw new RetryableError(`COROS upload credentials (STS) unavailable: ${failures.join('; ')}; nothing uploaded`);
     const legacy = new URL(LEGACY_STS_URL);
-    for (const [name, value] of Object.entries({ bucket: region.bucket, service: region.service, app_id: LEGACY_STS_APP_ID, sign: region.legacySign, v: '2' })) legacy.searchParams.set(name, value);
-    const response = await this.http.request({ url: legacy, headers: CorosApi.browserHeaders(), accept: [400, 401, 403, 404] });
+    for (const [name, value] of Object.entries({
+      bucket: region.bucket,
+      service: region.service,
+      app_id: LEGACY_STS_APP_ID,
+      sign: region.legacySign,
+      v: '2',
+    }))
+      legacy.searchParams.set(name, value);
+    const response = await this.http.request({
+      url: legacy,
+      headers: CorosApi.browserHeaders(),
+      accept: [400, 401, 403, 404],
+    });
     const parsed = this.parseSts(response, region.service);
     if (typeof parsed !== 'string') {
       this.log.warn('COROS: the Training Hub STS proxy failed; the legacy STS channel answered instead');
@@ -508,7 +650,8 @@ export class CorosPlatform implements Platform {
       return 'not JSON';
     }
     const data = (body.data ?? {}) as Record<string, unknown>;
-    if (Number(body.code) !== 200 || typeof data.credentials !== 'string') return `code ${String(body.code)} ${typeof body.msg === 'string' ? body.msg : ''}`.trim();
+    if (Number(body.code) !== 200 || typeof data.credentials !== 'string')
+      return `code ${String(body.code)} ${typeof body.msg === 'string' ? body.msg : ''}`.trim();
     registerSecret(data.credentials);
     const credential = decodeStsPayload(data.credentials, this.now());
     return { ...credential, service };
@@ -527,10 +670,18 @@ export class CorosPlatform implements Platform {
       // COROS answers 0000 for unknown ids, so repeating a delete is safe.
       await this.api.call({ path: '/activity/delete', query, kind: 'write', retry: 'idempotent' });
     }
-    const jobId = this.state.getPlain(`import-job:${activity.remoteId}`) ?? this.state.getPlain(`import-job-at:${activity.startUtc}`);
+    const jobId =
+      this.state.getPlain(`import-job:${activity.remoteId}`) ??
+      this.state.getPlain(`import-job-at:${activity.startUtc}`);
     if (jobId) {
       // Without this, COROS would silently deduplicate a later re-upload of the same bytes.
-      await this.api.call({ method: 'POST', path: '/activity/fit/deleteSportImport', json: { importId: jobId }, kind: 'write', retry: 'idempotent' });
+      await this.api.call({
+        method: 'POST',
+        path: '/activity/fit/deleteSportImport',
+        json: { importId: jobId },
+        kind: 'write',
+        retry: 'idempotent',
+      });
       this.state.setPlain(`import-job:${activity.remoteId}`, undefined);
       this.state.setPlain(`import-job-at:${activity.startUtc}`, undefined);
     }
@@ -539,7 +690,8 @@ export class CorosPlatform implements Platform {
 
 /** The FIT inside a download (raw FIT, or a zip holding one). */
 function extractFit(bytes: Uint8Array): Uint8Array | undefined {
-  const isFit = (data: Uint8Array): boolean => data.byteLength >= 12 && data[8] === 0x2e && data[9] === 0x46 && data[10] === 0x49 && data[11] === 0x54;
+  const isFit = (data: Uint8Array): boolean =>
+    data.byteLength >= 12 && data[8] === 0x2e && data[9] === 0x46 && data[10] === 0x49 && data[11] === 0x54;
   if (isFit(bytes)) return bytes;
   if (bytes[0] === 0x50 && bytes[1] === 0x4b) {
     try {

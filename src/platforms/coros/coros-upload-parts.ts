@@ -38,9 +38,12 @@ export function decodeStsPayload(credentials: string, nowMs: number): StsCredent
   const bucket = text('Bucket');
   for (const value of [accessKeyId, secret, sessionToken]) registerSecret(value);
   if (!accessKeyId || !secret || !sessionToken || !region || !bucket) {
-    throw new RetryableError('COROS STS credential is incomplete (needs AccessKeyId, secret, token, Region and Bucket)');
+    throw new RetryableError(
+      'COROS STS credential is incomplete (needs AccessKeyId, secret, token, Region and Bucket)',
+    );
   }
-  const service: StsCredential['service'] = text('SecurityToken') || accessKeyId.startsWith('STS.') || region.includes('cn-') ? 'aliyun' : 'aws';
+  const service: StsCredential['service'] =
+    text('SecurityToken') || accessKeyId.startsWith('STS.') || region.includes('cn-') ? 'aliyun' : 'aws';
   let expiresAtMs: number | undefined;
   const expiration = Date.parse(text('Expiration'));
   if (Number.isFinite(expiration)) expiresAtMs = expiration;

@@ -43,7 +43,10 @@ function safeDecode(segment: string): string {
 
 /** `YYYYMMDDTHHMMSSZ` */
 export function amzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 export function canonicalHeaderValue(value: string): string {
@@ -81,7 +84,14 @@ export function sigV4(input: SigV4Input): SigV4Parts {
   const lowered = Object.fromEntries(Object.entries(input.headers).map(([name, value]) => [name.toLowerCase(), value]));
   const canonicalHeaders = names.map((name) => `${name}:${canonicalHeaderValue(lowered[name] ?? '')}\n`).join('');
   const signedHeaders = names.join(';');
-  const canonicalRequest = [input.method, input.canonicalUri, input.canonicalQuery, canonicalHeaders, signedHeaders, input.payloadHash].join('\n');
+  const canonicalRequest = [
+    input.method,
+    input.canonicalUri,
+    input.canonicalQuery,
+    canonicalHeaders,
+    signedHeaders,
+    input.payloadHash,
+  ].join('\n');
   const dateStamp = input.amzDate.slice(0, 8);
   const scope = `${dateStamp}/${input.region}/${input.service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', input.amzDate, scope, sha256Hex(canonicalRequest)].join('\n');

@@ -44,7 +44,12 @@ const finite = (value: unknown): number | null => (typeof value === 'number' && 
 /** Maps a list element to the shared record, or undefined when it lacks an id or a start time. */
 export function mapGarminActivity(item: GarminListItem, region: GarminRegion): Activity | undefined {
   const id = item.activityId;
-  const remoteId = typeof id === 'number' && Number.isFinite(id) ? String(Math.trunc(id)) : typeof id === 'string' && /^\d+$/.test(id) ? id : undefined;
+  const remoteId =
+    typeof id === 'number' && Number.isFinite(id)
+      ? String(Math.trunc(id))
+      : typeof id === 'string' && /^\d+$/.test(id)
+        ? id
+        : undefined;
   if (!remoteId) return undefined;
   const begin = finite(item.beginTimestamp);
   const startUtc = parseGarminGmt(item.startTimeGMT) ?? (begin === null ? undefined : Math.floor(begin / 1000));

@@ -29,7 +29,12 @@ export class LoginCircuitBreaker {
   private readonly policy: CircuitBreakerPolicy;
   private readonly now: () => number;
 
-  constructor(state: PlatformState, region: GarminRegion, policy: Partial<CircuitBreakerPolicy> = {}, now: () => number = Date.now) {
+  constructor(
+    state: PlatformState,
+    region: GarminRegion,
+    policy: Partial<CircuitBreakerPolicy> = {},
+    now: () => number = Date.now,
+  ) {
     this.state = state;
     this.region = region;
     this.policy = { ...DEFAULT_CIRCUIT_BREAKER, ...policy };
@@ -50,15 +55,21 @@ export class LoginCircuitBreaker {
     const until = this.pausedUntil();
     if (!until) return;
     const reason = this.state.getPlain(REASON) ?? 'rate limiting';
-    throw new AuthError(`Garmin ${this.region.toUpperCase()} login paused until ${until.toISOString()} after Garmin answered ${reason} to a login; no login attempted`, {
-      hint: `wait, or sign in at ${ticketSignInUrl(this.region).url} and run \`${garminLoginCommand(this.region)} --ticket '<address with ?ticket=ST-…>'\``,
-    });
+    throw new AuthError(
+      `Garmin ${this.region.toUpperCase()} login paused until ${until.toISOString()} after Garmin answered ${reason} to a login; no login attempted`,
+      {
+        hint: `wait, or sign in at ${ticketSignInUrl(this.region).url} and run \`${garminLoginCommand(this.region)} --ticket '<address with ?ticket=ST-…>'\``,
+      },
+    );
   }
 
   /** Opens (or re-opens with a doubled cooldown) the breaker. Returns the end of the pause. */
   trip(reason: string): Date {
     const previous = Number(this.state.getPlain(COOLDOWN));
-    const cooldown = Number.isFinite(previous) && previous > 0 ? Math.min(previous * 2, this.policy.maxCooldownSec) : this.policy.initialCooldownSec;
+    const cooldown =
+      Number.isFinite(previous) && previous > 0
+        ? Math.min(previous * 2, this.policy.maxCooldownSec)
+        : this.policy.initialCooldownSec;
     const until = new Date(this.now() + cooldown * 1000);
     this.state.setPlain(COOLDOWN, String(cooldown));
     this.state.setPlain(PAUSED_UNTIL, until.toISOString());

@@ -1,7 +1,15 @@
 import { AuthError, RetryableError } from '../../core/errors.ts';
 import { redact, registerSecret } from '../../core/secrets.ts';
 import type { HttpClient, HttpResponse } from '../../http/http-client.ts';
-import { DI_HEADERS, DI_SERVICE_TICKET_GRANT, garminHosts, garminLoginCommand, NATIVE_HEADERS, ticketSignInUrl, type GarminRegion } from './garmin-hosts.ts';
+import {
+  DI_HEADERS,
+  DI_SERVICE_TICKET_GRANT,
+  garminHosts,
+  garminLoginCommand,
+  NATIVE_HEADERS,
+  ticketSignInUrl,
+  type GarminRegion,
+} from './garmin-hosts.ts';
 import { tokenExpiredError, tokensFromDiResponse, type DiTokens } from './garmin-tokens.ts';
 
 const TOKEN_PATH = '/di-oauth2-service/oauth/token';
@@ -18,7 +26,10 @@ interface OAuthError {
 function oauthError(response: HttpResponse): OAuthError {
   try {
     const body = JSON.parse(response.text()) as { error?: unknown; error_description?: unknown };
-    return { error: String(body.error ?? `HTTP ${response.status}`), description: redact(String(body.error_description ?? '')) };
+    return {
+      error: String(body.error ?? `HTTP ${response.status}`),
+      description: redact(String(body.error_description ?? '')),
+    };
   } catch {
     return { error: `HTTP ${response.status}`, description: '' };
   }
@@ -59,31 +70,50 @@ export async function exchangeServiceTicket(
     const response = await http.request({
       method: 'POST',
       url: hosts.diauth + TOKEN_PATH,
-      headers: { ...DI_HEADERS, Accept: 'application/json,text/html;q=0.9,*/*;q=0.8', Authorization: basicAuth(clientId) },
-      body: new URLSearchParams({ client_id: clientId, service_ticket: ticket, grant_type: DI_SERVICE_TICKET_GRANT, service_url: serviceUrl }).toString(),
+      headers: {
+        ...DI_HEADERS,
+        Accept: 'application/json,text/html;q=0.9,*/*;q=0.8',
+        Authorization: basicAuth(clientId),
+      },
+      body: new URLSearchParams({
+        client_id: clientId,
+        service_ticket: ticket,
+        grant_type: DI_SERVICE_TICKET_GRANT,
+        service_url: serviceUrl,
+      }).toString(),
       retry: 'never',
       accept: EVERY_ERROR_STATUS,
     });
     if (response.status >= 200 && response.status < 300) {
       const body = safeJson(response);
-      if (body && typeof (body as { access_token?: unknown }).access_token === 'string') return tokensFromDiResponse(body, region, clientId, nowSec());
+      if (body && typeof (body as { access_token?: unknown }).access_token === 'string')
+        return tokensFromDiResponse(body, region, clientId, nowSec());
       last = { error: `HTTP ${response.status} without access_token`, description: '' };
       continue;
     }
     last = oauthError(response);
     if (response.status === 429 || response.status === 403 || response.status >= 500) {
-      throw new ExchangeBlockedError(`Garmin ${region.toUpperCase()} token exchange answered HTTP ${response.status}; the ticket was not retried`, { status: response.status });
+      throw new ExchangeBlockedError(
+        `Garmin ${region.toUpperCase()} token exchange answered HTTP ${response.status}; the ticket was not retried`,
+        { status: response.status },
+      );
     }
     if (!refusesClientId(response, last)) {
-      throw new TicketRefusedError(`Garmin ${region.toUpperCase()} refused the service ticket (${last.error}${last.description ? `: ${last.description}` : ''})`, {
-        status: response.status,
-        hint: `tickets are single-use, expire within a minute and belong to one service: sign in again (${ticketSignInUrl(region).url}) and paste the fresh ticket, or the whole address it came with, into \`${garminLoginCommand(region)} --ticket …\` at once`,
-      });
+      throw new TicketRefusedError(
+        `Garmin ${region.toUpperCase()} refused the service ticket (${last.error}${last.description ? `: ${last.description}` : ''})`,
+        {
+          status: response.status,
+          hint: `tickets are single-use, expire within a minute and belong to one service: sign in again (${ticketSignInUrl(region).url}) and paste the fresh ticket, or the whole address it came with, into \`${garminLoginCommand(region)} --ticket …\` at once`,
+        },
+      );
     }
   }
-  throw new AuthError(`Garmin ${region.toUpperCase()} refused every DI client id (${last?.error ?? 'no client id'}${last?.description ? `: ${last.description}` : ''})`, {
-    hint: 'the client id list may be stale: update Sports Sync X',
-  });
+  throw new AuthError(
+    `Garmin ${region.toUpperCase()} refused every DI client id (${last?.error ?? 'no client id'}${last?.description ? `: ${last.description}` : ''})`,
+    {
+      hint: 'the client id list may be stale: update Sports Sync X',
+    },
+  );
 }
 
 function safeJson(response: HttpResponse): unknown {
@@ -107,27 +137,39 @@ export async function refreshDiTokens(http: HttpClient, tokens: DiTokens, nowSec
     method: 'POST',
     url: hosts.diauth + TOKEN_PATH,
     headers: { ...DI_HEADERS, Accept: 'application/json', Authorization: basicAuth(tokens.clientId) },
-    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: tokens.clientId, refresh_token: tokens.refreshToken }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: tokens.clientId,
+      refresh_token: tokens.refreshToken,
+    }).toString(),
     // A refresh that reached the server may have rotated the token: never resend it blindly.
     retry: 'never',
     accept: EVERY_ERROR_STATUS,
   });
   if (response.status >= 200 && response.status < 300) {
     const body = safeJson(response);
-    if (body && typeof (body as { access_token?: unknown }).access_token === 'string') return tokensFromDiResponse(body, tokens.region, tokens.clientId, nowSec(), tokens);
+    if (body && typeof (body as { access_token?: unknown }).access_token === 'string')
+      return tokensFromDiResponse(body, tokens.region, tokens.clientId, nowSec(), tokens);
   }
   const error = oauthError(response);
   if (response.status === 400 && error.error === 'invalid_grant') {
     throw tokenExpiredError(tokens.region, `${error.error}${error.description ? `: ${error.description}` : ''}`);
   }
-  throw new RefreshRefusedError(`Garmin ${tokens.region.toUpperCase()} temporarily refused the token refresh (HTTP ${response.status}); tokens kept, no login tried this run`, {
-    status: response.status,
-    hint: 'nothing to do: the next run tries again with the same tokens',
-  });
+  throw new RefreshRefusedError(
+    `Garmin ${tokens.region.toUpperCase()} temporarily refused the token refresh (HTTP ${response.status}); tokens kept, no login tried this run`,
+    {
+      status: response.status,
+      hint: 'nothing to do: the next run tries again with the same tokens',
+    },
+  );
 }
 
 /** The validation call (reference §4.7): a token connectapi refuses is useless, whatever diauth said. */
-export async function validateAccessToken(http: HttpClient, region: GarminRegion, accessToken: string): Promise<{ ok: true; displayName: string | null } | { ok: false; reason: string }> {
+export async function validateAccessToken(
+  http: HttpClient,
+  region: GarminRegion,
+  accessToken: string,
+): Promise<{ ok: true; displayName: string | null } | { ok: false; reason: string }> {
   const response = await http.request({
     url: garminHosts(region).connectapi + '/userprofile-service/socialProfile',
     headers: { ...NATIVE_HEADERS, Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },

@@ -58,7 +58,8 @@ export const DEFAULT_DI_CLIENT_IDS: readonly string[] = [
 
 /** Browser-like headers garth's final version sent to the SSO (a UA change between steps drew 429s). */
 export const SSO_BROWSER_HEADERS: Readonly<Record<string, string>> = {
-  'User-Agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148',
+  'User-Agent':
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 18_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148',
   'Accept-Language': 'en-US,en;q=0.9',
 };
 
@@ -72,7 +73,8 @@ export const PORTAL_CLIENT_ID = 'GarminConnect';
  */
 export const NATIVE_HEADERS: Readonly<Record<string, string>> = {
   'User-Agent': 'GCM-Android-5.23',
-  'X-Garmin-User-Agent': 'com.garmin.android.apps.connectmobile/5.23; ; Google/sdk_gphone64_arm64/google; Android/33; Dalvik/2.1.0',
+  'X-Garmin-User-Agent':
+    'com.garmin.android.apps.connectmobile/5.23; ; Google/sdk_gphone64_arm64/google; Android/33; Dalvik/2.1.0',
   'X-Garmin-Paired-App-Version': '10861',
   'X-Garmin-Client-Platform': 'Android',
   'X-App-Ver': '10861',

@@ -8,8 +8,24 @@ import { createProxyFetch } from '../../http/proxy-fetch.ts';
 import type { PlatformState } from '../../store/state-box.ts';
 import { LoginCircuitBreaker, type CircuitBreakerPolicy } from './garmin-circuit-breaker.ts';
 import { ExchangeBlockedError, exchangeServiceTicket, TicketRefusedError, validateAccessToken } from './garmin-di.ts';
-import { DEFAULT_DI_CLIENT_IDS, garminHosts, garminLoginCommand, garminTokenSecretName, ticketSignInUrl, type GarminRegion } from './garmin-hosts.ts';
-import { BadCredentialsError, badCredentialsError, mobileLogin, mfaRequiredError, portalLogin, widgetLogin, type FrontDoorResult, type SsoLoginOptions } from './garmin-sso.ts';
+import {
+  DEFAULT_DI_CLIENT_IDS,
+  garminHosts,
+  garminLoginCommand,
+  garminTokenSecretName,
+  ticketSignInUrl,
+  type GarminRegion,
+} from './garmin-hosts.ts';
+import {
+  BadCredentialsError,
+  badCredentialsError,
+  mobileLogin,
+  mfaRequiredError,
+  portalLogin,
+  widgetLogin,
+  type FrontDoorResult,
+  type SsoLoginOptions,
+} from './garmin-sso.ts';
 import { encodeTokenBlob, fingerprint, GarminTokenStore, type DiTokens } from './garmin-tokens.ts';
 
 const REFUSED_PASSWORD = 'refused_password';
@@ -55,18 +71,29 @@ export async function passwordLogin(options: PasswordLoginOptions): Promise<DiTo
     log.debug(`Garmin ${region.toUpperCase()}: ${result.frontDoor} login yielded a service ticket`);
     let tokens: DiTokens;
     try {
-      tokens = await exchangeServiceTicket(options.http, region, result.ticket, result.serviceUrl, options.clientIds ?? DEFAULT_DI_CLIENT_IDS, options.nowSec);
+      tokens = await exchangeServiceTicket(
+        options.http,
+        region,
+        result.ticket,
+        result.serviceUrl,
+        options.clientIds ?? DEFAULT_DI_CLIENT_IDS,
+        options.nowSec,
+      );
     } catch (error) {
       // A refused or blocked exchange says this front door does not work from here (§4.3, §6):
       // the next front door, then the breaker; never the same ticket again.
       if (!(error instanceof TicketRefusedError || error instanceof ExchangeBlockedError)) throw error;
       log.warn(`Garmin ${region.toUpperCase()}: the ${result.frontDoor} ticket was not exchanged (${error.message})`);
-      blocks.push(`${error instanceof TicketRefusedError ? 'ticket refused at the exchange' : `exchange HTTP ${error.status ?? '?'}`} (${result.frontDoor})`);
+      blocks.push(
+        `${error instanceof TicketRefusedError ? 'ticket refused at the exchange' : `exchange HTTP ${error.status ?? '?'}`} (${result.frontDoor})`,
+      );
       continue;
     }
     const validation = await validateAccessToken(options.http, region, tokens.accessToken);
     if (!validation.ok) {
-      log.warn(`Garmin ${region.toUpperCase()}: the token from the ${result.frontDoor} login is refused by connectapi (${validation.reason}); discarded`);
+      log.warn(
+        `Garmin ${region.toUpperCase()}: the token from the ${result.frontDoor} login is refused by connectapi (${validation.reason}); discarded`,
+      );
       blocks.push(`token not active (${result.frontDoor})`);
       continue;
     }
@@ -78,9 +105,12 @@ export async function passwordLogin(options: PasswordLoginOptions): Promise<DiTo
   const reason = blocks.join(', then ');
   if (options.breaker) {
     const until = options.breaker.trip(reason);
-    throw new AuthError(`Garmin ${region.toUpperCase()} login paused until ${until.toISOString()}: Garmin answered ${reason}`, {
-      hint: `no login will be tried before then; or sign in at ${ticketSignInUrl(region).url} and run \`${garminLoginCommand(region)} --ticket '<address with ?ticket=ST-…>'\``,
-    });
+    throw new AuthError(
+      `Garmin ${region.toUpperCase()} login paused until ${until.toISOString()}: Garmin answered ${reason}`,
+      {
+        hint: `no login will be tried before then; or sign in at ${ticketSignInUrl(region).url} and run \`${garminLoginCommand(region)} --ticket '<address with ?ticket=ST-…>'\``,
+      },
+    );
   }
   throw new AuthError(`Garmin ${region.toUpperCase()} blocked the login: ${reason}`, {
     hint: `wait a few hours, or sign in at ${ticketSignInUrl(region).url} and run \`${garminLoginCommand(region)} --ticket '<address with ?ticket=ST-…>'\``,
@@ -114,7 +144,9 @@ function serviceFromFlag(region: GarminRegion, flag: string): string {
   if (named) return named;
   const normalised = flag.trim().replace(/\/+$/, '');
   if ([...services.values()].includes(normalised)) return normalised;
-  throw new ConfigError(`--service ${flag} is not a garmin.${region === 'cn' ? 'cn' : 'com'} ticket service; use web (${services.get('web')}), mobile (${services.get('mobile')}) or widget (${services.get('widget')})`);
+  throw new ConfigError(
+    `--service ${flag} is not a garmin.${region === 'cn' ? 'cn' : 'com'} ticket service; use web (${services.get('web')}), mobile (${services.get('mobile')}) or widget (${services.get('widget')})`,
+  );
 }
 
 /**
@@ -136,29 +168,55 @@ export function parsePastedTicket(region: GarminRegion, pasted: string, serviceF
     }
     const ticket = url.searchParams.get('ticket') ?? '';
     registerSecret(ticket);
-    if (!TICKET_SHAPE.test(ticket)) throw new ConfigError('the pasted address has no ?ticket=ST-… in it; copy the address of the request that carried the ticket');
+    if (!TICKET_SHAPE.test(ticket))
+      throw new ConfigError(
+        'the pasted address has no ?ticket=ST-… in it; copy the address of the request that carried the ticket',
+      );
     const service = `${url.protocol}//${url.host}${url.pathname}`.replace(/\/+$/, '');
     if (![...knownServices(region).values()].includes(service)) {
-      throw new ConfigError(`the pasted address is for ${url.host}${url.pathname}, not a garmin.${region === 'cn' ? 'cn' : 'com'} sign-in service; check --region, or sign in at ${ticketSignInUrl(region).url}`);
+      throw new ConfigError(
+        `the pasted address is for ${url.host}${url.pathname}, not a garmin.${region === 'cn' ? 'cn' : 'com'} sign-in service; check --region, or sign in at ${ticketSignInUrl(region).url}`,
+      );
     }
-    if (flagService && flagService !== service) throw new ConfigError(`--service ${serviceFlag} disagrees with the pasted address (${service}); drop --service or paste the bare ticket`);
+    if (flagService && flagService !== service)
+      throw new ConfigError(
+        `--service ${serviceFlag} disagrees with the pasted address (${service}); drop --service or paste the bare ticket`,
+      );
     return { ticket, serviceUrl: service, serviceSource: 'pasted URL' };
   }
   if (!TICKET_SHAPE.test(value)) {
-    throw new ConfigError('the ticket must look like ST-0123456-AbCdEfGhIjKlMnOpQrSt-sso, or be the whole address that carried ?ticket=ST-…');
+    throw new ConfigError(
+      'the ticket must look like ST-0123456-AbCdEfGhIjKlMnOpQrSt-sso, or be the whole address that carried ?ticket=ST-…',
+    );
   }
   if (flagService) return { ticket: value, serviceUrl: flagService, serviceSource: '--service' };
   return { ticket: value, serviceUrl: ticketSignInUrl(region).service, serviceSource: 'default (web sign-in)' };
 }
 
 /** Ticket-paste bootstrap (reference §4.6): exchange at once, then validate before storing. */
-export async function ticketLogin(http: HttpClient, region: GarminRegion, pasted: PastedTicket, clientIds: readonly string[] | undefined, nowSec: () => number): Promise<DiTokens> {
-  const tokens = await exchangeServiceTicket(http, region, pasted.ticket, pasted.serviceUrl, clientIds ?? DEFAULT_DI_CLIENT_IDS, nowSec);
+export async function ticketLogin(
+  http: HttpClient,
+  region: GarminRegion,
+  pasted: PastedTicket,
+  clientIds: readonly string[] | undefined,
+  nowSec: () => number,
+): Promise<DiTokens> {
+  const tokens = await exchangeServiceTicket(
+    http,
+    region,
+    pasted.ticket,
+    pasted.serviceUrl,
+    clientIds ?? DEFAULT_DI_CLIENT_IDS,
+    nowSec,
+  );
   const validation = await validateAccessToken(http, region, tokens.accessToken);
   if (!validation.ok) {
-    throw new AuthError(`Garmin ${region.toUpperCase()} refuses the token minted from that ticket (${validation.reason})`, {
-      hint: `sign in at ${ticketSignInUrl(region).url} and paste the fresh ticket, or the whole address that carried it`,
-    });
+    throw new AuthError(
+      `Garmin ${region.toUpperCase()} refuses the token minted from that ticket (${validation.reason})`,
+      {
+        hint: `sign in at ${ticketSignInUrl(region).url} and paste the fresh ticket, or the whole address that carried it`,
+      },
+    );
   }
   return tokens;
 }
@@ -210,11 +268,18 @@ export async function runGarminLogin(options: GarminLoginOptions): Promise<Garmi
   let tokens: DiTokens;
   if (options.ticket) {
     const pasted = parsePastedTicket(options.region, options.ticket, options.serviceUrl);
-    options.log.debug(`Garmin ${options.region.toUpperCase()}: exchanging the ticket for ${pasted.serviceUrl} (${pasted.serviceSource})`);
+    options.log.debug(
+      `Garmin ${options.region.toUpperCase()}: exchanging the ticket for ${pasted.serviceUrl} (${pasted.serviceSource})`,
+    );
     tokens = await ticketLogin(http, options.region, pasted, options.clientIds, nowSec);
   } else {
-    if (!options.email || !options.password) throw new ConfigError(`Garmin ${options.region.toUpperCase()} login needs an email and a password, or --ticket ST-… from a browser sign-in`);
-    const breaker = options.state ? new LoginCircuitBreaker(options.state, options.region, options.circuitBreaker, now) : undefined;
+    if (!options.email || !options.password)
+      throw new ConfigError(
+        `Garmin ${options.region.toUpperCase()} login needs an email and a password, or --ticket ST-… from a browser sign-in`,
+      );
+    const breaker = options.state
+      ? new LoginCircuitBreaker(options.state, options.region, options.circuitBreaker, now)
+      : undefined;
     tokens = await passwordLogin({
       http,
       region: options.region,
@@ -234,7 +299,11 @@ export async function runGarminLogin(options: GarminLoginOptions): Promise<Garmi
   }
   const tokenBlob = encodeTokenBlob(tokens);
   if (options.state) new GarminTokenStore(options.state, options.region).setBlobFingerprint(fingerprint(tokenBlob));
-  return { tokenBlob, expiresAt: new Date(tokens.refreshExpiresAt * 1000), secretName: garminTokenSecretName(options.region) };
+  return {
+    tokenBlob,
+    expiresAt: new Date(tokens.refreshExpiresAt * 1000),
+    secretName: garminTokenSecretName(options.region),
+  };
 }
 
 /** The one-line error for a run that needs a login it cannot do (CI, MFA, no token). */

@@ -10,14 +10,31 @@ import type { PlatformState } from '../../store/state-box.ts';
 import { mapGarminActivity, type GarminListItem } from './garmin-activities.ts';
 import { LoginCircuitBreaker, type CircuitBreakerPolicy } from './garmin-circuit-breaker.ts';
 import { RefreshRefusedError, refreshDiTokens } from './garmin-di.ts';
-import { garminHosts, garminLabel, garminLoginCommand, garminPlatformId, garminTokenSecretName, NATIVE_HEADERS, type GarminRegion } from './garmin-hosts.ts';
-import { createGarminHttpClient, garminLoginRequiredError, passwordLogin, type GarminConnectionOptions } from './garmin-login.ts';
+import {
+  garminHosts,
+  garminLabel,
+  garminLoginCommand,
+  garminPlatformId,
+  garminTokenSecretName,
+  NATIVE_HEADERS,
+  type GarminRegion,
+} from './garmin-hosts.ts';
+import {
+  createGarminHttpClient,
+  garminLoginRequiredError,
+  passwordLogin,
+  type GarminConnectionOptions,
+} from './garmin-login.ts';
 import type { MfaPrompt } from './garmin-sso.ts';
 import { decodeTokenBlob, fingerprint, GarminTokenStore, type DiTokens } from './garmin-tokens.ts';
 
 export interface GarminPlatformOptions extends GarminConnectionOptions {
   readonly state: PlatformState;
-  readonly credentials: { readonly email?: string | undefined; readonly password?: string | undefined; readonly tokenBlob?: string | undefined };
+  readonly credentials: {
+    readonly email?: string | undefined;
+    readonly password?: string | undefined;
+    readonly tokenBlob?: string | undefined;
+  };
   readonly log: Logger;
   /** Milliseconds since the epoch (tests move the clock). */
   readonly now?: (() => number) | undefined;
@@ -111,12 +128,23 @@ class GarminPlatform implements Platform {
       }
     } else if (tokens) {
       this.store.clear();
-      if (!this.hasPassword()) throw garminLoginRequiredError(this.region, `the stored token expired on ${new Date(tokens.refreshExpiresAt * 1000).toISOString()}`);
+      if (!this.hasPassword())
+        throw garminLoginRequiredError(
+          this.region,
+          `the stored token expired on ${new Date(tokens.refreshExpiresAt * 1000).toISOString()}`,
+        );
     }
 
     if (!this.hasPassword()) {
-      if (expiredBlob) throw garminLoginRequiredError(this.region, `the token in ${garminTokenSecretName(this.region)} expired on ${expiredBlob.toISOString()}`);
-      throw garminLoginRequiredError(this.region, `no token stored and no ${garminTokenSecretName(this.region)} or password configured`);
+      if (expiredBlob)
+        throw garminLoginRequiredError(
+          this.region,
+          `the token in ${garminTokenSecretName(this.region)} expired on ${expiredBlob.toISOString()}`,
+        );
+      throw garminLoginRequiredError(
+        this.region,
+        `no token stored and no ${garminTokenSecretName(this.region)} or password configured`,
+      );
     }
     const fresh = await passwordLogin({
       http: this.http,
@@ -135,7 +163,9 @@ class GarminPlatform implements Platform {
     });
     this.store.save(fresh);
     this.tokens = fresh;
-    this.options.log.info(`${this.label}: logged in; token stored (refresh token valid until ${new Date(fresh.refreshExpiresAt * 1000).toISOString()})`);
+    this.options.log.info(
+      `${this.label}: logged in; token stored (refresh token valid until ${new Date(fresh.refreshExpiresAt * 1000).toISOString()})`,
+    );
   }
 
   private hasPassword(): boolean {
@@ -190,7 +220,16 @@ class GarminPlatform implements Platform {
     let tokens = await this.freshAccessToken();
     const accept = [...(request.accept ?? []), 401];
     for (let attempt = 1; ; attempt++) {
-      const response = await this.http.request({ ...request, accept, headers: { ...NATIVE_HEADERS, Accept: 'application/json', ...request.headers, Authorization: `Bearer ${tokens.accessToken}` } });
+      const response = await this.http.request({
+        ...request,
+        accept,
+        headers: {
+          ...NATIVE_HEADERS,
+          Accept: 'application/json',
+          ...request.headers,
+          Authorization: `Bearer ${tokens.accessToken}`,
+        },
+      });
       if (response.status !== 401 || request.accept?.includes(401)) return response;
       if (attempt >= 2) {
         throw new AuthError(`${this.label} refused a freshly refreshed token (HTTP 401)`, {
@@ -210,7 +249,8 @@ class GarminPlatform implements Platform {
     for (let start = 0; ; start += limit) {
       const response = await this.api({ url: `${base}?start=${start}&limit=${limit}` });
       const body = response.json<unknown>();
-      if (!Array.isArray(body)) throw new RetryableError(`${this.label} activity list is not a JSON array (HTTP ${response.status})`);
+      if (!Array.isArray(body))
+        throw new RetryableError(`${this.label} activity list is not a JSON array (HTTP ${response.status})`);
       const page: Activity[] = [];
       for (const item of body as GarminListItem[]) {
         const activity = mapGarminActivity(item, this.region);
@@ -232,16 +272,24 @@ class GarminPlatform implements Platform {
       response = await this.api({ url, headers: { Accept: '*/*' }, accept: [404] });
     } catch (error) {
       // Manual activities sometimes answer 500 "NullPointerException" instead of 404.
-      if (activity.manual && isSyncError(error) && error.status === 500) return { kind: 'no-original', reason: `${this.label} has no original file (manual activity, HTTP 500)` };
+      if (activity.manual && isSyncError(error) && error.status === 500)
+        return { kind: 'no-original', reason: `${this.label} has no original file (manual activity, HTTP 500)` };
       throw error;
     }
-    if (response.status === 404) return { kind: 'no-original', reason: `${this.label} has no original file for ${id} (HTTP 404${activity.manual ? ', manual activity' : ''})` };
+    if (response.status === 404)
+      return {
+        kind: 'no-original',
+        reason: `${this.label} has no original file for ${id} (HTTP 404${activity.manual ? ', manual activity' : ''})`,
+      };
     const entries = readZipEntries(response.body, { maxEntries: 50 });
     const entry = entries.find((candidate) => candidate.name.startsWith(id)) ?? entries[0];
     if (!entry) throw new RejectedError(`${this.label} download for ${id} is an empty zip`);
     const extension = /\.([A-Za-z0-9]+)$/.exec(entry.name)?.[1]?.toLowerCase();
     if (extension !== 'fit') {
-      return { kind: 'no-original', reason: `${this.label} activity ${id} was imported from a ${extension ? extension.toUpperCase() : 'non-FIT'} file; no original FIT` };
+      return {
+        kind: 'no-original',
+        reason: `${this.label} activity ${id} was imported from a ${extension ? extension.toUpperCase() : 'non-FIT'} file; no original FIT`,
+      };
     }
     return { kind: 'fit', bytes: entry.read(), fileName: `${id}.fit` };
   }
@@ -263,9 +311,16 @@ class GarminPlatform implements Platform {
       const immediate = importOutcome(response, this.label);
       if (immediate) return immediate;
       const location = response.headers.get('location');
-      if (!location) throw new RetryableError(`${this.label} accepted the upload (HTTP ${response.status}) but gave no status location`);
+      if (!location)
+        throw new RetryableError(
+          `${this.label} accepted the upload (HTTP ${response.status}) but gave no status location`,
+        );
       const hint = Number(response.headers.get('location-in-milliseconds'));
-      return this.pollUpload(statusPath(location), Number.isFinite(hint) && hint > 0 ? hint : 1000, this.options.uploadPoll?.timeoutMs ?? 60_000);
+      return this.pollUpload(
+        statusPath(location),
+        Number.isFinite(hint) && hint > 0 ? hint : 1000,
+        this.options.uploadPoll?.timeoutMs ?? 60_000,
+      );
     }
     const outcome = importOutcome(response, this.label);
     if (outcome) return outcome;
@@ -292,14 +347,19 @@ class GarminPlatform implements Platform {
         if (outcome) return outcome;
         throw new RetryableError(`${this.label} upload status answered HTTP ${response.status} without a result`);
       }
-      if (this.now() >= deadline) return { kind: 'pending', ticket: path, message: `${this.label} is still processing the upload` };
+      if (this.now() >= deadline)
+        return { kind: 'pending', ticket: path, message: `${this.label} is still processing the upload` };
     }
   }
 
   async deleteActivity(activity: Activity): Promise<void> {
     const id = requireNumericId(activity.remoteId);
     // 404: already gone, which is what the caller wanted.
-    await this.api({ method: 'DELETE', url: `${garminHosts(this.region).connectapi}/activity-service/activity/${id}`, accept: [404] });
+    await this.api({
+      method: 'DELETE',
+      url: `${garminHosts(this.region).connectapi}/activity-service/activity/${id}`,
+      accept: [404],
+    });
   }
 }
 
@@ -362,7 +422,12 @@ export function importOutcome(response: HttpResponse, label: string): UploadOutc
     if (response.status === 409 || messages.some((message) => Number(message.code) === 202)) {
       return { kind: 'duplicate', existingId: idOf(failure.internalId) };
     }
-    const text = messages.map((message) => `${String(message.content ?? '')}${message.code !== undefined ? ` (code ${String(message.code)})` : ''}`).join('; ');
+    const text = messages
+      .map(
+        (message) =>
+          `${String(message.content ?? '')}${message.code !== undefined ? ` (code ${String(message.code)})` : ''}`,
+      )
+      .join('; ');
     return { kind: 'rejected', message: `${label} rejected the file: ${text || `HTTP ${response.status}`}` };
   }
   if (response.status === 409) return { kind: 'duplicate', existingId: null };

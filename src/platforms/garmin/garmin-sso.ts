@@ -3,10 +3,22 @@ import type { Logger } from '../../core/log.ts';
 import { registerSecret } from '../../core/secrets.ts';
 import type { HttpClient, HttpResponse } from '../../http/http-client.ts';
 import { sleep } from '../../http/retry.ts';
-import { garminHosts, garminLoginCommand, garminTokenSecretName, MOBILE_CLIENT_ID, PORTAL_CLIENT_ID, SSO_BROWSER_HEADERS, type GarminRegion } from './garmin-hosts.ts';
+import {
+  garminHosts,
+  garminLoginCommand,
+  garminTokenSecretName,
+  MOBILE_CLIENT_ID,
+  PORTAL_CLIENT_ID,
+  SSO_BROWSER_HEADERS,
+  type GarminRegion,
+} from './garmin-hosts.ts';
 
 /** Asks the user for the MFA code Garmin just sent (interactive runs only). */
-export type MfaPrompt = (info: { readonly method: string; readonly sentTo: string | null; readonly attempt: number }) => Promise<string>;
+export type MfaPrompt = (info: {
+  readonly method: string;
+  readonly sentTo: string | null;
+  readonly attempt: number;
+}) => Promise<string>;
 
 export type FrontDoor = 'mobile' | 'portal' | 'widget';
 
@@ -61,7 +73,8 @@ export interface SsoLoginOptions {
 
 /** Desktop browser headers for the portal front door (§4.1 "Portal variant"). */
 const DESKTOP_BROWSER_HEADERS: Readonly<Record<string, string>> = {
-  'User-Agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 Safari/537.36',
+  'User-Agent':
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 Safari/537.36',
   'Accept-Language': 'en-US,en;q=0.9',
 };
 
@@ -76,7 +89,12 @@ class SsoSession {
     this.browserHeaders = browserHeaders;
   }
 
-  async send(request: { method?: string; url: string; headers?: Record<string, string>; body?: string }): Promise<HttpResponse> {
+  async send(request: {
+    method?: string;
+    url: string;
+    headers?: Record<string, string>;
+    body?: string;
+  }): Promise<HttpResponse> {
     const cookie = this.jar.header();
     const response = await this.http.request({
       method: request.method ?? 'GET',
@@ -94,18 +112,24 @@ class SsoSession {
 }
 
 export function mfaRequiredError(region: GarminRegion): AuthError {
-  return new AuthError(`Garmin ${region.toUpperCase()} account uses two-step verification (MFA) and no usable token is stored`, {
-    hint: `run \`${garminLoginCommand(region)}\` on a computer with a terminal and store the printed token as the secret ${garminTokenSecretName(region)}`,
-  });
+  return new AuthError(
+    `Garmin ${region.toUpperCase()} account uses two-step verification (MFA) and no usable token is stored`,
+    {
+      hint: `run \`${garminLoginCommand(region)}\` on a computer with a terminal and store the printed token as the secret ${garminTokenSecretName(region)}`,
+    },
+  );
 }
 
 /** Garmin refused the email/password: never retried, and remembered so the next run does not resend it. */
 export class BadCredentialsError extends AuthError {}
 
 export function badCredentialsError(region: GarminRegion, detail: string): AuthError {
-  return new BadCredentialsError(`Garmin ${region.toUpperCase()} refused the email or password (${detail}); not retrying, to avoid locking the account`, {
-    hint: `check the Garmin ${region.toUpperCase()} email and password (sign in at https://connect.${garminHosts(region).domain} to confirm), or run \`${garminLoginCommand(region)}\``,
-  });
+  return new BadCredentialsError(
+    `Garmin ${region.toUpperCase()} refused the email or password (${detail}); not retrying, to avoid locking the account`,
+    {
+      hint: `check the Garmin ${region.toUpperCase()} email and password (sign in at https://connect.${garminHosts(region).domain} to confirm), or run \`${garminLoginCommand(region)}\``,
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -129,12 +153,19 @@ export function parseMobileLoginResponse(text: string): MobileLoginResponse | un
   if (!status || typeof status.type !== 'string') return undefined;
   const ticket = typeof body.serviceTicketId === 'string' && body.serviceTicketId ? body.serviceTicketId : null;
   registerSecret(ticket);
-  const mfa = body.customerMfaInfo as { mfaLastMethodUsed?: unknown; email?: unknown; phoneNumber?: unknown } | null | undefined;
+  const mfa = body.customerMfaInfo as
+    { mfaLastMethodUsed?: unknown; email?: unknown; phoneNumber?: unknown } | null | undefined;
   return {
     type: status.type,
     ticket,
     mfaMethod: mfa && typeof mfa.mfaLastMethodUsed === 'string' ? mfa.mfaLastMethodUsed : null,
-    mfaSentTo: mfa ? (typeof mfa.email === 'string' ? mfa.email : typeof mfa.phoneNumber === 'string' ? mfa.phoneNumber : null) : null,
+    mfaSentTo: mfa
+      ? typeof mfa.email === 'string'
+        ? mfa.email
+        : typeof mfa.phoneNumber === 'string'
+          ? mfa.phoneNumber
+          : null
+      : null,
   };
 }
 
@@ -164,7 +195,13 @@ function isBlockedStatus(status: number): boolean {
 export function isJsonRateLimit(text: string): boolean {
   try {
     const body = JSON.parse(text) as { error?: { 'status-code'?: unknown } } | null;
-    return body !== null && typeof body === 'object' && typeof body.error === 'object' && body.error !== null && String(body.error['status-code']) === '429';
+    return (
+      body !== null &&
+      typeof body === 'object' &&
+      typeof body.error === 'object' &&
+      body.error !== null &&
+      String(body.error['status-code']) === '429'
+    );
   } catch {
     return false;
   }
@@ -202,13 +239,28 @@ async function jsonApiLogin(options: SsoLoginOptions, door: 'mobile' | 'portal')
     : `${hosts.sso}/portal/sso/en-US/sign-in?${new URLSearchParams({ clientId, service }).toString()}`;
   const seed = await session.send({
     url: pageUrl,
-    headers: { Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document', 'Sec-Fetch-Site': 'none' },
+    headers: {
+      Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
+      'Sec-Fetch-Mode': 'navigate',
+      'Sec-Fetch-Dest': 'document',
+      'Sec-Fetch-Site': 'none',
+    },
   });
-  if (isBlockedStatus(seed.status)) return { kind: 'blocked', frontDoor: door, reason: `HTTP ${seed.status} on the sign-in page` };
-  if (seed.status !== 200) throw new RetryableError(`Garmin ${options.region.toUpperCase()} ${door} sign-in page answered HTTP ${seed.status}`, { status: seed.status });
+  if (isBlockedStatus(seed.status))
+    return { kind: 'blocked', frontDoor: door, reason: `HTTP ${seed.status} on the sign-in page` };
+  if (seed.status !== 200)
+    throw new RetryableError(
+      `Garmin ${options.region.toUpperCase()} ${door} sign-in page answered HTTP ${seed.status}`,
+      { status: seed.status },
+    );
   if (!mobile && options.portalPauseMs) await (options.sleep ?? sleep)(options.portalPauseMs);
 
-  const jsonHeaders = { Accept: 'application/json, text/plain, */*', 'Content-Type': 'application/json', Origin: hosts.sso, ...(mobile ? {} : { Referer: pageUrl }) };
+  const jsonHeaders = {
+    Accept: 'application/json, text/plain, */*',
+    'Content-Type': 'application/json',
+    Origin: hosts.sso,
+    ...(mobile ? {} : { Referer: pageUrl }),
+  };
   const api = mobile ? '/mobile/api' : '/portal/api';
   const login = await session.send({
     method: 'POST',
@@ -219,7 +271,11 @@ async function jsonApiLogin(options: SsoLoginOptions, door: 'mobile' | 'portal')
   const loginBlock = jsonBlock(login, 'login');
   if (loginBlock) return { kind: 'blocked', frontDoor: door, reason: loginBlock };
   const parsed = parseMobileLoginResponse(login.text());
-  if (!parsed) throw new RetryableError(`Garmin ${options.region.toUpperCase()} login answered HTTP ${login.status} without a login status`, { status: login.status });
+  if (!parsed)
+    throw new RetryableError(
+      `Garmin ${options.region.toUpperCase()} login answered HTTP ${login.status} without a login status`,
+      { status: login.status },
+    );
 
   switch (parsed.type) {
     case 'SUCCESSFUL':
@@ -246,18 +302,31 @@ async function jsonApiLogin(options: SsoLoginOptions, door: 'mobile' | 'portal')
       method: 'POST',
       url: `${hosts.sso}${api}/mfa/verifyCode?${query}`,
       headers: jsonHeaders,
-      body: JSON.stringify({ mfaMethod: method, mfaVerificationCode: code, rememberMyBrowser: false, reconsentList: [], mfaSetup: false }),
+      body: JSON.stringify({
+        mfaMethod: method,
+        mfaVerificationCode: code,
+        rememberMyBrowser: false,
+        reconsentList: [],
+        mfaSetup: false,
+      }),
     });
     const verifyBlock = jsonBlock(verify, 'MFA verification');
     if (verifyBlock) return { kind: 'blocked', frontDoor: door, reason: verifyBlock };
     const result = parseMobileLoginResponse(verify.text());
-    if (result?.type === 'SUCCESSFUL' && result.ticket) return { kind: 'ticket', ticket: result.ticket, serviceUrl: service, frontDoor: door };
+    if (result?.type === 'SUCCESSFUL' && result.ticket)
+      return { kind: 'ticket', ticket: result.ticket, serviceUrl: service, frontDoor: door };
     if (result?.type !== 'MFA_CODE_INVALID') {
-      throw new AuthError(`Garmin ${options.region.toUpperCase()} MFA verification answered ${result?.type ?? `HTTP ${verify.status}`}`, { hint: `run \`${garminLoginCommand(options.region)}\` again` });
+      throw new AuthError(
+        `Garmin ${options.region.toUpperCase()} MFA verification answered ${result?.type ?? `HTTP ${verify.status}`}`,
+        { hint: `run \`${garminLoginCommand(options.region)}\` again` },
+      );
     }
     options.log.warn(`Garmin ${options.region.toUpperCase()}: that MFA code was not accepted`);
   }
-  throw new AuthError(`Garmin ${options.region.toUpperCase()} did not accept the MFA code after ${MAX_MFA_ATTEMPTS} tries`, { hint: `run \`${garminLoginCommand(options.region)}\` again with the newest code` });
+  throw new AuthError(
+    `Garmin ${options.region.toUpperCase()} did not accept the MFA code after ${MAX_MFA_ATTEMPTS} tries`,
+    { hint: `run \`${garminLoginCommand(options.region)}\` again with the newest code` },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,17 +348,25 @@ export function widgetSigninQuery(region: GarminRegion): string {
 function classifyWidgetPage(region: GarminRegion, response: HttpResponse, html: string): FrontDoorResult | undefined {
   const title = extractTitle(html);
   const ticket = extractWidgetTicket(html);
-  if (title === 'Success' && ticket) return { kind: 'ticket', ticket, serviceUrl: garminHosts(region).widgetService, frontDoor: 'widget' };
-  if (isJsonRateLimit(html)) return { kind: 'blocked', frontDoor: 'widget', reason: `rate limit (JSON 429 body, HTTP ${response.status})` };
-  if (isBlockedStatus(response.status)) return { kind: 'blocked', frontDoor: 'widget', reason: `HTTP ${response.status}` };
+  if (title === 'Success' && ticket)
+    return { kind: 'ticket', ticket, serviceUrl: garminHosts(region).widgetService, frontDoor: 'widget' };
+  if (isJsonRateLimit(html))
+    return { kind: 'blocked', frontDoor: 'widget', reason: `rate limit (JSON 429 body, HTTP ${response.status})` };
+  if (isBlockedStatus(response.status))
+    return { kind: 'blocked', frontDoor: 'widget', reason: `HTTP ${response.status}` };
   const status = extractInlineStatus(html) ?? '';
   if (/update phone number/i.test(title)) {
-    throw new AuthError(`Garmin ${region.toUpperCase()} asks to finish the account setup (phone number)`, { hint: `sign in at https://connect.${garminHosts(region).domain} in a browser and complete the setup, then retry` });
+    throw new AuthError(`Garmin ${region.toUpperCase()} asks to finish the account setup (phone number)`, {
+      hint: `sign in at https://connect.${garminHosts(region).domain} in a browser and complete the setup, then retry`,
+    });
   }
   if (/locked/i.test(title) || /locked/i.test(status)) {
-    throw new AuthError(`Garmin ${region.toUpperCase()} reports the account as locked`, { hint: `unlock it by signing in at https://connect.${garminHosts(region).domain}, then retry later` });
+    throw new AuthError(`Garmin ${region.toUpperCase()} reports the account as locked`, {
+      hint: `unlock it by signing in at https://connect.${garminHosts(region).domain}, then retry later`,
+    });
   }
-  if (response.status === 401 || status === 'FAIL' || /invalid|incorrect/i.test(title)) throw badCredentialsError(region, 'widget sign-in FAIL');
+  if (response.status === 401 || status === 'FAIL' || /invalid|incorrect/i.test(title))
+    throw badCredentialsError(region, 'widget sign-in FAIL');
   return undefined;
 }
 
@@ -297,35 +374,61 @@ export async function widgetLogin(options: SsoLoginOptions): Promise<FrontDoorRe
   const hosts = garminHosts(options.region);
   const session = new SsoSession(options.http);
   const htmlAccept = { Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
-  const embedUrl = `${hosts.sso}/sso/embed?` + new URLSearchParams({ id: 'gauth-widget', embedWidget: 'true', gauthHost: `${hosts.sso}/sso` }).toString();
+  const embedUrl =
+    `${hosts.sso}/sso/embed?` +
+    new URLSearchParams({ id: 'gauth-widget', embedWidget: 'true', gauthHost: `${hosts.sso}/sso` }).toString();
   const embed = await session.send({ url: embedUrl, headers: htmlAccept });
-  if (isBlockedStatus(embed.status)) return { kind: 'blocked', frontDoor: 'widget', reason: `HTTP ${embed.status} on the embed page` };
+  if (isBlockedStatus(embed.status))
+    return { kind: 'blocked', frontDoor: 'widget', reason: `HTTP ${embed.status} on the embed page` };
 
   const signinUrl = `${hosts.sso}/sso/signin?${widgetSigninQuery(options.region)}`;
   const page = await session.send({ url: signinUrl, headers: { ...htmlAccept, Referer: embedUrl } });
-  if (isBlockedStatus(page.status)) return { kind: 'blocked', frontDoor: 'widget', reason: `HTTP ${page.status} on the sign-in page` };
+  if (isBlockedStatus(page.status))
+    return { kind: 'blocked', frontDoor: 'widget', reason: `HTTP ${page.status} on the sign-in page` };
   const csrf = extractCsrf(page.text());
   // A page without the form is a challenge or an outage, not a verdict on the account: a block.
-  if (!csrf) return { kind: 'blocked', frontDoor: 'widget', reason: `sign-in page without a CSRF token (HTTP ${page.status})` };
+  if (!csrf)
+    return { kind: 'blocked', frontDoor: 'widget', reason: `sign-in page without a CSRF token (HTTP ${page.status})` };
   if (options.widgetPauseMs) await (options.sleep ?? sleep)(options.widgetPauseMs);
 
   const submitted = await session.send({
     method: 'POST',
     url: signinUrl,
-    headers: { ...htmlAccept, 'Content-Type': 'application/x-www-form-urlencoded', Referer: signinUrl, Origin: hosts.sso },
-    body: new URLSearchParams({ username: options.email, password: options.password, embed: 'true', _csrf: csrf }).toString(),
+    headers: {
+      ...htmlAccept,
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Referer: signinUrl,
+      Origin: hosts.sso,
+    },
+    body: new URLSearchParams({
+      username: options.email,
+      password: options.password,
+      embed: 'true',
+      _csrf: csrf,
+    }).toString(),
   });
   const location = submitted.headers.get('location');
   if (submitted.status >= 300 && submitted.status < 400 && location && /loginEnterMfaCode|verifyMFA/.test(location)) {
     return widgetMfa(options, session, absoluteUrl(location, hosts.sso), signinUrl);
   }
-  if (submitted.status === 403 && /Invalid CSRF/i.test(submitted.text())) return { kind: 'blocked', frontDoor: 'widget', reason: 'CSRF token refused (HTTP 403)' };
+  if (submitted.status === 403 && /Invalid CSRF/i.test(submitted.text()))
+    return { kind: 'blocked', frontDoor: 'widget', reason: 'CSRF token refused (HTTP 403)' };
   const html = submitted.text();
   const outcome = classifyWidgetPage(options.region, submitted, html);
   if (outcome) return outcome;
   // Since Aug 2026 an email-MFA page may come with the generic title: look for the code field too.
-  if (/name="mfa-code"/.test(html) || pageVariable(html, 'mfaMethod')) return widgetMfa(options, session, `${hosts.sso}/sso/verifyMFA/loginEnterMfaCode?${widgetSigninQuery(options.region)}`, signinUrl, html);
-  throw new RetryableError(`Garmin ${options.region.toUpperCase()} widget sign-in answered HTTP ${submitted.status} with the page "${extractTitle(html)}"`, { status: submitted.status });
+  if (/name="mfa-code"/.test(html) || pageVariable(html, 'mfaMethod'))
+    return widgetMfa(
+      options,
+      session,
+      `${hosts.sso}/sso/verifyMFA/loginEnterMfaCode?${widgetSigninQuery(options.region)}`,
+      signinUrl,
+      html,
+    );
+  throw new RetryableError(
+    `Garmin ${options.region.toUpperCase()} widget sign-in answered HTTP ${submitted.status} with the page "${extractTitle(html)}"`,
+    { status: submitted.status },
+  );
 }
 
 /** An inline JS string variable of a widget page (`var name = "…";`), or undefined. */
@@ -337,7 +440,12 @@ export function pageVariable(html: string, name: string): string | undefined {
  * §4.4 step 3: an email/SMS MFA page without `codeSentTo` means no code went out for this
  * session; ask Garmin to send one (the page's own "Request a new code" call). Never for TOTP.
  */
-async function requestWidgetMfaCode(options: SsoLoginOptions, session: SsoSession, html: string, pageUrl: string): Promise<FrontDoorResult | undefined> {
+async function requestWidgetMfaCode(
+  options: SsoLoginOptions,
+  session: SsoSession,
+  html: string,
+  pageUrl: string,
+): Promise<FrontDoorResult | undefined> {
   const method = pageVariable(html, 'mfaMethod') ?? '';
   if (!/^(?:email|sms)$/i.test(method) || pageVariable(html, 'codeSentTo')) return undefined;
   const hosts = garminHosts(options.region);
@@ -346,16 +454,30 @@ async function requestWidgetMfaCode(options: SsoLoginOptions, session: SsoSessio
     method: 'POST',
     url: `${hosts.sso}/sso/verifyMFA/mfaCode?${new URLSearchParams({ clientId }).toString()}`,
     headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/plain, */*', Referer: pageUrl },
-    body: JSON.stringify({ customerGuid: pageVariable(html, 'customerGuid') ?? '', mfaMethod: method, locale: pageVariable(html, 'locale') ?? '' }),
+    body: JSON.stringify({
+      customerGuid: pageVariable(html, 'customerGuid') ?? '',
+      mfaMethod: method,
+      locale: pageVariable(html, 'locale') ?? '',
+    }),
   });
-  if (response.status === 429 || isJsonRateLimit(response.text())) return { kind: 'blocked', frontDoor: 'widget', reason: 'rate limit on the MFA code request' };
+  if (response.status === 429 || isJsonRateLimit(response.text()))
+    return { kind: 'blocked', frontDoor: 'widget', reason: 'rate limit on the MFA code request' };
   if (response.status < 200 || response.status >= 300) {
-    throw new RetryableError(`Garmin ${options.region.toUpperCase()} did not send an MFA code (HTTP ${response.status})`, { status: response.status });
+    throw new RetryableError(
+      `Garmin ${options.region.toUpperCase()} did not send an MFA code (HTTP ${response.status})`,
+      { status: response.status },
+    );
   }
   return undefined;
 }
 
-async function widgetMfa(options: SsoLoginOptions, session: SsoSession, mfaUrl: string, referer: string, firstPage?: string): Promise<FrontDoorResult> {
+async function widgetMfa(
+  options: SsoLoginOptions,
+  session: SsoSession,
+  mfaUrl: string,
+  referer: string,
+  firstPage?: string,
+): Promise<FrontDoorResult> {
   const hosts = garminHosts(options.region);
   if (!options.promptMfaCode) throw mfaRequiredError(options.region);
   // §4.4 step 4: the code goes to /sso/verifyMFA/loginEnterMfaCode with the signin query of §4.3.
@@ -367,10 +489,12 @@ async function widgetMfa(options: SsoLoginOptions, session: SsoSession, mfaUrl: 
     if (!csrf) {
       // The wrong-code page carries an empty _csrf: load the MFA page again for a fresh one.
       const page = await session.send({ url: mfaUrl, headers: { Referer: referer } });
-      if (isBlockedStatus(page.status)) return { kind: 'blocked', frontDoor: 'widget', reason: `HTTP ${page.status} on the MFA page` };
+      if (isBlockedStatus(page.status))
+        return { kind: 'blocked', frontDoor: 'widget', reason: `HTTP ${page.status} on the MFA page` };
       html = page.text();
       csrf = extractCsrf(html);
-      if (!csrf) return { kind: 'blocked', frontDoor: 'widget', reason: `MFA page without a CSRF token (HTTP ${page.status})` };
+      if (!csrf)
+        return { kind: 'blocked', frontDoor: 'widget', reason: `MFA page without a CSRF token (HTTP ${page.status})` };
     }
     const pageHtml = html ?? '';
     if (!requested) {
@@ -386,7 +510,12 @@ async function widgetMfa(options: SsoLoginOptions, session: SsoSession, mfaUrl: 
       method: 'POST',
       url: submitUrl,
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Referer: mfaUrl, Origin: hosts.sso },
-      body: new URLSearchParams({ 'mfa-code': code, embed: 'true', _csrf: csrf, fromPage: 'setupEnterMfaCode' }).toString(),
+      body: new URLSearchParams({
+        'mfa-code': code,
+        embed: 'true',
+        _csrf: csrf,
+        fromPage: 'setupEnterMfaCode',
+      }).toString(),
     });
     const location = submitted.headers.get('location');
     if (submitted.status >= 300 && submitted.status < 400 && location) {
@@ -394,22 +523,29 @@ async function widgetMfa(options: SsoLoginOptions, session: SsoSession, mfaUrl: 
       const landingHtml = landing.text();
       const outcome = classifyWidgetPage(options.region, landing, landingHtml);
       if (outcome) return outcome;
-      throw new RetryableError(`Garmin ${options.region.toUpperCase()} MFA login ended on "${extractTitle(landingHtml)}" without a ticket`);
+      throw new RetryableError(
+        `Garmin ${options.region.toUpperCase()} MFA login ended on "${extractTitle(landingHtml)}" without a ticket`,
+      );
     }
-    if (isBlockedStatus(submitted.status)) return { kind: 'blocked', frontDoor: 'widget', reason: `HTTP ${submitted.status} on MFA verification` };
+    if (isBlockedStatus(submitted.status))
+      return { kind: 'blocked', frontDoor: 'widget', reason: `HTTP ${submitted.status} on MFA verification` };
     html = submitted.text();
     if (!/id="invalidCode"/.test(html)) {
       const outcome = classifyWidgetPage(options.region, submitted, html);
       if (outcome) return outcome;
-      throw new RetryableError(`Garmin ${options.region.toUpperCase()} MFA verification answered HTTP ${submitted.status} ("${extractTitle(html)}")`);
+      throw new RetryableError(
+        `Garmin ${options.region.toUpperCase()} MFA verification answered HTTP ${submitted.status} ("${extractTitle(html)}")`,
+      );
     }
     options.log.warn(`Garmin ${options.region.toUpperCase()}: that MFA code was not accepted`);
   }
-  throw new AuthError(`Garmin ${options.region.toUpperCase()} did not accept the MFA code after ${MAX_MFA_ATTEMPTS} tries`, { hint: `run \`${garminLoginCommand(options.region)}\` again with the newest code` });
+  throw new AuthError(
+    `Garmin ${options.region.toUpperCase()} did not accept the MFA code after ${MAX_MFA_ATTEMPTS} tries`,
+    { hint: `run \`${garminLoginCommand(options.region)}\` again with the newest code` },
+  );
 }
 
 /** Location headers carry real Garmin URLs; relative ones are resolved against the SSO host. */
 function absoluteUrl(location: string, base: string): string {
   return new URL(location, base).toString();
 }
-

@@ -30,12 +30,19 @@ export function jwtPayload(token: string): Record<string, unknown> | undefined {
  * Tokens from a DI token response (exchange or refresh). Lifetimes are read from each response
  * and the JWT `exp`, never hard-coded. A refresh response without a refresh token keeps the old one.
  */
-export function tokensFromDiResponse(body: unknown, region: GarminRegion, clientId: string, nowSec: number, previous?: DiTokens): DiTokens {
+export function tokensFromDiResponse(
+  body: unknown,
+  region: GarminRegion,
+  clientId: string,
+  nowSec: number,
+  previous?: DiTokens,
+): DiTokens {
   const record = (body ?? {}) as Record<string, unknown>;
   const accessToken = typeof record.access_token === 'string' ? record.access_token : '';
   if (!accessToken) throw new RetryableError('Garmin DI token response has no access_token');
   registerSecret(accessToken);
-  const refreshToken = typeof record.refresh_token === 'string' && record.refresh_token ? record.refresh_token : previous?.refreshToken;
+  const refreshToken =
+    typeof record.refresh_token === 'string' && record.refresh_token ? record.refresh_token : previous?.refreshToken;
   if (!refreshToken) throw new RetryableError('Garmin DI token response has no refresh_token');
   registerSecret(refreshToken);
   const payload = jwtPayload(accessToken);
@@ -43,9 +50,12 @@ export function tokensFromDiResponse(body: unknown, region: GarminRegion, client
   // §4.5: keep the JWT's client_id claim (falling back to the id sent); refreshes use it.
   const claimedClientId = typeof payload?.client_id === 'string' && payload.client_id ? payload.client_id : clientId;
   const expiresIn = Number(record.expires_in);
-  const expiresAt = typeof exp === 'number' && Number.isFinite(exp) ? exp : nowSec + (Number.isFinite(expiresIn) ? expiresIn : 3600);
+  const expiresAt =
+    typeof exp === 'number' && Number.isFinite(exp) ? exp : nowSec + (Number.isFinite(expiresIn) ? expiresIn : 3600);
   const refreshIn = Number(record.refresh_token_expires_in);
-  const refreshExpiresAt = Number.isFinite(refreshIn) ? nowSec + refreshIn : (previous?.refreshExpiresAt ?? nowSec + 30 * 86400);
+  const refreshExpiresAt = Number.isFinite(refreshIn)
+    ? nowSec + refreshIn
+    : (previous?.refreshExpiresAt ?? nowSec + 30 * 86400);
   return { region, clientId: claimedClientId, accessToken, refreshToken, expiresAt, refreshExpiresAt };
 }
 
@@ -74,23 +84,35 @@ export function decodeTokenBlob(blob: string, expectedRegion?: GarminRegion, var
   const trimmed = blob.trim();
   registerSecret(trimmed);
   const name = variableName ?? (expectedRegion ? garminTokenSecretName(expectedRegion) : 'the Garmin token');
-  const rerun = expectedRegion ? ` run \`${garminLoginCommand(expectedRegion)}\` and paste the token it prints` : ' run `node cli.js login --for action` and paste the token it prints';
+  const rerun = expectedRegion
+    ? ` run \`${garminLoginCommand(expectedRegion)}\` and paste the token it prints`
+    : ' run `node cli.js login --for action` and paste the token it prints';
   if (!trimmed.startsWith(BLOB_PREFIX)) {
     throw new ConfigError(`${name} is not a Sports Sync X Garmin token (it must start with "${BLOB_PREFIX}"):${rerun}`);
   }
   let parsed: Record<string, unknown>;
   try {
-    parsed = JSON.parse(Buffer.from(trimmed.slice(BLOB_PREFIX.length), 'base64url').toString('utf8')) as Record<string, unknown>;
+    parsed = JSON.parse(Buffer.from(trimmed.slice(BLOB_PREFIX.length), 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
   } catch {
     throw new ConfigError(`${name} is damaged (not decodable); copy it again in full or${rerun}`);
   }
   const region = parsed.region;
   const fields = [parsed.client_id, parsed.access_token, parsed.refresh_token];
-  if ((region !== 'com' && region !== 'cn') || fields.some((field) => typeof field !== 'string' || field === '') || typeof parsed.expires_at !== 'number' || typeof parsed.refresh_expires_at !== 'number') {
+  if (
+    (region !== 'com' && region !== 'cn') ||
+    fields.some((field) => typeof field !== 'string' || field === '') ||
+    typeof parsed.expires_at !== 'number' ||
+    typeof parsed.refresh_expires_at !== 'number'
+  ) {
     throw new ConfigError(`${name} is damaged (fields missing); copy it again in full or${rerun}`);
   }
   if (expectedRegion && region !== expectedRegion) {
-    throw new ConfigError(`${name} holds a garmin.${region} token but is configured for garmin.${expectedRegion}; use the token printed by \`${garminLoginCommand(expectedRegion)}\``);
+    throw new ConfigError(
+      `${name} holds a garmin.${region} token but is configured for garmin.${expectedRegion}; use the token printed by \`${garminLoginCommand(expectedRegion)}\``,
+    );
   }
   const tokens: DiTokens = {
     region,

@@ -24,7 +24,9 @@ export function personalApiHost(region: GarminRegion): string {
 
 /** Where a person creates the key (web only, §2; the CN page is UNCERTAIN). */
 export function personalApiKeyPage(region: GarminRegion): string {
-  return region === 'cn' ? 'https://connect.garmin.cn/app/settings/personalApiToken' : 'https://connect.garmin.com/app/settings/personalApiToken';
+  return region === 'cn'
+    ? 'https://connect.garmin.cn/app/settings/personalApiToken'
+    : 'https://connect.garmin.com/app/settings/personalApiToken';
 }
 
 export function personalApiKeySetting(region: GarminRegion): string {
@@ -39,7 +41,10 @@ const LIST_PATH = '/activitylist-service/activities/search/activities';
  * GARMIN_PERSONAL_DOWNLOAD_PATH when given, then the connectapi path, then the activity-service
  * variant. The one that worked is remembered in the state and tried first next time.
  */
-export const DEFAULT_DOWNLOAD_PATHS: readonly string[] = ['/download-service/files/activity/{id}', '/activity-service/activity/{id}/download'];
+export const DEFAULT_DOWNLOAD_PATHS: readonly string[] = [
+  '/download-service/files/activity/{id}',
+  '/activity-service/activity/{id}/download',
+];
 
 /** Paging parameter names tried in this order (§5.1: `start` is the connectapi name, UNCERTAIN here). */
 export const PAGING_PARAMS: readonly string[] = ['start', 'offset'];
@@ -140,7 +145,12 @@ export class PersonalApiClient {
     if (!raw) return undefined;
     try {
       const parsed = JSON.parse(raw) as Partial<StoredToken>;
-      if (typeof parsed.accessToken !== 'string' || typeof parsed.expiresAt !== 'number' || parsed.keyPrint !== this.keyPrint) return undefined;
+      if (
+        typeof parsed.accessToken !== 'string' ||
+        typeof parsed.expiresAt !== 'number' ||
+        parsed.keyPrint !== this.keyPrint
+      )
+        return undefined;
       registerSecret(parsed.accessToken);
       return parsed as StoredToken;
     } catch {
@@ -182,20 +192,31 @@ export class PersonalApiClient {
     );
     if (response.status === 526) {
       this.options.state.setPlain(UNAVAILABLE_STATE, String(this.nowSec() + UNAVAILABLE_RETRY_SEC));
-      throw new PersonalApiUnavailableError(`${this.label} is unavailable: HTTP 526 at the token exchange (a fault on Garmin's side, not your key); tried again in a day`, { status: 526 });
+      throw new PersonalApiUnavailableError(
+        `${this.label} is unavailable: HTTP 526 at the token exchange (a fault on Garmin's side, not your key); tried again in a day`,
+        { status: 526 },
+      );
     }
     if (response.status >= 400) {
-      throw new AuthError(`${setting} was rejected by Garmin (HTTP ${response.status}: wrong, expired or deleted key): create a new key on Garmin Connect web (${personalApiKeyPage(this.region)}) and store it as ${setting}`, {
-        status: response.status,
-        hint: `Create a new Personal API key at ${personalApiKeyPage(this.region)} and update the ${setting} secret.`,
-      });
+      throw new AuthError(
+        `${setting} was rejected by Garmin (HTTP ${response.status}: wrong, expired or deleted key): create a new key on Garmin Connect web (${personalApiKeyPage(this.region)}) and store it as ${setting}`,
+        {
+          status: response.status,
+          hint: `Create a new Personal API key at ${personalApiKeyPage(this.region)} and update the ${setting} secret.`,
+        },
+      );
     }
     this.options.state.setPlain(UNAVAILABLE_STATE, undefined);
     const token = parseTokenAnswer(response, this.nowSec());
-    if (!token) throw new RetryableError(`${this.label}: the token exchange answered HTTP ${response.status} without a token`, { status: response.status });
+    if (!token)
+      throw new RetryableError(`${this.label}: the token exchange answered HTTP ${response.status} without a token`, {
+        status: response.status,
+      });
     registerSecret(token.accessToken);
     if (token.keyExpiresAt !== undefined) this.options.state.setPlain(KEY_EXPIRY_STATE, String(token.keyExpiresAt));
-    this.options.log.debug(`${this.label}: key exchanged; token valid until ${new Date(token.expiresAt * 1000).toISOString()}`);
+    this.options.log.debug(
+      `${this.label}: key exchanged; token valid until ${new Date(token.expiresAt * 1000).toISOString()}`,
+    );
     return { accessToken: token.accessToken, expiresAt: token.expiresAt, keyPrint: this.keyPrint };
   }
 
@@ -205,12 +226,19 @@ export class PersonalApiClient {
     for (let attempt = 1; ; attempt++) {
       const used = token;
       const response = await this.gate.run(() =>
-        this.options.http.request({ url: personalApiHost(this.region) + pathAndQuery, headers: { Accept: 'application/json', Authorization: `Bearer ${used.accessToken}` }, accept: [...accept, 401] }),
+        this.options.http.request({
+          url: personalApiHost(this.region) + pathAndQuery,
+          headers: { Accept: 'application/json', Authorization: `Bearer ${used.accessToken}` },
+          accept: [...accept, 401],
+        }),
       );
       if (response.status !== 401) return response;
       if (attempt >= 2) {
         const setting = personalApiKeySetting(this.region);
-        throw new AuthError(`${setting}: Garmin refused a freshly exchanged token (HTTP 401); the key may have been deleted: create a new key at ${personalApiKeyPage(this.region)} and store it as ${setting}`, { status: 401 });
+        throw new AuthError(
+          `${setting}: Garmin refused a freshly exchanged token (HTTP 401); the key may have been deleted: create a new key at ${personalApiKeyPage(this.region)} and store it as ${setting}`,
+          { status: 401 },
+        );
       }
       this.options.log.debug(`${this.label}: HTTP 401 on a data call, exchanging the key once`);
       if (this.token?.accessToken === used.accessToken) this.token = undefined;
@@ -225,26 +253,38 @@ export class PersonalApiClient {
   async *listActivities(pageSize: number): AsyncIterable<readonly Activity[]> {
     const limit = Math.min(Math.max(1, Math.floor(pageSize)), 100);
     const remembered = this.options.state.getPlain(PAGING_STATE);
-    const names = remembered && PAGING_PARAMS.includes(remembered) ? [remembered, ...PAGING_PARAMS.filter((name) => name !== remembered)] : [...PAGING_PARAMS];
+    const names =
+      remembered && PAGING_PARAMS.includes(remembered)
+        ? [remembered, ...PAGING_PARAMS.filter((name) => name !== remembered)]
+        : [...PAGING_PARAMS];
     let nameIndex = 0;
     const seen = new Set<string>();
     let firstPageIds: string[] | undefined;
-    for (let offset = 0; ; ) {
+    for (let offset = 0; ;) {
       if (offset > 0) await (this.options.sleep ?? sleep)(this.options.pagePauseMs ?? 250);
       const name = names[nameIndex]!;
       const response = await this.get(`${LIST_PATH}?${name}=${offset}&limit=${limit}`);
       const body = response.json<unknown>();
-      if (!Array.isArray(body)) throw new RetryableError(`${this.label}: the activity list is not a JSON array (HTTP ${response.status})`);
-      const mapped = (body as GarminListItem[]).map((item) => mapGarminActivity(item, this.region)).filter((activity): activity is Activity => activity !== undefined);
+      if (!Array.isArray(body))
+        throw new RetryableError(`${this.label}: the activity list is not a JSON array (HTTP ${response.status})`);
+      const mapped = (body as GarminListItem[])
+        .map((item) => mapGarminActivity(item, this.region))
+        .filter((activity): activity is Activity => activity !== undefined);
       const ids = mapped.map((activity) => activity.remoteId);
       if (offset === 0) firstPageIds = ids;
       else if (ids.length > 0 && firstPageIds && ids.join() === firstPageIds.join()) {
         // The offset was ignored: the server answered the first page again.
-        if (++nameIndex >= names.length) throw new RetryableError(`${this.label}: paging does not work (tried ${names.join(', ')}); only the newest ${limit} activities can be read`);
-        this.options.log.warn(`${this.label}: the paging parameter "${name}" is ignored by the server; trying "${names[nameIndex]}"`);
+        if (++nameIndex >= names.length)
+          throw new RetryableError(
+            `${this.label}: paging does not work (tried ${names.join(', ')}); only the newest ${limit} activities can be read`,
+          );
+        this.options.log.warn(
+          `${this.label}: the paging parameter "${name}" is ignored by the server; trying "${names[nameIndex]}"`,
+        );
         continue;
       }
-      if (offset > 0 && this.options.state.getPlain(PAGING_STATE) !== name) this.options.state.setPlain(PAGING_STATE, name);
+      if (offset > 0 && this.options.state.getPlain(PAGING_STATE) !== name)
+        this.options.state.setPlain(PAGING_STATE, name);
       // Offsets shift when activities are added during a scan: dedupe by id.
       const page = mapped
         .filter((activity) => !seen.has(activity.remoteId))
@@ -276,29 +316,39 @@ export class PersonalApiClient {
     for (const [index, template] of paths.entries()) {
       const response = await this.get(template.replace('{id}', id), [404, 405]);
       if (response.status === 200) {
-        if (index > 0 || this.options.state.getPlain(DOWNLOAD_PATH_STATE) !== template) this.options.state.setPlain(DOWNLOAD_PATH_STATE, template);
+        if (index > 0 || this.options.state.getPlain(DOWNLOAD_PATH_STATE) !== template)
+          this.options.state.setPlain(DOWNLOAD_PATH_STATE, template);
         this.pathConfirmed = true;
         return fitFromBody(response.body, id, this.label);
       }
       // A manual entry has no file on any path: asking the other paths would only spend the quota.
-      if (activity.manual) return { kind: 'no-original', reason: `${this.label} has no original file for ${id} (manual activity)` };
+      if (activity.manual)
+        return { kind: 'no-original', reason: `${this.label} has no original file for ${id} (manual activity)` };
     }
-    this.options.log.warn(`${this.label}: no download path answered for the recorded activity ${id} (tried ${paths.join(', ')}); set GARMIN_PERSONAL_DOWNLOAD_PATH if Garmin moved it`);
-    return { kind: 'no-original', reason: `${this.label} has no original file for ${id} (HTTP 404 on every known download path)` };
+    this.options.log.warn(
+      `${this.label}: no download path answered for the recorded activity ${id} (tried ${paths.join(', ')}); set GARMIN_PERSONAL_DOWNLOAD_PATH if Garmin moved it`,
+    );
+    return {
+      kind: 'no-original',
+      reason: `${this.label} has no original file for ${id} (HTTP 404 on every known download path)`,
+    };
   }
 
   /** The documented fallback order: remembered path, setting, connectapi path, activity-service variant. */
   downloadPaths(): string[] {
     const remembered = this.options.state.getPlain(DOWNLOAD_PATH_STATE);
-    const ordered = [remembered, this.options.downloadPath, ...DEFAULT_DOWNLOAD_PATHS].filter((path): path is string => typeof path === 'string' && path.includes('{id}'));
+    const ordered = [remembered, this.options.downloadPath, ...DEFAULT_DOWNLOAD_PATHS].filter(
+      (path): path is string => typeof path === 'string' && path.includes('{id}'),
+    );
     return [...new Set(ordered)];
   }
 }
 
-
-
 /** Token under `access_token`, `accessToken` or `token`; expiry from `expires_in`/`expiresIn`, `expiresAt`, the JWT `exp`, else 23 h (§3.2). */
-export function parseTokenAnswer(response: HttpResponse, nowSec: number): { accessToken: string; expiresAt: number; keyExpiresAt: number | undefined } | undefined {
+export function parseTokenAnswer(
+  response: HttpResponse,
+  nowSec: number,
+): { accessToken: string; expiresAt: number; keyExpiresAt: number | undefined } | undefined {
   let body: Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(response.text());
@@ -307,18 +357,24 @@ export function parseTokenAnswer(response: HttpResponse, nowSec: number): { acce
   } catch {
     return undefined;
   }
-  const accessToken = [body.access_token, body.accessToken, body.token].find((value): value is string => typeof value === 'string' && value.length > 0);
+  const accessToken = [body.access_token, body.accessToken, body.token].find(
+    (value): value is string => typeof value === 'string' && value.length > 0,
+  );
   if (!accessToken) return undefined;
-  const seconds = [body.expires_in, body.expiresIn].find((value): value is number => typeof value === 'number' && value > 0);
+  const seconds = [body.expires_in, body.expiresIn].find(
+    (value): value is number => typeof value === 'number' && value > 0,
+  );
   const at = timeSec(body.expiresAt);
-  const expiresAt = seconds !== undefined ? nowSec + Math.floor(seconds) : at ?? jwtExp(accessToken) ?? nowSec + ASSUMED_TOKEN_SEC;
+  const expiresAt =
+    seconds !== undefined ? nowSec + Math.floor(seconds) : (at ?? jwtExp(accessToken) ?? nowSec + ASSUMED_TOKEN_SEC);
   const keyExpiresAt = timeSec(body.apiKeyExpiresAt) ?? timeSec(body.keyExpiresAt) ?? timeSec(body.apiKeyExpiration);
   return { accessToken, expiresAt, keyExpiresAt };
 }
 
 /** Unix seconds of a number (seconds or milliseconds) or an ISO date. */
 function timeSec(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value > 1e11 ? Math.floor(value / 1000) : Math.floor(value);
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0)
+    return value > 1e11 ? Math.floor(value / 1000) : Math.floor(value);
   if (typeof value === 'string') {
     const parsed = Date.parse(value);
     if (!Number.isNaN(parsed)) return Math.floor(parsed / 1000);
@@ -345,12 +401,17 @@ export function fitFromBody(body: Uint8Array, id: string, label: string): FitDow
     try {
       entries = readZipEntries(body, { maxEntries: 50 });
     } catch (error) {
-      throw new RetryableError(`${label}: the download of ${id} is a damaged zip (${isSyncError(error) ? error.message : String(error)})`);
+      throw new RetryableError(
+        `${label}: the download of ${id} is a damaged zip (${isSyncError(error) ? error.message : String(error)})`,
+      );
     }
     const fit = entries.find((entry) => /\.fit$/i.test(entry.name));
     if (fit) return { kind: 'fit', bytes: fit.read(), fileName: `${id}.fit` };
     const other = entries[0]?.name.split('.').pop()?.toUpperCase();
-    return { kind: 'no-original', reason: `${label} activity ${id} was imported from a ${other ?? 'non-FIT'} file; no original FIT` };
+    return {
+      kind: 'no-original',
+      reason: `${label} activity ${id} was imported from a ${other ?? 'non-FIT'} file; no original FIT`,
+    };
   }
   const isFit = body.length >= 12 && Buffer.from(body.subarray(8, 12)).toString('latin1') === '.FIT';
   if (isFit) return { kind: 'fit', bytes: body, fileName: `${id}.fit` };

@@ -2,9 +2,21 @@ import type { Activity } from '../../core/activity.ts';
 import { RejectedError, describeError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import type { PlatformState } from '../../store/state-box.ts';
-import type { FitDownload, FitUpload, ListPagesOptions, Platform, PlatformCapabilities, UploadOutcome } from '../platform.ts';
+import type {
+  FitDownload,
+  FitUpload,
+  ListPagesOptions,
+  Platform,
+  PlatformCapabilities,
+  UploadOutcome,
+} from '../platform.ts';
 import { garminLabel, garminPlatformId, garminTokenSecretName, type GarminRegion } from './garmin-hosts.ts';
-import { PersonalApiUnavailableError, personalApiKeyPage, personalApiKeySetting, type PersonalApiClient } from './personal-api-client.ts';
+import {
+  PersonalApiUnavailableError,
+  personalApiKeyPage,
+  personalApiKeySetting,
+  type PersonalApiClient,
+} from './personal-api-client.ts';
 
 /**
  * garmin.com / garmin.cn read through the official Personal API; uploads and deletes (which that
@@ -51,7 +63,13 @@ class PersonalApiPlatform implements Platform {
 
   get capabilities(): PlatformCapabilities {
     const writable = this.options.di !== undefined;
-    return { upload: writable, delete: writable, readOnlyReason: writable ? undefined : `the Personal API is read-only; add ${garminTokenSecretName(this.options.region)} to copy workouts there` };
+    return {
+      upload: writable,
+      delete: writable,
+      readOnlyReason: writable
+        ? undefined
+        : `the Personal API is read-only; add ${garminTokenSecretName(this.options.region)} to copy workouts there`,
+    };
   }
 
   private get label(): string {
@@ -64,7 +82,14 @@ class PersonalApiPlatform implements Platform {
     if (until !== undefined) {
       // At most one probe a day while Garmin's side is broken (§11).
       const since = `${this.label} Personal API answered HTTP 526 at the last token exchange; it is tried again after ${new Date(until * 1000).toISOString()}`;
-      if (!di) throw new PersonalApiUnavailableError(`${since}; no ${garminTokenSecretName(region)} is configured to read ${this.label} another way`, { status: 526, hint: `Set ${garminTokenSecretName(region)} (node cli.js login --for action --region ${region}) to read ${this.label} while its Personal API is down.` });
+      if (!di)
+        throw new PersonalApiUnavailableError(
+          `${since}; no ${garminTokenSecretName(region)} is configured to read ${this.label} another way`,
+          {
+            status: 526,
+            hint: `Set ${garminTokenSecretName(region)} (node cli.js login --for action --region ${region}) to read ${this.label} while its Personal API is down.`,
+          },
+        );
       log.info(`${since}; reading through ${garminTokenSecretName(region)}`);
       await this.useDiForReading();
       return;
@@ -74,10 +99,13 @@ class PersonalApiPlatform implements Platform {
     } catch (error) {
       if (!(error instanceof PersonalApiUnavailableError)) throw error;
       if (!di) {
-        throw new PersonalApiUnavailableError(`${error.message}; no ${garminTokenSecretName(region)} is configured to read ${this.label} another way`, {
-          status: 526,
-          hint: `Set ${garminTokenSecretName(region)} (node cli.js login --for action --region ${region}) to read ${this.label} while its Personal API is down.`,
-        });
+        throw new PersonalApiUnavailableError(
+          `${error.message}; no ${garminTokenSecretName(region)} is configured to read ${this.label} another way`,
+          {
+            status: 526,
+            hint: `Set ${garminTokenSecretName(region)} (node cli.js login --for action --region ${region}) to read ${this.label} while its Personal API is down.`,
+          },
+        );
       }
       log.warn(`${error.message}; reading through ${garminTokenSecretName(region)} instead`);
       await this.useDiForReading();
@@ -90,7 +118,9 @@ class PersonalApiPlatform implements Platform {
       } catch (failure) {
         // Reading still works through the key; the DI failure shows on each upload or delete.
         this.diFailure = failure;
-        log.warn(`${this.label}: ${describeError(failure)}; reading goes on through the Personal API, uploads and deletes on ${this.label} fail this run`);
+        log.warn(
+          `${this.label}: ${describeError(failure)}; reading goes on through the Personal API, uploads and deletes on ${this.label} fail this run`,
+        );
       }
     }
     // For `status`, which reads the database without the settings.
@@ -109,7 +139,10 @@ class PersonalApiPlatform implements Platform {
     const days = Math.floor((expiry.getTime() - this.now()) / (DAY * 1000));
     if (days >= (this.options.expiryWarningDays ?? 7)) return;
     const setting = personalApiKeySetting(this.options.region);
-    const when = days < 0 ? `expired on ${expiry.toISOString().slice(0, 10)}` : `expires on ${expiry.toISOString().slice(0, 10)} (in ${days} day${days === 1 ? '' : 's'})`;
+    const when =
+      days < 0
+        ? `expired on ${expiry.toISOString().slice(0, 10)}`
+        : `expires on ${expiry.toISOString().slice(0, 10)} (in ${days} day${days === 1 ? '' : 's'})`;
     const line = `${setting} ${when}: create a new key at ${personalApiKeyPage(this.options.region)} and update the secret (a program cannot renew it)`;
     this.warnings.push(line);
     this.options.log.warn(line);
@@ -152,7 +185,8 @@ class PersonalApiPlatform implements Platform {
 
   async checkPendingUpload(ticket: string, source: Activity): Promise<UploadOutcome> {
     const di = this.writer('check an upload');
-    if (!di.checkPendingUpload) return { kind: 'pending', ticket, message: `${this.label} cannot check pending uploads` };
+    if (!di.checkPendingUpload)
+      return { kind: 'pending', ticket, message: `${this.label} cannot check pending uploads` };
     const outcome = await di.checkPendingUpload(ticket, source);
     if (this.idsDiffer() && outcome.kind === 'created') return { kind: 'created', remoteId: null };
     return outcome;
@@ -162,7 +196,10 @@ class PersonalApiPlatform implements Platform {
     const di = this.writer('delete');
     if (this.readVia === 'di' || !this.idsDiffer()) return di.deleteActivity(activity);
     const diId = await this.diIdByStart(di, activity);
-    if (!diId) throw new RejectedError(`${this.label}: no activity starting at ${new Date(activity.startUtc * 1000).toISOString()} in the connectapi listing; not deleted`);
+    if (!diId)
+      throw new RejectedError(
+        `${this.label}: no activity starting at ${new Date(activity.startUtc * 1000).toISOString()} in the connectapi listing; not deleted`,
+      );
     return di.deleteActivity({ ...activity, remoteId: diId });
   }
 
@@ -192,8 +229,14 @@ class PersonalApiPlatform implements Platform {
     if (same + different === 0) return; // nothing to compare yet: check again next run
     const verdict = different === 0 ? 'same' : 'different';
     this.options.state.setPlain(ID_CHECK_STATE, verdict);
-    if (verdict === 'same') this.options.log.info(`${this.label}: Personal API ids equal the connectapi ids (${same} of the newest compared)`);
-    else this.options.log.warn(`${this.label}: Personal API ids differ from the connectapi ids (${different} of ${same + different}); uploads and deletes are matched by start time from now on`);
+    if (verdict === 'same')
+      this.options.log.info(
+        `${this.label}: Personal API ids equal the connectapi ids (${same} of the newest compared)`,
+      );
+    else
+      this.options.log.warn(
+        `${this.label}: Personal API ids differ from the connectapi ids (${different} of ${same + different}); uploads and deletes are matched by start time from now on`,
+      );
   }
 
   /** The connectapi id of a record listed through the Personal API, by start time (±1 s) and kept in the state. */
@@ -201,7 +244,10 @@ class PersonalApiPlatform implements Platform {
     const known = this.options.state.getPlain(ID_MAP_PREFIX + activity.remoteId);
     if (known) return known;
     for await (const page of di.listActivities({ pageSize: 100 })) {
-      const twin = page.find((candidate) => Math.abs(candidate.startUtc - activity.startUtc) <= 1 && candidate.sport.family === activity.sport.family);
+      const twin = page.find(
+        (candidate) =>
+          Math.abs(candidate.startUtc - activity.startUtc) <= 1 && candidate.sport.family === activity.sport.family,
+      );
       if (twin) {
         this.options.state.setPlain(ID_MAP_PREFIX + activity.remoteId, twin.remoteId);
         return twin.remoteId;
@@ -219,7 +265,12 @@ async function firstPage(pages: AsyncIterable<readonly Activity[]>): Promise<rea
 }
 
 /** "Garmin COM Personal API key (GARMIN_API_KEY_COM): valid until 2027-10-31 (in 334 days)", with the fix from 7 days before. */
-export function personalKeyExpiryLine(id: 'garmin_com' | 'garmin_cn', expiryIso: string, nowMs: number, warnDays = 7): string {
+export function personalKeyExpiryLine(
+  id: 'garmin_com' | 'garmin_cn',
+  expiryIso: string,
+  nowMs: number,
+  warnDays = 7,
+): string {
   const region: GarminRegion = id === 'garmin_cn' ? 'cn' : 'com';
   const days = Math.floor((Date.parse(expiryIso) - nowMs) / (DAY * 1000));
   const head = `${garminLabel(region)} Personal API key (${personalApiKeySetting(region)}): `;
