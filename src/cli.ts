@@ -50,7 +50,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 const [major = 0] = process.versions.node.split('.').map(Number);
 if (major < 24) {
   process.stderr.write(
-    `error: Sports Sync X needs Node 24 or newer (this is ${process.version}); install Node 24 from https://nodejs.org and run \`node cli.js …\` again\n`,
+    `error: Sports Sync X needs Node 24 or newer (this is ${process.version}); ` +
+      `install Node 24 from https://nodejs.org and run \`node cli.js …\` again\n`,
   );
   process.exit(2);
 }

@@ -48,7 +48,11 @@ export interface SavedEntryLookup {
  * How many saved state entries the REST cache API lists under the prefix; undefined when it cannot
  * tell (no token, no permission, network). Needs `actions: read` (implied by `actions: write`).
  */
-export async function countSavedEntries(prefix: string, lookup: SavedEntryLookup, log: Logger): Promise<number | undefined> {
+export async function countSavedEntries(
+  prefix: string,
+  lookup: SavedEntryLookup,
+  log: Logger,
+): Promise<number | undefined> {
   if (!lookup.token || !lookup.repository) return undefined;
   const http = lookup.http ?? new HttpClient({ timeoutMs: 15_000, backoff: { attempts: 2 } });
   const url = new URL(`${lookup.apiUrl.replace(/\/$/, '')}/repos/${lookup.repository}/actions/caches`);
@@ -78,9 +82,17 @@ export async function countSavedEntries(prefix: string, lookup: SavedEntryLookup
  * a broken service, so a miss is checked against the REST listing: saved entries that could not
  * be restored are reported as `unavailable`, never silently treated as a first run.
  */
-export async function restoreStateFromCache(options: CacheStateOptions, lookup: SavedEntryLookup): Promise<CacheRestoreResult> {
+export async function restoreStateFromCache(
+  options: CacheStateOptions,
+  lookup: SavedEntryLookup,
+): Promise<CacheRestoreResult> {
   if (!cache.isFeatureAvailable()) {
-    return { status: 'unavailable', detail: 'the Actions cache service is not available to this step (ACTIONS_RESULTS_URL / ACTIONS_CACHE_URL missing); run it on GitHub Actions, or use state: git' };
+    return {
+      status: 'unavailable',
+      detail:
+        'the Actions cache service is not available to this step (ACTIONS_RESULTS_URL / ACTIONS_CACHE_URL ' +
+        'missing); run it on GitHub Actions, or use state: git',
+    };
   }
   const primaryKey = cacheKeyForRun(options);
   let matched: string | undefined;
@@ -94,10 +106,16 @@ export async function restoreStateFromCache(options: CacheStateOptions, lookup: 
   if (saved !== undefined && saved > 0) {
     return {
       status: 'unavailable',
-      detail: `${saved} saved state entr${saved === 1 ? 'y' : 'ies'} with key prefix "${options.prefix}" exist but none could be restored (cache service error, or the entries were saved with another db-path or compression)`,
+      detail:
+        `${saved} saved state entr${saved === 1 ? 'y' : 'ies'} with key prefix "${options.prefix}" exist but none ` +
+        'could be restored (cache service error, or the entries were saved with another db-path or compression)',
     };
   }
-  const why = saved === 0 ? 'the cache holds no entry with this prefix' : 'could not check the cache listing (grant the workflow `actions: read` to tell a first run from a failed restore)';
+  const why =
+    saved === 0
+      ? 'the cache holds no entry with this prefix'
+      : 'could not check the cache listing (grant the workflow `actions: read` to tell a first run from a failed ' +
+        'restore)';
   return { status: 'first-run', detail: `no saved state under key prefix "${options.prefix}": ${why}` };
 }
 
@@ -111,13 +129,22 @@ export async function saveStateToCache(options: CacheStateOptions, keySuffix = '
   } catch (error) {
     return { status: 'failed', key, detail: redact(describeError(error)) };
   }
-  if (cacheId === -1) return { status: 'failed', key, detail: 'the cache service did not accept the upload (see the warning above); the next run restores the previous entry' };
+  if (cacheId === -1)
+    return {
+      status: 'failed',
+      key,
+      detail:
+        'the cache service did not accept the upload (see the warning above); the next run restores the previous entry',
+    };
   return { status: 'saved', key, cacheId };
 }
 
 /** Raised when state: cache cannot restore state that exists: the run stops before syncing. */
 export function stateUnavailableError(detail: string, prefix: string): RetryableError {
   return new RetryableError(`saved state could not be restored: ${detail}`, {
-    hint: `Re-run the job. If it keeps failing and you changed db-path or the runner image, set cache-key-prefix to a new value (e.g. ${prefix.replace(/v(\d+)-$/, (_m, n: string) => `v${Number(n) + 1}-`)}) to start a fresh chain; nothing is uploaded twice because the platforms are always checked.`,
+    hint:
+      'Re-run the job. If it keeps failing and you changed db-path or the runner image, set cache-key-prefix to a ' +
+      `new value (e.g. ${prefix.replace(/v(\d+)-$/, (_m, n: string) => `v${Number(n) + 1}-`)}) to start a fresh ` +
+      'chain; nothing is uploaded twice because the platforms are always checked.',
   });
 }

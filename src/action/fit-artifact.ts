@@ -14,7 +14,12 @@ export interface FitArtifactOptions {
 }
 
 export type FitArtifactResult =
-  | { readonly status: 'uploaded'; readonly id: number | undefined; readonly size: number | undefined; readonly files: readonly string[] }
+  | {
+      readonly status: 'uploaded';
+      readonly id: number | undefined;
+      readonly size: number | undefined;
+      readonly files: readonly string[];
+    }
   | { readonly status: 'skipped'; readonly reason: string }
   | { readonly status: 'failed'; readonly message: string };
 
@@ -41,8 +46,15 @@ export async function uploadFitArtifact(options: FitArtifactOptions): Promise<Fi
   if (files.length === 0) return { status: 'skipped', reason: 'no FIT file was downloaded in this run' };
   try {
     const client = new DefaultArtifactClient();
-    const response = await client.uploadArtifact(options.name, files, resolve(options.rootDirectory), { retentionDays: options.retentionDays });
-    return { status: 'uploaded', id: response.id, size: response.size, files: files.map((file) => relative(resolve(options.rootDirectory), file)) };
+    const response = await client.uploadArtifact(options.name, files, resolve(options.rootDirectory), {
+      retentionDays: options.retentionDays,
+    });
+    return {
+      status: 'uploaded',
+      id: response.id,
+      size: response.size,
+      files: files.map((file) => relative(resolve(options.rootDirectory), file)),
+    };
   } catch (error) {
     return { status: 'failed', message: redact(describeError(error)) };
   }

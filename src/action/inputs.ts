@@ -135,7 +135,8 @@ export function readInput(env: Env, input: string): string | undefined {
   return trimmed === '' ? undefined : trimmed;
 }
 
-const blankToUndefined = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value);
+const blankToUndefined = (value: string | undefined): string | undefined =>
+  value === undefined || value.trim() === '' ? undefined : value;
 
 /** Repository variables and secrets the workflow passed as `${{ toJSON(vars) }}` / `${{ toJSON(secrets) }}`. */
 export interface StoredSettings {
@@ -153,9 +154,15 @@ function parseStoredJson(env: Env, input: 'vars-json' | 'secrets-json'): Map<str
     parsed = JSON.parse(raw);
   } catch {
     // Never echo the text: it may hold every secret of the repository.
-    throw new ConfigError(`input ${input} is not JSON; pass it exactly as \${{ toJSON(${input === 'vars-json' ? 'vars' : 'secrets'}) }}`);
+    throw new ConfigError(
+      `input ${input} is not JSON; pass it exactly as \${{ toJSON(${input === 'vars-json' ? 'vars' : 'secrets'}) }}`,
+    );
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`input ${input} must be a JSON object; pass it exactly as \${{ toJSON(${input === 'vars-json' ? 'vars' : 'secrets'}) }}`);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new ConfigError(
+      `input ${input} must be a JSON object; pass it exactly as \${{ ` +
+        `toJSON(${input === 'vars-json' ? 'vars' : 'secrets'}) }}`,
+    );
   for (const [name, value] of Object.entries(parsed)) {
     if (value === null || value === undefined) continue;
     values.set(name.toUpperCase(), typeof value === 'string' ? value : JSON.stringify(value));
@@ -178,7 +185,9 @@ export function storedSettings(env: Env): StoredSettings {
 function storedValue(env: Env, name: string): string | undefined {
   const stored = storedSettings(env);
   const key = name.toUpperCase();
-  return blankToUndefined(env[name]) ?? blankToUndefined(stored.secrets.get(key)) ?? blankToUndefined(stored.vars.get(key));
+  return (
+    blankToUndefined(env[name]) ?? blankToUndefined(stored.secrets.get(key)) ?? blankToUndefined(stored.vars.get(key))
+  );
 }
 
 /** Names of every repository variable and secret passed as JSON, for "did you mean" hints. */
@@ -270,7 +279,14 @@ function flagInput(env: Env, input: ActionInputName, fallback: boolean): boolean
   return parseFlag(actionInput(env, input), `input ${input}`, fallback, 'use true or false');
 }
 
-function integerInput(env: Env, input: ActionInputName, fallback: number, min: number, max: number, unit: string): number {
+function integerInput(
+  env: Env,
+  input: ActionInputName,
+  fallback: number,
+  min: number,
+  max: number,
+  unit: string,
+): number {
   return parseWholeNumber(actionInput(env, input), `input ${input}`, { fallback, min, max, unit });
 }
 
@@ -283,13 +299,24 @@ const BAD_CACHE_PREFIX = /[,\s]/;
 export function parseActionOptions(env: Env): ActionOptions {
   storedSettings(env);
   const rawState = (actionInput(env, 'state') ?? 'git').toLowerCase();
-  if (rawState !== 'git' && rawState !== 'cache' && rawState !== 'none') throw new ConfigError(`input state="${rawState}" is not recognised; use git (database committed to the repository), cache (Actions cache) or none`);
+  if (rawState !== 'git' && rawState !== 'cache' && rawState !== 'none')
+    throw new ConfigError(
+      `input state="${rawState}" is not recognised; use git (database committed to the repository), cache ` +
+        '(Actions cache) or none',
+    );
   const cacheKeyPrefix = actionInput(env, 'cache-key-prefix') ?? 'sports-sync-state-v1-';
-  if (BAD_CACHE_PREFIX.test(cacheKeyPrefix) || cacheKeyPrefix.length > 200) throw new ConfigError(`input cache-key-prefix="${cacheKeyPrefix}" may not contain commas or spaces and must be at most 200 characters`);
+  if (BAD_CACHE_PREFIX.test(cacheKeyPrefix) || cacheKeyPrefix.length > 200)
+    throw new ConfigError(
+      `input cache-key-prefix="${cacheKeyPrefix}" may not contain commas or spaces and must be at most 200 characters`,
+    );
   const runId = env.GITHUB_RUN_ID ?? 'local';
   const attempt = env.GITHUB_RUN_ATTEMPT ?? '1';
   const fitArtifactName = actionInput(env, 'fit-artifact-name') ?? `fit-files-${runId}-${attempt}`;
-  if (BAD_ARTIFACT_NAME.test(fitArtifactName)) throw new ConfigError(`input fit-artifact-name="${fitArtifactName}" contains a character artifacts may not use (" : < > | * ? \\ / or a line break); pick a plain name`);
+  if (BAD_ARTIFACT_NAME.test(fitArtifactName))
+    throw new ConfigError(
+      `input fit-artifact-name="${fitArtifactName}" contains a character artifacts may not use (" : < > | * ? ` +
+        `\\ / or a line break); pick a plain name`,
+    );
   return {
     state: rawState,
     cacheKeyPrefix,

@@ -14,7 +14,10 @@ export interface KeepaliveOptions {
   readonly http?: HttpClient;
 }
 
-export type KeepaliveResult = { readonly status: 'enabled'; readonly workflow: string } | { readonly status: 'skipped'; readonly reason: string } | { readonly status: 'failed'; readonly message: string };
+export type KeepaliveResult =
+  | { readonly status: 'enabled'; readonly workflow: string }
+  | { readonly status: 'skipped'; readonly reason: string }
+  | { readonly status: 'failed'; readonly message: string };
 
 /** The workflow file name from GITHUB_WORKFLOW_REF (the API accepts the file name as the id). */
 export function workflowFileFromRef(workflowRef: string | undefined): string | undefined {
@@ -29,18 +32,26 @@ export function workflowFileFromRef(workflowRef: string | undefined): string | u
  */
 export async function keepWorkflowEnabled(options: KeepaliveOptions): Promise<KeepaliveResult> {
   const workflow = workflowFileFromRef(options.workflowRef);
-  if (!workflow || !options.repository) return { status: 'skipped', reason: 'not running from a workflow file (GITHUB_WORKFLOW_REF unset)' };
+  if (!workflow || !options.repository)
+    return { status: 'skipped', reason: 'not running from a workflow file (GITHUB_WORKFLOW_REF unset)' };
   if (!options.token) return { status: 'skipped', reason: 'no github-token' };
   const http = options.http ?? new HttpClient({ timeoutMs: 15_000, backoff: { attempts: 2 } });
   try {
+    const apiUrl = options.apiUrl.replace(/\/$/, '');
+    const url = `${apiUrl}/repos/${options.repository}/actions/workflows/${encodeURIComponent(workflow)}/enable`;
     const response = await http.request({
       method: 'PUT',
-      url: `${options.apiUrl.replace(/\/$/, '')}/repos/${options.repository}/actions/workflows/${encodeURIComponent(workflow)}/enable`,
+      url,
       headers: githubApiHeaders(options.token),
       accept: [401, 403, 404],
     });
     if (response.status === 204 || response.status === 200) return { status: 'enabled', workflow };
-    return { status: 'failed', message: `enabling ${workflow} answered HTTP ${response.status}; give the workflow \`permissions: actions: write\` or set keepalive: false` };
+    return {
+      status: 'failed',
+      message:
+        `enabling ${workflow} answered HTTP ${response.status}; give the workflow \`permissions: actions: write\` ` +
+        'or set keepalive: false',
+    };
   } catch (error) {
     return { status: 'failed', message: redact(describeError(error)) };
   }

@@ -15,7 +15,14 @@ import { chooseStateKey, type StateKeyContext } from '../store/state-key.ts';
 import { actionsLogger } from './action-log.ts';
 import { restoreStateFromCache, stateUnavailableError, type CacheStateOptions } from './cache-state.ts';
 import { uploadFitArtifact } from './fit-artifact.ts';
-import { actionLookup, parseActionOptions, registerSecretInputs, storedSettingNames, type ActionOptions, type Env } from './inputs.ts';
+import {
+  actionLookup,
+  parseActionOptions,
+  registerSecretInputs,
+  storedSettingNames,
+  type ActionOptions,
+  type Env,
+} from './inputs.ts';
 import { keepWorkflowEnabled } from './keepalive.ts';
 import { stateFingerprint } from './state-fingerprint.ts';
 import { StateSaver, type SaveResult } from './state-saver.ts';
@@ -31,7 +38,12 @@ export interface RunActionDeps {
 }
 
 /** Names in the runner's step state (core.saveState → STATE_* in the post step). */
-const STATE = { started: 'ssx-started', fingerprint: 'ssx-saved-fingerprint', saves: 'ssx-saves', done: 'ssx-done' } as const;
+const STATE = {
+  started: 'ssx-started',
+  fingerprint: 'ssx-saved-fingerprint',
+  saves: 'ssx-saves',
+  done: 'ssx-done',
+} as const;
 /** Written as the saved fingerprint when nothing was saved yet (a first run). */
 const NOTHING_SAVED = 'none';
 
@@ -52,7 +64,8 @@ export interface ActionRun {
   readonly cacheOptions: CacheStateOptions;
 }
 
-export type PrepareResult = { readonly status: 'ready'; readonly run: ActionRun } | { readonly status: 'refused'; readonly message: string };
+export type PrepareResult =
+  { readonly status: 'ready'; readonly run: ActionRun } | { readonly status: 'refused'; readonly message: string };
 
 function readEventRepositoryPrivate(env: Env): boolean | undefined {
   const path = env.GITHUB_EVENT_PATH;
@@ -65,15 +78,26 @@ function readEventRepositoryPrivate(env: Env): boolean | undefined {
   }
 }
 
-const hasGarminToken = (config: SyncConfig) => config.platforms.some((id) => (id === 'garmin_com' ? config.garminCom : id === 'garmin_cn' ? config.garminCn : undefined)?.tokenBlob);
+const hasGarminToken = (config: SyncConfig) =>
+  config.platforms.some(
+    (id) => (id === 'garmin_com' ? config.garminCom : id === 'garmin_cn' ? config.garminCn : undefined)?.tokenBlob,
+  );
 
 /** Refusals that must come before anything is synced (a token renewed then would be lost). */
 export function refusal(options: ActionOptions, config: SyncConfig, keyContext: StateKeyContext): string | undefined {
   if (options.state === 'none' && hasGarminToken(config) && !options.allowStateNone) {
-    return 'state: none cannot keep the renewed Garmin token (refresh tokens are single-use), so the token stops working after the first refresh; use state: git or state: cache, or set allow-state-none: true to sign in again yourself when it does';
+    return (
+      'state: none cannot keep the renewed Garmin token (refresh tokens are single-use), so the token stops ' +
+      'working after the first refresh; use state: git or state: cache, or set allow-state-none: true to sign in ' +
+      'again yourself when it does'
+    );
   }
   if (options.state === 'git' && keyContext.repositoryPrivate === false && !config.stateSecret && !config.dryRun) {
-    return 'state: git in a public repository needs STATE_SECRET: without it the committed database can be opened by anyone who knows your token or guesses your password; add a repository secret STATE_SECRET of at least 12 random characters (`openssl rand -base64 24`) and pass it as state-secret, or use state: cache';
+    return (
+      'state: git in a public repository needs STATE_SECRET: without it the committed database can be opened by ' +
+      'anyone who knows your token or guesses your password; add a repository secret STATE_SECRET of at least 12 ' +
+      'random characters (`openssl rand -base64 24`) and pass it as state-secret, or use state: cache'
+    );
   }
   if (options.state !== 'none') {
     const choice = chooseStateKey(config, keyContext);
@@ -89,18 +113,34 @@ export function prepareRun(env: Env, log: Logger): PrepareResult {
   try {
     const options = parseActionOptions(env);
     const parsed = parseConfig(actionLookup(env), { setNames: storedSettingNames(env) });
-    if (parsed.platforms.length === 0) throw new ConfigError('no platform to sync: set the input platforms (or the repository variable SYNC_PLATFORM), e.g. GARMINCOM,COROS');
+    if (parsed.platforms.length === 0)
+      throw new ConfigError(
+        'no platform to sync: set the input platforms (or the repository variable SYNC_PLATFORM), e.g. GARMINCOM,COROS',
+      );
     const dbPath = resolve(workspace, parsed.dbPath);
     const inside = relative(workspace, dbPath);
-    if (options.state !== 'none' && (inside.startsWith('..') || isAbsolute(inside))) throw new ConfigError(`db-path ${parsed.dbPath} is outside the workspace; state: ${options.state} can only keep files inside it (use a relative path such as db/sports_sync.sqlite)`);
+    if (options.state !== 'none' && (inside.startsWith('..') || isAbsolute(inside)))
+      throw new ConfigError(
+        `db-path ${parsed.dbPath} is outside the workspace; state: ${options.state} can only keep files inside ` +
+          'it (use a relative path such as db/sports_sync.sqlite)',
+      );
     const config: SyncConfig = { ...parsed, dbPath, fitDir: resolve(workspace, parsed.fitDir) };
     const repositoryPrivate = readEventRepositoryPrivate(env);
     const keyContext: StateKeyContext = { inActions: true, repositoryPrivate };
     const refused = refusal(options, config, keyContext);
     if (refused) return { status: 'refused', message: refused };
     const dbRelative = relative(workspace, config.dbPath);
-    const cacheOptions: CacheStateOptions = { paths: [dbRelative], prefix: options.cacheKeyPrefix, runId: env.GITHUB_RUN_ID ?? String(Date.now()), runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1', log };
-    return { status: 'ready', run: { env, log, options, config, workspace, dbRelative, repositoryPrivate, keyContext, cacheOptions } };
+    const cacheOptions: CacheStateOptions = {
+      paths: [dbRelative],
+      prefix: options.cacheKeyPrefix,
+      runId: env.GITHUB_RUN_ID ?? String(Date.now()),
+      runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
+      log,
+    };
+    return {
+      status: 'ready',
+      run: { env, log, options, config, workspace, dbRelative, repositoryPrivate, keyContext, cacheOptions },
+    };
   } catch (error) {
     return { status: 'refused', message: redact(error instanceof ConfigError ? error.message : describeError(error)) };
   }
@@ -110,7 +150,12 @@ export function prepareRun(env: Env, log: Logger): PrepareResult {
 // Step 1: restore.
 
 export type RestoreResult =
-  | { readonly status: 'restored'; readonly firstRun: boolean; readonly lines: readonly string[]; readonly fingerprint: string | undefined }
+  | {
+      readonly status: 'restored';
+      readonly firstRun: boolean;
+      readonly lines: readonly string[];
+      readonly fingerprint: string | undefined;
+    }
   | { readonly status: 'unavailable'; readonly message: string; readonly hint: string };
 
 export async function restoreStep(run: ActionRun): Promise<RestoreResult> {
@@ -118,7 +163,12 @@ export async function restoreStep(run: ActionRun): Promise<RestoreResult> {
   const lines: string[] = [];
   let firstRun = false;
   if (options.state === 'cache') {
-    const lookup = { apiUrl: run.env.GITHUB_API_URL ?? 'https://api.github.com', repository: run.env.GITHUB_REPOSITORY ?? '', token: options.githubToken, ref: run.env.GITHUB_REF };
+    const lookup = {
+      apiUrl: run.env.GITHUB_API_URL ?? 'https://api.github.com',
+      repository: run.env.GITHUB_REPOSITORY ?? '',
+      token: options.githubToken,
+      ref: run.env.GITHUB_REF,
+    };
     const result = await restoreStateFromCache(run.cacheOptions, lookup);
     if (result.status === 'unavailable') {
       const error = stateUnavailableError(result.detail, options.cacheKeyPrefix);
@@ -127,11 +177,15 @@ export async function restoreStep(run: ActionRun): Promise<RestoreResult> {
     if (result.status === 'restored') lines.push(`State restored from cache key \`${result.matchedKey}\`.`);
     else {
       firstRun = true;
-      lines.push(`No saved state: ${result.detail}. Started from an empty database (nothing is uploaded twice: the platforms are always checked).`);
+      lines.push(
+        `No saved state: ${result.detail}. Started from an empty database (nothing is uploaded twice: the ` +
+          'platforms are always checked).',
+      );
       log.warn(`starting from an empty database: ${result.detail}`);
     }
   } else if (options.state === 'git') {
-    if (existsSync(config.dbPath)) log.info(`database ${dbRelative} found in the checkout (${statSync(config.dbPath).size} bytes)`);
+    if (existsSync(config.dbPath))
+      log.info(`database ${dbRelative} found in the checkout (${statSync(config.dbPath).size} bytes)`);
     else {
       firstRun = true;
       log.info(`no database at ${dbRelative} yet: first run`);
@@ -146,24 +200,43 @@ export async function restoreStep(run: ActionRun): Promise<RestoreResult> {
 // ---------------------------------------------------------------------------------------------
 // Step 2: sync and notify.
 
-export type SyncStepResult = { readonly status: 'synced'; readonly report: SyncReport; readonly fitFiles: readonly string[] } | { readonly status: 'failed'; readonly message: string };
+export type SyncStepResult =
+  | { readonly status: 'synced'; readonly report: SyncReport; readonly fitFiles: readonly string[] }
+  | { readonly status: 'failed'; readonly message: string };
 
 function runUrl(env: Env): string | undefined {
   if (!env.GITHUB_REPOSITORY || !env.GITHUB_RUN_ID) return undefined;
   return `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
 }
 
-export async function syncStep(run: ActionRun, deps: RunActionDeps, hooks: { signal: AbortSignal; onSealedWrite: (platform: PlatformId, name: string) => void }): Promise<SyncStepResult> {
+export async function syncStep(
+  run: ActionRun,
+  deps: RunActionDeps,
+  hooks: { signal: AbortSignal; onSealedWrite: (platform: PlatformId, name: string) => void },
+): Promise<SyncStepResult> {
   try {
     const keys: StateKeyOptions = { context: run.keyContext, onSealedWrite: hooks.onSealedWrite };
-    const factory = (deps.createPlatform ?? ((config, log, keyOptions) => createPlatformFactory(config, log, {}, keyOptions)))(run.config, run.log, keys);
+    const factory = (
+      deps.createPlatform ?? ((config, log, keyOptions) => createPlatformFactory(config, log, {}, keyOptions))
+    )(run.config, run.log, keys);
     const url = runUrl(run.env);
-    const result = await runSyncAndNotify({ config: run.config, log: run.log, createPlatform: factory, signal: hooks.signal, ...(url ? { runUrl: url } : {}) });
-    run.log.info(redact(renderReportText(result.report, { language: run.config.language, timeZone: run.config.notify.timeZone })));
+    const result = await runSyncAndNotify({
+      config: run.config,
+      log: run.log,
+      createPlatform: factory,
+      signal: hooks.signal,
+      ...(url ? { runUrl: url } : {}),
+    });
+    run.log.info(
+      redact(renderReportText(result.report, { language: run.config.language, timeZone: run.config.notify.timeZone })),
+    );
     return { status: 'synced', report: result.report, fitFiles: result.fitFiles };
   } catch (error) {
     const hint = isSyncError(error) ? error.hint : BUG_REPORT_HINT;
-    return { status: 'failed', message: `sync failed: ${redact(describeError(error))}${hint ? ` — ${redact(hint)}` : ''}` };
+    return {
+      status: 'failed',
+      message: `sync failed: ${redact(describeError(error))}${hint ? ` — ${redact(hint)}` : ''}`,
+    };
   }
 }
 
@@ -194,8 +267,18 @@ export function createSaver(run: ActionRun, savedFingerprint: string | undefined
 /** The line that says a renewed token is lost, and what to do (summary and error annotation). */
 export function lostTokenLine(platforms: ReadonlySet<PlatformId>, detail: string): string {
   const regions = [...platforms].filter((id) => id !== 'coros').map((id) => (id === 'garmin_com' ? 'com' : 'cn'));
-  const fix = regions.length ? regions.map((region) => `\`node cli.js login --for action --region ${region}\` and update GARMIN_TOKEN_${region.toUpperCase()}`).join('; ') : '`node cli.js login --for action` and update the token secret';
-  return `❌ A sign-in token renewed in this run could not be saved (${detail}); the next run will fail with invalid_grant. Fix: re-run this job so the state is saved, or run ${fix}.`;
+  const fix = regions.length
+    ? regions
+        .map(
+          (region) =>
+            `\`node cli.js login --for action --region ${region}\` and update GARMIN_TOKEN_${region.toUpperCase()}`,
+        )
+        .join('; ')
+    : '`node cli.js login --for action` and update the token secret';
+  return (
+    `❌ A sign-in token renewed in this run could not be saved (${detail}); the next run will fail with ` +
+    `invalid_grant. Fix: re-run this job so the state is saved, or run ${fix}.`
+  );
 }
 
 export async function persistStep(run: ActionRun, saver: StateSaver): Promise<SaveResult | undefined> {
@@ -219,10 +302,19 @@ export async function publishStep(run: ActionRun, fitFiles: readonly string[]): 
   let artifactLine: string | undefined;
   let artifactId: number | undefined;
   if (options.fitArtifact && !config.dryRun) {
-    const result = await log.group('Upload FIT files', () => uploadFitArtifact({ files: fitFiles, rootDirectory: config.fitDir, name: options.fitArtifactName, retentionDays: options.fitArtifactRetentionDays }));
+    const result = await log.group('Upload FIT files', () =>
+      uploadFitArtifact({
+        files: fitFiles,
+        rootDirectory: config.fitDir,
+        name: options.fitArtifactName,
+        retentionDays: options.fitArtifactRetentionDays,
+      }),
+    );
     if (result.status === 'uploaded') {
       artifactId = result.id;
-      artifactLine = `Uploaded ${result.files.length} FIT file(s) as artifact \`${options.fitArtifactName}\`, kept ${options.fitArtifactRetentionDays} day(s).`;
+      artifactLine =
+        `Uploaded ${result.files.length} FIT file(s) as artifact \`${options.fitArtifactName}\`, kept ` +
+        `${options.fitArtifactRetentionDays} day(s).`;
     } else if (result.status === 'skipped') artifactLine = `No FIT artifact: ${result.reason}.`;
     else {
       artifactLine = `⚠️ The FIT artifact could not be uploaded: ${result.message}. The sync itself is unaffected.`;
@@ -231,7 +323,12 @@ export async function publishStep(run: ActionRun, fitFiles: readonly string[]): 
     }
   }
   if (options.keepalive && env.GITHUB_EVENT_NAME === 'schedule') {
-    const result = await keepWorkflowEnabled({ apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com', repository: env.GITHUB_REPOSITORY, workflowRef: env.GITHUB_WORKFLOW_REF, token: options.githubToken });
+    const result = await keepWorkflowEnabled({
+      apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
+      repository: env.GITHUB_REPOSITORY,
+      workflowRef: env.GITHUB_WORKFLOW_REF,
+      token: options.githubToken,
+    });
     if (result.status === 'failed') {
       warnings.push(`keepalive: ${result.message}`);
       log.warn(`keepalive: ${result.message}`);
@@ -251,13 +348,28 @@ export function reportForOutput(report: SyncReport): string {
   const safe = redactValue(report);
   const full = JSON.stringify(safe);
   if (Buffer.byteLength(full) <= MAX_REPORT_OUTPUT_BYTES) return full;
-  const trimmed = { ...safe, transfers: safe.transfers.filter((transfer) => transfer.outcome !== 'created' && transfer.outcome !== 'planned').slice(0, 500), transfersOmitted: safe.transfers.length };
+  const trimmed = {
+    ...safe,
+    transfers: safe.transfers
+      .filter((transfer) => transfer.outcome !== 'created' && transfer.outcome !== 'planned')
+      .slice(0, 500),
+    transfersOmitted: safe.transfers.length,
+  };
   const smaller = JSON.stringify(trimmed);
   if (Buffer.byteLength(smaller) <= MAX_REPORT_OUTPUT_BYTES) return smaller;
-  return JSON.stringify({ ...safe, transfers: [], duplicates: [], transfersOmitted: safe.transfers.length, duplicatesOmitted: safe.duplicates.length });
+  return JSON.stringify({
+    ...safe,
+    transfers: [],
+    duplicates: [],
+    transfersOmitted: safe.transfers.length,
+    duplicatesOmitted: safe.duplicates.length,
+  });
 }
 
-function setOutputs(report: SyncReport | undefined, extras: { stateCommitted: boolean; artifactId: number | undefined }): void {
+function setOutputs(
+  report: SyncReport | undefined,
+  extras: { stateCommitted: boolean; artifactId: number | undefined },
+): void {
   if (report) {
     core.setOutput('uploaded', report.counts.uploaded);
     core.setOutput('duplicates-found', report.counts.duplicatesFound);
@@ -292,16 +404,31 @@ function stopEarly(env: Env, title: string, message: string, code: number): numb
 export async function updateStep(run: ActionRun): Promise<UpdateCheck> {
   const { env, options, config } = run;
   const ownPackage = readOwnPackageJson(import.meta.url);
-  const token = (env.GITHUB_API_URL ?? 'https://api.github.com') === 'https://api.github.com' && options.githubToken ? { token: options.githubToken } : {};
-  const update = await checkForUpdate({ upstream: upstreamRepository(env.GITHUB_ACTION_REPOSITORY, ownPackage), current: ownPackage?.version, endpoints: config.endpoints, ...token });
-  if (update.status === 'failed' || update.status === 'skipped') run.log.debug(`update check: ${update.status === 'failed' ? update.message : update.reason}`);
+  const token =
+    (env.GITHUB_API_URL ?? 'https://api.github.com') === 'https://api.github.com' && options.githubToken
+      ? { token: options.githubToken }
+      : {};
+  const update = await checkForUpdate({
+    upstream: upstreamRepository(env.GITHUB_ACTION_REPOSITORY, ownPackage),
+    current: ownPackage?.version,
+    endpoints: config.endpoints,
+    ...token,
+  });
+  if (update.status === 'failed' || update.status === 'skipped')
+    run.log.debug(`update check: ${update.status === 'failed' ? update.message : update.reason}`);
   return update;
 }
 
 export function finishStep(
   run: ActionRun,
   report: SyncReport,
-  parts: { stateLines: readonly string[]; publish: PublishResult; stateCommitted: boolean; stateFailed: boolean; update?: UpdateCheck },
+  parts: {
+    stateLines: readonly string[];
+    publish: PublishResult;
+    stateCommitted: boolean;
+    stateFailed: boolean;
+    update?: UpdateCheck;
+  },
 ): number {
   const { env, log } = run;
   const url = runUrl(env);
@@ -325,9 +452,15 @@ export function finishStep(
   const platformFailed = report.platforms.some((platform) => platform.error);
   if (report.outcome === 'failed' || platformFailed) {
     exitCode = 1;
-    core.setFailed(report.outcome === 'failed' ? 'the sync failed; see the job summary for the next step' : 'a platform could not be synced; see the job summary for the next step');
+    core.setFailed(
+      report.outcome === 'failed'
+        ? 'the sync failed; see the job summary for the next step'
+        : 'a platform could not be synced; see the job summary for the next step',
+    );
   } else if (parts.stateFailed) core.setFailed('the sync worked but its state was not saved; see the job summary');
-  for (const failure of report.failures) if (!platformFailed || !report.platforms.some((platform) => platform.label === failure.scope)) log.warn(`${failure.scope}: ${failure.message}${failure.nextStep ? ` → ${failure.nextStep}` : ''}`);
+  for (const failure of report.failures)
+    if (!platformFailed || !report.platforms.some((platform) => platform.label === failure.scope))
+      log.warn(`${failure.scope}: ${failure.message}${failure.nextStep ? ` → ${failure.nextStep}` : ''}`);
   return exitCode;
 }
 
@@ -355,11 +488,20 @@ export async function runAction(deps: RunActionDeps): Promise<number> {
   const run = prepared.run;
   const { options, config } = run;
   for (const warning of config.configWarnings) log.warn(warning);
-  if (config.platforms.length === 1) log.warn(`only one platform (${config.platforms[0]}) is configured: duplicates are found, nothing is copied anywhere; list two or more in platforms / SYNC_PLATFORM`);
-  if (run.repositoryPrivate === false && options.state === 'git') log.warn('this repository is public and state is git: the database (your workout history) is readable by anyone; see the job summary for how to keep it private');
+  if (config.platforms.length === 1)
+    log.warn(
+      `only one platform (${config.platforms[0]}) is configured: duplicates are found, nothing is copied ` +
+        'anywhere; list two or more in platforms / SYNC_PLATFORM',
+    );
+  if (run.repositoryPrivate === false && options.state === 'git')
+    log.warn(
+      'this repository is public and state is git: the database (your workout history) is readable by anyone; ' +
+        'see the job summary for how to keep it private',
+    );
 
   const restored = await log.group('Restore state', () => restoreStep(run));
-  if (restored.status === 'unavailable') return stopEarly(env, 'state not restored', `${restored.message}. ${restored.hint}`, 1);
+  if (restored.status === 'unavailable')
+    return stopEarly(env, 'state not restored', `${restored.message}. ${restored.hint}`, 1);
   const keepsState = options.state !== 'none' && !config.dryRun;
   if (keepsState) core.saveState(STATE.fingerprint, restored.fingerprint ?? NOTHING_SAVED);
   const saver = createSaver(run, restored.fingerprint);
@@ -375,7 +517,8 @@ export async function runAction(deps: RunActionDeps): Promise<number> {
     tokenSave = sleep(0)
       .then(() => saver.save('token', !syncDone))
       .then((result) => {
-        if (result.status === 'failed') log.warn(`saving the renewed token at once failed (retried at the end): ${result.message}`);
+        if (result.status === 'failed')
+          log.warn(`saving the renewed token at once failed (retried at the end): ${result.message}`);
         else if (result.status === 'saved') log.info(result.line.replace(/`/g, ''));
         return result;
       })
@@ -401,7 +544,10 @@ export async function runAction(deps: RunActionDeps): Promise<number> {
     } else if (result) log.info(result.line.replace(/`/g, ''));
     if (result?.status !== 'failed') core.saveState(STATE.done, '1');
     writeSummary(env, `## ⚠️ Sports Sync X: cancelled\n\n${lines.map((line) => `- ${line}`).join('\n')}\n`);
-    core.setFailed(`cancelled by ${signal}; ${result?.status === 'failed' ? 'the state was not saved (the post step tries again)' : 'the state is saved'}`);
+    core.setFailed(
+      `cancelled by ${signal}; ` +
+        `${result?.status === 'failed' ? 'the state was not saved (the post step tries again)' : 'the state is saved'}`,
+    );
     process.exit(1);
   });
 
@@ -428,7 +574,13 @@ export async function runAction(deps: RunActionDeps): Promise<number> {
     if (saved?.status !== 'failed') core.saveState(STATE.done, '1');
     const publish = await publishStep(run, synced.fitFiles);
     const update = await updateStep(run);
-    return finishStep(run, synced.report, { stateLines, publish, stateCommitted: saved?.status === 'saved', stateFailed: saved?.status === 'failed', update });
+    return finishStep(run, synced.report, {
+      stateLines,
+      publish,
+      stateCommitted: saved?.status === 'saved',
+      stateFailed: saved?.status === 'failed',
+      update,
+    });
   } finally {
     stopWatching();
   }
@@ -484,7 +636,11 @@ export async function runPostStep(deps: RunActionDeps): Promise<number> {
   }
   const prepared = prepareRun(env, log);
   if (prepared.status === 'refused') return 0;
-  const saver = createSaver(prepared.run, recorded === NOTHING_SAVED ? undefined : recorded, Number(core.getState(STATE.saves) || '0'));
+  const saver = createSaver(
+    prepared.run,
+    recorded === NOTHING_SAVED ? undefined : recorded,
+    Number(core.getState(STATE.saves) || '0'),
+  );
   const result = await log.group('Save state (post step)', () => saver.save('post', false));
   if (result.status === 'failed') {
     const lost = lostTokenLine(new Set(prepared.run.config.platforms), result.message);
@@ -494,6 +650,7 @@ export async function runPostStep(deps: RunActionDeps): Promise<number> {
     return 1;
   }
   log.info(result.line.replace(/`/g, ''));
-  if (result.status === 'saved') writeSummary(env, `## Sports Sync X: state saved by the post step\n\n- ${result.line}\n`);
+  if (result.status === 'saved')
+    writeSummary(env, `## Sports Sync X: state saved by the post step\n\n- ${result.line}\n`);
   return 0;
 }

@@ -28,7 +28,9 @@ function linkGroups(db: DatabaseSync): string[] {
   const add = (node: string) => {
     if (!parent.has(node)) parent.set(node, node);
   };
-  for (const row of db.prepare('SELECT platform_a, id_a, platform_b, id_b FROM links').iterate() as Iterable<Record<string, string>>) {
+  for (const row of db.prepare('SELECT platform_a, id_a, platform_b, id_b FROM links').iterate() as Iterable<
+    Record<string, string>
+  >) {
     const a = `${row.platform_a}:${row.id_a}`;
     const b = `${row.platform_b}:${row.id_b}`;
     add(a);
@@ -66,7 +68,9 @@ const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 function sqliteDigest(path: string, hash: ReturnType<typeof createHash>): void {
   const db = new DatabaseSync(path, { readOnly: true });
   try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>;
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+      .all() as Array<{ name: string }>;
     for (const { name } of tables) {
       if (SKIPPED_TABLES.has(name)) continue;
       const grouped = GROUPED_TABLES[name];
@@ -75,15 +79,24 @@ function sqliteDigest(path: string, hash: ReturnType<typeof createHash>): void {
         for (const line of grouped(db)) hash.update(line + '\n');
         continue;
       }
-      const columns = (db.prepare(`PRAGMA table_info(${quote(name)})`).all() as Array<{ name: string }>).map((column) => column.name);
+      const columns = (db.prepare(`PRAGMA table_info(${quote(name)})`).all() as Array<{ name: string }>).map(
+        (column) => column.name,
+      );
       const selected = columns
         .filter((column) => !isTimestamp(column) && !SKIPPED_COLUMNS.has(column) && !CACHE_COLUMNS[name]?.has(column))
-        .map((column) => CONDITIONAL_COLUMNS[name]?.[column] ?? (isRunId(column) ? `(${quote(column)} IS NOT NULL)` : quote(column)));
+        .map(
+          (column) =>
+            CONDITIONAL_COLUMNS[name]?.[column] ?? (isRunId(column) ? `(${quote(column)} IS NOT NULL)` : quote(column)),
+        );
       if (selected.length === 0) continue;
       const order = selected.map((_column, index) => String(index + 1)).join(', ');
       hash.update(`table ${name}\n`);
       for (const row of db.prepare(`SELECT ${selected.join(', ')} FROM ${quote(name)} ORDER BY ${order}`).iterate()) {
-        hash.update(JSON.stringify(Object.values(row as Record<string, unknown>), (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)) + '\n');
+        hash.update(
+          JSON.stringify(Object.values(row as Record<string, unknown>), (_key, value: unknown) =>
+            typeof value === 'bigint' ? value.toString() : value,
+          ) + '\n',
+        );
       }
     }
   } finally {

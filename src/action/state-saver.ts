@@ -38,7 +38,12 @@ export type SaveResult =
   | { readonly status: 'saved'; readonly line: string; readonly sizeBytes: number }
   | { readonly status: 'failed'; readonly line: string; readonly message: string };
 
-export const formatSize = (bytes: number) => (bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
+export const formatSize = (bytes: number) =>
+  bytes < 1024
+    ? `${bytes} B`
+    : bytes < 1024 * 1024
+      ? `${(bytes / 1024).toFixed(1)} KB`
+      : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /**
  * VACUUM a closed database when a fifth or more of its pages are free (deleted rows, rewritten
@@ -90,7 +95,9 @@ export class StateSaver {
 
   /** Whether the database differs (in meaning) from what was saved last. */
   pending(): boolean {
-    return existsSync(this.dbPath) && stateFingerprint([this.dbPath], [this.options.dbRelative]) !== this.savedFingerprint;
+    return (
+      existsSync(this.dbPath) && stateFingerprint([this.dbPath], [this.options.dbRelative]) !== this.savedFingerprint
+    );
   }
 
   save(reason: SaveReason, live: boolean): Promise<SaveResult> {
@@ -101,18 +108,33 @@ export class StateSaver {
 
   private async saveNow(reason: SaveReason, live: boolean): Promise<SaveResult> {
     const { dbRelative } = this.options;
-    if (!existsSync(this.dbPath)) return { status: 'unchanged', line: `No database at \`${dbRelative}\`: nothing to save.` };
-    if (live && this.options.mode === 'cache' && reason === 'token') return { status: 'deferred', line: 'A renewed sign-in token waits for the end of the run to be saved to the cache.' };
+    if (!existsSync(this.dbPath))
+      return { status: 'unchanged', line: `No database at \`${dbRelative}\`: nothing to save.` };
+    if (live && this.options.mode === 'cache' && reason === 'token')
+      return {
+        status: 'deferred',
+        line: 'A renewed sign-in token waits for the end of the run to be saved to the cache.',
+      };
     const snapshot = live ? snapshotDatabase(this.dbPath) : undefined;
     try {
       const file = snapshot?.file ?? this.dbPath;
       const fingerprint = stateFingerprint([file], [dbRelative]);
-      if (fingerprint === this.savedFingerprint) return { status: 'unchanged', line: this.options.mode === 'git' ? `Database \`${dbRelative}\` unchanged: nothing committed.` : 'State unchanged: no new cache entry saved (the restored entry stays the newest).' };
+      if (fingerprint === this.savedFingerprint)
+        return {
+          status: 'unchanged',
+          line:
+            this.options.mode === 'git'
+              ? `Database \`${dbRelative}\` unchanged: nothing committed.`
+              : 'State unchanged: no new cache entry saved (the restored entry stays the newest).',
+        };
       // A cancelled run saves to the cache from the copy: the engine's later writes are abandoned with the process.
       if (snapshot && this.options.mode === 'cache') renameSync(snapshot.file, this.dbPath);
-      const size = live ? statSync(snapshot && this.options.mode === 'git' ? snapshot.file : this.dbPath).size : compactIfGrown(this.dbPath);
+      const size = live
+        ? statSync(snapshot && this.options.mode === 'git' ? snapshot.file : this.dbPath).size
+        : compactIfGrown(this.dbPath);
       const line = await this.store(reason, snapshot && this.options.mode === 'git' ? snapshot.file : undefined, size);
-      if (line === undefined) return { status: 'unchanged', line: `Database \`${dbRelative}\` unchanged: nothing committed.` };
+      if (line === undefined)
+        return { status: 'unchanged', line: `Database \`${dbRelative}\` unchanged: nothing committed.` };
       this.savedFingerprint = fingerprint;
       this.saves++;
       this.options.onSaved?.(fingerprint, this.saves);
@@ -128,7 +150,14 @@ export class StateSaver {
   /** Stores the state; the summary line, or undefined when git found nothing to commit. */
   private async store(reason: SaveReason, snapshotFile: string | undefined, size: number): Promise<string | undefined> {
     const { dbRelative, log } = this.options;
-    const why = reason === 'end' ? '' : reason === 'token' ? ' (a renewed sign-in token, saved at once)' : reason === 'signal' ? ' (the job was cancelled)' : ' (by the post step: the main step could not)';
+    const why =
+      reason === 'end'
+        ? ''
+        : reason === 'token'
+          ? ' (a renewed sign-in token, saved at once)'
+          : reason === 'signal'
+            ? ' (the job was cancelled)'
+            : ' (by the post step: the main step could not)';
     if (this.options.mode === 'git') {
       const result = await commitAndPushState({
         workspace: this.options.workspace,
@@ -141,7 +170,11 @@ export class StateSaver {
         ...(snapshotFile ? { snapshot: { path: dbRelative, file: snapshotFile } } : {}),
       });
       if (result.status === 'unchanged') return undefined;
-      return `Database \`${dbRelative}\` (${formatSize(size)}) committed and pushed to \`${result.branch}\` (${result.sha.slice(0, 7)})${result.rebased ? ` after rebasing onto newer commits (${result.attempts} attempts)` : ''}${why}.`;
+      const rebased = result.rebased ? ` after rebasing onto newer commits (${result.attempts} attempts)` : '';
+      return (
+        `Database \`${dbRelative}\` (${formatSize(size)}) committed and pushed to ` +
+        `\`${result.branch}\` (${result.sha.slice(0, 7)})${rebased}${why}.`
+      );
     }
     const suffix = reason === 'post' ? `-post${this.saves}` : this.saves === 0 ? '' : `-${this.saves + 1}`;
     const result = await saveStateToCache(this.options.cache, suffix);

@@ -30,7 +30,12 @@ export interface SummaryContext {
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
 /** The privacy note for public repositories (what is exposed, and how to avoid it). */
-export function privacyNote(stateMode: SummaryContext['stateMode'], repositoryPrivate: boolean | undefined, artifact: boolean, language: Language = 'en'): string | undefined {
+export function privacyNote(
+  stateMode: SummaryContext['stateMode'],
+  repositoryPrivate: boolean | undefined,
+  artifact: boolean,
+  language: Language = 'en',
+): string | undefined {
   if (repositoryPrivate !== false) return undefined;
   return catalogue(language).privacyNote(stateMode, artifact);
 }
@@ -49,35 +54,96 @@ export function renderJobSummary(report: SyncReport, context: SummaryContext): s
   const icon = report.outcome === 'ok' ? '✅' : report.outcome === 'partial' ? '⚠️' : '❌';
   out.push(`## ${icon} ${t.summaryTitle(view.dryRun)}`, '', t.countsLine(view.counts, view.dryRun, true));
   if (view.routingLine) out.push('', view.routingLine);
-  if (context.update) out.push('', `> [!NOTE]\n> ${t.updateAvailable(context.update.latest, context.update.current, context.update.url)}`);
+  if (context.update)
+    out.push(
+      '',
+      `> [!NOTE]\n> ${t.updateAvailable(context.update.latest, context.update.current, context.update.url)}`,
+    );
 
-  const privacy = privacyNote(context.stateMode, context.repositoryPrivate, context.artifactLine?.startsWith('Uploaded') ?? false, t.language);
+  const privacy = privacyNote(
+    context.stateMode,
+    context.repositoryPrivate,
+    context.artifactLine?.startsWith('Uploaded') ?? false,
+    t.language,
+  );
   if (privacy) out.push('', privacy);
 
   const row = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
   const [platformHead, listedHead, knownHead, statusHead, expiryHead] = t.summaryPlatformHeader();
-  out.push('', `### ${t.platformsHeading()}`, '', row([platformHead, listedHead, knownHead, statusHead, expiryHead]), '|---|---:|---:|---|---|');
+  out.push(
+    '',
+    `### ${t.platformsHeading()}`,
+    '',
+    row([platformHead, listedHead, knownHead, statusHead, expiryHead]),
+    '|---|---:|---:|---|---|',
+  );
   for (const platform of view.platforms) {
-    const expiry = platform.expiry ? t.expiryCell(platform.expiry.date, platform.expiry.daysLeft, platform.expiry.daysLeft <= warnDays) : '—';
+    const expiry = platform.expiry
+      ? t.expiryCell(platform.expiry.date, platform.expiry.daysLeft, platform.expiry.daysLeft <= warnDays)
+      : '—';
     // Numbers in the numeric columns; what went wrong in the status column.
     const status = platform.error ? `❌ ${cell(platform.error.message)}` : '✅';
-    out.push(row([platform.label, platform.listed === null ? '—' : String(platform.listed), String(platform.known), status, expiry]));
+    out.push(
+      row([
+        platform.label,
+        platform.listed === null ? '—' : String(platform.listed),
+        String(platform.known),
+        status,
+        expiry,
+      ]),
+    );
   }
 
   // Set-aside items are listed every run until the user acts: nothing is set aside silently.
-  const shown = view.workouts.map((workout) => ({ workout, targets: workout.targets })).filter((entry) => entry.targets.length > 0);
+  const shown = view.workouts
+    .map((workout) => ({ workout, targets: workout.targets }))
+    .filter((entry) => entry.targets.length > 0);
   if (shown.length) {
-    out.push('', `### ${t.workoutsHeading()}`, '', row(t.summaryWorkoutHeader(view.timeZone)), '|---|---|---:|---:|---|---|');
-    const targetText = (target: TargetCell) => t.labelled(target.label, `${t.outcomeIcon(target.outcome)}${target.outcome !== 'created' && target.message ? ` — ${cell(target.message)}` : ''}`);
+    out.push(
+      '',
+      `### ${t.workoutsHeading()}`,
+      '',
+      row(t.summaryWorkoutHeader(view.timeZone)),
+      '|---|---|---:|---:|---|---|',
+    );
+    const targetText = (target: TargetCell) => {
+      const icon = t.outcomeIcon(target.outcome);
+      const message = target.outcome !== 'created' && target.message ? ` — ${cell(target.message)}` : '';
+      return t.labelled(target.label, `${icon}${message}`);
+    };
     for (const { workout, targets } of shown) {
-      out.push(row([workout.sport, workout.start, workout.distance ?? '—', workout.duration ?? '—', workout.fromLabel, targets.map(targetText).join('<br>')]));
+      out.push(
+        row([
+          workout.sport,
+          workout.start,
+          workout.distance ?? '—',
+          workout.duration ?? '—',
+          workout.fromLabel,
+          targets.map(targetText).join('<br>'),
+        ]),
+      );
     }
   }
 
   if (view.duplicates.length) {
-    out.push('', `### ${t.duplicatesSectionTitle()}`, '', row(t.summaryDuplicateHeader(view.timeZone)), '|---|---|---|---|---|---|');
+    out.push(
+      '',
+      `### ${t.duplicatesSectionTitle()}`,
+      '',
+      row(t.summaryDuplicateHeader(view.timeZone)),
+      '|---|---|---|---|---|---|',
+    );
     for (const duplicate of view.duplicates) {
-      out.push(row([duplicate.platform, duplicate.duplicateId, duplicate.keptId, `${duplicate.sport}, ${duplicate.start}`, duplicate.message ? t.labelled(duplicate.actionText, cell(duplicate.message)) : duplicate.actionText, cell(duplicate.reason)]));
+      out.push(
+        row([
+          duplicate.platform,
+          duplicate.duplicateId,
+          duplicate.keptId,
+          `${duplicate.sport}, ${duplicate.start}`,
+          duplicate.message ? t.labelled(duplicate.actionText, cell(duplicate.message)) : duplicate.actionText,
+          cell(duplicate.reason),
+        ]),
+      );
     }
     if (view.anyDuplicateReported) out.push('', t.deleteDuplicatesHint(true));
   }
@@ -88,8 +154,15 @@ export function renderJobSummary(report: SyncReport, context: SummaryContext): s
   }
 
   if (view.attention.length) {
-    out.push('', `### ${t.attentionHeading(view.attention.length)}`, '', row(t.summaryAttentionHeader()), '|---|---|---|');
-    for (const item of view.attention) out.push(row([cell(item.where), cell(item.what), cell(item.nextStep ?? t.retriedNextRun())]));
+    out.push(
+      '',
+      `### ${t.attentionHeading(view.attention.length)}`,
+      '',
+      row(t.summaryAttentionHeader()),
+      '|---|---|---|',
+    );
+    for (const item of view.attention)
+      out.push(row([cell(item.where), cell(item.what), cell(item.nextStep ?? t.retriedNextRun())]));
   }
 
   const warnings = [...new Set([...view.warnings, ...context.warnings])];
@@ -102,6 +175,8 @@ export function renderJobSummary(report: SyncReport, context: SummaryContext): s
   for (const line of context.stateLines) out.push(`- ${line}`);
   if (context.artifactLine) out.push(`- ${context.artifactLine}`);
   if (view.inSync && !report.dryRun) out.push('', t.inSyncShort());
-  out.push('', `<sub>${t.summaryRunFooter(report.runId, report.startedAt, report.finishedAt)}${context.runUrl ? ` · [${t.logsLink()}](${context.runUrl})` : ''}</sub>`, '');
+  const footer = t.summaryRunFooter(report.runId, report.startedAt, report.finishedAt);
+  const logsLink = context.runUrl ? ` · [${t.logsLink()}](${context.runUrl})` : '';
+  out.push('', `<sub>${footer}${logsLink}</sub>`, '');
   return redact(out.join('\n'));
 }

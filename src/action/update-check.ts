@@ -41,19 +41,31 @@ export function isNewer(candidate: string, current: string): boolean {
 }
 
 /** The upstream repository: the one `uses: owner/repo@v1` ran, else package.json's `repository`. */
-export function upstreamRepository(actionRepository: string | undefined, packageJson: { repository?: unknown } | undefined): string | undefined {
+export function upstreamRepository(
+  actionRepository: string | undefined,
+  packageJson: { repository?: unknown } | undefined,
+): string | undefined {
   if (actionRepository && /^[\w.-]+\/[\w.-]+$/.test(actionRepository)) return actionRepository;
   const repository = packageJson?.repository;
-  const url = typeof repository === 'string' ? repository : typeof repository === 'object' && repository !== null ? (repository as { url?: unknown }).url : undefined;
+  const url =
+    typeof repository === 'string'
+      ? repository
+      : typeof repository === 'object' && repository !== null
+        ? (repository as { url?: unknown }).url
+        : undefined;
   if (typeof url !== 'string') return undefined;
-  const match = /github\.com[/:]([\w.-]+\/[\w.-]+?)(?:\.git)?$/.exec(url) ?? /^(?:github:)?([\w.-]+\/[\w.-]+)$/.exec(url);
+  const match =
+    /github\.com[/:]([\w.-]+\/[\w.-]+?)(?:\.git)?$/.exec(url) ?? /^(?:github:)?([\w.-]+\/[\w.-]+)$/.exec(url);
   return match?.[1];
 }
 
 /** package.json next to the bundle (action/index.js → ../package.json); undefined when unreadable. */
 export function readOwnPackageJson(bundleUrl: string): { version?: string; repository?: unknown } | undefined {
   try {
-    return JSON.parse(readFileSync(new URL('../package.json', bundleUrl), 'utf8')) as { version?: string; repository?: unknown };
+    return JSON.parse(readFileSync(new URL('../package.json', bundleUrl), 'utf8')) as {
+      version?: string;
+      repository?: unknown;
+    };
   } catch {
     return undefined;
   }
@@ -65,8 +77,10 @@ export function readOwnPackageJson(bundleUrl: string): { version?: string; repos
  */
 export async function checkForUpdate(options: UpdateCheckOptions): Promise<UpdateCheck> {
   if (!options.upstream) return { status: 'skipped', reason: 'upstream repository unknown' };
-  if (!options.current || !parseVersion(options.current)) return { status: 'skipped', reason: 'running version unknown' };
-  const http = options.http ?? new HttpClient({ endpoints: options.endpoints, timeoutMs: 10_000, backoff: { attempts: 1 } });
+  if (!options.current || !parseVersion(options.current))
+    return { status: 'skipped', reason: 'running version unknown' };
+  const http =
+    options.http ?? new HttpClient({ endpoints: options.endpoints, timeoutMs: 10_000, backoff: { attempts: 1 } });
   try {
     const response = await http.request({
       url: `https://api.github.com/repos/${options.upstream}/releases/latest`,
@@ -74,11 +88,16 @@ export async function checkForUpdate(options: UpdateCheckOptions): Promise<Updat
       accept: [403, 404],
       retry: 'never',
     });
-    if (response.status !== 200) return { status: 'failed', message: `latest release of ${options.upstream}: HTTP ${response.status}` };
+    if (response.status !== 200)
+      return { status: 'failed', message: `latest release of ${options.upstream}: HTTP ${response.status}` };
     const body = response.json<{ tag_name?: unknown; html_url?: unknown }>();
-    if (typeof body.tag_name !== 'string' || !parseVersion(body.tag_name)) return { status: 'failed', message: `latest release of ${options.upstream} has no version tag` };
+    if (typeof body.tag_name !== 'string' || !parseVersion(body.tag_name))
+      return { status: 'failed', message: `latest release of ${options.upstream} has no version tag` };
     if (!isNewer(body.tag_name, options.current)) return { status: 'current', latest: body.tag_name };
-    const url = typeof body.html_url === 'string' && body.html_url.startsWith('https://') ? body.html_url : `https://github.com/${options.upstream}/releases/latest`;
+    const url =
+      typeof body.html_url === 'string' && body.html_url.startsWith('https://')
+        ? body.html_url
+        : `https://github.com/${options.upstream}/releases/latest`;
     return { status: 'newer', latest: body.tag_name, current: `v${options.current.replace(/^v/, '')}`, url };
   } catch (error) {
     return { status: 'failed', message: redact(describeError(error)) };

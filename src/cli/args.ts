@@ -213,7 +213,8 @@ function normalise(argv: readonly string[], command: CommandName): string[] {
         if (RENAMED[name]) throw new UsageError(RENAMED[name]);
         const suggestion = closest(name, names);
         throw new UsageError(
-          `unknown option --${name} for ${command}${suggestion ? `; did you mean --${suggestion}?` : ''} (see: node cli.js ${command} --help)`,
+          `unknown option --${name} for ${command}${suggestion ? `; did you mean --${suggestion}?` : ''} (see: ` +
+            `node cli.js ${command} --help)`,
         );
       }
       if (flag.type === 'boolean' && eq !== -1) {
@@ -223,7 +224,8 @@ function normalise(argv: readonly string[], command: CommandName): string[] {
         else if (FALSE_WORDS.has(value)) result.push(`--no-${name}`);
         else
           throw new UsageError(
-            `--${name}=${arg.slice(eq + 1)} is not a yes/no value; use --${name}, --${name}=true|1 or --${name}=false|0`,
+            `--${name}=${arg.slice(eq + 1)} is not a yes/no value; use --${name}, --${name}=true|1 or ` +
+              `--${name}=false|0`,
           );
         continue;
       }
@@ -284,7 +286,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 function unknownCommand(word: string): UsageError {
   const suggestion = closest(word, COMMAND_NAMES);
   return new UsageError(
-    `unknown command "${word}"${suggestion ? `; did you mean "${suggestion}"?` : ''}; commands: ${COMMAND_NAMES.join(', ')}`,
+    `unknown command "${word}"${suggestion ? `; did you mean "${suggestion}"?` : ''}; commands: ` +
+      `${COMMAND_NAMES.join(', ')}`,
   );
 }
 
@@ -302,7 +305,9 @@ export function commandHelp(command: CommandName): string {
   const spec = COMMANDS[command];
   const lines = [`Usage: node cli.js ${command} [options]`, '', spec.summary, '', 'Options:'];
   for (const [name, flag] of Object.entries(spec.flags)) {
-    const left = `${flag.short ? `-${flag.short}, ` : '    '}--${name}${flag.type === 'string' ? ` ${flag.value ?? 'VALUE'}` : ''}`;
+    const short = flag.short ? `-${flag.short}, ` : '    ';
+    const valueHint = flag.type === 'string' ? ` ${flag.value ?? 'VALUE'}` : '';
+    const left = `${short}--${name}${valueHint}`;
     lines.push(`  ${left.padEnd(30)} ${flag.help}`);
   }
   lines.push('', 'Yes/no options also take --name=true|1 or --name=false|0.', '', 'Examples:');

@@ -69,7 +69,9 @@ export async function runDoctor(flags: FlagValues, io: CliIo, lookup: Lookup): P
       print({
         ok: true,
         name: 'database',
-        detail: `${dbPath}, schema ${state.schema} of ${NEWEST_SCHEMA}${state.schema < NEWEST_SCHEMA ? ' (upgraded on the next sync)' : ''}`,
+        detail:
+          `${dbPath}, schema ${state.schema} of ` +
+          `${NEWEST_SCHEMA}${state.schema < NEWEST_SCHEMA ? ' (upgraded on the next sync)' : ''}`,
       });
     else print({ ok: true, name: 'database', detail: `${dbPath} does not exist yet; the first sync creates it` });
   } catch (error) {
@@ -91,7 +93,9 @@ export async function runDoctor(flags: FlagValues, io: CliIo, lookup: Lookup): P
       print({
         ok,
         name: 'clock',
-        detail: `${ok ? 'within' : 'off by'} ${Math.abs(Math.round(worst))} s of the services' clocks${ok ? '' : ` (${worst > 0 ? 'ahead' : 'behind'})`}`,
+        detail:
+          `${ok ? 'within' : 'off by'} ${Math.abs(Math.round(worst))} s of the services' ` +
+          `clocks${ok ? '' : ` (${worst > 0 ? 'ahead' : 'behind'})`}`,
         fix: 'set the computer clock automatically (NTP); signed uploads and token lifetimes depend on it',
       });
     }
@@ -181,7 +185,9 @@ async function hostChecks(config: SyncConfig, id: PlatformId, skews: number[]): 
         ? {
             ok: true,
             name: 'COROS region',
-            detail: `${corosRegion(session.regionId)?.label ?? session.regionId}, home host ${new URL(session.host).host}`,
+            detail:
+              `${corosRegion(session.regionId)?.label ?? session.regionId}, home host ` +
+              `${new URL(session.host).host}`,
           }
         : { ok: true, name: 'COROS region', detail: "not known yet; the first sync finds the account's home region" },
     );

@@ -46,7 +46,8 @@ function readSignInSettings(flags: FlagValues, lookup: Lookup): SignInSettings {
   const consumer = stringFlag(flags, 'for');
   if (consumer === undefined)
     throw new UsageError(
-      'say who the token is for: --for action (prints the secret for GitHub) or --for local (keeps it in the local database for `sync` on this computer); each needs its own login',
+      'say who the token is for: --for action (prints the secret for GitHub) or --for local (keeps it in the ' +
+        'local database for `sync` on this computer); each needs its own login',
     );
   if (consumer !== 'action' && consumer !== 'local')
     throw new UsageError(`--for ${consumer} is not a consumer; use --for action or --for local`);
@@ -122,7 +123,8 @@ export async function runLoginCommand(flags: FlagValues, io: CliIo, lookup: Look
   const pausedUntil = memory.getPlain('login_paused_until');
   if (booleanFlag(flags, 'force') && pausedUntil && Date.parse(pausedUntil) > Date.now()) {
     io.err(
-      `warning: ignoring the Garmin ${suffix} login pause until ${formatLocalTime(pausedUntil, settings.timeZone)} (--force); another block may pause logins for longer`,
+      `warning: ignoring the Garmin ${suffix} login pause until ` +
+        `${formatLocalTime(pausedUntil, settings.timeZone)} (--force); another block may pause logins for longer`,
     );
     for (const name of PAUSE_KEYS.slice(0, 1)) memory.setPlain(name, undefined);
   }
@@ -179,7 +181,9 @@ export async function runLoginCommand(flags: FlagValues, io: CliIo, lookup: Look
     if (error instanceof BadCredentialsError) {
       // Not "run login": that is what the user just did.
       throw new AuthError(`Garmin ${suffix} refused the email or password`, {
-        hint: `check them by signing in at https://connect.garmin.${region} in a browser, then try again; nothing was saved`,
+        hint:
+          `check them by signing in at https://connect.garmin.${region} in a browser, then try again; nothing was ` +
+          'saved',
       });
     }
     throw error;
@@ -189,13 +193,16 @@ export async function runLoginCommand(flags: FlagValues, io: CliIo, lookup: Look
   if (settings.consumer === 'action') {
     persistPause(settings, dbState.kind === 'sqlite', id, memory);
     io.err(
-      `Signed in to Garmin ${suffix}. This token is for the GitHub Action only: store it as the repository secret ${result.secretName}`,
+      `Signed in to Garmin ${suffix}. This token is for the GitHub Action only: store it as the repository ` +
+        `secret ${result.secretName}`,
     );
     io.err(
-      `(Settings → Secrets and variables → Actions → New repository secret). It works without a password until ${validUntil}.`,
+      '(Settings → Secrets and variables → Actions → New repository secret). It works without a password ' +
+        `until ${validUntil}.`,
     );
     io.err(
-      'Nothing was saved on this computer; for local runs, sign in again with --for local (one token cannot serve two consumers).',
+      'Nothing was saved on this computer; for local runs, sign in again with --for local (one token cannot ' +
+        'serve two consumers).',
     );
     // The one place a credential is printed on purpose: stdout holds the token and nothing else.
     io.out(result.tokenBlob);
@@ -221,11 +228,13 @@ export async function runLoginCommand(flags: FlagValues, io: CliIo, lookup: Look
     store.close();
   }
   io.err(
-    `Signed in to Garmin ${suffix} for local runs: the token is kept, encrypted, in ${settings.dbPath} only (valid until ${validUntil}).`,
+    `Signed in to Garmin ${suffix} for local runs: the token is kept, encrypted, in ${settings.dbPath} only ` +
+      `(valid until ${validUntil}).`,
   );
-  io.err(
-    `${settings.stateSecret ? 'It is sealed with STATE_SECRET.' : `Its key is in ${settings.dbPath}.key (keep both files private).`} \`node cli.js sync\` here now uses it; GARMIN_TOKEN_${suffix} is not needed locally.`,
-  );
+  const keyNote = settings.stateSecret
+    ? 'It is sealed with STATE_SECRET.'
+    : `Its key is in ${settings.dbPath}.key (keep both files private).`;
+  io.err(`${keyNote} \`node cli.js sync\` here now uses it; GARMIN_TOKEN_${suffix} is not needed locally.`);
   return 0;
 }
 

@@ -93,7 +93,8 @@ async function syncCommand(flags: FlagValues, io: CliIo, log: Logger, json: bool
   const config = prepareSyncConfig(buildLookup(io, flags), flags, log);
   if (config.platforms.length === 1)
     log.warn(
-      `only one platform (${config.platforms[0]}) is configured: duplicates are found, nothing is copied anywhere; list two or more in SYNC_PLATFORM`,
+      `only one platform (${config.platforms[0]}) is configured: duplicates are found, nothing is copied ` +
+        'anywhere; list two or more in SYNC_PLATFORM',
     );
   const progress = progressFor(io, json);
   // Failures are listed once, in the report; live error lines would repeat them.

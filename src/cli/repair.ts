@@ -71,7 +71,8 @@ export async function runRepair(
           failed: 'failed',
         }[result.outcome];
         lines.push(
-          `  ${PLATFORM_LABELS[result.platform]} ${result.deletedId} (${formatUtc(result.startUtc)}): ${what}${result.message ? ` — ${result.message}` : ''}`,
+          `  ${PLATFORM_LABELS[result.platform]} ${result.deletedId} (${formatUtc(result.startUtc)}): ` +
+            `${what}${result.message ? ` — ${result.message}` : ''}`,
         );
       }
       lines.unshift(
@@ -85,7 +86,9 @@ export async function runRepair(
       for (const result of results) {
         if (result.outcome === 'failed') failed++;
         lines.push(
-          `  ${PLATFORM_LABELS[result.target]} ${result.targetId} (copied from ${PLATFORM_LABELS[result.source.platform]} ${result.source.remoteId}): ${result.outcome}${result.message ? ` — ${result.message}` : ''}`,
+          `  ${PLATFORM_LABELS[result.target]} ${result.targetId} (copied from ` +
+            `${PLATFORM_LABELS[result.source.platform]} ${result.source.remoteId}): ` +
+            `${result.outcome}${result.message ? ` — ${result.message}` : ''}`,
         );
       }
       lines.unshift(

@@ -150,16 +150,14 @@ export function buildStatus(dbPath: string, zone: string, maxAttempts: number): 
         updatedAt: problem.updatedAt,
       });
     }
-    const lastRuns = reader
-      .runs(5)
-      .map((run) => ({
-        id: run.id,
-        startedAt: run.startedAt,
-        finishedAt: run.finishedAt,
-        dryRun: run.dryRun,
-        outcome: run.outcome ?? 'unfinished',
-        counts: run.counts,
-      }));
+    const lastRuns = reader.runs(5).map((run) => ({
+      id: run.id,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      dryRun: run.dryRun,
+      outcome: run.outcome ?? 'unfinished',
+      counts: run.counts,
+    }));
     return {
       database: dbPath,
       schema: reader.schemaVersion(),
@@ -186,21 +184,26 @@ export function renderStatus(status: StatusDocument): string[] {
   const lines = [`Database ${status.database}`];
   if (status.platforms.length === 0) lines.push('  No platform has been synced yet.');
   for (const platform of status.platforms) {
+    const wholeHistory = platform.wholeHistory ? ' (whole history)' : '';
     const listed = platform.listedBackTo
-      ? `, listed back to ${formatLocalDate(platform.listedBackTo, zone)}${platform.wholeHistory ? ' (whole history)' : ''}`
+      ? `, listed back to ${formatLocalDate(platform.listedBackTo, zone)}${wholeHistory}`
       : '';
     lines.push(`  ${platform.label}: ${platform.activities} activities known${listed}`);
     if (platform.localLoginValidUntil) {
       const expired = Date.parse(platform.localLoginValidUntil) <= Date.now();
+      const validity = expired ? 'expired on' : 'valid until';
+      const regionFlag = platform.id === 'garmin_cn' ? ' --region cn' : '';
+      const fix = expired ? ` → run \`node cli.js login --for local${regionFlag}\`` : '';
       lines.push(
-        `    sign-in for local runs ${expired ? 'expired on' : 'valid until'} ${formatLocalDate(platform.localLoginValidUntil, zone)}${expired ? ` → run \`node cli.js login --for local${platform.id === 'garmin_cn' ? ' --region cn' : ''}\`` : ''}`,
+        `    sign-in for local runs ${validity} ${formatLocalDate(platform.localLoginValidUntil, zone)}${fix}`,
       );
     }
     if (platform.personalKeyExpiry && platform.id !== 'coros')
       lines.push(`    ${personalKeyExpiryLine(platform.id, platform.personalKeyExpiry, Date.now())}`);
     if (platform.loginPausedUntil)
       lines.push(
-        `    logins paused until ${formatLocalTime(platform.loginPausedUntil, zone)} (Garmin answered ${platform.loginPauseReason ?? 'with a block'}) → wait, or \`node cli.js login --force\``,
+        `    logins paused until ${formatLocalTime(platform.loginPausedUntil, zone)} (Garmin answered ` +
+          `${platform.loginPauseReason ?? 'with a block'}) → wait, or \`node cli.js login --force\``,
       );
   }
   const totals = Object.entries(status.transfers);
@@ -223,7 +226,8 @@ export function renderStatus(status: StatusDocument): string[] {
           .join(', ') || 'nothing to do'
       : '';
     lines.push(
-      `  ${formatLocalTime(run.startedAt, zone)}${run.dryRun ? ' (dry run)' : ''}: ${RUN_WORDS[run.outcome] ?? run.outcome}${counts ? `; ${counts}` : ''}`,
+      `  ${formatLocalTime(run.startedAt, zone)}${run.dryRun ? ' (dry run)' : ''}: ` +
+        `${RUN_WORDS[run.outcome] ?? run.outcome}${counts ? `; ${counts}` : ''}`,
     );
   }
   return lines;

@@ -41,7 +41,8 @@ export function checkDatabasePath(path: string, setting: string): DatabaseFileSt
   }
   if (stats.isDirectory())
     throw new ConfigError(
-      `${setting}="${path}" is a folder, not a database file; use a file inside it, e.g. ${setting === '--db' ? '--db ' : 'SYNC_DB_PATH='}${path.replace(/\/$/, '')}/sports_sync.sqlite`,
+      `${setting}="${path}" is a folder, not a database file; use a file inside it, e.g. ` +
+        `${setting === '--db' ? '--db ' : 'SYNC_DB_PATH='}${path.replace(/\/$/, '')}/sports_sync.sqlite`,
     );
   if (!stats.isFile())
     throw new ConfigError(`${setting}="${path}" is not a regular file; point it at a SQLite database file`);
@@ -55,14 +56,16 @@ export function checkDatabasePath(path: string, setting: string): DatabaseFileSt
   }
   if (head.toString('latin1') !== SQLITE_MAGIC)
     throw new ConfigError(
-      `${setting}="${path}" is not a Sports Sync X database (not SQLite); point it at another file or move that file away`,
+      `${setting}="${path}" is not a Sports Sync X database (not SQLite); point it at another file or move that ` +
+        'file away',
     );
   const reader = StoreReader.open(path);
   try {
     const schema = reader.schemaVersion();
     if (schema > NEWEST_SCHEMA)
       throw new ConfigError(
-        `${setting}="${path}" was written by a newer Sports Sync X (schema ${schema}, this one knows ${NEWEST_SCHEMA}); fetch the newest cli.js, or use another database file`,
+        `${setting}="${path}" was written by a newer Sports Sync X (schema ${schema}, this one knows ` +
+          `${NEWEST_SCHEMA}); fetch the newest cli.js, or use another database file`,
       );
     return { kind: 'sqlite', schema };
   } finally {
@@ -165,7 +168,8 @@ export class StoreReader {
     if (!this.hasTable('transfers')) return [];
     const rows = this.db
       .prepare(
-        `SELECT t.source_platform, t.source_id, t.target_platform, t.outcome, t.attempts, t.last_error, t.updated_at, a.start_utc, a.sport_id
+        'SELECT t.source_platform, t.source_id, t.target_platform, t.outcome, t.attempts, t.last_error, ' +
+          `t.updated_at, a.start_utc, a.sport_id
          FROM transfers t LEFT JOIN activities a ON a.platform = t.source_platform AND a.remote_id = t.source_id`,
       )
       .all() as Array<Record<string, unknown>>;

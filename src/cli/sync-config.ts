@@ -25,13 +25,16 @@ export function prepareSyncConfig(lookup: Lookup, flags: FlagValues, log: Logger
     if (localLogins.has(id)) {
       if (account.tokenBlob)
         log.debug(
-          `${region === 'com' ? 'Garmin COM' : 'Garmin CN'}: using the token from \`login --for local\`; GARMIN_TOKEN_${region.toUpperCase()} is left to the Action`,
+          `${region === 'com' ? 'Garmin COM' : 'Garmin CN'}: using the token from \`login --for local\`; ` +
+            `GARMIN_TOKEN_${region.toUpperCase()} is left to the Action`,
         );
       config = { ...config, [id === 'garmin_com' ? 'garminCom' : 'garminCn']: { ...account, tokenBlob: undefined } };
     } else if (account.tokenBlob) {
       decodeTokenBlob(account.tokenBlob, region, `GARMIN_TOKEN_${region.toUpperCase()}`);
       log.warn(
-        `GARMIN_TOKEN_${region.toUpperCase()} is the Action's token: if the Action uses it too, whichever refreshes second is locked out; run \`node cli.js login --for local${region === 'cn' ? ' --region cn' : ''}\` for this computer`,
+        `GARMIN_TOKEN_${region.toUpperCase()} is the Action's token: if the Action uses it too, whichever ` +
+          `refreshes second is locked out; run \`node cli.js login --for ` +
+          `local${region === 'cn' ? ' --region cn' : ''}\` for this computer`,
       );
     }
   }

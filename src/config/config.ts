@@ -17,7 +17,10 @@ export interface GarminAccountConfig {
   /** Token blob printed by `node cli.js login --for action` (repository secret GARMIN_TOKEN_COM / _CN). */
   readonly tokenBlob: string | undefined;
   readonly proxyUrl: string | undefined;
-  /** Personal API key (GARMIN_API_KEY_COM / _CN): when set, this account is read through Garmin's official Personal API. */
+  /**
+   * Personal API key (GARMIN_API_KEY_COM / _CN): when set, this account is read through Garmin's official
+   * Personal API.
+   */
   readonly apiKey: string | undefined;
   /** The key's expiry as the user entered it (GARMIN_API_KEY_COM_EXPIRES), when the API does not tell. */
   readonly apiKeyExpires: Date | undefined;
@@ -129,12 +132,14 @@ export function parseRoutesSetting(lookup: Lookup, platforms: readonly PlatformI
   const parsed = parseRoutes(raw, PLATFORM_NAMES);
   if (!parsed.ok)
     throw new ConfigError(
-      `SYNC_ROUTES part "${parsed.part}" ${ROUTE_PROBLEM[parsed.problem]}; list one-way routes like SYNC_ROUTES=GARMINCOM>COROS,GARMINCN>GARMINCOM`,
+      `SYNC_ROUTES part "${parsed.part}" ${ROUTE_PROBLEM[parsed.problem]}; list one-way routes like ` +
+        'SYNC_ROUTES=GARMINCOM>COROS,GARMINCN>GARMINCOM',
     );
   const outside = platforms === null ? [] : routePlatforms(parsed.routes).filter((id) => !platforms.includes(id));
   if (outside.length > 0)
     throw new ConfigError(
-      `SYNC_ROUTES uses ${outside.map((id) => id.replace('_', '').toUpperCase()).join(', ')}, which SYNC_PLATFORM does not list; add it to SYNC_PLATFORM or remove that route`,
+      `SYNC_ROUTES uses ${outside.map((id) => id.replace('_', '').toUpperCase()).join(', ')}, which ` +
+        'SYNC_PLATFORM does not list; add it to SYNC_PLATFORM or remove that route',
     );
   return parsed.routes;
 }
@@ -164,7 +169,8 @@ export function parsePlatforms(lookup: Lookup): PlatformId[] {
     const id = PLATFORM_NAMES[part.toUpperCase()];
     if (!id)
       throw new ConfigError(
-        `SYNC_PLATFORM contains "${part}"; use a comma-separated list of GARMINCOM, GARMINCN and COROS, e.g. SYNC_PLATFORM=GARMINCN,COROS`,
+        `SYNC_PLATFORM contains "${part}"; use a comma-separated list of GARMINCOM, GARMINCN and COROS, e.g. ` +
+          'SYNC_PLATFORM=GARMINCN,COROS',
       );
     if (!platforms.includes(id)) platforms.push(id);
   }
@@ -238,7 +244,8 @@ export function parseConfig(given: Lookup, options: ParseConfigOptions = {}): Sy
       if (!coros.email || !coros.password)
         throw new ConfigError(
           withHints(
-            `SYNC_PLATFORM includes COROS but ${!coros.email ? 'COROS_EMAIL' : 'COROS_PASSWORD'} is empty; add it as a repository secret (or remove COROS from SYNC_PLATFORM)`,
+            `SYNC_PLATFORM includes COROS but ${!coros.email ? 'COROS_EMAIL' : 'COROS_PASSWORD'} is empty; add ` +
+              'it as a repository secret (or remove COROS from SYNC_PLATFORM)',
           ),
         );
     } else {
@@ -252,7 +259,11 @@ export function parseConfig(given: Lookup, options: ParseConfigOptions = {}): Sy
       ) {
         throw new ConfigError(
           withHints(
-            `SYNC_PLATFORM includes GARMIN${suffix} but neither GARMIN_API_KEY_${suffix}, GARMIN_TOKEN_${suffix} nor GARMIN_EMAIL_${suffix} + GARMIN_PASSWORD_${suffix} is set; run \`node cli.js login --for action --region ${suffix.toLowerCase()}\` and store the token as the secret GARMIN_TOKEN_${suffix} (or \`--for local\` for local runs), or create a Personal API key on Garmin Connect web and store it as GARMIN_API_KEY_${suffix} (read-only)`,
+            `SYNC_PLATFORM includes GARMIN${suffix} but neither GARMIN_API_KEY_${suffix}, ` +
+              `GARMIN_TOKEN_${suffix} nor GARMIN_EMAIL_${suffix} + GARMIN_PASSWORD_${suffix} is set; run \`node ` +
+              `cli.js login --for action --region ${suffix.toLowerCase()}\` and store the token as the secret ` +
+              `GARMIN_TOKEN_${suffix} (or \`--for local\` for local runs), or create a Personal API key on Garmin ` +
+              `Connect web and store it as GARMIN_API_KEY_${suffix} (read-only)`,
           ),
         );
       }

@@ -109,14 +109,16 @@ export function parseWeComKey(raw: string): string {
     const found = new URLSearchParams(query).get('key');
     if (!found)
       throw new ConfigError(
-        'QYWX_BOT_KEY looks like a URL but has no key=… part; paste the robot webhook address (https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…) or just the key',
+        'QYWX_BOT_KEY looks like a URL but has no key=… part; paste the robot webhook address ' +
+          '(https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…) or just the key',
       );
     key = found.trim();
     registerSecret(key);
   }
   if (!WECOM_KEY.test(key)) {
     throw new ConfigError(
-      'QYWX_BOT_KEY does not look like a WeCom robot key (8-4-4-4-12 characters); copy the key=… part of the robot webhook address, or the whole address',
+      'QYWX_BOT_KEY does not look like a WeCom robot key (8-4-4-4-12 characters); copy the key=… part of the ' +
+        'robot webhook address, or the whole address',
     );
   }
   return key;
@@ -139,7 +141,8 @@ function wecom(lookup: Lookup): ChannelConfig | undefined {
   for (const mention of mentions) {
     if (!/^(@all|[A-Za-z0-9_.@-]{1,64}|\+?\d{5,20})$/.test(mention)) {
       throw new ConfigError(
-        `QYWX_MENTION entry "${mention}" is neither a WeCom user id, a phone number nor @all; separate entries with commas`,
+        `QYWX_MENTION entry "${mention}" is neither a WeCom user id, a phone number nor @all; separate entries ` +
+          'with commas',
       );
     }
   }
@@ -152,11 +155,13 @@ function telegram(lookup: Lookup): ChannelConfig | undefined {
   if (token === undefined && chat === undefined) return undefined;
   if (token === undefined)
     throw new ConfigError(
-      'TELEGRAM_CHAT_ID is set but TELEGRAM_BOT_TOKEN is not; add the token @BotFather gave you, or remove TELEGRAM_CHAT_ID',
+      'TELEGRAM_CHAT_ID is set but TELEGRAM_BOT_TOKEN is not; add the token @BotFather gave you, or remove ' +
+        'TELEGRAM_CHAT_ID',
     );
   if (chat === undefined)
     throw new ConfigError(
-      'TELEGRAM_BOT_TOKEN is set but TELEGRAM_CHAT_ID is not; set it to your chat id (a number, negative for groups) or @channelname',
+      'TELEGRAM_BOT_TOKEN is set but TELEGRAM_CHAT_ID is not; set it to your chat id (a number, negative for ' +
+        'groups) or @channelname',
     );
   const bare = token.replace(/^bot/i, '');
   registerSecret(bare);
@@ -185,7 +190,8 @@ function dingtalk(lookup: Lookup): ChannelConfig | undefined {
   if (raw === undefined) {
     if (signSecret !== undefined)
       throw new ConfigError(
-        'DINGTALK_SECRET is set but DINGTALK_WEBHOOK is not; add the robot webhook address (https://oapi.dingtalk.com/robot/send?access_token=…)',
+        'DINGTALK_SECRET is set but DINGTALK_WEBHOOK is not; add the robot webhook address ' +
+          '(https://oapi.dingtalk.com/robot/send?access_token=…)',
       );
     return undefined;
   }
@@ -195,18 +201,21 @@ function dingtalk(lookup: Lookup): ChannelConfig | undefined {
     const found = new URLSearchParams(query).get('access_token');
     if (!found)
       throw new ConfigError(
-        `${name} has no access_token=… part; paste the robot webhook address https://oapi.dingtalk.com/robot/send?access_token=…`,
+        `${name} has no access_token=… part; paste the robot webhook address ` +
+          'https://oapi.dingtalk.com/robot/send?access_token=…',
       );
     accessToken = found.trim();
     registerSecret(accessToken);
   }
   if (!/^[A-Za-z0-9]{16,128}$/.test(accessToken))
     throw new ConfigError(
-      `${name} does not contain a DingTalk access token (letters and digits); copy the robot webhook address from the group settings`,
+      `${name} does not contain a DingTalk access token (letters and digits); copy the robot webhook address ` +
+        'from the group settings',
     );
   if (signSecret !== undefined && !/^SEC[A-Za-z0-9]{16,}$/.test(signSecret)) {
     throw new ConfigError(
-      'DINGTALK_SECRET does not look like a DingTalk signing secret (SEC…); copy it from the robot security settings ("加签"), or remove it if signing is off',
+      'DINGTALK_SECRET does not look like a DingTalk signing secret (SEC…); copy it from the robot security ' +
+        'settings ("加签"), or remove it if signing is off',
     );
   }
   return { kind: 'dingtalk', accessToken, ...(signSecret === undefined ? {} : { secret: signSecret }) };
@@ -218,7 +227,8 @@ function feishu(lookup: Lookup): ChannelConfig | undefined {
   if (raw === undefined) {
     if (signSecret !== undefined)
       throw new ConfigError(
-        'FEISHU_SECRET is set but FEISHU_WEBHOOK is not; add the bot webhook address (https://open.feishu.cn/open-apis/bot/v2/hook/…)',
+        'FEISHU_SECRET is set but FEISHU_WEBHOOK is not; add the bot webhook address ' +
+          '(https://open.feishu.cn/open-apis/bot/v2/hook/…)',
       );
     return undefined;
   }
@@ -282,7 +292,8 @@ function serverchan(lookup: Lookup): ChannelConfig | undefined {
   if (sendKey === undefined) return undefined;
   if (!/^[A-Za-z0-9]{10,}$/.test(sendKey))
     throw new ConfigError(
-      'SERVERCHAN_SENDKEY does not look like a ServerChan SendKey (SCT… or sctp…); copy it from sct.ftqq.com or sc3.ft07.com',
+      'SERVERCHAN_SENDKEY does not look like a ServerChan SendKey (SCT… or sctp…); copy it from ' +
+        'sct.ftqq.com or sc3.ft07.com',
     );
   return { kind: 'serverchan', sendKey };
 }
@@ -294,7 +305,8 @@ function ntfy(lookup: Lookup): ChannelConfig | undefined {
   if (rawUrl === undefined && rawTopic === undefined) {
     if (token !== undefined)
       throw new ConfigError(
-        'NTFY_TOKEN is set but neither NTFY_URL nor NTFY_TOPIC is; set NTFY_TOPIC (or NTFY_URL=https://ntfy.sh/<topic>)',
+        'NTFY_TOKEN is set but neither NTFY_URL nor NTFY_TOPIC is; set NTFY_TOPIC (or ' +
+          'NTFY_URL=https://ntfy.sh/<topic>)',
       );
     return undefined;
   }

@@ -24,7 +24,8 @@ export class EndpointMap {
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw new ConfigError(
-        `${variableName} must be a JSON object from host name to base URL, e.g. {"connectapi.garmin.com":"http://127.0.0.1:8123"}`,
+        `${variableName} must be a JSON object from host name to base URL, e.g. ` +
+          `{"connectapi.garmin.com":"http://127.0.0.1:8123"}`,
       );
     }
     const map = new Map<string, URL>();

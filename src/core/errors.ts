@@ -10,7 +10,8 @@ export type ErrorKind = 'config' | 'auth' | 'retryable' | 'rejected' | 'bug';
 
 /** Where to report a bug: shown with every error that is none of the named kinds. */
 export const BUG_REPORT_HINT =
-  'This is a bug in Sports Sync X, not a problem with your settings or the platform: please open an issue in the repository your copy comes from, with this message and the run log.';
+  'This is a bug in Sports Sync X, not a problem with your settings or the platform: ' +
+  'please open an issue in the repository your copy comes from, with this message and the run log.';
 
 export interface SyncErrorOptions {
   readonly status?: number;

@@ -107,8 +107,11 @@ function redactPatterns(text: string): string {
   return out;
 }
 
-const SECRET_QUERY_KEYS =
-  /^(?:token|access_?token|refresh_?token|ticket|key|sign|signature|password|pwd|secret|code|x-amz-[a-z-]+|x-oss-[a-z-]+|accesskeyid|security-token|sendkey|logintoken|sessionid|client_secret)$/i;
+const SECRET_QUERY_KEYS = new RegExp(
+  '^(?:token|access_?token|refresh_?token|ticket|key|sign|signature|password|pwd|secret|code|' +
+    'x-amz-[a-z-]+|x-oss-[a-z-]+|accesskeyid|security-token|sendkey|logintoken|sessionid|client_secret)$',
+  'i',
+);
 
 /** Whether a query parameter's value is a credential (token=, key=, sign= …) rather than a setting. */
 export function isSecretQueryKey(key: string): boolean {

@@ -24,7 +24,8 @@ export function readTimeZone(lookup: (name: string) => string | undefined): stri
     if (!raw) continue;
     if (!isKnownTimeZone(raw))
       throw new ConfigError(
-        `${name}="${raw}" is not a known time zone; use an IANA name such as Asia/Shanghai or Europe/Berlin (default UTC)`,
+        `${name}="${raw}" is not a known time zone; ` +
+          'use an IANA name such as Asia/Shanghai or Europe/Berlin (default UTC)',
       );
     return raw;
   }

@@ -143,9 +143,9 @@ function saveWorld(path: string, garmin: GarminSandbox, coros: CorosSandbox): vo
 
 /**
  * Syncs three emulated platforms end to end with no accounts: the loopback sandboxes of
- * Garmin COM (read through its Personal API emulator), Garmin CN and COROS, reached over HTTP by the real clients through the endpoint
- * map. The emulated platforms' contents are kept in `<dir>/world.json` between runs, so a second
- * run sees the converged world.
+ * Garmin COM (read through its Personal API emulator), Garmin CN and COROS, reached over HTTP
+ * by the real clients through the endpoint map. The emulated platforms' contents are kept in
+ * `<dir>/world.json` between runs, so a second run sees the converged world.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const worldPath = join(options.dir, 'world.json');

@@ -154,12 +154,14 @@ export function buildReport(input: ReportInput): SyncReport {
   const warnings = [...input.warnings];
   if (input.execution.stoppedBy) {
     warnings.push(
-      `Stopped starting transfers (${input.execution.stoppedBy}): ${input.execution.deferred} left for the next run, which continues where this one stopped`,
+      `Stopped starting transfers (${input.execution.stoppedBy}): ` +
+        `${input.execution.deferred} left for the next run, which continues where this one stopped`,
     );
   }
   if (noOriginalSkips > 0)
     warnings.push(
-      `${noOriginalSkips} copies cannot be made: those workouts have no original file (manual entries or GPX/TCX imports)`,
+      `${noOriginalSkips} copies cannot be made: ` +
+        'those workouts have no original file (manual entries or GPX/TCX imports)',
     );
   const anyPlatformWorked = [...input.runs.values()].some((run) => run.available);
   const outcome: SyncReport['outcome'] =

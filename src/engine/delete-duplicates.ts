@@ -42,7 +42,10 @@ export function deletionBlocker(
     return 'found for the first time; deleted on a later run if it is still a duplicate (or pass --confirm-deletes)';
   }
   if (facts.deletedSoFar >= config.maxDeletesPerRun) {
-    return `more than ${config.maxDeletesPerRun} deletions in one run; the rest waits for the next run (MAX_DELETES_PER_RUN)`;
+    return (
+      `more than ${config.maxDeletesPerRun} deletions in one run; ` +
+      `the rest waits for the next run (MAX_DELETES_PER_RUN)`
+    );
   }
   return null;
 }
@@ -143,7 +146,8 @@ async function deleteOne(
     context.store.markBackupDeleted(decision.platform, decision.duplicate.remoteId);
     context.store.markOneGone(decision.platform, decision.duplicate.remoteId, context.runId);
     context.log.info(
-      `deleted duplicate ${decision.duplicate.remoteId} on ${PLATFORM_LABELS[decision.platform]} (kept ${decision.kept.remoteId}; undo with \`undo\`)`,
+      `deleted duplicate ${decision.duplicate.remoteId} on ${PLATFORM_LABELS[decision.platform]} ` +
+        `(kept ${decision.kept.remoteId}; undo with \`undo\`)`,
     );
     return { action: 'deleted' };
   } catch (error) {

@@ -217,7 +217,8 @@ async function uploadItem(
   const nextStep =
     problem.problem === 'no-original'
       ? 'No original file exists there; nothing to copy.'
-      : `A problem of the source (${PLATFORM_LABELS[source.platform]}), not of ${PLATFORM_LABELS[item.target]}: retried on the next run.`;
+      : `A problem of the source (${PLATFORM_LABELS[source.platform]}), ` +
+        `not of ${PLATFORM_LABELS[item.target]}: retried on the next run.`;
   const outcome = problem.problem === 'no-original' ? 'no-original' : 'failed';
   return [
     {
@@ -263,7 +264,8 @@ function recordOutcome(
       store.applyLedgerEvent(source, item.target, { type: 'created', targetId: outcome.remoteId }, runId);
       if (outcome.remoteId) recordCopy(item, source, outcome.remoteId, context);
       log.info(
-        `uploaded ${workoutWords(source, context.config.timeZone)} ${route}${outcome.remoteId ? ` (id ${outcome.remoteId})` : ''}`,
+        `uploaded ${workoutWords(source, context.config.timeZone)} ` +
+          `${route}${outcome.remoteId ? ` (id ${outcome.remoteId})` : ''}`,
       );
       return { ...base, outcome: 'created', targetId: outcome.remoteId };
     case 'duplicate':
@@ -278,7 +280,9 @@ function recordOutcome(
     case 'rejected': {
       const message = redact(outcome.message);
       store.applyLedgerEvent(source, item.target, { type: 'rejected', message }, runId);
-      const nextStep = `${PLATFORM_LABELS[item.target]} refused this file; it will not be retried. Upload it by hand if you want it there.`;
+      const nextStep =
+        `${PLATFORM_LABELS[item.target]} refused this file; it will not be retried. ` +
+        `Upload it by hand if you want it there.`;
       return { ...base, outcome: 'rejected', message, nextStep };
     }
     case 'pending': {
@@ -332,7 +336,9 @@ function recordFailure(item: UploadItem, source: Activity, error: unknown, conte
       ...base,
       outcome: 'rejected',
       message,
-      nextStep: `${PLATFORM_LABELS[item.target]} refused this file; it will not be retried. Upload it by hand if you want it there.`,
+      nextStep:
+        `${PLATFORM_LABELS[item.target]} refused this file; it will not be retried. ` +
+        `Upload it by hand if you want it there.`,
     };
   }
   const lastAttempt = entry.attempts >= context.config.maxUploadAttempts;
@@ -340,7 +346,8 @@ function recordFailure(item: UploadItem, source: Activity, error: unknown, conte
     event.type === 'lost'
       ? `The answer was lost; the next run checks ${PLATFORM_LABELS[item.target]} before sending it again.`
       : lastAttempt
-        ? `Gave up after ${entry.attempts} attempts: set aside and not retried. Upload it by hand, or raise MAX_UPLOAD_ATTEMPTS to try again.`
+        ? `Gave up after ${entry.attempts} attempts: set aside and not retried. Upload it by hand, ` +
+          `or raise MAX_UPLOAD_ATTEMPTS to try again.`
         : nextStepFor(errorKind(error), item.target, error);
   return { ...base, outcome: 'failed', message, nextStep };
 }

@@ -106,12 +106,16 @@ async function listOne(
   run.listed = result.activities.length;
   run.available = true;
   log.info(
-    `${PLATFORM_LABELS[run.id]}: listed ${result.activities.length} (${decision.fullScan ? 'full scan' : 'incremental'}, stopped: ${result.stop})`,
+    `${PLATFORM_LABELS[run.id]}: listed ${result.activities.length} ` +
+      `(${decision.fullScan ? 'full scan' : 'incremental'}, stopped: ${result.stop})`,
   );
   if (checked.problems.length === 0) return { full: decision.fullScan };
   const shown = checked.problems.slice(0, 3).join('; ');
   const more = checked.problems.length > 3 ? ` and ${checked.problems.length - 3} more` : '';
-  const warning = `${PLATFORM_LABELS[run.id]}: skipped ${checked.problems.length} listing entr${checked.problems.length === 1 ? 'y' : 'ies'} that cannot be right (${shown}${more}); they are never matched, kept or deleted`;
+  const warning =
+    `${PLATFORM_LABELS[run.id]}: skipped ${checked.problems.length} listing ` +
+    `entr${checked.problems.length === 1 ? 'y' : 'ies'} that cannot be right (${shown}${more}); ` +
+    `they are never matched, kept or deleted`;
   log.warn(warning);
   return { full: decision.fullScan, warning };
 }
@@ -122,7 +126,8 @@ function markGone(id: PlatformId, result: ListingResult, seen: ReadonlySet<strin
   const removed = options.store.markGone(id, from, seen, options.runId);
   if (removed.length)
     options.log.info(
-      `${PLATFORM_LABELS[id]}: ${removed.length} record(s) no longer listed (deleted there); they will not be uploaded again`,
+      `${PLATFORM_LABELS[id]}: ${removed.length} record(s) no longer listed (deleted there); ` +
+        `they will not be uploaded again`,
     );
 }
 

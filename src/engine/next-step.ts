@@ -10,8 +10,14 @@ export function nextStepFor(kind: ErrorKind, platform: PlatformId, error?: unkno
       return `Fix the ${label} settings named above and run again.`;
     case 'auth':
       if (platform === 'coros')
-        return 'Check COROS_EMAIL / COROS_PASSWORD (log in once at trainingeu.coros.com/training.coros.com to confirm them).';
-      return `Run \`node cli.js login --for action --region ${platform === 'garmin_cn' ? 'cn' : 'com'}\` and store the printed token as GARMIN_TOKEN_${platform === 'garmin_cn' ? 'CN' : 'COM'}.`;
+        return (
+          'Check COROS_EMAIL / COROS_PASSWORD ' +
+          '(log in once at trainingeu.coros.com/training.coros.com to confirm them).'
+        );
+      return (
+        `Run \`node cli.js login --for action --region ${platform === 'garmin_cn' ? 'cn' : 'com'}\` and ` +
+        `store the printed token as GARMIN_TOKEN_${platform === 'garmin_cn' ? 'CN' : 'COM'}.`
+      );
     case 'retryable':
       return `${label} had a temporary problem; the next scheduled run retries automatically.`;
     case 'rejected':

@@ -48,9 +48,8 @@ export function renderReportText(report: SyncReport, options: ReportViewOptions 
     const status = platform.error
       ? t.platformFailed(platform.error.kind)
       : t.platformListed(platform.listed ?? 0, platform.known);
-    lines.push(
-      `  ${t.labelled(platform.label, platform.expiry ? t.clauses(status, t.tokenValidUntil(platform.expiry.date)) : status)}`,
-    );
+    const statusWithExpiry = platform.expiry ? t.clauses(status, t.tokenValidUntil(platform.expiry.date)) : status;
+    lines.push(`  ${t.labelled(platform.label, statusWithExpiry)}`);
   }
 
   for (const outcome of SECTIONS) {
@@ -72,9 +71,9 @@ export function renderReportText(report: SyncReport, options: ReportViewOptions 
       const first = entries[0]!;
       lines.push(`  ${t.directionGroup(t.direction(first.row.fromLabel, first.target.label), entries.length)}`);
       for (const { row, target } of entries) {
-        lines.push(
-          `    - ${describeRow(row)}${target.targetId ? ` → ${t.targetId(target.targetId)}` : ''}${target.message && outcome !== 'created' ? ` — ${target.message}` : ''}`,
-        );
+        const targetId = target.targetId ? ` → ${t.targetId(target.targetId)}` : '';
+        const message = target.message && outcome !== 'created' ? ` — ${target.message}` : '';
+        lines.push(`    - ${describeRow(row)}${targetId}${message}`);
         if (target.nextStep && outcome !== 'pending') lines.push(`      → ${target.nextStep}`);
       }
     }
@@ -83,9 +82,9 @@ export function renderReportText(report: SyncReport, options: ReportViewOptions 
   if (view.duplicates.length) {
     lines.push('', t.listHeading(t.duplicatesSectionTitle()));
     for (const duplicate of view.duplicates) {
-      lines.push(
-        `  ${t.duplicateLine(duplicate.platform, duplicate.duplicateId, duplicate.keptId, `${duplicate.sport} ${duplicate.start}`, duplicate.message ? t.labelled(duplicate.actionText, duplicate.message) : duplicate.actionText)}`,
-      );
+      const what = `${duplicate.sport} ${duplicate.start}`;
+      const action = duplicate.message ? t.labelled(duplicate.actionText, duplicate.message) : duplicate.actionText;
+      lines.push(`  ${t.duplicateLine(duplicate.platform, duplicate.duplicateId, duplicate.keptId, what, action)}`);
       lines.push(`    ${t.duplicateWhy(duplicate.reason)}`);
     }
     if (view.anyDuplicateReported) lines.push(`  → ${t.deleteDuplicatesHint(false)}`);

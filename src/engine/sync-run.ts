@@ -42,7 +42,10 @@ export interface RunSyncResult {
   readonly fitFiles: readonly string[];
 }
 
-/** Workout jobs in flight per request slot: covers a job's own waits (about 8 at 80 ms per request and a 1 s status hint). */
+/**
+ * Workout jobs in flight per request slot: covers a job's own waits (about 8 at 80 ms per request
+ * and a 1 s status hint).
+ */
 const JOBS_PER_SLOT = 12;
 
 /** Deletion backups older than this are dropped from the state. */
@@ -288,7 +291,8 @@ async function execute(plan: readonly PlanItem[], options: ExecuteOptions): Prom
     for (const item of work) {
       const verb = item.kind === 'upload' ? 'would upload' : 'would check pending upload';
       options.log.info(
-        `[dry run] ${verb} ${workoutWords(item.source, options.config.timeZone)} from ${PLATFORM_LABELS[item.source.platform]} to ${PLATFORM_LABELS[item.target]}`,
+        `[dry run] ${verb} ${workoutWords(item.source, options.config.timeZone)} from ` +
+          `${PLATFORM_LABELS[item.source.platform]} to ${PLATFORM_LABELS[item.target]}`,
       );
     }
     return { transfers: [], deferred: 0, stoppedBy: null };
@@ -333,6 +337,8 @@ function suspectWarnings(suspects: readonly TimezoneSuspect[], earlier: Readonly
     .filter((suspect) => !earlier.has(activityKey(suspect.a)) && !earlier.has(activityKey(suspect.b)))
     .map(
       (suspect) =>
-        `Time-zone suspect: ${PLATFORM_LABELS[suspect.a.platform]} ${suspect.a.remoteId} and ${PLATFORM_LABELS[suspect.b.platform]} ${suspect.b.remoteId} look like one workout (${suspect.reason}); treated as the same, not uploaded again`,
+        `Time-zone suspect: ${PLATFORM_LABELS[suspect.a.platform]} ${suspect.a.remoteId} and ` +
+        `${PLATFORM_LABELS[suspect.b.platform]} ${suspect.b.remoteId} look like one workout ` +
+        `(${suspect.reason}); treated as the same, not uploaded again`,
     );
 }

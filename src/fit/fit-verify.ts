@@ -46,7 +46,9 @@ export function verifyFit(bytes: Uint8Array, listed: ListedWorkout, toleranceSec
   }
   return {
     ok: false,
-    problem: `the file starts at ${new Date(summary.startUtc * 1000).toISOString()}, not at the listed ${new Date(listed.startUtc * 1000).toISOString()}`,
+    problem:
+      `the file starts at ${new Date(summary.startUtc * 1000).toISOString()}, ` +
+      `not at the listed ${new Date(listed.startUtc * 1000).toISOString()}`,
   };
 }
 

@@ -271,5 +271,8 @@ function proxyHint(url: string | URL): string {
       : host.endsWith('coros.com')
         ? 'COROS_PROXY'
         : undefined;
-  return `check the network; if it needs a proxy to reach ${host}, set ${platform ? `${platform} (or HTTPS_PROXY)` : 'HTTPS_PROXY'}, and check NO_PROXY`;
+  return (
+    `check the network; if it needs a proxy to reach ${host}, ` +
+    `set ${platform ? `${platform} (or HTTPS_PROXY)` : 'HTTPS_PROXY'}, and check NO_PROXY`
+  );
 }

@@ -23,7 +23,8 @@ export function backoffDelayMs(
 ): number {
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, policy.maxRetryAfterMs);
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  // Equal jitter: at least half the ceiling (never hammers a struggling service), the rest random so parallel workers spread apart.
+  // Equal jitter: at least half the ceiling (never hammers a struggling service), the rest random
+  // so parallel workers spread apart.
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 

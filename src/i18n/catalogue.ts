@@ -116,7 +116,14 @@ export interface Catalogue {
 }
 
 const PLATFORMS_EN: Record<PlatformId, string> = { garmin_com: 'Garmin COM', garmin_cn: 'Garmin CN', coros: 'COROS' };
-const PLATFORMS_ZH: Record<PlatformId, string> = { garmin_com: '佳明国际区', garmin_cn: '佳明中国区', coros: '高驰' };
+const PLATFORMS_ZH: Record<PlatformId, string> = {
+  garmin_com: '佳明国际区',
+  garmin_cn: '佳明中国区',
+  coros: '高驰',
+};
+
+const DRY_RUN_TITLE_EN = 'Sports Sync X — dry run (nothing was changed)';
+const DRY_RUN_TITLE_ZH = 'Sports Sync X — 演练（没有做任何更改）';
 
 const SPORTS_EN: Record<string, string> = {
   run: 'Run',
@@ -295,8 +302,8 @@ export const EN: Catalogue = {
   clauses: (first, second) => `${first}; ${second}`,
   fromPlatform: (description, platform) => `${description} (${platform})`,
 
-  reportTitle: (dryRun) => (dryRun ? 'Sports Sync X — dry run (nothing was changed)' : 'Sports Sync X — sync report'),
-  summaryTitle: (dryRun) => (dryRun ? 'Sports Sync X — dry run (nothing was changed)' : 'Sports Sync X'),
+  reportTitle: (dryRun) => (dryRun ? DRY_RUN_TITLE_EN : 'Sports Sync X — sync report'),
+  summaryTitle: (dryRun) => (dryRun ? DRY_RUN_TITLE_EN : 'Sports Sync X'),
   countsLine: (c, dryRun, bold) => {
     const n = (value: number) => (bold ? `**${value}**` : String(value));
     const sep = bold ? ' · ' : ', ';
@@ -338,8 +345,10 @@ export const EN: Catalogue = {
   tokenValidUntil: (date) => `token valid until ${date}`,
   expiryLine: (platform, date, daysLeft) =>
     daysLeft < 0
-      ? `${platform}: saved sign-in expired on ${date}; sign in again (node cli.js login --for action) and update the stored token`
-      : `${platform}: saved sign-in expires ${daysLeft === 0 ? 'today' : `in ${plural(daysLeft, 'day')}`} (${date}); sign in again (node cli.js login --for action) and update the stored token before then`,
+      ? `${platform}: saved sign-in expired on ${date}; sign in again (node cli.js login --for action) ` +
+        `and update the stored token`
+      : `${platform}: saved sign-in expires ${daysLeft === 0 ? 'today' : `in ${plural(daysLeft, 'day')}`} ` +
+        `(${date}); sign in again (node cli.js login --for action) and update the stored token before then`,
   expiryCell: (date, daysLeft, warn) =>
     daysLeft < 0
       ? `${date} ❌ expired`
@@ -374,7 +383,8 @@ export const EN: Catalogue = {
   duplicateWhy: (reason) => `why: ${reason}`,
   deleteDuplicatesHint: (summary) =>
     summary
-      ? 'Set `delete-duplicate: true` (or `DELETE_DUPLICATE=1`) to delete them; a backup FIT of each goes into the artifact first.'
+      ? 'Set `delete-duplicate: true` (or `DELETE_DUPLICATE=1`) to delete them; ' +
+        'a backup FIT of each goes into the artifact first.'
       : 'Set DELETE_DUPLICATE=1 to delete them (a backup FIT of each is kept first).',
 
   attentionHeading: (count) => `Needs attention: ${count}`,
@@ -401,24 +411,30 @@ export const EN: Catalogue = {
   summaryRunFooter: (runId, started, finished) => `Run ${runId}, ${started} → ${finished}`,
   logsLink: () => 'logs',
   updateAvailable: (latest, current, url) =>
-    `A newer release of Sports Sync X is out: [${latest}](${url}) (this run used ${current}). "Updates" in docs/action.md says how your copy gets it.`,
+    `A newer release of Sports Sync X is out: [${latest}](${url}) (this run used ${current}). ` +
+    `"Updates" in docs/action.md says how your copy gets it.`,
 
   privacyNote: (stateMode, artifact) => {
     const exposed: string[] = [];
     if (stateMode === 'git')
       exposed.push(
-        "the database committed to this repository (every workout's date, sport, distance and the sync history, readable by anyone, forever in the git history; saved sign-in tokens are encrypted, but only as strong as STATE_SECRET)",
+        "the database committed to this repository (every workout's date, sport, " +
+          'distance and the sync history, readable by anyone, forever in the git history; ' +
+          'saved sign-in tokens are encrypted, but only as strong as STATE_SECRET)',
       );
     if (stateMode === 'cache') exposed.push('the state cache (readable through pull requests from forks)');
     if (artifact)
       exposed.push(
-        'the FIT artifact (downloadable by any signed-in GitHub user while it is kept; FIT files contain your GPS tracks)',
+        'the FIT artifact (downloadable by any signed-in GitHub user while it is kept; ' +
+          'FIT files contain your GPS tracks)',
       );
     exposed.push('this summary and the logs (workout dates and sports; credentials are masked)');
     return [
       '> [!WARNING]',
       `> **This repository is public.** Exposed: ${exposed.join('; ')}.`,
-      '> To keep it private: create your own **private** repository with "Use this template" (a fork of a public repository cannot be made private), or at least use `state: cache` and `fit-artifact: false`.',
+      '> To keep it private: create your own **private** repository with "Use this template" ' +
+        '(a fork of a public repository cannot be made private), or at least use `state: cache` and ' +
+        '`fit-artifact: false`.',
     ].join('\n');
   },
 
@@ -441,19 +457,21 @@ export const ZH_CN: Catalogue = {
   clauses: (first, second) => `${first}；${second}`,
   fromPlatform: (description, platform) => `${description}（${platform}）`,
 
-  reportTitle: (dryRun) => (dryRun ? 'Sports Sync X — 演练（没有做任何更改）' : 'Sports Sync X — 同步报告'),
-  summaryTitle: (dryRun) => (dryRun ? 'Sports Sync X — 演练（没有做任何更改）' : 'Sports Sync X'),
+  reportTitle: (dryRun) => (dryRun ? DRY_RUN_TITLE_ZH : 'Sports Sync X — 同步报告'),
+  summaryTitle: (dryRun) => (dryRun ? DRY_RUN_TITLE_ZH : 'Sports Sync X'),
   countsLine: (c, dryRun, bold) => {
     const n = (value: number) => (bold ? `**${value}**` : String(value));
     const sep = bold ? ' · ' : '，';
+    const duplicates = `发现重复 ${n(c.duplicatesFound)} 条`;
+    const failed = `失败 ${n(c.failed)} 条`;
     return dryRun
-      ? [`将上传 ${n(c.planned)} 条`, `发现重复 ${n(c.duplicatesFound)} 条`, `失败 ${n(c.failed)} 条`].join(sep)
+      ? [`将上传 ${n(c.planned)} 条`, duplicates, failed].join(sep)
       : [
           `已上传 ${n(c.uploaded)} 条`,
-          `发现重复 ${n(c.duplicatesFound)} 条`,
+          duplicates,
           `已删除 ${n(c.deleted)} 条`,
           `处理中 ${n(c.pending)} 条`,
-          `失败 ${n(c.failed)} 条`,
+          failed,
         ].join(sep);
   },
   countsPhrase: (c) => {
@@ -466,7 +484,10 @@ export const ZH_CN: Catalogue = {
     if (c.pending > 0) phrases.push(`处理中 ${c.pending} 条`);
     return phrases.length > 0 ? phrases.join('，') : undefined;
   },
-  outcomePhrase: (outcome) => (outcome === 'failed' ? '运行失败' : outcome === 'partial' ? '部分失败' : '全部已同步'),
+  outcomePhrase: (outcome) => {
+    if (outcome === 'failed') return '运行失败';
+    return outcome === 'partial' ? '部分失败' : '全部已同步';
+  },
   messageTitle: (summary, dryRun) => `Sports Sync X${dryRun ? '（演练）' : ''}：${summary}`,
   headline: (counts, outcome) => `${counts}——${outcome}`,
   inSync: () => '全部已同步，没有需要上传的训练。',
@@ -481,10 +502,15 @@ export const ZH_CN: Catalogue = {
   platformListed: (listed, known) => `本次列出 ${listed} 条，已知 ${known} 条`,
   platformFailed: (kind) => `失败（${kind}；见下方“需要处理”）`,
   tokenValidUntil: (date) => `令牌有效期至 ${date}`,
+  // Wrapped by hand: Prettier counts a Chinese character as two columns, the 120 limit counts its three bytes.
+  // prettier-ignore
   expiryLine: (platform, date, daysLeft) =>
     daysLeft < 0
-      ? `${platform}：保存的登录已于 ${date} 过期；请重新登录（node cli.js login --for action）并更新保存的令牌`
-      : `${platform}：保存的登录将在${daysLeft === 0 ? '今天' : ` ${daysLeft} 天后`}（${date}）过期；请在此之前重新登录（node cli.js login --for action）并更新保存的令牌`,
+      ? `${platform}：保存的登录已于 ${date} 过期；` +
+        '请重新登录（node cli.js login --for action）并更新保存的令牌'
+      : `${platform}：保存的登录将在${daysLeft === 0 ? '今天' : ` ${daysLeft} 天后`}` +
+        `（${date}）过期；` +
+        '请在此之前重新登录（node cli.js login --for action）并更新保存的令牌',
   expiryCell: (date, daysLeft, warn) =>
     daysLeft < 0
       ? `${date} ❌ 已过期`
@@ -518,7 +544,8 @@ export const ZH_CN: Catalogue = {
   duplicateWhy: (reason) => `原因：${reason}`,
   deleteDuplicatesHint: (summary) =>
     summary
-      ? '设置 `delete-duplicate: true`（或 `DELETE_DUPLICATE=1`）即可删除它们；删除前每条都会先把 FIT 备份到 artifact。'
+      ? '设置 `delete-duplicate: true`（或 `DELETE_DUPLICATE=1`）即可删除它们；' +
+        '删除前每条都会先把 FIT 备份到 artifact。'
       : '设置 DELETE_DUPLICATE=1 即可删除它们（删除前每条都会先备份 FIT）。',
 
   attentionHeading: (count) => `需要处理：${count} 项`,
@@ -530,7 +557,10 @@ export const ZH_CN: Catalogue = {
   moreItems: (count) => `……另有 ${count} 项（见运行日志）`,
 
   summaryPlatformHeader: () => ['平台', '本次列出', '已知', '状态', '保存的登录有效期至'],
-  summaryWorkoutHeader: (timeZone) => ['运动', `开始时间（${timeZone}）`, '距离', '时长', '来源', '目标与结果'],
+  summaryWorkoutHeader: (timeZone) => {
+    const start = `开始时间（${timeZone}）`;
+    return ['运动', start, '距离', '时长', '来源', '目标与结果'];
+  },
   summaryDuplicateHeader: (timeZone) => [
     '平台',
     '重复记录',
@@ -545,28 +575,42 @@ export const ZH_CN: Catalogue = {
   summaryRunFooter: (runId, started, finished) => `运行 ${runId}，${started} → ${finished}`,
   logsLink: () => '日志',
   updateAvailable: (latest, current, url) =>
-    `Sports Sync X 有新版本：[${latest}](${url})（本次运行的是 ${current}）。更新方法见 docs/action.zh-CN.md 的“更新”一节。`,
+    `Sports Sync X 有新版本：[${latest}](${url})（本次运行的是 ${current}）。` +
+    '更新方法见 docs/action.zh-CN.md 的“更新”一节。',
 
   privacyNote: (stateMode, artifact) => {
     const exposed: string[] = [];
     if (stateMode === 'git')
       exposed.push(
-        '提交到本仓库的数据库（每次训练的日期、运动、距离和同步记录，任何人都能看到，并永远留在 git 历史中；保存的登录令牌是加密的，但强度取决于 STATE_SECRET）',
+        '提交到本仓库的数据库（每次训练的日期、运动、距离和同步记录，' +
+          '任何人都能看到，并永远留在 git 历史中；' +
+          '保存的登录令牌是加密的，但强度取决于 STATE_SECRET）',
       );
     if (stateMode === 'cache') exposed.push('状态缓存（可以通过来自 fork 的 pull request 读取）');
-    if (artifact) exposed.push('FIT artifact（保留期间任何登录 GitHub 的用户都能下载；FIT 文件包含你的 GPS 轨迹）');
+    // Wrapped by hand: Prettier counts a Chinese character as two columns, the 120 limit counts its three bytes.
+    // prettier-ignore
+    if (artifact)
+      exposed.push(
+        'FIT artifact（保留期间任何登录 GitHub 的用户都能下载；' +
+        'FIT 文件包含你的 GPS 轨迹）',
+      );
     exposed.push('本摘要和日志（训练日期和运动；账号密码已隐藏）');
     return [
       '> [!WARNING]',
       `> **这个仓库是公开的。** 暴露的内容：${exposed.join('；')}。`,
-      '> 想保持私密：用 "Use this template" 创建你自己的**私有**仓库（公开仓库的 fork 不能改为私有），或者至少设置 `state: cache` 和 `fit-artifact: false`。',
+      '> 想保持私密：用 "Use this template" 创建你自己的**私有**仓库' +
+        '（公开仓库的 fork 不能改为私有），' +
+        '或者至少设置 `state: cache` 和 `fit-artifact: false`。',
     ].join('\n');
   },
 
   runLog: () => '运行日志',
   overflow: (count) => `……还有 ${count} 行，见运行日志`,
   heartbeatTitle: () => 'Sports Sync X：每周心跳',
-  heartbeatHeadline: (summary) => `定时同步运行正常；上次运行${summary ? `：${summary}` : '没有发现新训练'}`,
+  heartbeatHeadline: (summary) => {
+    const lastRun = summary ? `：${summary}` : '没有发现新训练';
+    return `定时同步运行正常；上次运行${lastRun}`;
+  },
   heartbeatPlatform: (platform, known, error) =>
     `${platform}：已知 ${known} 条训练${error ? `（错误：${error}）` : ''}`,
 };

@@ -262,7 +262,9 @@ function attentionItems(t: Catalogue, report: SyncReport, timeZone: string): Att
     add({ where: failure.scope, what: failure.message, ...(failure.nextStep ? { nextStep: failure.nextStep } : {}) });
   }
   for (const transfer of failedTransfers) {
-    const where = `${t.direction(t.platform(transfer.from), t.platform(transfer.to))} ${formatLocal(transfer.startUtc, timeZone)} ${sportName(t, transfer.sport)}`;
+    const where =
+      `${t.direction(t.platform(transfer.from), t.platform(transfer.to))} ` +
+      `${formatLocal(transfer.startUtc, timeZone)} ${sportName(t, transfer.sport)}`;
     add({
       where,
       what: transfer.message ?? t.outcome(transfer.outcome),
@@ -401,17 +403,13 @@ export function buildReportView(report: SyncReport, options: ReportViewOptions =
     attention,
     expiry: expiryItems(t, report, now, options.expiryWarningDays ?? 14),
     suspects: report.timezoneSuspects.map((suspect) => {
-      const a = `${t.platform(suspect.a.platform)} ${suspect.a.remoteId} (${formatLocal(suspect.a.startUtc, timeZone)})`;
-      const b = `${t.platform(suspect.b.platform)} ${suspect.b.remoteId} (${formatLocal(suspect.b.startUtc, timeZone)})`;
+      const recordA = `${t.platform(suspect.a.platform)} ${suspect.a.remoteId}`;
+      const recordB = `${t.platform(suspect.b.platform)} ${suspect.b.remoteId}`;
       return {
-        a,
-        b,
+        a: `${recordA} (${formatLocal(suspect.a.startUtc, timeZone)})`,
+        b: `${recordB} (${formatLocal(suspect.b.startUtc, timeZone)})`,
         reason: suspect.reason,
-        line: t.suspectLine(
-          `${t.platform(suspect.a.platform)} ${suspect.a.remoteId}`,
-          `${t.platform(suspect.b.platform)} ${suspect.b.remoteId}`,
-          suspect.reason,
-        ),
+        line: t.suspectLine(recordA, recordB, suspect.reason),
       };
     }),
     warnings: [...new Set(report.warnings)],

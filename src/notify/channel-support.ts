@@ -51,7 +51,8 @@ export async function withRetries(
     if (count >= plan.limit) throw outcome.error;
     if (plan.delayMs > deps.maxWaitMs) {
       throw new RetryableError(
-        `${outcome.error.message}; the service asked to wait ${Math.ceil(plan.delayMs / 1000)} s, longer than a run waits — the next run will notify`,
+        `${outcome.error.message}; the service asked to wait ${Math.ceil(plan.delayMs / 1000)} s, ` +
+          `longer than a run waits — the next run will notify`,
         {
           ...(outcome.error.status === undefined ? {} : { status: outcome.error.status }),
         },

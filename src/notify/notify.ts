@@ -38,7 +38,10 @@ export interface NotifyDeps {
 }
 
 export interface NotifyResult {
-  /** sent: a message went out to at least one channel; skipped: the policy said nothing to tell; failed: every channel failed. */
+  /**
+   * sent: a message went out to at least one channel; skipped: the policy said nothing to tell;
+   * failed: every channel failed.
+   */
   readonly status: 'sent' | 'skipped' | 'failed' | 'no-channels';
   /** Why, in one line (e.g. "policy on-change: nothing uploaded, deleted or failed"). */
   readonly reason: string;

@@ -35,7 +35,8 @@ export interface StateKeyContext {
 export type StateKeySettings = Pick<SyncConfig, 'stateSecret' | 'garminCom' | 'garminCn' | 'coros'>;
 
 export const STATE_SECRET_FIX =
-  'add a repository secret STATE_SECRET of at least 12 random characters (e.g. the output of `openssl rand -base64 24`) and pass it as state-secret';
+  'add a repository secret STATE_SECRET of at least 12 random characters ' +
+  '(e.g. the output of `openssl rand -base64 24`) and pass it as state-secret';
 
 /** The key material to use, or why there is none. Pure. */
 export function chooseStateKey(settings: StateKeySettings, context: StateKeyContext): StateKeyChoice | StateKeyRefusal {
@@ -50,12 +51,17 @@ export function chooseStateKey(settings: StateKeySettings, context: StateKeyCont
   if (credentials.length === 0)
     return {
       source: 'none',
-      reason: `no key to encrypt saved sign-in tokens with (no STATE_SECRET, no Garmin token, no credentials); ${STATE_SECRET_FIX}`,
+      reason:
+        `no key to encrypt saved sign-in tokens with (no STATE_SECRET, no Garmin token, no credentials); ` +
+        `${STATE_SECRET_FIX}`,
     };
   if (context.inActions && context.repositoryPrivate !== true) {
     return {
       source: 'none',
-      reason: `STATE_SECRET is not set and the only other key material are your passwords, which must not guard state that others can read (this repository is ${context.repositoryPrivate === false ? 'public' : 'not known to be private'}); ${STATE_SECRET_FIX}`,
+      reason:
+        `STATE_SECRET is not set and the only other key material are your passwords, ` +
+        `which must not guard state that others can read (this repository is ` +
+        `${context.repositoryPrivate === false ? 'public' : 'not known to be private'}); ${STATE_SECRET_FIX}`,
     };
   }
   return { source: 'credentials', material: credentials.join('\n') };
@@ -72,7 +78,10 @@ const KDF = { N: 1 << 16, r: 8, p: 1, maxmem: 160 * 1024 * 1024 } as const;
 export interface RunStateKey {
   readonly source: StateKeySource;
   readonly key: Buffer;
-  /** The database predates this key (no salt yet): boxes sealed with the old per-platform keys may be opened once, then resealed. */
+  /**
+   * The database predates this key (no salt yet): boxes sealed with the old per-platform keys may
+   * be opened once, then resealed.
+   */
   readonly migrating: boolean;
 }
 

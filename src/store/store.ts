@@ -137,6 +137,13 @@ function openDatabase(path: string): DatabaseSync {
   return new sqlite.DatabaseSync(path);
 }
 
+const ACTIVITY_COLUMNS =
+  'platform, remote_id, start_utc, elapsed_sec, distance_m, sport_id, sport_family, sport_code, name, device, ' +
+  'vendor, manual, extra_json, first_seen_run, last_seen_run, gone_run';
+const TRANSFER_COLUMNS =
+  'source_platform, source_id, target_platform, outcome, attempts, last_error, target_id, ticket, fit_sha256, ' +
+  'first_run, updated_at';
+
 /**
  * The SQLite store: a ledger plus a cache, never the only truth. Rollback-journal mode, so the file
  * on disk is always one self-contained file (no -wal/-shm side files to lose when persisting).
@@ -166,7 +173,8 @@ export class Store {
 
   private migrate(): void {
     this.db.exec(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, ' +
+        'applied_at TEXT NOT NULL)',
     );
     const applied = new Set(
       (this.prepared('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map(
@@ -264,7 +272,7 @@ export class Store {
 
   upsertActivities(runId: number, activities: readonly Activity[]): void {
     const statement = this.prepared(`
-      INSERT INTO activities (platform, remote_id, start_utc, elapsed_sec, distance_m, sport_id, sport_family, sport_code, name, device, vendor, manual, extra_json, first_seen_run, last_seen_run, gone_run)
+      INSERT INTO activities (${ACTIVITY_COLUMNS})
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
       ON CONFLICT (platform, remote_id) DO UPDATE SET
         start_utc = excluded.start_utc, elapsed_sec = excluded.elapsed_sec, distance_m = excluded.distance_m,
@@ -335,7 +343,8 @@ export class Store {
   /** Start of the `n`-th newest present record when the platform holds more than `n` (else undefined). */
   windowCut(platform: PlatformId, n: number): number | undefined {
     const rows = this.prepared(
-      'SELECT start_utc FROM activities WHERE platform = ? AND gone_run IS NULL ORDER BY start_utc DESC LIMIT 2 OFFSET ?',
+      'SELECT start_utc FROM activities WHERE platform = ? AND gone_run IS NULL ' +
+        'ORDER BY start_utc DESC LIMIT 2 OFFSET ?',
     ).all(platform, n - 1) as Array<{ start_utc: number }>;
     return rows.length === 2 ? rows[0]!.start_utc : undefined;
   }
@@ -385,8 +394,10 @@ export class Store {
 
   setListingState(state: ListingState): void {
     this.prepared(
-      `INSERT INTO listing_state (platform, covered_from_utc, complete, last_full_scan_run, last_full_scan_day) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (platform) DO UPDATE SET covered_from_utc = excluded.covered_from_utc, complete = excluded.complete,
+      `INSERT INTO listing_state (platform, covered_from_utc, complete, last_full_scan_run, last_full_scan_day) ` +
+        `VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (platform) DO UPDATE SET ` +
+        `covered_from_utc = excluded.covered_from_utc, complete = excluded.complete,
            last_full_scan_run = excluded.last_full_scan_run, last_full_scan_day = excluded.last_full_scan_day`,
     ).run(state.platform, state.coveredFromUtc, state.complete ? 1 : 0, state.lastFullScanRun, state.lastFullScanDay);
   }
@@ -460,10 +471,12 @@ export class Store {
       const current = this.transferRow(source, target);
       const next = transition(current ? entryOf(current) : null, event);
       this.prepared(
-        `INSERT INTO transfers (source_platform, source_id, target_platform, outcome, attempts, last_error, target_id, ticket, fit_sha256, first_run, updated_at)
+        `INSERT INTO transfers (${TRANSFER_COLUMNS})
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (source_platform, source_id, target_platform) DO UPDATE SET outcome = excluded.outcome, attempts = excluded.attempts,
-             last_error = excluded.last_error, target_id = excluded.target_id, ticket = excluded.ticket, fit_sha256 = excluded.fit_sha256,
+           ON CONFLICT (source_platform, source_id, target_platform) DO UPDATE SET ` +
+          `outcome = excluded.outcome, attempts = excluded.attempts,
+             last_error = excluded.last_error, target_id = excluded.target_id, ticket = excluded.ticket, ` +
+          `fit_sha256 = excluded.fit_sha256,
              updated_at = excluded.updated_at`,
       ).run(
         source.platform,
@@ -490,10 +503,12 @@ export class Store {
     details: { targetId?: string | null; ticket?: string | null; error?: string | null; attempts?: number },
   ): void {
     this.prepared(
-      `INSERT INTO transfers (source_platform, source_id, target_platform, outcome, attempts, last_error, target_id, ticket, fit_sha256, first_run, updated_at)
+      `INSERT INTO transfers (${TRANSFER_COLUMNS})
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)
-         ON CONFLICT (source_platform, source_id, target_platform) DO UPDATE SET outcome = excluded.outcome, last_error = excluded.last_error,
-           attempts = excluded.attempts, target_id = COALESCE(excluded.target_id, transfers.target_id), ticket = excluded.ticket, updated_at = excluded.updated_at`,
+         ON CONFLICT (source_platform, source_id, target_platform) DO UPDATE SET ` +
+        `outcome = excluded.outcome, last_error = excluded.last_error,
+           attempts = excluded.attempts, target_id = COALESCE(excluded.target_id, transfers.target_id), ` +
+        `ticket = excluded.ticket, updated_at = excluded.updated_at`,
     ).run(
       source.platform,
       source.remoteId,
@@ -529,8 +544,10 @@ export class Store {
     message: string,
   ): void {
     this.prepared(
-      `INSERT INTO source_problems (platform, remote_id, problem, attempts, last_error, updated_at) VALUES (?, ?, ?, 1, ?, ?)
-         ON CONFLICT (platform, remote_id) DO UPDATE SET problem = excluded.problem, attempts = source_problems.attempts + 1,
+      `INSERT INTO source_problems (platform, remote_id, problem, attempts, last_error, updated_at) ` +
+        `VALUES (?, ?, ?, 1, ?, ?)
+         ON CONFLICT (platform, remote_id) DO UPDATE SET ` +
+        `problem = excluded.problem, attempts = source_problems.attempts + 1,
            last_error = excluded.last_error, updated_at = excluded.updated_at`,
     ).run(source.platform, source.remoteId, problem, message, new Date().toISOString());
   }
@@ -546,9 +563,11 @@ export class Store {
 
   saveDeletionBackup(activity: Activity, fit: Uint8Array | null, keptId: string, runId: number): void {
     this.prepared(
-      `INSERT INTO deleted_backups (platform, remote_id, activity_json, fit_gz, kept_id, run_id, saved_at, deleted_at, restored_id)
+      `INSERT INTO deleted_backups ` +
+        `(platform, remote_id, activity_json, fit_gz, kept_id, run_id, saved_at, deleted_at, restored_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)
-         ON CONFLICT (platform, remote_id) DO UPDATE SET activity_json = excluded.activity_json, fit_gz = excluded.fit_gz,
+         ON CONFLICT (platform, remote_id) DO UPDATE SET ` +
+        `activity_json = excluded.activity_json, fit_gz = excluded.fit_gz,
            kept_id = excluded.kept_id, run_id = excluded.run_id, saved_at = excluded.saved_at`,
     ).run(
       activity.platform,
@@ -615,9 +634,14 @@ export class Store {
   recordDuplicateDecision(runId: number, decision: DuplicateDecisionRow): void {
     // first_run stays while the same record is kept: a deletion needs a second sighting in a later run.
     this.prepared(
-      `INSERT INTO duplicate_decisions (platform, duplicate_id, kept_id, reason, action, message, run_id, decided_at, first_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (platform, duplicate_id) DO UPDATE SET kept_id = excluded.kept_id, reason = excluded.reason, action = excluded.action, message = excluded.message, run_id = excluded.run_id, decided_at = excluded.decided_at,
-           first_run = CASE WHEN duplicate_decisions.kept_id = excluded.kept_id THEN duplicate_decisions.first_run ELSE excluded.first_run END`,
+      `INSERT INTO duplicate_decisions ` +
+        `(platform, duplicate_id, kept_id, reason, action, message, run_id, decided_at, first_run) ` +
+        `VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (platform, duplicate_id) DO UPDATE SET ` +
+        `kept_id = excluded.kept_id, reason = excluded.reason, action = excluded.action, message = excluded.message, ` +
+        `run_id = excluded.run_id, decided_at = excluded.decided_at,
+           first_run = CASE WHEN duplicate_decisions.kept_id = excluded.kept_id ` +
+        `THEN duplicate_decisions.first_run ELSE excluded.first_run END`,
     ).run(
       decision.platform,
       decision.duplicateId,
@@ -664,7 +688,8 @@ export class Store {
     if (value === undefined) this.prepared('DELETE FROM meta WHERE name = ?').run(name);
     else
       this.prepared(
-        'INSERT INTO meta (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+        'INSERT INTO meta (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) ' +
+          'DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
       ).run(name, value, new Date().toISOString());
   }
 
@@ -675,7 +700,8 @@ export class Store {
     const read = this.prepared('SELECT value, sealed FROM platform_state WHERE platform = ? AND name = ?');
     const write = this.prepared(
       `INSERT INTO platform_state (platform, name, value, sealed, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (platform, name) DO UPDATE SET value = excluded.value, sealed = excluded.sealed, updated_at = excluded.updated_at`,
+       ON CONFLICT (platform, name) DO UPDATE SET ` +
+        `value = excluded.value, sealed = excluded.sealed, updated_at = excluded.updated_at`,
     );
     const remove = this.prepared('DELETE FROM platform_state WHERE platform = ? AND name = ?');
     const aad = (name: string) => `${platform}/${name}`;

@@ -46,16 +46,38 @@ interface RunResult {
   readonly runId: string;
 }
 
-function fit(startUtc: number, sport: string, distanceM: number, manufacturer: 'garmin' | 'coros', heartRate: number): Uint8Array {
-  return synthesiseFit({ startUtc, elapsedSec: 1800 + (heartRate % 7) * 60, distanceM, sport, manufacturer, product: manufacturer === 'garmin' ? 3113 : 802, heartRate });
+function fit(
+  startUtc: number,
+  sport: string,
+  distanceM: number,
+  manufacturer: 'garmin' | 'coros',
+  heartRate: number,
+): Uint8Array {
+  return synthesiseFit({
+    startUtc,
+    elapsedSec: 1800 + (heartRate % 7) * 60,
+    distanceM,
+    sport,
+    manufacturer,
+    product: manufacturer === 'garmin' ? 3113 : 802,
+    heartRate,
+  });
 }
 
-async function runAction(workspace: string, inputs: Record<string, string>, extraEnv: Record<string, string> = {}, repositoryPrivate = true): Promise<RunResult> {
+async function runAction(
+  workspace: string,
+  inputs: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+  repositoryPrivate = true,
+): Promise<RunResult> {
   const runId = String(++runCounter);
   const dir = join(git.root, `runner-${runId}`);
   mkdirSync(join(dir, 'temp'), { recursive: true });
   const eventPath = join(dir, 'event.json');
-  writeFileSync(eventPath, JSON.stringify({ repository: { full_name: 'octo/sync', private: repositoryPrivate }, schedule: '17 */3 * * *' }));
+  writeFileSync(
+    eventPath,
+    JSON.stringify({ repository: { full_name: 'octo/sync', private: repositoryPrivate }, schedule: '17 */3 * * *' }),
+  );
   writeFileSync(join(dir, 'output'), '');
   writeFileSync(join(dir, 'summary'), '');
   const env: Record<string, string> = {
@@ -78,20 +100,24 @@ async function runAction(workspace: string, inputs: Record<string, string>, extr
     ...fake.env(),
     // The seed's environment names keep working next to inputs.
     STATE_SECRET,
-    'INPUT_PLATFORMS': 'GARMINCOM,COROS',
+    INPUT_PLATFORMS: 'GARMINCOM,COROS',
     'INPUT_GARMIN-TOKEN-COM': tokenBlob,
     'INPUT_COROS-EMAIL': COROS_EMAIL,
     'INPUT_COROS-PASSWORD': COROS_PASSWORD,
-    'INPUT_ENDPOINTS': JSON.stringify({ ...garmin.endpointOverrides(), ...coros.endpointOverrides(), 'qyapi.weixin.qq.com': wecom.baseUrl }),
+    INPUT_ENDPOINTS: JSON.stringify({
+      ...garmin.endpointOverrides(),
+      ...coros.endpointOverrides(),
+      'qyapi.weixin.qq.com': wecom.baseUrl,
+    }),
     'INPUT_QYWX-BOT-KEY': WECOM_KEY,
     'INPUT_GITHUB-TOKEN': GITHUB_TOKEN,
-    'INPUT_STATE': 'git',
+    INPUT_STATE: 'git',
     'INPUT_FIT-ARTIFACT': 'true',
     'INPUT_FIT-ARTIFACT-RETENTION-DAYS': '5',
     'INPUT_PUSH-ATTEMPTS': '3',
     // The rebase test need not wait 2 s per retry.
     'INPUT_PUSH-BACKOFF-SECONDS': '0',
-    'INPUT_KEEPALIVE': 'true',
+    INPUT_KEEPALIVE: 'true',
     // Inputs the runner fills from action.yml defaults even when the workflow sets none.
     'INPUT_CACHE-KEY-PREFIX': 'sports-sync-state-v1-',
     'INPUT_COMMIT-MESSAGE': 'Update sync state',
@@ -99,18 +125,39 @@ async function runAction(workspace: string, inputs: Record<string, string>, extr
     ...extraEnv,
   };
   const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-    execFile(process.execPath, [bundle], { cwd: workspace, env, maxBuffer: 32 * 1024 * 1024, timeout: 120_000 }, (error, out, err) => {
-      const status = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      done({ code: status, stdout: String(out), stderr: String(err) });
-    });
+    execFile(
+      process.execPath,
+      [bundle],
+      { cwd: workspace, env, maxBuffer: 32 * 1024 * 1024, timeout: 120_000 },
+      (error, out, err) => {
+        const status = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        done({ code: status, stdout: String(out), stderr: String(err) });
+      },
+    );
   });
   // Kept with the runner files for inspection (SSX_KEEP_TMP=1).
   writeFileSync(join(dir, 'stdout'), stdout + '\n--- stderr ---\n' + stderr);
-  return { code, stdout, stderr, outputs: parseFileCommands(readFileSync(join(dir, 'output'), 'utf8')), summary: readFileSync(join(dir, 'summary'), 'utf8'), runId };
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs: parseFileCommands(readFileSync(join(dir, 'output'), 'utf8')),
+    summary: readFileSync(join(dir, 'summary'), 'utf8'),
+    runId,
+  };
 }
 
 function secrets(): string[] {
-  return [WECOM_KEY, GARMIN_PASSWORD, COROS_PASSWORD, STATE_SECRET, GITHUB_TOKEN, tokenBlob, fake.runtimeToken, ...coros.secretsIssued()].filter((value) => value.length >= 6);
+  return [
+    WECOM_KEY,
+    GARMIN_PASSWORD,
+    COROS_PASSWORD,
+    STATE_SECRET,
+    GITHUB_TOKEN,
+    tokenBlob,
+    fake.runtimeToken,
+    ...coros.secretsIssued(),
+  ].filter((value) => value.length >= 6);
 }
 
 /** No secret anywhere in the output except inside the runner's own ::add-mask:: commands. */
@@ -128,11 +175,13 @@ function expectNoSecrets(result: RunResult): void {
   const lines = result.stdout.split('\n');
   const firstOther = lines.findIndex((line) => line.trim() !== '' && !line.startsWith('::add-mask::'));
   const masks = new Set(lines.slice(0, firstOther).map((line) => line.slice('::add-mask::'.length)));
-  for (const secret of [COROS_PASSWORD, STATE_SECRET, GITHUB_TOKEN, tokenBlob]) expect(masks.has(secret), 'masked before the first log line').toBe(true);
+  for (const secret of [COROS_PASSWORD, STATE_SECRET, GITHUB_TOKEN, tokenBlob])
+    expect(masks.has(secret), 'masked before the first log line').toBe(true);
 }
 
 const remoteHead = () => git.git(git.root, '--git-dir', git.remote, 'rev-parse', 'main').trim();
-const remoteFiles = () => git.git(git.root, '--git-dir', git.remote, 'ls-tree', '-r', '--name-only', 'main').trim().split('\n');
+const remoteFiles = () =>
+  git.git(git.root, '--git-dir', git.remote, 'ls-tree', '-r', '--name-only', 'main').trim().split('\n');
 const artifactFor = (runId: string) => fake.artifacts.find((artifact) => artifact.name === `fit-files-${runId}-1`);
 
 beforeEach(async () => {
@@ -140,7 +189,10 @@ beforeEach(async () => {
   garmin = await startGarminSandbox();
   garmin.addAccount('com', { email: GARMIN_EMAIL, password: GARMIN_PASSWORD });
   garmin.addActivity('com', GARMIN_EMAIL, { fitBytes: fit(BASE, 'running', 10_000, 'garmin', 120), utcOffsetSec: 0 });
-  garmin.addActivity('com', GARMIN_EMAIL, { fitBytes: fit(BASE + 86_400, 'cycling', 40_000, 'garmin', 121), utcOffsetSec: 0 });
+  garmin.addActivity('com', GARMIN_EMAIL, {
+    fitBytes: fit(BASE + 86_400, 'cycling', 40_000, 'garmin', 121),
+    utcOffsetSec: 0,
+  });
   tokenBlob = garmin.mintTokenBlob('com', GARMIN_EMAIL);
   coros = await startCorosSandbox();
   coros.addAccount({ email: COROS_EMAIL, password: COROS_PASSWORD, regionId: 2 });
@@ -173,7 +225,13 @@ describe('the bundled action, state: git', () => {
     const result = await runAction(git.clone('ws-1'), {});
     expect(result.stderr + result.stdout.slice(-3000)).not.toMatch(/::error::/);
     expect(result.code).toBe(0);
-    expect(result.outputs).toMatchObject({ uploaded: '3', deleted: '0', failed: '0', outcome: 'ok', 'state-committed': 'true' });
+    expect(result.outputs).toMatchObject({
+      uploaded: '3',
+      deleted: '0',
+      failed: '0',
+      outcome: 'ok',
+      'state-committed': 'true',
+    });
     const report = JSON.parse(result.outputs['report-json']!) as { counts: { uploaded: number } };
     expect(report.counts.uploaded).toBe(3);
     expect(garmin.activities('com', GARMIN_EMAIL)).toHaveLength(3);
@@ -181,7 +239,9 @@ describe('the bundled action, state: git', () => {
 
     expect(remoteHead()).not.toBe(before);
     expect(remoteFiles()).toContain('db/sports_sync.sqlite');
-    expect(git.git(git.root, '--git-dir', git.remote, 'log', '-1', '--format=%an', 'main').trim()).toBe('github-actions[bot]');
+    expect(git.git(git.root, '--git-dir', git.remote, 'log', '-1', '--format=%an', 'main').trim()).toBe(
+      'github-actions[bot]',
+    );
 
     const artifact = artifactFor(result.runId)!;
     expect(artifact.finalized).toBe(true);
@@ -191,8 +251,12 @@ describe('the bundled action, state: git', () => {
     expect(names.filter((name) => name.startsWith('coros/'))).toHaveLength(1);
     expect(names.every((name) => name.endsWith('.fit'))).toBe(true);
 
-    expect(result.summary).toMatch(/\| Ride \| [\d-]+ [\d:]+ \| 40\.00 km \| 32:00 \| Garmin COM \| COROS: ✅ uploaded \|/);
-    expect(result.summary).toMatch(/\| Run \| [\d-]+ [\d:]+ \| 8\.00 km \| [\d:]+ \| COROS \| Garmin COM: ✅ uploaded \|/);
+    expect(result.summary).toMatch(
+      /\| Ride \| [\d-]+ [\d:]+ \| 40\.00 km \| 32:00 \| Garmin COM \| COROS: ✅ uploaded \|/,
+    );
+    expect(result.summary).toMatch(
+      /\| Run \| [\d-]+ [\d:]+ \| 8\.00 km \| [\d:]+ \| COROS \| Garmin COM: ✅ uploaded \|/,
+    );
     // Listed 2, known 3: the copy uploaded to it is recorded at once.
     expect(result.summary).toMatch(/\| Garmin COM \| 2 \| 3 \| ✅ \| \d{4}-\d\d-\d\d \|/);
     expect(result.summary).toMatch(/✅ uploaded/);
@@ -235,7 +299,10 @@ describe('the bundled action, state: git', () => {
     // The runner checked out before this push landed: the run's push is rejected once.
     git.pushFrom(git.clone('someone-3'), { 'notes/training-plan.md': '# plan\n' }, 'edit the training plan');
     const pushedByOther = remoteHead();
-    garmin.addActivity('com', GARMIN_EMAIL, { fitBytes: fit(BASE + 3 * 86_400, 'running', 12_000, 'garmin', 140), utcOffsetSec: 0 });
+    garmin.addActivity('com', GARMIN_EMAIL, {
+      fitBytes: fit(BASE + 3 * 86_400, 'running', 12_000, 'garmin', 140),
+      utcOffsetSec: 0,
+    });
     const result = await runAction(workspace, {});
     expect(result.code).toBe(0);
     expect(result.outputs).toMatchObject({ uploaded: '1', 'state-committed': 'true' });
@@ -252,7 +319,10 @@ describe('the bundled action, state: cache', () => {
   const cacheRuns = async (runs: number): Promise<void> => {
     await firstGitRun();
     for (let run = 0; run < runs; run++) {
-      if (run > 0) coros.addActivity(COROS_EMAIL, { fitBytes: fit(BASE + (10 + run) * 86_400, 'running', 5_000, 'coros', 150 + run) });
+      if (run > 0)
+        coros.addActivity(COROS_EMAIL, {
+          fitBytes: fit(BASE + (10 + run) * 86_400, 'running', 5_000, 'coros', 150 + run),
+        });
       const result = await runAction(git.clone(`ws-cache-${runCounter}`), cacheInputs);
       expect(result.outputs).toMatchObject({ 'state-committed': 'true' });
     }
@@ -264,7 +334,9 @@ describe('the bundled action, state: cache', () => {
     expect(result.code).toBe(0);
     expect(result.outputs).toMatchObject({ uploaded: '0', 'state-committed': 'true' });
     expect(result.summary).toContain('No saved state');
-    expect(fake.caches.filter((entry) => entry.finalized).map((entry) => entry.key)).toEqual([`sports-sync-state-v1-${result.runId}-1`]);
+    expect(fake.caches.filter((entry) => entry.finalized).map((entry) => entry.key)).toEqual([
+      `sports-sync-state-v1-${result.runId}-1`,
+    ]);
     expect(remoteFiles()).not.toContain('cache-db/sports_sync.sqlite');
     expectNoSecrets(result);
   });
@@ -314,7 +386,10 @@ describe('the bundled action, bad settings', () => {
 describe('the bundled action, dry run', () => {
   it('reports what it would upload, changes nothing anywhere, saves no state and no artifact', async () => {
     await firstGitRun();
-    garmin.addActivity('com', GARMIN_EMAIL, { fitBytes: fit(BASE + 5 * 86_400, 'running', 7_000, 'garmin', 160), utcOffsetSec: 0 });
+    garmin.addActivity('com', GARMIN_EMAIL, {
+      fitBytes: fit(BASE + 5 * 86_400, 'running', 7_000, 'garmin', 160),
+      utcOffsetSec: 0,
+    });
     const before = remoteHead();
     const corosBefore = coros.activities(COROS_EMAIL).length;
     const result = await runAction(git.clone('ws-dry'), { 'INPUT_DRY-RUN': 'true' }, {}, false);
@@ -348,49 +423,125 @@ describe('the bundled action, settings from the shipped workflow (toJSON(vars), 
     'INPUT_VARS-JSON': JSON.stringify(vars, null, 2),
     'INPUT_SECRETS-JSON': JSON.stringify({ github_token: GITHUB_TOKEN, ...secretValues }, null, 2),
   });
-  const endpoints = () => JSON.stringify({ ...garmin.endpointOverrides(), ...coros.endpointOverrides(), 'qyapi.weixin.qq.com': wecom.baseUrl });
+  const endpoints = () =>
+    JSON.stringify({
+      ...garmin.endpointOverrides(),
+      ...coros.endpointOverrides(),
+      'qyapi.weixin.qq.com': wecom.baseUrl,
+    });
 
-  it.each(['secret', 'variable'] as const)('a notification key stored as a %s works, nothing else needs a YAML edit, and every secret is masked', async (where) => {
-    garmin.addActivity('com', GARMIN_EMAIL, { fitBytes: fit(BASE + (where === 'secret' ? 20 : 21) * 86_400, 'running', 6_000, 'garmin', where === 'secret' ? 170 : 171), utcOffsetSec: 0 });
-    const messagesBefore = wecom.requests.length;
-    const vars: Record<string, string> = { SYNC_PLATFORM: 'GARMINCOM,COROS', SPORTS_SYNC_ENDPOINTS: endpoints(), SYNC_STATE: 'none', SYNC_ALLOW_STATE_NONE: 'true', FIT_ARTIFACT: 'false', SYNC_LANGUAGE: 'zh-CN' };
-    const secretValues: Record<string, string> = { GARMIN_TOKEN_COM: tokenBlob, COROS_EMAIL, COROS_PASSWORD };
-    if (where === 'secret') secretValues.QYWX_BOT_KEY = WECOM_KEY;
-    else vars.QYWX_BOT_KEY = WECOM_KEY;
-    const result = await runAction(git.clone(`ws-json-${where}`), fromWorkflow(vars, secretValues));
-    expect(result.stdout.slice(-3000) + result.stderr).not.toMatch(/::error::/);
-    expect(result.code).toBe(0);
-    expect(Number(result.outputs.uploaded)).toBeGreaterThanOrEqual(1);
-    expect(wecom.requests.length).toBe(messagesBefore + 1);
-    // SYNC_LANGUAGE from the variables: the message and the summary are in Chinese.
-    expect(wecom.requests.at(-1)!.body).toContain('已复制');
-    expect(result.summary).toContain(`已上传 **${result.outputs.uploaded}** 条`);
-    expect(result.summary).toContain('同步方向：佳明国际区、高驰 之间的所有方向');
-    expectNoSecrets(result);
-    // Values taken out of the secrets JSON were masked before anything else was printed.
-    const masks = new Set(result.stdout.split('\n').filter((line) => line.startsWith('::add-mask::')).map((line) => line.slice('::add-mask::'.length)));
-    expect(masks.has(COROS_PASSWORD)).toBe(true);
-    expect(masks.has(WECOM_KEY)).toBe(true);
-  });
+  it.each(['secret', 'variable'] as const)(
+    'a notification key stored as a %s works, nothing else needs a YAML edit, and every secret is masked',
+    async (where) => {
+      garmin.addActivity('com', GARMIN_EMAIL, {
+        fitBytes: fit(
+          BASE + (where === 'secret' ? 20 : 21) * 86_400,
+          'running',
+          6_000,
+          'garmin',
+          where === 'secret' ? 170 : 171,
+        ),
+        utcOffsetSec: 0,
+      });
+      const messagesBefore = wecom.requests.length;
+      const vars: Record<string, string> = {
+        SYNC_PLATFORM: 'GARMINCOM,COROS',
+        SPORTS_SYNC_ENDPOINTS: endpoints(),
+        SYNC_STATE: 'none',
+        SYNC_ALLOW_STATE_NONE: 'true',
+        FIT_ARTIFACT: 'false',
+        SYNC_LANGUAGE: 'zh-CN',
+      };
+      const secretValues: Record<string, string> = { GARMIN_TOKEN_COM: tokenBlob, COROS_EMAIL, COROS_PASSWORD };
+      if (where === 'secret') secretValues.QYWX_BOT_KEY = WECOM_KEY;
+      else vars.QYWX_BOT_KEY = WECOM_KEY;
+      const result = await runAction(git.clone(`ws-json-${where}`), fromWorkflow(vars, secretValues));
+      expect(result.stdout.slice(-3000) + result.stderr).not.toMatch(/::error::/);
+      expect(result.code).toBe(0);
+      expect(Number(result.outputs.uploaded)).toBeGreaterThanOrEqual(1);
+      expect(wecom.requests.length).toBe(messagesBefore + 1);
+      // SYNC_LANGUAGE from the variables: the message and the summary are in Chinese.
+      expect(wecom.requests.at(-1)!.body).toContain('已复制');
+      expect(result.summary).toContain(`已上传 **${result.outputs.uploaded}** 条`);
+      expect(result.summary).toContain('同步方向：佳明国际区、高驰 之间的所有方向');
+      expectNoSecrets(result);
+      // Values taken out of the secrets JSON were masked before anything else was printed.
+      const masks = new Set(
+        result.stdout
+          .split('\n')
+          .filter((line) => line.startsWith('::add-mask::'))
+          .map((line) => line.slice('::add-mask::'.length)),
+      );
+      expect(masks.has(COROS_PASSWORD)).toBe(true);
+      expect(masks.has(WECOM_KEY)).toBe(true);
+    },
+  );
 
   it('a peer\'s name is accepted, a near miss gets a "did you mean" line, and the summary notes a newer release', async () => {
-    const releases = await startFakeServer((request) => (request.path === '/repos/octo/sports-sync-x/releases/latest' ? { status: 200, body: { tag_name: 'v9.0.0', html_url: 'https://github.com/octo/sports-sync-x/releases/tag/v9.0.0' } } : { status: 404, body: {} }));
+    const releases = await startFakeServer((request) =>
+      request.path === '/repos/octo/sports-sync-x/releases/latest'
+        ? {
+            status: 200,
+            body: { tag_name: 'v9.0.0', html_url: 'https://github.com/octo/sports-sync-x/releases/tag/v9.0.0' },
+          }
+        : { status: 404, body: {} },
+    );
     try {
-      const vars = { SYNC_PLATFORM: 'GARMINCOM,COROS', SPORTS_SYNC_ENDPOINTS: JSON.stringify({ ...JSON.parse(endpoints()), 'api.github.com': releases.baseUrl }), SYNC_STATE: 'none', SYNC_ALLOW_STATE_NONE: 'true', FIT_ARTIFACT: 'false', NOTIFY_TIMEZON: 'Asia/Shanghai' };
-      const result = await runAction(git.clone('ws-json-alias'), fromWorkflow(vars, { GARMIN_TOKEN_COM: tokenBlob, COROS_EMAIL, COROS_PASSWORD }), { GITHUB_ACTION_REPOSITORY: 'octo/sports-sync-x' });
+      const vars = {
+        SYNC_PLATFORM: 'GARMINCOM,COROS',
+        SPORTS_SYNC_ENDPOINTS: JSON.stringify({ ...JSON.parse(endpoints()), 'api.github.com': releases.baseUrl }),
+        SYNC_STATE: 'none',
+        SYNC_ALLOW_STATE_NONE: 'true',
+        FIT_ARTIFACT: 'false',
+        NOTIFY_TIMEZON: 'Asia/Shanghai',
+      };
+      const result = await runAction(
+        git.clone('ws-json-alias'),
+        fromWorkflow(vars, { GARMIN_TOKEN_COM: tokenBlob, COROS_EMAIL, COROS_PASSWORD }),
+        { GITHUB_ACTION_REPOSITORY: 'octo/sports-sync-x' },
+      );
       expect(result.code).toBe(0);
-      expect(result.stdout).toContain('::warning::NOTIFY_TIMEZON is not a setting Sports Sync X reads; did you mean NOTIFY_TIMEZONE?');
-      expect(result.summary).toContain('A newer release of Sports Sync X is out: [v9.0.0](https://github.com/octo/sports-sync-x/releases/tag/v9.0.0)');
+      expect(result.stdout).toContain(
+        '::warning::NOTIFY_TIMEZON is not a setting Sports Sync X reads; did you mean NOTIFY_TIMEZONE?',
+      );
+      expect(result.summary).toContain(
+        'A newer release of Sports Sync X is out: [v9.0.0](https://github.com/octo/sports-sync-x/releases/tag/v9.0.0)',
+      );
       expect(releases.requests).toHaveLength(1);
       expectNoSecrets(result);
 
-      const peer = await runAction(git.clone('ws-json-peer'), fromWorkflow({ SYNC_PLATFORM: 'GARMINCOM,COROS', SPORTS_SYNC_ENDPOINTS: endpoints(), SYNC_STATE: 'none', SYNC_ALLOW_STATE_NONE: 'true', FIT_ARTIFACT: 'false' }, { GARMIN_EMAIL: GARMIN_EMAIL, GARMIN_PASSWORD, COROS_EMAIL, COROS_PASSWORD, TELEGRAM_BOT_TOKEN: '123456789:AAbbccddeeffgghhiijjkkllmmnnoopp' }));
+      const peer = await runAction(
+        git.clone('ws-json-peer'),
+        fromWorkflow(
+          {
+            SYNC_PLATFORM: 'GARMINCOM,COROS',
+            SPORTS_SYNC_ENDPOINTS: endpoints(),
+            SYNC_STATE: 'none',
+            SYNC_ALLOW_STATE_NONE: 'true',
+            FIT_ARTIFACT: 'false',
+          },
+          {
+            GARMIN_EMAIL: GARMIN_EMAIL,
+            GARMIN_PASSWORD,
+            COROS_EMAIL,
+            COROS_PASSWORD,
+            TELEGRAM_BOT_TOKEN: '123456789:AAbbccddeeffgghhiijjkkllmmnnoopp',
+          },
+        ),
+      );
       expect(peer.stdout).not.toMatch(/neither GARMIN_TOKEN_COM/);
       // An incomplete notification setting is a warning in the summary, never a failed run.
       expect(peer.code).toBe(0);
       expect(peer.summary).toContain('TELEGRAM_BOT_TOKEN is set but TELEGRAM_CHAT_ID is not');
-      const visible = peer.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n') + peer.stderr + peer.summary;
-      for (const secret of [GARMIN_PASSWORD, COROS_PASSWORD, GITHUB_TOKEN]) expect(visible.includes(secret), 'a secret leaked').toBe(false);
+      const visible =
+        peer.stdout
+          .split('\n')
+          .filter((line) => !line.startsWith('::add-mask::'))
+          .join('\n') +
+        peer.stderr +
+        peer.summary;
+      for (const secret of [GARMIN_PASSWORD, COROS_PASSWORD, GITHUB_TOKEN])
+        expect(visible.includes(secret), 'a secret leaked').toBe(false);
       expect(peer.stdout).toContain(`::add-mask::${GARMIN_PASSWORD}`);
     } finally {
       await releases.close();

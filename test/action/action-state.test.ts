@@ -47,9 +47,21 @@ let world: World;
 let runCounter = 500;
 
 const fit = (startUtc: number, manufacturer: 'garmin' | 'coros', heartRate: number) =>
-  synthesiseFit({ startUtc, elapsedSec: 1800 + (heartRate % 7) * 60, distanceM: 5000 + heartRate * 10, sport: 'running', manufacturer, product: manufacturer === 'garmin' ? 3113 : 802, heartRate });
+  synthesiseFit({
+    startUtc,
+    elapsedSec: 1800 + (heartRate % 7) * 60,
+    distanceM: 5000 + heartRate * 10,
+    sport: 'running',
+    manufacturer,
+    product: manufacturer === 'garmin' ? 3113 : 802,
+    heartRate,
+  });
 
-function runnerEnv(workspace: string, inputs: Record<string, string>, repositoryPrivate = true): Record<string, string> {
+function runnerEnv(
+  workspace: string,
+  inputs: Record<string, string>,
+  repositoryPrivate = true,
+): Record<string, string> {
   const runId = String(++runCounter);
   const dir = join(world.git.root, `runner-${runId}`);
   mkdirSync(join(dir, 'temp'), { recursive: true });
@@ -93,8 +105,15 @@ function runnerEnv(workspace: string, inputs: Record<string, string>, repository
 }
 
 /** Starts the bundle; `during` may signal it while it runs. */
-function startBundle(env: Record<string, string>, during?: (child: ReturnType<typeof spawn>, output: () => string) => Promise<void>): Promise<Run> {
-  const child = spawn(process.execPath, [bundle], { cwd: env.GITHUB_WORKSPACE, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function startBundle(
+  env: Record<string, string>,
+  during?: (child: ReturnType<typeof spawn>, output: () => string) => Promise<void>,
+): Promise<Run> {
+  const child = spawn(process.execPath, [bundle], {
+    cwd: env.GITHUB_WORKSPACE,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -179,7 +198,11 @@ describe('no-op runs save nothing', () => {
 
   it('the same with state cache: no new cache entry', async () => {
     world.coros.addActivity(COROS_EMAIL, { fitBytes: fit(BASE + 86_400, 'coros', 130) });
-    const inputs = { INPUT_STATE: 'cache', INPUT_PLATFORMS: 'GARMINCOM,GARMINCN,COROS', 'INPUT_GARMIN-TOKEN-CN': world.tokens.cn };
+    const inputs = {
+      INPUT_STATE: 'cache',
+      INPUT_PLATFORMS: 'GARMINCOM,GARMINCN,COROS',
+      'INPUT_GARMIN-TOKEN-CN': world.tokens.cn,
+    };
     const first = await startBundle(runnerEnv(world.git.clone('ws-1'), inputs));
     expect(first.code, first.stdout.slice(-3000)).toBe(0);
     expect(finalizedCaches()).toHaveLength(1);
@@ -212,7 +235,9 @@ describe('a renewed Garmin token survives', () => {
     expect(world.garmin.counters().loginPosts).toBe(0);
     expect(world.garmin.counters().sso).toBe(0);
     const garminStarts = startTimes(world.garmin.activities('com', EMAIL));
-    const corosStarts = startTimes(world.coros.activities(COROS_EMAIL).map((activity) => ({ startUtc: activity.startTime })));
+    const corosStarts = startTimes(
+      world.coros.activities(COROS_EMAIL).map((activity) => ({ startUtc: activity.startTime })),
+    );
     expect(new Set(garminStarts).size).toBe(garminStarts.length);
     expect(corosStarts).toEqual(garminStarts);
   }
@@ -223,7 +248,10 @@ describe('a renewed Garmin token survives', () => {
     const refreshesBefore = world.garmin.counters().refreshes;
     const cachesBefore = finalizedCaches().length;
     const cancelled = await startBundle(runnerEnv(world.git.clone('ws-cancel'), inputs), async (child, output) => {
-      await waitFor(() => world.garmin.counters().refreshes > refreshesBefore && output().includes('::group::Transfers'), 'the refresh and the transfers');
+      await waitFor(
+        () => world.garmin.counters().refreshes > refreshesBefore && output().includes('::group::Transfers'),
+        'the refresh and the transfers',
+      );
       await new Promise((done) => setTimeout(done, 300));
       child.kill('SIGTERM');
     });
@@ -243,7 +271,10 @@ describe('a renewed Garmin token survives', () => {
     const refreshesBefore = world.garmin.counters().refreshes;
     const cachesBefore = finalizedCaches().length;
     const killed = await startBundle(runnerEnv(world.git.clone('ws-kill'), inputs), async (child, output) => {
-      await waitFor(() => world.garmin.counters().refreshes > refreshesBefore && output().includes('::group::Transfers'), 'the refresh and the transfers');
+      await waitFor(
+        () => world.garmin.counters().refreshes > refreshesBefore && output().includes('::group::Transfers'),
+        'the refresh and the transfers',
+      );
       await new Promise((done) => setTimeout(done, 300));
       child.kill('SIGKILL');
     });
@@ -287,18 +318,25 @@ describe('refusals that protect tokens and keys', () => {
     expect(refused.code).toBe(2);
     expect(refused.stdout).toMatch(/::error::state: none cannot keep the renewed Garmin token.*allow-state-none/);
     expect(world.garmin.counters().total).toBe(0);
-    const allowed = await startBundle(runnerEnv(world.git.clone('ws-none-2'), { INPUT_STATE: 'none', 'INPUT_ALLOW-STATE-NONE': 'true' }));
+    const allowed = await startBundle(
+      runnerEnv(world.git.clone('ws-none-2'), { INPUT_STATE: 'none', 'INPUT_ALLOW-STATE-NONE': 'true' }),
+    );
     expect(allowed.code, allowed.stdout.slice(-3000)).toBe(0);
   });
 
   it('report-json stays valid JSON with a webhook address that has query parameters', async () => {
     const url = `${world.hook.baseUrl}/hook?debug=true&mode=short&token=hook-token-0123456789`;
-    const result = await startBundle(runnerEnv(world.git.clone('ws-hook'), { 'INPUT_NOTIFY-WEBHOOK-URL': url, 'INPUT_NOTIFY-POLICY': 'always' }));
+    const result = await startBundle(
+      runnerEnv(world.git.clone('ws-hook'), { 'INPUT_NOTIFY-WEBHOOK-URL': url, 'INPUT_NOTIFY-POLICY': 'always' }),
+    );
     expect(result.code, result.stdout.slice(-3000)).toBe(0);
     const report = JSON.parse(result.outputs['report-json']!) as { dryRun: boolean; counts: { uploaded: number } };
     expect(report.dryRun).toBe(false);
     expect(report.counts.uploaded).toBe(1);
-    const visible = result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n');
+    const visible = result.stdout
+      .split('\n')
+      .filter((line) => !line.startsWith('::add-mask::'))
+      .join('\n');
     expect(visible).not.toContain('hook-token-0123456789');
     expect(result.outputs['report-json']).not.toContain('hook-token-0123456789');
     expect(result.stdout).not.toMatch(/too \*\*\*/);

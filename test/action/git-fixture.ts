@@ -19,7 +19,8 @@ const IDENTITY = ['-c', 'user.name=Someone', '-c', 'user.email=someone@example.c
 export function createGitFixture(): GitFixture {
   const root = mkdtempSync(join(tmpdir(), 'ssx-git-'));
   const remote = join(root, 'remote.git');
-  const run = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = (cwd: string, ...args: string[]) =>
+    execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   run(root, 'init', '--quiet', '--bare', '--initial-branch=main', remote);
   const seed = join(root, 'seed');
   run(root, 'clone', '--quiet', remote, seed);

@@ -13,7 +13,14 @@ const write = (checkout: string, content: string) => {
   mkdirSync(join(checkout, 'db'), { recursive: true });
   writeFileSync(join(checkout, DB), content);
 };
-const options = (workspace: string, attempts = 3) => ({ workspace, paths: [DB, 'db/missing.json'], message: 'Update sync state', attempts, log: silentLogger, backoffMs: () => 0 });
+const options = (workspace: string, attempts = 3) => ({
+  workspace,
+  paths: [DB, 'db/missing.json'],
+  message: 'Update sync state',
+  attempts,
+  log: silentLogger,
+  backoffMs: () => 0,
+});
 const remoteFile = (path: string) => fixture.git(fixture.root, '--git-dir', fixture.remote, 'show', `main:${path}`);
 
 describe('state in the repository (git)', () => {
@@ -23,7 +30,9 @@ describe('state in the repository (git)', () => {
     const result = await commitAndPushState(options(workspace));
     expect(result).toMatchObject({ status: 'pushed', branch: 'main', attempts: 1, rebased: false });
     expect(remoteFile(DB)).toBe('db-v1');
-    const author = fixture.git(fixture.root, '--git-dir', fixture.remote, 'log', '-1', '--format=%an <%ae>|%cn|%s', 'main').trim();
+    const author = fixture
+      .git(fixture.root, '--git-dir', fixture.remote, 'log', '-1', '--format=%an <%ae>|%cn|%s', 'main')
+      .trim();
     expect(author).toBe(`${BOT_IDENTITY.name} <${BOT_IDENTITY.email}>|${BOT_IDENTITY.name}|Update sync state`);
   });
 
@@ -52,7 +61,10 @@ describe('state in the repository (git)', () => {
     expect(result).toMatchObject({ status: 'pushed', attempts: 2, rebased: true });
     expect(remoteFile(DB)).toBe('db-v4');
     expect(remoteFile('.github/workflows/extra.yml')).toBe('name: extra\n');
-    const subjects = fixture.git(fixture.root, '--git-dir', fixture.remote, 'log', '-2', '--format=%s', 'main').trim().split('\n');
+    const subjects = fixture
+      .git(fixture.root, '--git-dir', fixture.remote, 'log', '-2', '--format=%s', 'main')
+      .trim()
+      .split('\n');
     expect(subjects).toEqual(['Update sync state', 'someone edits a workflow']);
   });
 

@@ -3,7 +3,14 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ACTION_INPUTS, SETTING_INPUTS, actionLookup, inputVariable, parseActionOptions, registerSecretInputs } from '../../src/action/inputs.ts';
+import {
+  ACTION_INPUTS,
+  SETTING_INPUTS,
+  actionLookup,
+  inputVariable,
+  parseActionOptions,
+  registerSecretInputs,
+} from '../../src/action/inputs.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import { NOTIFY_VARIABLES } from '../../src/notify/index.ts';
 import { clearSecretsForTests, redact } from '../../src/core/secrets.ts';
@@ -19,8 +26,10 @@ const tmp = mkdtempSync(join(tmpdir(), 'ssx-inputs-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('action inputs', () => {
-  it('action.yml declares exactly the mapped settings plus the Action\'s own inputs', () => {
-    expect([...declaredInputs].sort()).toEqual([...SETTING_INPUTS.map((entry) => entry.input), ...ACTION_INPUTS].sort());
+  it("action.yml declares exactly the mapped settings plus the Action's own inputs", () => {
+    expect([...declaredInputs].sort()).toEqual(
+      [...SETTING_INPUTS.map((entry) => entry.input), ...ACTION_INPUTS].sort(),
+    );
   });
 
   it('every notification variable has an input', () => {
@@ -36,12 +45,18 @@ describe('action inputs', () => {
     }
   });
 
-  it('uses the runner\'s variable names (upper case, dashes kept)', () => {
+  it("uses the runner's variable names (upper case, dashes kept)", () => {
     expect(inputVariable('garmin-email-com')).toBe('INPUT_GARMIN-EMAIL-COM');
   });
 
   it('an input wins over the environment; a blank input falls back to it', () => {
-    const lookup = actionLookup({ 'INPUT_GARMIN-NEWEST-NUM': '50', GARMIN_NEWEST_NUM: '70', 'INPUT_SPORT-DIFF-SECOND': '  ', SPORT_DIFF_SECOND: '90', DELETE_DUPLICATE: '1' });
+    const lookup = actionLookup({
+      'INPUT_GARMIN-NEWEST-NUM': '50',
+      GARMIN_NEWEST_NUM: '70',
+      'INPUT_SPORT-DIFF-SECOND': '  ',
+      SPORT_DIFF_SECOND: '90',
+      DELETE_DUPLICATE: '1',
+    });
     const config = parseConfig(lookup);
     expect(config.newestNum).toBe(50);
     expect(config.sportDiffSecond).toBe(90);
@@ -50,14 +65,30 @@ describe('action inputs', () => {
 
   it('registers secret inputs and variables (and each line of a multi-line one) for masking', () => {
     clearSecretsForTests();
-    registerSecretInputs({ 'INPUT_COROS-PASSWORD': 'hunter2-coros', GARMIN_TOKEN_CN: 'line-one-token\nline-two-token', 'INPUT_GITHUB-TOKEN': 'ghs_abcdef123456', 'INPUT_GARMIN-NEWEST-NUM': '1000' });
+    registerSecretInputs({
+      'INPUT_COROS-PASSWORD': 'hunter2-coros',
+      GARMIN_TOKEN_CN: 'line-one-token\nline-two-token',
+      'INPUT_GITHUB-TOKEN': 'ghs_abcdef123456',
+      'INPUT_GARMIN-NEWEST-NUM': '1000',
+    });
     expect(redact('p=hunter2-coros t=line-two-token g=ghs_abcdef123456 n=1000')).toBe('p=*** t=*** g=*** n=1000');
   });
 
-  it('parses the Action\'s own options with defaults and one-line errors', () => {
+  it("parses the Action's own options with defaults and one-line errors", () => {
     const options = parseActionOptions({ GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '2' });
-    expect(options).toMatchObject({ state: 'git', fitArtifact: true, fitArtifactRetentionDays: 7, fitArtifactName: 'fit-files-42-2', pushAttempts: 3, keepalive: true, cacheKeyPrefix: 'sports-sync-state-v1-' });
-    expect(parseActionOptions({ INPUT_STATE: 'CACHE', 'INPUT_FIT-ARTIFACT': 'false' })).toMatchObject({ state: 'cache', fitArtifact: false });
+    expect(options).toMatchObject({
+      state: 'git',
+      fitArtifact: true,
+      fitArtifactRetentionDays: 7,
+      fitArtifactName: 'fit-files-42-2',
+      pushAttempts: 3,
+      keepalive: true,
+      cacheKeyPrefix: 'sports-sync-state-v1-',
+    });
+    expect(parseActionOptions({ INPUT_STATE: 'CACHE', 'INPUT_FIT-ARTIFACT': 'false' })).toMatchObject({
+      state: 'cache',
+      fitArtifact: false,
+    });
     expect(() => parseActionOptions({ INPUT_STATE: 's3' })).toThrow(/^input state="s3" is not recognised; use git/);
     expect(() => parseActionOptions({ 'INPUT_FIT-ARTIFACT-RETENTION-DAYS': '0' })).toThrow(/between 1 and 400/);
     expect(() => parseActionOptions({ 'INPUT_FIT-ARTIFACT-NAME': 'a/b' })).toThrow(/artifacts may not use/);
@@ -67,7 +98,10 @@ describe('action inputs', () => {
 
 describe('inputs table in the docs', () => {
   it('docs/action.md matches action.yml', () => {
-    const result = spawnSync(process.execPath, ['scripts/inputs-table.mjs', '--check'], { cwd: root, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['scripts/inputs-table.mjs', '--check'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
   });
@@ -76,8 +110,18 @@ describe('inputs table in the docs', () => {
     const yml = join(tmp, 'action.yml');
     const doc = join(tmp, 'action.md');
     copyFileSync(join(root, 'docs/action.md'), doc);
-    writeFileSync(yml, actionYml.replace('\n  state:\n', "\n  brand-new:\n    description: 'Something new.'\n    required: false\n  state:\n"));
-    const check = spawnSync(process.execPath, [join(root, 'scripts/inputs-table.mjs'), '--check', '--action', yml, '--doc', doc], { encoding: 'utf8' });
+    writeFileSync(
+      yml,
+      actionYml.replace(
+        '\n  state:\n',
+        "\n  brand-new:\n    description: 'Something new.'\n    required: false\n  state:\n",
+      ),
+    );
+    const check = spawnSync(
+      process.execPath,
+      [join(root, 'scripts/inputs-table.mjs'), '--check', '--action', yml, '--doc', doc],
+      { encoding: 'utf8' },
+    );
     expect(check.status).toBe(1);
     expect(check.stderr).toContain('does not match');
     execFileSync(process.execPath, [join(root, 'scripts/inputs-table.mjs'), '--write', '--action', yml, '--doc', doc]);

@@ -4,23 +4,52 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stateFingerprint } from '../../src/action/state-fingerprint.ts';
 import { clearSecretsForTests, redact, redactValue, registerSecret } from '../../src/core/secrets.ts';
-import { chooseStateKey, createStateKeyRing, loginPlatformState, type StateKeySettings } from '../../src/store/state-key.ts';
+import {
+  chooseStateKey,
+  createStateKeyRing,
+  loginPlatformState,
+  type StateKeySettings,
+} from '../../src/store/state-key.ts';
 import { Store } from '../../src/store/store.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ssx-key-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const account = (email?: string, password?: string, tokenBlob?: string, apiKey?: string) => ({ email, password, tokenBlob, proxyUrl: undefined, apiKey, apiKeyExpires: undefined, personalDownloadPath: undefined });
-const settings = (over: Partial<StateKeySettings> = {}): StateKeySettings => ({ stateSecret: undefined, garminCom: account(), garminCn: account(), coros: account(), ...over });
+const account = (email?: string, password?: string, tokenBlob?: string, apiKey?: string) => ({
+  email,
+  password,
+  tokenBlob,
+  proxyUrl: undefined,
+  apiKey,
+  apiKeyExpires: undefined,
+  personalDownloadPath: undefined,
+});
+const settings = (over: Partial<StateKeySettings> = {}): StateKeySettings => ({
+  stateSecret: undefined,
+  garminCom: account(),
+  garminCn: account(),
+  coros: account(),
+  ...over,
+});
 const actionsPublic = { inActions: true, repositoryPrivate: false };
 const actionsPrivate = { inActions: true, repositoryPrivate: true };
 const local = { inActions: false, repositoryPrivate: undefined };
 
 describe('state key policy', () => {
   it.each([
-    ['STATE_SECRET first', settings({ stateSecret: 's'.repeat(16), garminCom: account('a@b', 'pw', 'ssxg1.x') }), actionsPublic, 'state-secret'],
+    [
+      'STATE_SECRET first',
+      settings({ stateSecret: 's'.repeat(16), garminCom: account('a@b', 'pw', 'ssxg1.x') }),
+      actionsPublic,
+      'state-secret',
+    ],
     ['then the Garmin token', settings({ garminCom: account('a@b', 'pw', 'ssxg1.x') }), actionsPublic, 'garmin-token'],
-    ['then the Personal API key', settings({ garminCom: account(undefined, undefined, undefined, 'api-key-123456'), coros: account('c@d', 'pw') }), actionsPublic, 'personal-api-key'],
+    [
+      'then the Personal API key',
+      settings({ garminCom: account(undefined, undefined, undefined, 'api-key-123456'), coros: account('c@d', 'pw') }),
+      actionsPublic,
+      'personal-api-key',
+    ],
     ['credentials in a private repository', settings({ coros: account('c@d', 'pw') }), actionsPrivate, 'credentials'],
     ['credentials outside Actions', settings({ coros: account('c@d', 'pw') }), local, 'credentials'],
     ['never credentials in a public repository', settings({ coros: account('c@d', 'pw') }), actionsPublic, 'none'],
@@ -37,7 +66,11 @@ describe('state key policy', () => {
     store.close();
     store = Store.open(path);
     expect(createStateKeyRing(given, local).platformState(store, 'garmin_com').getSecret('tokens')).toBe('the-tokens');
-    expect(createStateKeyRing(settings({ garminCom: account('a@b.c', 'other-pw') }), local).platformState(store, 'garmin_com').getSecret('tokens')).toBeUndefined();
+    expect(
+      createStateKeyRing(settings({ garminCom: account('a@b.c', 'other-pw') }), local)
+        .platformState(store, 'garmin_com')
+        .getSecret('tokens'),
+    ).toBeUndefined();
     store.close();
   });
 
@@ -76,11 +109,15 @@ describe('state fingerprint of links', () => {
     store.close();
     const before = stateFingerprint([path]);
     store = Store.open(path);
-    store.recordLinks(store.startRun({ dryRun: false, fullScan: false }), [{ a: record('garmin_com', '10'), b: record('garmin_cn', '20'), reason: 'start times 0 s apart' }]);
+    store.recordLinks(store.startRun({ dryRun: false, fullScan: false }), [
+      { a: record('garmin_com', '10'), b: record('garmin_cn', '20'), reason: 'start times 0 s apart' },
+    ]);
     store.close();
     expect(stateFingerprint([path])).toBe(before);
     store = Store.open(path);
-    store.recordLinks(store.startRun({ dryRun: false, fullScan: false }), [{ a: record('garmin_com', '11'), b: record('coros', '2'), reason: 'start times 0 s apart' }]);
+    store.recordLinks(store.startRun({ dryRun: false, fullScan: false }), [
+      { a: record('garmin_com', '11'), b: record('coros', '2'), reason: 'start times 0 s apart' },
+    ]);
     store.close();
     expect(stateFingerprint([path])).not.toBe(before);
   });

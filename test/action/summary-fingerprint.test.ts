@@ -24,21 +24,79 @@ const report: SyncReport = {
     { id: 'coros', label: 'COROS', listed: 10, known: 38 },
   ],
   transfers: [
-    { from: 'garmin_cn', to: 'coros', sourceId: '901', startUtc: 1_763_600_000, sport: 'run', distanceM: 10_020, elapsedSec: 3000, name: 'Morning run', outcome: 'created', targetId: '4611686018427387904' },
-    { from: 'coros', to: 'garmin_cn', sourceId: '77', startUtc: 1_763_500_000, sport: 'road_ride', distanceM: 40_000, elapsedSec: 5400, name: null, outcome: 'failed', message: 'HTTP 503 | busy', nextStep: 'It is retried on the next run.' },
+    {
+      from: 'garmin_cn',
+      to: 'coros',
+      sourceId: '901',
+      startUtc: 1_763_600_000,
+      sport: 'run',
+      distanceM: 10_020,
+      elapsedSec: 3000,
+      name: 'Morning run',
+      outcome: 'created',
+      targetId: '4611686018427387904',
+    },
+    {
+      from: 'coros',
+      to: 'garmin_cn',
+      sourceId: '77',
+      startUtc: 1_763_500_000,
+      sport: 'road_ride',
+      distanceM: 40_000,
+      elapsedSec: 5400,
+      name: null,
+      outcome: 'failed',
+      message: 'HTTP 503 | busy',
+      nextStep: 'It is retried on the next run.',
+    },
   ],
-  duplicates: [{ platform: 'coros', keptId: '1', duplicateId: '2', startUtc: 1_763_400_000, sport: 'run', action: 'reported', reason: 'Δt 1 s' }],
+  duplicates: [
+    {
+      platform: 'coros',
+      keptId: '1',
+      duplicateId: '2',
+      startUtc: 1_763_400_000,
+      sport: 'run',
+      action: 'reported',
+      reason: 'Δt 1 s',
+    },
+  ],
   timezoneSuspects: [],
-  failures: [{ scope: 'COROS → Garmin CN 77', kind: 'retryable', message: 'HTTP 503 with token tok-SECRET-123', nextStep: 'It is retried on the next run.' }],
+  failures: [
+    {
+      scope: 'COROS → Garmin CN 77',
+      kind: 'retryable',
+      message: 'HTTP 503 with token tok-SECRET-123',
+      nextStep: 'It is retried on the next run.',
+    },
+  ],
   warnings: [],
-  counts: { uploaded: 1, alreadyThere: 0, duplicatesFound: 1, deleted: 0, failed: 1, pending: 0, planned: 0, setAside: 0, noOriginal: 0, remaining: 0 },
+  counts: {
+    uploaded: 1,
+    alreadyThere: 0,
+    duplicatesFound: 1,
+    deleted: 0,
+    failed: 1,
+    pending: 0,
+    planned: 0,
+    setAside: 0,
+    noOriginal: 0,
+    remaining: 0,
+  },
 };
 
 describe('job summary', () => {
   it('shows uploads with sport, date, distance; duplicates; failures with the next step; token expiry', () => {
     clearSecretsForTests();
     registerSecret('tok-SECRET-123');
-    const markdown = renderJobSummary(report, { stateMode: 'git', stateLines: ['Database committed.'], artifactLine: 'Uploaded 1 FIT file(s) as artifact `fit`.', repositoryPrivate: true, warnings: ['notification via telegram failed'], now: new Date('2026-11-20T07:00:00Z') });
+    const markdown = renderJobSummary(report, {
+      stateMode: 'git',
+      stateLines: ['Database committed.'],
+      artifactLine: 'Uploaded 1 FIT file(s) as artifact `fit`.',
+      repositoryPrivate: true,
+      warnings: ['notification via telegram failed'],
+      now: new Date('2026-11-20T07:00:00Z'),
+    });
     expect(markdown).toContain('| Sport | Start (UTC) | Distance | Duration | From | To and result |');
     expect(markdown).toContain('| Run | 2025-11-20 00:53 | 10.02 km | 50:00 | Garmin CN | COROS: ✅ uploaded |');
     expect(markdown).toContain('Garmin CN: ❌ failed, retried next run — HTTP 503 \\| busy');
@@ -51,7 +109,13 @@ describe('job summary', () => {
   });
 
   it('says what a public repository exposes and how to avoid it', () => {
-    const markdown = renderJobSummary(report, { stateMode: 'git', stateLines: [], artifactLine: 'Uploaded 1 FIT file(s)', repositoryPrivate: false, warnings: [] });
+    const markdown = renderJobSummary(report, {
+      stateMode: 'git',
+      stateLines: [],
+      artifactLine: 'Uploaded 1 FIT file(s)',
+      repositoryPrivate: false,
+      warnings: [],
+    });
     expect(markdown).toContain('This repository is public');
     expect(markdown).toContain('database committed to this repository');
     expect(markdown).toContain('FIT artifact');
@@ -72,19 +136,44 @@ describe('state fingerprint', () => {
     expect(stateFingerprint([path])).toBe(first);
     store = Store.open(path);
     const run = store.startRun({ dryRun: false, fullScan: false });
-    store.upsertActivities(run, [{ platform: 'coros', remoteId: '1', startUtc: 1, elapsedSec: 1, distanceM: 1, sport: { id: 'running', family: 'run', code: '100' }, name: null, device: null, vendor: 'coros', manual: false } as never]);
+    store.upsertActivities(run, [
+      {
+        platform: 'coros',
+        remoteId: '1',
+        startUtc: 1,
+        elapsedSec: 1,
+        distanceM: 1,
+        sport: { id: 'running', family: 'run', code: '100' },
+        name: null,
+        device: null,
+        vendor: 'coros',
+        manual: false,
+      } as never,
+    ]);
     store.close();
     const withActivity = stateFingerprint([path]);
     expect(withActivity).not.toBe(first);
 
     // How a platform labels a record is cache; its start time, being gone, or the ledger are not.
-    const record = { platform: 'coros', remoteId: '1', startUtc: 1, elapsedSec: 1, distanceM: 1, sport: { id: 'running', family: 'run', code: '100' }, manual: false } as const;
+    const record = {
+      platform: 'coros',
+      remoteId: '1',
+      startUtc: 1,
+      elapsedSec: 1,
+      distanceM: 1,
+      sport: { id: 'running', family: 'run', code: '100' },
+      manual: false,
+    } as const;
     store = Store.open(path);
-    store.upsertActivities(store.startRun({ dryRun: false, fullScan: false }), [{ ...record, name: 'Morning Run', device: 'COROS PACE 3', vendor: 'other', extra: { sportType: 100 } }]);
+    store.upsertActivities(store.startRun({ dryRun: false, fullScan: false }), [
+      { ...record, name: 'Morning Run', device: 'COROS PACE 3', vendor: 'other', extra: { sportType: 100 } },
+    ]);
     store.close();
     expect(stateFingerprint([path])).toBe(withActivity);
     store = Store.open(path);
-    store.upsertActivities(store.startRun({ dryRun: false, fullScan: false }), [{ ...record, startUtc: 2, name: null, device: null, vendor: 'coros' }]);
+    store.upsertActivities(store.startRun({ dryRun: false, fullScan: false }), [
+      { ...record, startUtc: 2, name: null, device: null, vendor: 'coros' },
+    ]);
     store.close();
     const moved = stateFingerprint([path]);
     expect(moved).not.toBe(withActivity);
@@ -112,11 +201,21 @@ describe('keepalive', () => {
     expect(workflowFileFromRef('octo/sync/.github/workflows/sync.yml@refs/heads/main')).toBe('sync.yml');
     const fake = await startActionsResultsFake();
     try {
-      const result = await keepWorkflowEnabled({ apiUrl: fake.url, repository: 'octo/sync', workflowRef: 'octo/sync/.github/workflows/sync.yml@refs/heads/main', token: 'ghs_x1234567' });
+      const result = await keepWorkflowEnabled({
+        apiUrl: fake.url,
+        repository: 'octo/sync',
+        workflowRef: 'octo/sync/.github/workflows/sync.yml@refs/heads/main',
+        token: 'ghs_x1234567',
+      });
       expect(result).toEqual({ status: 'enabled', workflow: 'sync.yml' });
       expect(fake.enabledWorkflows).toEqual(['octo/sync:sync.yml']);
       fake.failNext({ target: '/repos/octo/sync/actions/workflows', status: 403 });
-      const denied = await keepWorkflowEnabled({ apiUrl: fake.url, repository: 'octo/sync', workflowRef: 'octo/sync/.github/workflows/sync.yml@refs/heads/main', token: 'ghs_x1234567' });
+      const denied = await keepWorkflowEnabled({
+        apiUrl: fake.url,
+        repository: 'octo/sync',
+        workflowRef: 'octo/sync/.github/workflows/sync.yml@refs/heads/main',
+        token: 'ghs_x1234567',
+      });
       expect(denied).toMatchObject({ status: 'failed' });
       if (denied.status === 'failed') expect(denied.message).toContain('actions: write');
     } finally {
@@ -128,7 +227,11 @@ describe('keepalive', () => {
 describe('report output', () => {
   it('stays under the 1 MB step-output limit for a huge first run, keeping the counts', async () => {
     const { reportForOutput } = await import('../../src/action/run-action.ts');
-    const many = Array.from({ length: 8000 }, (_unused, index) => ({ ...report.transfers[0]!, sourceId: String(index), name: 'x'.repeat(100) }));
+    const many = Array.from({ length: 8000 }, (_unused, index) => ({
+      ...report.transfers[0]!,
+      sourceId: String(index),
+      name: 'x'.repeat(100),
+    }));
     const output = reportForOutput({ ...report, transfers: many });
     expect(Buffer.byteLength(output)).toBeLessThan(1_000_000);
     const parsed = JSON.parse(output) as { counts: { uploaded: number }; transfersOmitted: number };

@@ -2,7 +2,16 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ACTION_INPUTS, ACTION_INPUT_VARIABLES, SETTING_INPUTS, actionLookup, inputVariable, parseActionOptions, registerSecretInputs, type Env } from '../../src/action/inputs.ts';
+import {
+  ACTION_INPUTS,
+  ACTION_INPUT_VARIABLES,
+  SETTING_INPUTS,
+  actionLookup,
+  inputVariable,
+  parseActionOptions,
+  registerSecretInputs,
+  type Env,
+} from '../../src/action/inputs.ts';
 import { clearSecretsForTests, redact } from '../../src/core/secrets.ts';
 import { evaluateIf } from '../support/gh-expression.ts';
 
@@ -14,13 +23,18 @@ const ci = readYaml('.github/workflows/ci.yml');
 const inputs = action.inputs as Record<string, { default?: string }>;
 
 /** The step of sync.yml that runs this action, and what it passes. */
-const actionStep = (sync.jobs.sync.steps as Array<{ uses?: string; with?: Record<string, string> }>).find((step) => step.uses === './')!;
+const actionStep = (sync.jobs.sync.steps as Array<{ uses?: string; with?: Record<string, string> }>).find(
+  (step) => step.uses === './',
+)!;
 const passed = actionStep.with ?? {};
 const passesJson = passed['vars-json'] === '${{ toJSON(vars) }}' && passed['secrets-json'] === '${{ toJSON(secrets) }}';
 
 /** The documented variable name an input is read from when only the JSON is passed. */
 function variableOf(input: string): string | undefined {
-  return SETTING_INPUTS.find((entry) => entry.input === input)?.env ?? ACTION_INPUT_VARIABLES[input as keyof typeof ACTION_INPUT_VARIABLES];
+  return (
+    SETTING_INPUTS.find((entry) => entry.input === input)?.env ??
+    ACTION_INPUT_VARIABLES[input as keyof typeof ACTION_INPUT_VARIABLES]
+  );
 }
 
 /** A valid value for each input, to see it arrive. */
@@ -82,19 +96,36 @@ describe('the shipped workflow wires every setting', () => {
 
   it('a setting stored as a secret or as a variable both work; an input wins over both', () => {
     for (const store of ['vars', 'secrets'] as const) {
-      const lookup = actionLookup({ [inputVariable(`${store}-json`)]: JSON.stringify({ TELEGRAM_CHAT_ID: '-100123', telegram_bot_token: '123456:abcdefghijklmnopqrstuvwxyz' }) });
+      const lookup = actionLookup({
+        [inputVariable(`${store}-json`)]: JSON.stringify({
+          TELEGRAM_CHAT_ID: '-100123',
+          telegram_bot_token: '123456:abcdefghijklmnopqrstuvwxyz',
+        }),
+      });
       expect(lookup('TELEGRAM_CHAT_ID')).toBe('-100123');
       // GitHub names are case-insensitive.
       expect(lookup('TELEGRAM_BOT_TOKEN')).toBe('123456:abcdefghijklmnopqrstuvwxyz');
     }
-    const both = actionLookup({ 'INPUT_VARS-JSON': '{"NTFY_URL":"https://vars.example"}', 'INPUT_SECRETS-JSON': '{"NTFY_URL":"https://secret.example"}', 'INPUT_NTFY-URL': 'https://input.example' });
+    const both = actionLookup({
+      'INPUT_VARS-JSON': '{"NTFY_URL":"https://vars.example"}',
+      'INPUT_SECRETS-JSON': '{"NTFY_URL":"https://secret.example"}',
+      'INPUT_NTFY-URL': 'https://input.example',
+    });
     expect(both('NTFY_URL')).toBe('https://input.example');
   });
 
   it('masks every value of the secrets JSON (and credentials stored as variables) before anything is printed', () => {
     clearSecretsForTests();
-    registerSecretInputs({ 'INPUT_SECRETS-JSON': JSON.stringify({ SOME_SECRET: 'opaque-secret-value', MULTI: 'first-line-x\nsecond-line-y' }), 'INPUT_VARS-JSON': JSON.stringify({ QYWX_BOT_KEY: 'wecom-key-in-a-var', SYNC_PLATFORM: 'GARMINCOM' }) });
-    expect(redact('a opaque-secret-value b second-line-y c wecom-key-in-a-var d GARMINCOM')).toBe('a *** b *** c *** d GARMINCOM');
+    registerSecretInputs({
+      'INPUT_SECRETS-JSON': JSON.stringify({
+        SOME_SECRET: 'opaque-secret-value',
+        MULTI: 'first-line-x\nsecond-line-y',
+      }),
+      'INPUT_VARS-JSON': JSON.stringify({ QYWX_BOT_KEY: 'wecom-key-in-a-var', SYNC_PLATFORM: 'GARMINCOM' }),
+    });
+    expect(redact('a opaque-secret-value b second-line-y c wecom-key-in-a-var d GARMINCOM')).toBe(
+      'a *** b *** c *** d GARMINCOM',
+    );
   });
 
   it('unreadable JSON is one error that never shows the text, and the text is masked', () => {
@@ -102,7 +133,9 @@ describe('the shipped workflow wires every setting', () => {
     const env = { 'INPUT_SECRETS-JSON': '{"A": "leaky-secret-text"' };
     registerSecretInputs(env);
     expect(redact('leaky-secret-text')).not.toContain('leaky-secret-text');
-    expect(() => parseActionOptions(env)).toThrow(/^input secrets-json is not JSON; pass it exactly as \$\{\{ toJSON\(secrets\) \}\}$/);
+    expect(() => parseActionOptions(env)).toThrow(
+      /^input secrets-json is not JSON; pass it exactly as \$\{\{ toJSON\(secrets\) \}\}$/,
+    );
   });
 
   it('every Action input with a variable name is declared (no stale mapping)', () => {
@@ -111,7 +144,15 @@ describe('the shipped workflow wires every setting', () => {
 });
 
 describe('workflow guards', () => {
-  const contexts = (vars: Record<string, string>, extra: Record<string, unknown> = {}) => ({ vars, github: { event_name: 'schedule', repository: 'someone/copy', event: { repository: { is_template: false } }, ...extra } });
+  const contexts = (vars: Record<string, string>, extra: Record<string, unknown> = {}) => ({
+    vars,
+    github: {
+      event_name: 'schedule',
+      repository: 'someone/copy',
+      event: { repository: { is_template: false } },
+      ...extra,
+    },
+  });
   const syncIf = sync.jobs.sync.if as string;
   const noticeIf = sync.jobs['not-configured'].if as string;
 
@@ -127,12 +168,14 @@ describe('workflow guards', () => {
   it('an unconfigured copy gets a notice on a manual run; scheduled runs skip without a runner', () => {
     expect(evaluateIf(noticeIf, contexts({}, { event_name: 'workflow_dispatch' }))).toBe(true);
     expect(evaluateIf(noticeIf, contexts({}, { event_name: 'schedule' }))).toBe(false);
-    expect(evaluateIf(noticeIf, contexts({ SYNC_PLATFORM: 'COROS,GARMINCN' }, { event_name: 'workflow_dispatch' }))).toBe(false);
+    expect(
+      evaluateIf(noticeIf, contexts({ SYNC_PLATFORM: 'COROS,GARMINCN' }, { event_name: 'workflow_dispatch' })),
+    ).toBe(false);
     const step = (sync.jobs['not-configured'].steps as Array<{ run?: string }>)[0]!;
     expect(step.run).toMatch(/::notice title=[^:]+::.*SYNC_PLATFORM/);
   });
 
-  it('ci.yml runs in this repository (the template) or where SSX_RUN_CI=true, not in a user\'s copy', () => {
+  it("ci.yml runs in this repository (the template) or where SSX_RUN_CI=true, not in a user's copy", () => {
     for (const [name, job] of Object.entries(ci.jobs as Record<string, { if?: string }>)) {
       expect(job.if, name).toBeDefined();
       expect(evaluateIf(job.if!, contexts({}, { event: { repository: { is_template: true } } })), name).toBe(true);
@@ -145,7 +188,7 @@ describe('workflow guards', () => {
     expect(evaluateIf("vars.X == ''", { vars: {} })).toBe(true);
     expect(evaluateIf("vars.X != ''", { vars: { X: 'a' } })).toBe(true);
     expect(evaluateIf("vars.X == 'TRUE'", { vars: { X: 'true' } })).toBe(true);
-    expect(evaluateIf("!(vars.X || vars.Y)", { vars: { Y: 'b' } })).toBe(false);
+    expect(evaluateIf('!(vars.X || vars.Y)', { vars: { Y: 'b' } })).toBe(false);
     expect(() => evaluateIf('vars.X === 1', { vars: {} })).toThrow();
   });
 });
@@ -154,7 +197,9 @@ describe('shipped workflows pin every action they use', () => {
   const workflows = ['.github/workflows/ci.yml', '.github/workflows/release.yml', '.github/workflows/sync.yml'];
   /** Every `uses:` of every step of every job, from the parsed YAML. */
   const usesOf = (path: string): string[] =>
-    Object.values(readYaml(path).jobs as Record<string, { steps?: Array<{ uses?: string }> }>).flatMap((job) => (job.steps ?? []).flatMap((step) => (step.uses ? [step.uses] : [])));
+    Object.values(readYaml(path).jobs as Record<string, { steps?: Array<{ uses?: string }> }>).flatMap((job) =>
+      (job.steps ?? []).flatMap((step) => (step.uses ? [step.uses] : [])),
+    );
 
   it.each(workflows)('%s: a remote action is named by a full commit SHA (a tag can be moved)', (path) => {
     const remote = usesOf(path).filter((uses) => !uses.startsWith('./'));

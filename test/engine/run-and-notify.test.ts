@@ -30,18 +30,16 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'ssx-notify-'));
   const platforms = new Map<PlatformId, MemoryPlatform>(PLATFORM_IDS.map((id) => [id, new MemoryPlatform({ id })]));
-  platforms
-    .get('coros')!
-    .seed(
-      synthesiseFit({
-        startUtc: 1_780_000_000,
-        elapsedSec: 1800,
-        distanceM: 5000,
-        sport: 'running',
-        manufacturer: 'coros',
-        product: 802,
-      }),
-    );
+  platforms.get('coros')!.seed(
+    synthesiseFit({
+      startUtc: 1_780_000_000,
+      elapsedSec: 1800,
+      distanceM: 5000,
+      sport: 'running',
+      manufacturer: 'coros',
+      product: 802,
+    }),
+  );
   const { port } = server.address() as AddressInfo;
   const values: Record<string, string> = {
     SYNC_PLATFORM: 'COROS,GARMINCOM',

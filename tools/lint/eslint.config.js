@@ -39,9 +39,9 @@ export default tseslint.config(
     plugins: { project: { rules: { layers } } },
     rules: {
       'project/layers': 'error',
-      // Prettier (printWidth 120) keeps code within this; only URLs and regular expressions, which cannot be broken, are exempt.
-      // TODO(integrator): raise to 'error' once Prettier has been run over the merged tree.
-      'max-len': ['warn', { code: 120, ignoreUrls: true, ignoreRegExpLiterals: true }],
+      // The product's code stays within 120 columns (Prettier wraps code; long strings are split by hand);
+      // only URLs and regular expressions, which cannot be broken, are exempt.
+      'max-len': ['error', { code: 120, ignoreUrls: true, ignoreRegExpLiterals: true }],
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
@@ -51,4 +51,6 @@ export default tseslint.config(
   },
   // Tests read parsed YAML and JSON as loose trees.
   { files: ['test/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
+  // Tests, emulators and tools keep long fixture strings and table rows whole: Prettier wraps their code.
+  { files: ['test/**', 'sandbox/**', 'bench/**', 'scripts/**', 'tools/**'], rules: { 'max-len': 'off' } },
 );

@@ -59,7 +59,9 @@ export function createBarkNotifier(settings: BarkSettings, deps: ChannelDeps): N
         if (response.status === 400 && /device/i.test(json?.message === undefined ? '' : String(json.message))) {
           return configFailure({
             ...context,
-            hint: `the device key was not found: set BARK_KEY (or BARK_URL) from the Bark app (${PRODUCT_NAME} sends to https://api.day.app/<device key>)`,
+            hint:
+              `the device key was not found: set BARK_KEY (or BARK_URL) ` +
+              `from the Bark app (${PRODUCT_NAME} sends to https://api.day.app/<device key>)`,
           });
         }
         if (response.status !== 200)

@@ -58,7 +58,8 @@ export function createDingTalkNotifier(settings: DingTalkSettings, deps: Channel
       });
       for (const text of parts) {
         await withRetries(deps, 'DingTalk', async (): Promise<AttemptOutcome> => {
-          // The title shows in the conversation list; keeping the product name in it satisfies keyword security set to it.
+          // The title shows in the conversation list; keeping the product name in it satisfies
+          // keyword security set to it.
           const response = await postJson(deps, signedUrl(), {
             msgtype: 'markdown',
             markdown: { title: PRODUCT_NAME, text },
@@ -73,19 +74,25 @@ export function createDingTalkNotifier(settings: DingTalkSettings, deps: Channel
           const json = jsonBody(response);
           const errcode = numberField(json, 'errcode');
           if (errcode === 0) return { ok: true };
-          const detail = `errcode ${errcode ?? 'missing'}${typeof json?.errmsg === 'string' ? `: ${truncateChars(json.errmsg, 100)}` : ''}`;
+          const errmsg = typeof json?.errmsg === 'string' ? `: ${truncateChars(json.errmsg, 100)}` : '';
+          const detail = `errcode ${errcode ?? 'missing'}${errmsg}`;
           switch (errcode) {
             case 300001:
               return configFailure({
                 ...context,
                 detail,
-                hint: 'the access token is not valid: set DINGTALK_WEBHOOK to the robot webhook address https://oapi.dingtalk.com/robot/send?access_token=…',
+                hint:
+                  'the access token is not valid: set DINGTALK_WEBHOOK to the robot webhook address ' +
+                  'https://oapi.dingtalk.com/robot/send?access_token=…',
               });
             case 310000:
               return configFailure({
                 ...context,
                 detail,
-                hint: `the robot's security check failed: with signing on, set DINGTALK_SECRET to its SEC… secret (and keep the clock right); with keyword security, add the keyword "${PRODUCT_NAME}"; with an IP allow-list, allow the runner's address`,
+                hint:
+                  `the robot's security check failed: with signing on, ` +
+                  `set DINGTALK_SECRET to its SEC… secret (and keep the clock right); with keyword security, ` +
+                  `add the keyword "${PRODUCT_NAME}"; with an IP allow-list, allow the runner's address`,
               });
             case 130101:
               // DingTalk throttles the robot for 10 minutes: no point waiting inside the run.

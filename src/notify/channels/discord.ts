@@ -65,7 +65,9 @@ export function createDiscordNotifier(settings: DiscordSettings, deps: ChannelDe
           if (response.status === 401 || response.status === 404)
             return configFailure({
               ...context,
-              hint: 'the webhook was deleted or its token is wrong: create a new webhook and update DISCORD_WEBHOOK_URL',
+              hint:
+                'the webhook was deleted or its token is wrong: ' +
+                'create a new webhook and update DISCORD_WEBHOOK_URL',
             });
           return statusFailure(deps, { ...context, credentialHint: 'check DISCORD_WEBHOOK_URL' });
         });

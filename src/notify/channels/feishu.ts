@@ -85,7 +85,9 @@ export function createFeishuNotifier(settings: FeishuSettings, deps: ChannelDeps
             return configFailure({
               ...context,
               detail,
-              hint: "the signature was refused: set FEISHU_SECRET to the bot's signing secret exactly (and keep the clock right), or turn signing off",
+              hint:
+                "the signature was refused: set FEISHU_SECRET to the bot's signing secret exactly " +
+                '(and keep the clock right), or turn signing off',
             });
           case 19024:
             return configFailure({

@@ -76,7 +76,9 @@ export function createNtfyNotifier(settings: NtfySettings, deps: ChannelDeps): N
         if (response.status === 401 || response.status === 403)
           return configFailure({
             ...context,
-            hint: 'the server wants credentials for this topic: set NTFY_TOKEN (tk_… or user:password) or pick another topic',
+            hint:
+              'the server wants credentials for this topic: set NTFY_TOKEN (tk_… or user:password) ' +
+              'or pick another topic',
           });
         return statusFailure(deps, { ...context, credentialHint: 'check NTFY_URL / NTFY_TOPIC' });
       });

@@ -24,7 +24,10 @@ export interface ServerChanSettings {
   readonly sendKey: string;
 }
 
-/** Server酱³ keys (sctp<uid>t…) go to <uid>.push.ft07.com; Turbo keys to sctapi.ftqq.com (as the official SDK does). */
+/**
+ * Server酱³ keys (sctp<uid>t…) go to <uid>.push.ft07.com; Turbo keys to sctapi.ftqq.com
+ * (as the official SDK does).
+ */
 export function serverChanUrl(sendKey: string): string {
   const match = /^sctp(\d+)t/i.exec(sendKey);
   if (match) return `https://${match[1]}.push.ft07.com/send/${encodeURIComponent(sendKey)}.send`;

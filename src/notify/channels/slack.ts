@@ -41,7 +41,9 @@ export function createSlackNotifier(settings: SlackSettings, deps: ChannelDeps):
           if (response.status === 403 || response.status === 404 || response.status === 410) {
             return configFailure({
               ...context,
-              hint: 'the webhook is disabled or its channel is gone: create a new incoming webhook and update SLACK_WEBHOOK_URL',
+              hint:
+                'the webhook is disabled or its channel is gone: ' +
+                'create a new incoming webhook and update SLACK_WEBHOOK_URL',
             });
           }
           return statusFailure(deps, { ...context, credentialHint: 'check SLACK_WEBHOOK_URL' });

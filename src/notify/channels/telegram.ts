@@ -65,7 +65,9 @@ export function createTelegramNotifier(settings: TelegramSettings, deps: Channel
           if (response.status === 403)
             return configFailure({
               ...context,
-              hint: 'the bot may not write to this chat: start the bot (or add it to the group/channel) and check TELEGRAM_CHAT_ID',
+              hint:
+                'the bot may not write to this chat: start the bot (or add it to the group/channel) ' +
+                'and check TELEGRAM_CHAT_ID',
             });
           if (response.status === 400 && /chat not found/i.test(description ?? ''))
             return configFailure({

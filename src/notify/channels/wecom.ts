@@ -94,13 +94,16 @@ export function createWeComNotifier(settings: WeComSettings, deps: ChannelDeps):
       const json = jsonBody(response);
       const errcode = numberField(json, 'errcode');
       if (errcode === 0) return { ok: true };
-      const detail = `errcode ${errcode ?? 'missing'}${typeof json?.errmsg === 'string' ? `: ${truncateChars(json.errmsg, 100)}` : ''}`;
+      const errmsg = typeof json?.errmsg === 'string' ? `: ${truncateChars(json.errmsg, 100)}` : '';
+      const detail = `errcode ${errcode ?? 'missing'}${errmsg}`;
       switch (errcode) {
         case 93000:
           return configFailure({
             ...context,
             detail,
-            hint: 'the robot key is not valid: set QYWX_BOT_KEY to the key=… part of the group robot webhook address (or the whole address); the robot must be in an internal group',
+            hint:
+              'the robot key is not valid: set QYWX_BOT_KEY to the key=… part of the group robot webhook ' +
+              'address (or the whole address); the robot must be in an internal group',
           });
         case 45009:
           return retryableFailure(

@@ -20,7 +20,10 @@ export const SESSION_SECRET = 'session';
 export const LOGIN_FORM_KEY = 'login-form';
 /** `<regionId>:<credential fingerprint>` of a login that named a region we do not know. */
 const UNKNOWN_REGION_KEY = 'unknown-region';
-/** `<token print>:<epoch ms>` of the last time COROS accepted the stored token (a plain value: the print reveals nothing). */
+/**
+ * `<token print>:<epoch ms>` of the last time COROS accepted the stored token (a plain value:
+ * the print reveals nothing).
+ */
 const SESSION_CONFIRMED_KEY = 'session-confirmed';
 /** A stored session confirmed this recently is used without an account/query check; a refusal still logs in once. */
 export const SESSION_FRESH_MS = 60 * 60_000;
@@ -29,9 +32,12 @@ const CREDENTIALS_REFUSED = '1030';
 
 function unknownRegionError(regionId: number, remembered: boolean): AuthError {
   return new AuthError(
-    `COROS says this account lives in region ${regionId}, which Sports Sync X does not know (1 global, 2 China, 3 Europe, 4 Singapore)${remembered ? '; not logging in again' : ''}`,
+    `COROS says this account lives in region ${regionId}, which Sports Sync X does not know ` +
+      `(1 global, 2 China, 3 Europe, 4 Singapore)${remembered ? '; not logging in again' : ''}`,
     {
-      hint: 'update Sports Sync X; until then no COROS login is attempted with these credentials (each login signs you out of Training Hub)',
+      hint:
+        'update Sports Sync X; until then no COROS login is attempted with these credentials ' +
+        '(each login signs you out of Training Hub)',
     },
   );
 }
@@ -237,7 +243,8 @@ export class CorosApi {
     }
     if (confirmed === 'dead') {
       throw new AuthError(
-        'COROS accepted the login but then refused its token (1019): another web login replaced it; close COROS Training Hub in your browser during a sync and run again',
+        'COROS accepted the login but then refused its token (1019): another web login replaced it; ' +
+          'close COROS Training Hub in your browser during a sync and run again',
       );
     }
     session = { ...session, userId: confirmed };
@@ -282,7 +289,8 @@ export class CorosApi {
         if (!token) {
           if (data.loginTicket !== undefined || data.twoFactorRequired === true) {
             throw new AuthError(
-              'COROS asks for a two-factor code, which an unattended sync cannot enter: turn off two-factor authentication for the COROS account used for syncing and run again',
+              'COROS asks for a two-factor code, which an unattended sync cannot enter: ' +
+                'turn off two-factor authentication for the COROS account used for syncing and run again',
             );
           }
           throw new RetryableError('COROS login answered 0000 without an accessToken');
@@ -340,7 +348,8 @@ export class CorosApi {
     if (this.reloggedAfterDeadToken) throw deadTokenError();
     this.reloggedAfterDeadToken = true;
     this.log.warn(
-      'COROS: the access token was replaced by another web login (1019); logging in again once. Keep COROS Training Hub closed during a sync.',
+      'COROS: the access token was replaced by another web login (1019); logging in again once. ' +
+        'Keep COROS Training Hub closed during a sync.',
     );
     this.current = undefined;
     this.relogin = this.login().finally(() => {
@@ -392,7 +401,8 @@ export class CorosApi {
 
 function deadTokenError(): TokenDeadError {
   return new TokenDeadError(
-    'COROS keeps refusing the access token (1019): another web login (Training Hub in a browser, or a second sync) uses this account; close it and run again',
+    'COROS keeps refusing the access token (1019): another web login (Training Hub in a browser, ' +
+      'or a second sync) uses this account; close it and run again',
   );
 }
 

@@ -1,8 +1,9 @@
 /**
  * COROS regions and their hosts (reference §3; the STS proxy host order of §7.1: the region's
- * Training Hub host, then t.coros.com, then for US and EU training.coros.com). The login `regionId` picks the home team host;
- * bucket and storage service are what the STS proxy expects for that region. The storage region
- * and the final bucket always come from the decoded STS payload, never from this table.
+ * Training Hub host, then t.coros.com, then for US and EU training.coros.com). The login
+ * `regionId` picks the home team host; bucket and storage service are what the STS proxy expects
+ * for that region. The storage region and the final bucket always come from the decoded STS
+ * payload, never from this table.
  */
 export type CorosRegionId = 1 | 2 | 3 | 4;
 

@@ -123,16 +123,18 @@ function toImportJob(value: unknown): ImportJob | undefined {
   };
 }
 
+/** Garmin's device names (watches and bike computers) as COROS lists them. */
+const GARMIN_DEVICE = new RegExp(
+  'garmin|forerunner|fenix|f[eē]nix|epix|enduro|venu|vivoactive|instinct|' +
+    'edge \\d|descent|approach|quatix|tactix|marq',
+  'i',
+);
+
 /** Maker of the recording device, from the name COROS lists. */
 export function corosDeviceVendor(device: string | null): DeviceVendor {
   if (!device) return 'unknown';
   if (/^\s*coros\b/i.test(device)) return 'coros';
-  if (
-    /garmin|forerunner|fenix|f[eē]nix|epix|enduro|venu|vivoactive|instinct|edge \d|descent|approach|quatix|tactix|marq/i.test(
-      device,
-    )
-  )
-    return 'garmin';
+  if (GARMIN_DEVICE.test(device)) return 'garmin';
   return 'other';
 }
 
@@ -313,7 +315,8 @@ export class CorosPlatform implements Platform {
     const overridden = this.http.endpoints.isOverridden(url.hostname);
     if (!overridden && (url.protocol !== 'https:' || !isAllowedFileHost(url.hostname))) {
       throw new RejectedError(
-        `COROS pointed the download at ${redactUrl(url)}, which is not a COROS, Aliyun OSS or AWS S3 host; not followed`,
+        `COROS pointed the download at ${redactUrl(url)}, ` +
+          'which is not a COROS, Aliyun OSS or AWS S3 host; not followed',
       );
     }
     // A plain GET without any credential: the file URL is pre-authorised (reference §6).
@@ -326,7 +329,8 @@ export class CorosPlatform implements Platform {
     const bytes = extractFit(response.body);
     if (!bytes)
       throw new RetryableError(
-        `the COROS download is not a FIT file (${response.body.byteLength} bytes: empty, damaged or a zip without a usable FIT); tried again on the next run`,
+        `the COROS download is not a FIT file (${response.body.byteLength} bytes: empty, ` +
+          `damaged or a zip without a usable FIT); tried again on the next run`,
       );
     return { kind: 'fit', bytes, fileName: `coros-${activity.remoteId}.fit` };
   }
@@ -458,7 +462,8 @@ export class CorosPlatform implements Platform {
     if (compatible.length === 1) return compatible[0]!.remoteId;
     if (candidates.length > 1)
       this.log.warn(
-        `COROS: ${candidates.length} activities start within ${MATCH_WINDOW_SEC} s of the upload; not guessing which one is new`,
+        `COROS: ${candidates.length} activities start within ${MATCH_WINDOW_SEC} s of the upload; ` +
+          `not guessing which one is new`,
       );
     return null;
   }
@@ -472,7 +477,8 @@ export class CorosPlatform implements Platform {
     const decided = importTimezone(upload.bytes, upload.source, this.timezoneQuarterHours);
     if (decided.origin === 'unknown')
       this.log.warn(
-        `COROS: the workout of ${formatUtc(upload.source.startUtc)} does not tell its time zone; imported with UTC (timezone 0)`,
+        `COROS: the workout of ${formatUtc(upload.source.startUtc)} does not tell its time zone; ` +
+          `imported with UTC (timezone 0)`,
       );
     return decided.quarterHours;
   }
@@ -532,7 +538,8 @@ export class CorosPlatform implements Platform {
       if (result.ok) return sts;
     }
     throw new RetryableError(
-      `COROS storage refused the upload: HTTP ${result.status} ${result.code}${result.message ? ` (${result.message})` : ''}`,
+      `COROS storage refused the upload: ` +
+        `HTTP ${result.status} ${result.code}${result.message ? ` (${result.message})` : ''}`,
     );
   }
 

@@ -148,7 +148,9 @@ export function signS3Put(request: S3PutRequest): Record<string, string> {
   const { host: _host, ...sent } = signed;
   return {
     ...sent,
-    authorization: `AWS4-HMAC-SHA256 Credential=${request.credentials.accessKeyId}/${parts.scope}, SignedHeaders=${parts.signedHeaders}, Signature=${parts.signature}`,
+    authorization:
+      `AWS4-HMAC-SHA256 Credential=${request.credentials.accessKeyId}/${parts.scope}, ` +
+      `SignedHeaders=${parts.signedHeaders}, Signature=${parts.signature}`,
   };
 }
 
@@ -212,6 +214,7 @@ export function signOssPut(request: OssPutRequest): Record<string, string> {
     headers,
     resource: `/${request.bucket}/${request.key}`,
   });
-  headers.authorization = `OSS ${request.credentials.accessKeyId}:${ossSignature(request.credentials.accessKeySecret, stringToSign)}`;
+  const signature = ossSignature(request.credentials.accessKeySecret, stringToSign);
+  headers.authorization = `OSS ${request.credentials.accessKeyId}:${signature}`;
   return headers;
 }

@@ -56,9 +56,12 @@ export class LoginCircuitBreaker {
     if (!until) return;
     const reason = this.state.getPlain(REASON) ?? 'rate limiting';
     throw new AuthError(
-      `Garmin ${this.region.toUpperCase()} login paused until ${until.toISOString()} after Garmin answered ${reason} to a login; no login attempted`,
+      `Garmin ${this.region.toUpperCase()} login paused until ${until.toISOString()} after Garmin answered ` +
+        `${reason} to a login; no login attempted`,
       {
-        hint: `wait, or sign in at ${ticketSignInUrl(this.region).url} and run \`${garminLoginCommand(this.region)} --ticket '<address with ?ticket=ST-…>'\``,
+        hint:
+          `wait, or sign in at ${ticketSignInUrl(this.region).url} and run ` +
+          `\`${garminLoginCommand(this.region)} --ticket '<address with ?ticket=ST-…>'\``,
       },
     );
   }

@@ -100,16 +100,21 @@ export async function exchangeServiceTicket(
     }
     if (!refusesClientId(response, last)) {
       throw new TicketRefusedError(
-        `Garmin ${region.toUpperCase()} refused the service ticket (${last.error}${last.description ? `: ${last.description}` : ''})`,
+        `Garmin ${region.toUpperCase()} refused the service ticket ` +
+          `(${last.error}${last.description ? `: ${last.description}` : ''})`,
         {
           status: response.status,
-          hint: `tickets are single-use, expire within a minute and belong to one service: sign in again (${ticketSignInUrl(region).url}) and paste the fresh ticket, or the whole address it came with, into \`${garminLoginCommand(region)} --ticket …\` at once`,
+          hint:
+            `tickets are single-use, expire within a minute and belong to one service: ` +
+            `sign in again (${ticketSignInUrl(region).url}) and paste the fresh ticket, ` +
+            `or the whole address it came with, into \`${garminLoginCommand(region)} --ticket …\` at once`,
         },
       );
     }
   }
   throw new AuthError(
-    `Garmin ${region.toUpperCase()} refused every DI client id (${last?.error ?? 'no client id'}${last?.description ? `: ${last.description}` : ''})`,
+    `Garmin ${region.toUpperCase()} refused every DI client id ` +
+      `(${last?.error ?? 'no client id'}${last?.description ? `: ${last.description}` : ''})`,
     {
       hint: 'the client id list may be stale: update Sports Sync X',
     },
@@ -156,7 +161,8 @@ export async function refreshDiTokens(http: HttpClient, tokens: DiTokens, nowSec
     throw tokenExpiredError(tokens.region, `${error.error}${error.description ? `: ${error.description}` : ''}`);
   }
   throw new RefreshRefusedError(
-    `Garmin ${tokens.region.toUpperCase()} temporarily refused the token refresh (HTTP ${response.status}); tokens kept, no login tried this run`,
+    `Garmin ${tokens.region.toUpperCase()} temporarily refused the token refresh (HTTP ${response.status}); ` +
+      `tokens kept, no login tried this run`,
     {
       status: response.status,
       hint: 'nothing to do: the next run tries again with the same tokens',

@@ -84,15 +84,16 @@ export async function passwordLogin(options: PasswordLoginOptions): Promise<DiTo
       // the next front door, then the breaker; never the same ticket again.
       if (!(error instanceof TicketRefusedError || error instanceof ExchangeBlockedError)) throw error;
       log.warn(`Garmin ${region.toUpperCase()}: the ${result.frontDoor} ticket was not exchanged (${error.message})`);
-      blocks.push(
-        `${error instanceof TicketRefusedError ? 'ticket refused at the exchange' : `exchange HTTP ${error.status ?? '?'}`} (${result.frontDoor})`,
-      );
+      const block =
+        error instanceof TicketRefusedError ? 'ticket refused at the exchange' : `exchange HTTP ${error.status ?? '?'}`;
+      blocks.push(`${block} (${result.frontDoor})`);
       continue;
     }
     const validation = await validateAccessToken(options.http, region, tokens.accessToken);
     if (!validation.ok) {
       log.warn(
-        `Garmin ${region.toUpperCase()}: the token from the ${result.frontDoor} login is refused by connectapi (${validation.reason}); discarded`,
+        `Garmin ${region.toUpperCase()}: the token from the ${result.frontDoor} login is refused by connectapi ` +
+          `(${validation.reason}); discarded`,
       );
       blocks.push(`token not active (${result.frontDoor})`);
       continue;
@@ -108,12 +109,16 @@ export async function passwordLogin(options: PasswordLoginOptions): Promise<DiTo
     throw new AuthError(
       `Garmin ${region.toUpperCase()} login paused until ${until.toISOString()}: Garmin answered ${reason}`,
       {
-        hint: `no login will be tried before then; or sign in at ${ticketSignInUrl(region).url} and run \`${garminLoginCommand(region)} --ticket '<address with ?ticket=ST-…>'\``,
+        hint:
+          `no login will be tried before then; or sign in at ${ticketSignInUrl(region).url} and run ` +
+          `\`${garminLoginCommand(region)} --ticket '<address with ?ticket=ST-…>'\``,
       },
     );
   }
   throw new AuthError(`Garmin ${region.toUpperCase()} blocked the login: ${reason}`, {
-    hint: `wait a few hours, or sign in at ${ticketSignInUrl(region).url} and run \`${garminLoginCommand(region)} --ticket '<address with ?ticket=ST-…>'\``,
+    hint:
+      `wait a few hours, or sign in at ${ticketSignInUrl(region).url} and run ` +
+      `\`${garminLoginCommand(region)} --ticket '<address with ?ticket=ST-…>'\``,
   });
 }
 
@@ -145,7 +150,8 @@ function serviceFromFlag(region: GarminRegion, flag: string): string {
   const normalised = flag.trim().replace(/\/+$/, '');
   if ([...services.values()].includes(normalised)) return normalised;
   throw new ConfigError(
-    `--service ${flag} is not a garmin.${region === 'cn' ? 'cn' : 'com'} ticket service; use web (${services.get('web')}), mobile (${services.get('mobile')}) or widget (${services.get('widget')})`,
+    `--service ${flag} is not a garmin.${region === 'cn' ? 'cn' : 'com'} ticket service; ` +
+      `use web (${services.get('web')}), mobile (${services.get('mobile')}) or widget (${services.get('widget')})`,
   );
 }
 
@@ -164,7 +170,8 @@ export function parsePastedTicket(region: GarminRegion, pasted: string, serviceF
     try {
       url = new URL(value);
     } catch {
-      throw new ConfigError('the pasted address is not a valid URL; copy the whole address that carried ?ticket=ST-…');
+      const message = 'the pasted address is not a valid URL; copy the whole address that carried ?ticket=ST-…';
+      throw new ConfigError(message);
     }
     const ticket = url.searchParams.get('ticket') ?? '';
     registerSecret(ticket);
@@ -175,18 +182,22 @@ export function parsePastedTicket(region: GarminRegion, pasted: string, serviceF
     const service = `${url.protocol}//${url.host}${url.pathname}`.replace(/\/+$/, '');
     if (![...knownServices(region).values()].includes(service)) {
       throw new ConfigError(
-        `the pasted address is for ${url.host}${url.pathname}, not a garmin.${region === 'cn' ? 'cn' : 'com'} sign-in service; check --region, or sign in at ${ticketSignInUrl(region).url}`,
+        `the pasted address is for ${url.host}${url.pathname}, ` +
+          `not a garmin.${region === 'cn' ? 'cn' : 'com'} sign-in service; check --region, ` +
+          `or sign in at ${ticketSignInUrl(region).url}`,
       );
     }
     if (flagService && flagService !== service)
       throw new ConfigError(
-        `--service ${serviceFlag} disagrees with the pasted address (${service}); drop --service or paste the bare ticket`,
+        `--service ${serviceFlag} disagrees with the pasted address (${service}); ` +
+          `drop --service or paste the bare ticket`,
       );
     return { ticket, serviceUrl: service, serviceSource: 'pasted URL' };
   }
   if (!TICKET_SHAPE.test(value)) {
     throw new ConfigError(
-      'the ticket must look like ST-0123456-AbCdEfGhIjKlMnOpQrSt-sso, or be the whole address that carried ?ticket=ST-…',
+      'the ticket must look like ST-0123456-AbCdEfGhIjKlMnOpQrSt-sso, ' +
+        'or be the whole address that carried ?ticket=ST-…',
     );
   }
   if (flagService) return { ticket: value, serviceUrl: flagService, serviceSource: '--service' };
@@ -214,7 +225,9 @@ export async function ticketLogin(
     throw new AuthError(
       `Garmin ${region.toUpperCase()} refuses the token minted from that ticket (${validation.reason})`,
       {
-        hint: `sign in at ${ticketSignInUrl(region).url} and paste the fresh ticket, or the whole address that carried it`,
+        hint:
+          `sign in at ${ticketSignInUrl(region).url} and paste the fresh ticket, ` +
+          `or the whole address that carried it`,
       },
     );
   }
@@ -239,7 +252,10 @@ export interface GarminConnectionOptions {
 export interface GarminLoginOptions extends GarminConnectionOptions {
   readonly email?: string | undefined;
   readonly password?: string | undefined;
-  /** A service ticket copied from a browser (ST-…), or the whole address that carried it; skips the password cascade. */
+  /**
+   * A service ticket copied from a browser (ST-…), or the whole address that carried it; skips the
+   * password cascade.
+   */
   readonly ticket?: string | undefined;
   /** `--service`: web | mobile | widget or the service URL, for a bare ticket (default: web). */
   readonly serviceUrl?: string | undefined;
@@ -269,13 +285,15 @@ export async function runGarminLogin(options: GarminLoginOptions): Promise<Garmi
   if (options.ticket) {
     const pasted = parsePastedTicket(options.region, options.ticket, options.serviceUrl);
     options.log.debug(
-      `Garmin ${options.region.toUpperCase()}: exchanging the ticket for ${pasted.serviceUrl} (${pasted.serviceSource})`,
+      `Garmin ${options.region.toUpperCase()}: ` +
+        `exchanging the ticket for ${pasted.serviceUrl} (${pasted.serviceSource})`,
     );
     tokens = await ticketLogin(http, options.region, pasted, options.clientIds, nowSec);
   } else {
     if (!options.email || !options.password)
       throw new ConfigError(
-        `Garmin ${options.region.toUpperCase()} login needs an email and a password, or --ticket ST-… from a browser sign-in`,
+        `Garmin ${options.region.toUpperCase()} login needs an email and a password, ` +
+          `or --ticket ST-… from a browser sign-in`,
       );
     const breaker = options.state
       ? new LoginCircuitBreaker(options.state, options.region, options.circuitBreaker, now)
@@ -310,7 +328,9 @@ export async function runGarminLogin(options: GarminLoginOptions): Promise<Garmi
 export function garminLoginRequiredError(region: GarminRegion, reason?: string): AuthError {
   if (!reason) return mfaRequiredError(region);
   return new AuthError(`Garmin ${region.toUpperCase()}: ${reason}`, {
-    hint: `run \`${garminLoginCommand(region)}\` on a computer with a terminal and store the printed token as the secret ${garminTokenSecretName(region)}`,
+    hint:
+      `run \`${garminLoginCommand(region)}\` on a computer with a terminal and store the printed token as ` +
+      `the secret ${garminTokenSecretName(region)}`,
   });
 }
 

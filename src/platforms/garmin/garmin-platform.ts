@@ -164,7 +164,8 @@ class GarminPlatform implements Platform {
     this.store.save(fresh);
     this.tokens = fresh;
     this.options.log.info(
-      `${this.label}: logged in; token stored (refresh token valid until ${new Date(fresh.refreshExpiresAt * 1000).toISOString()})`,
+      `${this.label}: logged in; token stored (refresh token valid until ` +
+        `${new Date(fresh.refreshExpiresAt * 1000).toISOString()})`,
     );
   }
 
@@ -233,7 +234,9 @@ class GarminPlatform implements Platform {
       if (response.status !== 401 || request.accept?.includes(401)) return response;
       if (attempt >= 2) {
         throw new AuthError(`${this.label} refused a freshly refreshed token (HTTP 401)`, {
-          hint: `run \`${garminLoginCommand(this.region)}\` and store the printed token as ${garminTokenSecretName(this.region)}`,
+          hint:
+            `run \`${garminLoginCommand(this.region)}\` and store the printed token as ` +
+            `${garminTokenSecretName(this.region)}`,
           status: 401,
         });
       }
@@ -288,7 +291,9 @@ class GarminPlatform implements Platform {
     if (extension !== 'fit') {
       return {
         kind: 'no-original',
-        reason: `${this.label} activity ${id} was imported from a ${extension ? extension.toUpperCase() : 'non-FIT'} file; no original FIT`,
+        reason:
+          `${this.label} activity ${id} was imported from a ` +
+          `${extension ? extension.toUpperCase() : 'non-FIT'} file; no original FIT`,
       };
     }
     return { kind: 'fit', bytes: entry.read(), fileName: `${id}.fit` };
@@ -297,7 +302,9 @@ class GarminPlatform implements Platform {
   async uploadFit(upload: FitUpload): Promise<UploadOutcome> {
     const fileName = safeFitName(upload.fileName);
     const boundary = `----sportssyncx${Math.random().toString(16).slice(2)}${Date.now().toString(16)}`;
-    const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`;
+    const head =
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; ` +
+      `filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`;
     const body = Buffer.concat([Buffer.from(head), Buffer.from(upload.bytes), Buffer.from(`\r\n--${boundary}--\r\n`)]);
     const response = await this.api({
       method: 'POST',

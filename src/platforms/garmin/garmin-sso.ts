@@ -115,7 +115,9 @@ export function mfaRequiredError(region: GarminRegion): AuthError {
   return new AuthError(
     `Garmin ${region.toUpperCase()} account uses two-step verification (MFA) and no usable token is stored`,
     {
-      hint: `run \`${garminLoginCommand(region)}\` on a computer with a terminal and store the printed token as the secret ${garminTokenSecretName(region)}`,
+      hint:
+        `run \`${garminLoginCommand(region)}\` on a computer with a terminal and store the printed token ` +
+        `as the secret ${garminTokenSecretName(region)}`,
     },
   );
 }
@@ -125,9 +127,12 @@ export class BadCredentialsError extends AuthError {}
 
 export function badCredentialsError(region: GarminRegion, detail: string): AuthError {
   return new BadCredentialsError(
-    `Garmin ${region.toUpperCase()} refused the email or password (${detail}); not retrying, to avoid locking the account`,
+    `Garmin ${region.toUpperCase()} refused the email or password (${detail}); not retrying, ` +
+      `to avoid locking the account`,
     {
-      hint: `check the Garmin ${region.toUpperCase()} email and password (sign in at https://connect.${garminHosts(region).domain} to confirm), or run \`${garminLoginCommand(region)}\``,
+      hint:
+        `check the Garmin ${region.toUpperCase()} email and password (sign in at ` +
+        `https://connect.${garminHosts(region).domain} to confirm), or run \`${garminLoginCommand(region)}\``,
     },
   );
 }
@@ -289,7 +294,9 @@ async function jsonApiLogin(options: SsoLoginOptions, door: 'mobile' | 'portal')
       break;
     default:
       throw new AuthError(`Garmin ${options.region.toUpperCase()} login answered ${parsed.type}`, {
-        hint: `sign in at https://connect.${hosts.domain} in a browser to clear it, then run \`${garminLoginCommand(options.region)}\``,
+        hint:
+          `sign in at https://connect.${hosts.domain} in a browser to clear it, ` +
+          `then run \`${garminLoginCommand(options.region)}\``,
       });
   }
 
@@ -426,7 +433,8 @@ export async function widgetLogin(options: SsoLoginOptions): Promise<FrontDoorRe
       html,
     );
   throw new RetryableError(
-    `Garmin ${options.region.toUpperCase()} widget sign-in answered HTTP ${submitted.status} with the page "${extractTitle(html)}"`,
+    `Garmin ${options.region.toUpperCase()} widget sign-in answered ` +
+      `HTTP ${submitted.status} with the page "${extractTitle(html)}"`,
     { status: submitted.status },
   );
 }
@@ -534,7 +542,8 @@ async function widgetMfa(
       const outcome = classifyWidgetPage(options.region, submitted, html);
       if (outcome) return outcome;
       throw new RetryableError(
-        `Garmin ${options.region.toUpperCase()} MFA verification answered HTTP ${submitted.status} ("${extractTitle(html)}")`,
+        `Garmin ${options.region.toUpperCase()} MFA verification answered ` +
+          `HTTP ${submitted.status} ("${extractTitle(html)}")`,
       );
     }
     options.log.warn(`Garmin ${options.region.toUpperCase()}: that MFA code was not accepted`);

@@ -111,7 +111,8 @@ export function decodeTokenBlob(blob: string, expectedRegion?: GarminRegion, var
   }
   if (expectedRegion && region !== expectedRegion) {
     throw new ConfigError(
-      `${name} holds a garmin.${region} token but is configured for garmin.${expectedRegion}; use the token printed by \`${garminLoginCommand(expectedRegion)}\``,
+      `${name} holds a garmin.${region} token but is configured for garmin.${expectedRegion}; ` +
+        `use the token printed by \`${garminLoginCommand(expectedRegion)}\``,
     );
   }
   const tokens: DiTokens = {

@@ -193,13 +193,15 @@ export class PersonalApiClient {
     if (response.status === 526) {
       this.options.state.setPlain(UNAVAILABLE_STATE, String(this.nowSec() + UNAVAILABLE_RETRY_SEC));
       throw new PersonalApiUnavailableError(
-        `${this.label} is unavailable: HTTP 526 at the token exchange (a fault on Garmin's side, not your key); tried again in a day`,
+        `${this.label} is unavailable: HTTP 526 at the token exchange (a fault on Garmin's side, ` +
+          `not your key); tried again in a day`,
         { status: 526 },
       );
     }
     if (response.status >= 400) {
       throw new AuthError(
-        `${setting} was rejected by Garmin (HTTP ${response.status}: wrong, expired or deleted key): create a new key on Garmin Connect web (${personalApiKeyPage(this.region)}) and store it as ${setting}`,
+        `${setting} was rejected by Garmin (HTTP ${response.status}: wrong, expired or deleted key): ` +
+          `create a new key on Garmin Connect web (${personalApiKeyPage(this.region)}) and store it as ${setting}`,
         {
           status: response.status,
           hint: `Create a new Personal API key at ${personalApiKeyPage(this.region)} and update the ${setting} secret.`,
@@ -236,7 +238,8 @@ export class PersonalApiClient {
       if (attempt >= 2) {
         const setting = personalApiKeySetting(this.region);
         throw new AuthError(
-          `${setting}: Garmin refused a freshly exchanged token (HTTP 401); the key may have been deleted: create a new key at ${personalApiKeyPage(this.region)} and store it as ${setting}`,
+          `${setting}: Garmin refused a freshly exchanged token (HTTP 401); the key may have been deleted: ` +
+            `create a new key at ${personalApiKeyPage(this.region)} and store it as ${setting}`,
           { status: 401 },
         );
       }
@@ -276,7 +279,8 @@ export class PersonalApiClient {
         // The offset was ignored: the server answered the first page again.
         if (++nameIndex >= names.length)
           throw new RetryableError(
-            `${this.label}: paging does not work (tried ${names.join(', ')}); only the newest ${limit} activities can be read`,
+            `${this.label}: paging does not work (tried ${names.join(', ')}); ` +
+              `only the newest ${limit} activities can be read`,
           );
         this.options.log.warn(
           `${this.label}: the paging parameter "${name}" is ignored by the server; trying "${names[nameIndex]}"`,
@@ -326,7 +330,8 @@ export class PersonalApiClient {
         return { kind: 'no-original', reason: `${this.label} has no original file for ${id} (manual activity)` };
     }
     this.options.log.warn(
-      `${this.label}: no download path answered for the recorded activity ${id} (tried ${paths.join(', ')}); set GARMIN_PERSONAL_DOWNLOAD_PATH if Garmin moved it`,
+      `${this.label}: no download path answered for the recorded activity ${id} (tried ${paths.join(', ')}); ` +
+        `set GARMIN_PERSONAL_DOWNLOAD_PATH if Garmin moved it`,
     );
     return {
       kind: 'no-original',
@@ -344,7 +349,10 @@ export class PersonalApiClient {
   }
 }
 
-/** Token under `access_token`, `accessToken` or `token`; expiry from `expires_in`/`expiresIn`, `expiresAt`, the JWT `exp`, else 23 h (§3.2). */
+/**
+ * Token under `access_token`, `accessToken` or `token`; expiry from `expires_in`/`expiresIn`,
+ * `expiresAt`, the JWT `exp`, else 23 h (§3.2).
+ */
 export function parseTokenAnswer(
   response: HttpResponse,
   nowSec: number,

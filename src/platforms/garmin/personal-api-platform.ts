@@ -81,13 +81,17 @@ class PersonalApiPlatform implements Platform {
     const until = client.unavailableUntil();
     if (until !== undefined) {
       // At most one probe a day while Garmin's side is broken (§11).
-      const since = `${this.label} Personal API answered HTTP 526 at the last token exchange; it is tried again after ${new Date(until * 1000).toISOString()}`;
+      const since =
+        `${this.label} Personal API answered HTTP 526 at the last token exchange; ` +
+        `it is tried again after ${new Date(until * 1000).toISOString()}`;
       if (!di)
         throw new PersonalApiUnavailableError(
           `${since}; no ${garminTokenSecretName(region)} is configured to read ${this.label} another way`,
           {
             status: 526,
-            hint: `Set ${garminTokenSecretName(region)} (node cli.js login --for action --region ${region}) to read ${this.label} while its Personal API is down.`,
+            hint:
+              `Set ${garminTokenSecretName(region)} (node cli.js login --for action --region ${region}) ` +
+              `to read ${this.label} while its Personal API is down.`,
           },
         );
       log.info(`${since}; reading through ${garminTokenSecretName(region)}`);
@@ -103,7 +107,9 @@ class PersonalApiPlatform implements Platform {
           `${error.message}; no ${garminTokenSecretName(region)} is configured to read ${this.label} another way`,
           {
             status: 526,
-            hint: `Set ${garminTokenSecretName(region)} (node cli.js login --for action --region ${region}) to read ${this.label} while its Personal API is down.`,
+            hint:
+              `Set ${garminTokenSecretName(region)} (node cli.js login --for action --region ${region}) ` +
+              `to read ${this.label} while its Personal API is down.`,
           },
         );
       }
@@ -119,7 +125,8 @@ class PersonalApiPlatform implements Platform {
         // Reading still works through the key; the DI failure shows on each upload or delete.
         this.diFailure = failure;
         log.warn(
-          `${this.label}: ${describeError(failure)}; reading goes on through the Personal API, uploads and deletes on ${this.label} fail this run`,
+          `${this.label}: ${describeError(failure)}; reading goes on through the Personal API, ` +
+            `uploads and deletes on ${this.label} fail this run`,
         );
       }
     }
@@ -143,7 +150,9 @@ class PersonalApiPlatform implements Platform {
       days < 0
         ? `expired on ${expiry.toISOString().slice(0, 10)}`
         : `expires on ${expiry.toISOString().slice(0, 10)} (in ${days} day${days === 1 ? '' : 's'})`;
-    const line = `${setting} ${when}: create a new key at ${personalApiKeyPage(this.options.region)} and update the secret (a program cannot renew it)`;
+    const line =
+      `${setting} ${when}: create a new key at ${personalApiKeyPage(this.options.region)} and ` +
+      `update the secret (a program cannot renew it)`;
     this.warnings.push(line);
     this.options.log.warn(line);
   }
@@ -198,7 +207,8 @@ class PersonalApiPlatform implements Platform {
     const diId = await this.diIdByStart(di, activity);
     if (!diId)
       throw new RejectedError(
-        `${this.label}: no activity starting at ${new Date(activity.startUtc * 1000).toISOString()} in the connectapi listing; not deleted`,
+        `${this.label}: no activity starting at ${new Date(activity.startUtc * 1000).toISOString()} ` +
+          'in the connectapi listing; not deleted',
       );
     return di.deleteActivity({ ...activity, remoteId: diId });
   }
@@ -235,7 +245,8 @@ class PersonalApiPlatform implements Platform {
       );
     else
       this.options.log.warn(
-        `${this.label}: Personal API ids differ from the connectapi ids (${different} of ${same + different}); uploads and deletes are matched by start time from now on`,
+        `${this.label}: Personal API ids differ from the connectapi ids (${different} of ${same + different}); ` +
+          `uploads and deletes are matched by start time from now on`,
       );
   }
 
@@ -264,7 +275,10 @@ async function firstPage(pages: AsyncIterable<readonly Activity[]>): Promise<rea
   return [];
 }
 
-/** "Garmin COM Personal API key (GARMIN_API_KEY_COM): valid until 2027-10-31 (in 334 days)", with the fix from 7 days before. */
+/**
+ * "Garmin COM Personal API key (GARMIN_API_KEY_COM): valid until 2027-10-31 (in 334 days)", with
+ * the fix from 7 days before.
+ */
 export function personalKeyExpiryLine(
   id: 'garmin_com' | 'garmin_cn',
   expiryIso: string,
