@@ -76,6 +76,14 @@ export function formatLocalTime(time: number | Date | string, zone: string = DEF
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${p.offset}`;
 }
 
+/** "2026-11-01 15:00" in `zone`, for tables whose heading names the zone. */
+export function formatLocalClock(time: number | Date | string, zone: string = DEFAULT_TIME_ZONE): string {
+  const date = toDate(time);
+  if (Number.isNaN(date.getTime())) return String(time);
+  const p = parts(date, zone);
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+}
+
 /** "2026-11-01 (UTC+8)": the day only, labelled. */
 export function formatLocalDate(time: number | Date | string, zone: string = DEFAULT_TIME_ZONE): string {
   const date = toDate(time);

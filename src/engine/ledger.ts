@@ -1,3 +1,5 @@
+import type { PlatformId } from '../core/activity.ts';
+
 /**
  * The transfer ledger as one state machine: one entry per (source record, target platform).
  *
@@ -12,6 +14,19 @@
  * with work queued costs those workouts nothing.
  */
 export type LedgerState = 'planned' | 'sending' | 'created' | 'duplicate' | 'rejected' | 'pending' | 'failed';
+
+/** A ledger row as the planner needs it (plain data; the store's row adds what only persistence needs). */
+export interface LedgerRowView {
+  readonly sourcePlatform: PlatformId;
+  readonly sourceId: string;
+  readonly targetPlatform: PlatformId;
+  readonly outcome: LedgerState;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly targetId: string | null;
+  readonly ticket: string | null;
+  readonly updatedAt: string;
+}
 
 export interface LedgerEntry {
   readonly state: LedgerState;

@@ -1,5 +1,5 @@
 import { activityKey, type Activity, type PlatformId } from '../core/activity.ts';
-import type { LedgerState } from './ledger.ts';
+import type { LedgerRowView } from './ledger.ts';
 import type { Workout } from './match.ts';
 import { routeAllows, sinceAllows, type Route } from './routes.ts';
 
@@ -16,18 +16,7 @@ export interface PlatformView {
   readonly readOnlyReason?: string | undefined;
 }
 
-/** A ledger row as the planner needs it (plain data, no persistence type). */
-export interface LedgerRowView {
-  readonly sourcePlatform: PlatformId;
-  readonly sourceId: string;
-  readonly targetPlatform: PlatformId;
-  readonly outcome: LedgerState;
-  readonly attempts: number;
-  readonly lastError: string | null;
-  readonly targetId: string | null;
-  readonly ticket: string | null;
-  readonly updatedAt: string;
-}
+export type { LedgerRowView } from './ledger.ts';
 
 /** Why a source record cannot give its file (recorded against the source, never the target). */
 export interface SourceProblemView {

@@ -1,3 +1,4 @@
+import { formatLocalClock } from '../core/time-format.ts';
 import type { PlatformId } from '../core/activity.ts';
 import type { ErrorKind } from '../core/errors.ts';
 import type {
@@ -168,19 +169,9 @@ export function durationText(seconds: number | null): string | undefined {
     : `${m}:${String(s).padStart(2, '0')}`;
 }
 
-/** "YYYY-MM-DD HH:MM" of an epoch-seconds time in `timeZone`. */
+/** "YYYY-MM-DD HH:MM" of an epoch-seconds time in `timeZone` (the zone is named in the headings). */
 export function formatLocal(startUtc: number, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(new Date(startUtc * 1000));
-  const get = (type: string): string => parts.find((part) => part.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+  return formatLocalClock(startUtc, timeZone);
 }
 
 /** A sport's name in the catalogue's language; unknown ids are shown as they are. */

@@ -7,20 +7,17 @@ import type { SportFamily } from '../core/sports.ts';
 import type { ListingState } from '../core/listing-state.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { transition, type LedgerEntry, type LedgerEvent, type LedgerState } from '../engine/ledger.ts';
+import {
+  transition,
+  type LedgerEntry,
+  type LedgerEvent,
+  type LedgerRowView,
+  type LedgerState,
+} from '../engine/ledger.ts';
 import { deriveStateKey, seal, unseal, type PlatformState } from './state-box.ts';
 
-export interface TransferRow {
-  readonly sourcePlatform: PlatformId;
-  readonly sourceId: string;
-  readonly targetPlatform: PlatformId;
-  readonly outcome: LedgerState;
-  readonly attempts: number;
-  readonly lastError: string | null;
-  readonly targetId: string | null;
-  readonly ticket: string | null;
+export interface TransferRow extends LedgerRowView {
   readonly fitSha256: string | null;
-  readonly updatedAt: string;
 }
 
 export type SourceProblemKind = 'download-failed' | 'no-original' | 'broken-file';
