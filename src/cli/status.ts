@@ -1,3 +1,4 @@
+import { readText } from '../config/read-values.ts';
 import { existsSync } from 'node:fs';
 import { PLATFORM_IDS, PLATFORM_LABELS, type PlatformId } from '../core/activity.ts';
 import { redact } from '../core/secrets.ts';
@@ -247,6 +248,10 @@ export function runStatus(flags: FlagValues, io: CliIo, lookup: Lookup, json: bo
   const maxAttempts = Number(lookup('MAX_UPLOAD_ATTEMPTS') ?? 3) || 3;
   const status = buildStatus(dbPath, zone, maxAttempts);
   if (json) io.out(redact(JSON.stringify({ ok: true, exitCode: 0, ...status })));
-  else for (const line of [...renderStatus(status), `  ${routing}`]) io.out(redact(line));
+  else {
+    // Without SYNC_PLATFORM in the settings there is no route to show.
+    const routes = readText(lookup, 'SYNC_PLATFORM') || readText(lookup, 'SYNC_ROUTES') ? [`  ${routing}`] : [];
+    for (const line of [...renderStatus(status), ...routes]) io.out(redact(line));
+  }
   return 0;
 }
