@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import { BUG_REPORT_HINT, ConfigError, describeError, isSyncError } from '../core/errors.ts';
 import { consoleLogger, type Logger } from '../core/log.ts';
 import { createProgress, type Progress } from '../core/progress.ts';
@@ -128,7 +129,7 @@ async function demoCommand(flags: FlagValues, io: CliIo, log: Logger, json: bool
   const code = finishReport(io, result.report, { timeZone }, json, extra);
   if (!json) {
     io.out('');
-    io.out(`Database left for inspection: ${result.dbPath}  (try: node cli.js status --db ${result.dbPath})`);
+    io.out(`Database left for inspection: ${result.dbPath}  (try: node ${cliPath()} status --db ${result.dbPath})`);
     io.out(
       result.firstRun
         ? 'Run the demo again: the second run has nothing to upload. Start over with --reset.'
@@ -155,4 +156,12 @@ function finishReport(
     io.out(redact(renderReportText(report, view)));
   }
   return exitCode;
+}
+
+/** How the user ran this file (`action/cli.js` in a clone, `cli.js` when fetched), for hints. */
+function cliPath(): string {
+  const script = process.argv[1];
+  if (!script) return 'cli.js';
+  const shown = relative(process.cwd(), script);
+  return shown && !shown.startsWith('..') ? shown : script;
 }
