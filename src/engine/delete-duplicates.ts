@@ -131,7 +131,8 @@ async function deleteOne(
   );
   if (blocker || !platform) return { action: 'kept-safe', message: blocker ?? 'platform not reachable this run' };
   try {
-    const kept = await context.fitFiles.get(decision.kept, platform);
+    // Fetched by id in this run, never from the cache: the kept record must be there now.
+    const kept = await context.fitFiles.get(decision.kept, platform, undefined, true);
     if (kept.kind === 'problem')
       return {
         action: 'kept-safe',

@@ -48,9 +48,10 @@ export class FitFiles {
     this.options = options;
   }
 
-  async get(record: Activity, platform: Platform, folder?: string): Promise<SourceFile> {
+  /** `fresh`: fetch from the platform even when a checked copy is cached (proof the record is there now). */
+  async get(record: Activity, platform: Platform, folder?: string, fresh = false): Promise<SourceFile> {
     const path = fitPath(this.options.fitDir, record, folder);
-    const cached = this.readCached(path, record);
+    const cached = fresh ? undefined : this.readCached(path, record);
     if (cached) return cached;
     const tries = this.options.downloadTries ?? 2;
     let last: SourceFile = { kind: 'problem', problem: 'download-failed', message: 'not downloaded' };

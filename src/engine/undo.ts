@@ -27,7 +27,8 @@ export function restorableBackups(
 ): DeletionBackup[] {
   return backups.filter(
     (backup) =>
-      backup.deletedAt !== null &&
+      // Deleted by us, or the delete went through while its answer was lost (a later listing shows it gone).
+      (backup.deletedAt !== null || backup.goneFromPlatform) &&
       backup.restoredId === null &&
       (!filter.platform || backup.activity.platform === filter.platform) &&
       (!filter.remoteId || backup.activity.remoteId === filter.remoteId),

@@ -39,6 +39,8 @@ export interface DeletionBackup {
   readonly savedAt: string;
   readonly deletedAt: string | null;
   readonly restoredId: string | null;
+  /** A later listing no longer shows the record (the delete went through though its answer was lost). */
+  readonly goneFromPlatform: boolean;
 }
 
 function toTransferRow(row: Record<string, unknown>): TransferRow {
@@ -594,9 +596,10 @@ export class Store {
   }
 
   deletionBackups(): DeletionBackup[] {
-    const rows = this.prepared('SELECT * FROM deleted_backups ORDER BY saved_at DESC').all() as Array<
-      Record<string, unknown>
-    >;
+    const rows = this.prepared(
+      'SELECT b.*, a.gone_run FROM deleted_backups b ' +
+        'LEFT JOIN activities a ON a.platform = b.platform AND a.remote_id = b.remote_id ORDER BY b.saved_at DESC',
+    ).all() as Array<Record<string, unknown>>;
     return rows.map((row) => ({
       activity: JSON.parse(row.activity_json as string) as Activity,
       fit: row.fit_gz ? new Uint8Array(gunzipSync(row.fit_gz as Uint8Array)) : null,
@@ -605,6 +608,7 @@ export class Store {
       savedAt: row.saved_at as string,
       deletedAt: (row.deleted_at as string | null) ?? null,
       restoredId: (row.restored_id as string | null) ?? null,
+      goneFromPlatform: row.gone_run !== null && row.gone_run !== undefined,
     }));
   }
 

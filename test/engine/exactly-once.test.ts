@@ -212,6 +212,46 @@ describe('exactly once, when answers are lost or garbage', () => {
 });
 
 describe('safe deletions and undo', () => {
+  it('never deletes on a cached copy of the kept record: it is fetched by id in the deleting run', async () => {
+    const { com, sync, config } = setup({ SYNC_PLATFORM: 'GARMINCOM', DELETE_DUPLICATE: '1' });
+    const kept = com.seed(fit(1));
+    com.seed(fit(1, { startUtc: base + DAY + 5, heartRate: 150 }), { vendor: 'other' });
+    await sync();
+    // A good copy of the kept file is on disk, but the platform cannot give it now.
+    const path = fitPath(config.fitDir, kept);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, fit(1));
+    com.downloadScript.push(() => Promise.reject(new Error('connection reset')));
+    const second = await sync();
+    expect(second.report.duplicates[0]).toMatchObject({ action: 'kept-safe' });
+    expect(second.report.duplicates[0]!.message).toMatch(/kept record's file could not be verified/);
+    expect(com.deleted).toEqual([]);
+  });
+
+  it('a delete whose answer was lost can still be undone once a listing shows the record gone', async () => {
+    const { com, platforms, sync, config } = setup({ SYNC_PLATFORM: 'GARMINCOM', DELETE_DUPLICATE: '1' });
+    com.seed(fit(1));
+    const copy = com.seed(fit(1, { startUtc: base + DAY + 5, heartRate: 150 }), { vendor: 'other' });
+    await sync();
+    com.loseNextDeleteAnswer = true;
+    const second = await sync();
+    expect(second.report.duplicates[0]).toMatchObject({ action: 'delete-failed' });
+    expect(com.all()).toHaveLength(1);
+    // A listing that covers the record shows it gone.
+    await runSync({
+      config: { ...config, fullScan: true },
+      log: silentLogger,
+      createPlatform: (id) => platforms.get(id)!,
+    });
+    const store = Store.open(config.dbPath);
+    try {
+      const dry = await undoDeletions(store, async () => com, { dryRun: true });
+      expect(dry).toMatchObject([{ deletedId: copy.remoteId, outcome: 'would-restore' }]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('backs the duplicate up in the state before deleting; undo restores it; rollback lists our uploads', async () => {
     const { com, coros, sync, config } = setup({ DELETE_DUPLICATE: '1' });
     com.seed(fit(1));

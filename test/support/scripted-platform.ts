@@ -79,8 +79,15 @@ export class ScriptedPlatform extends MemoryPlatform implements Platform {
     return step();
   }
 
+  /** The next delete goes through, then its answer is lost. */
+  loseNextDeleteAnswer = false;
+
   override async deleteActivity(activity: Activity): Promise<void> {
     this.deleted.push(activity.remoteId);
     await super.deleteActivity(activity);
+    if (this.loseNextDeleteAnswer) {
+      this.loseNextDeleteAnswer = false;
+      throw new RetryableError('DELETE failed: socket hang up');
+    }
   }
 }
