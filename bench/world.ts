@@ -16,6 +16,9 @@ export const ACCOUNTS = {
 } as const;
 
 const BASE = Date.UTC(2015, 0, 1, 6) / 1000;
+export const GENERATED_STATE_SECRET = 'q7Hk2ZpXv9LmA0tR4cWn8YbE1sJd6FgU';
+/** A secret a person chose: derived with scrypt (about 150–200 ms of CPU every run). */
+export const PASSPHRASE_STATE_SECRET = 'bench state secret chosen by a person';
 const child = join(import.meta.dirname, 'sync-child.ts');
 
 export type Requests = Record<PlatformId, number>;
@@ -56,7 +59,8 @@ export async function startWorld(
     MAX_UPLOADS_PER_RUN: '100000',
     SYNC_DB_PATH: join(dir, 'sports_sync.sqlite'),
     FIT_DIR: join(dir, 'fit'),
-    STATE_SECRET: 'bench-state-secret-not-a-password',
+    // Generated, as the README tells users to make it (`openssl rand -base64 24`): HKDF, not scrypt.
+    STATE_SECRET: GENERATED_STATE_SECRET,
     SPORTS_SYNC_ENDPOINTS: JSON.stringify({ ...garmin.endpointOverrides(), ...coros.endpointOverrides() }),
     ...settings,
   };

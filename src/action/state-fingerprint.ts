@@ -48,7 +48,7 @@ function linkGroups(db: DatabaseSync): string[] {
 }
 const isTimestamp = (column: string) => /_at$/.test(column);
 const isRunId = (column: string) => /(^|_)run(_id)?$/.test(column);
-const SKIPPED_COLUMNS = new Set(['last_seen_run']);
+const SKIPPED_COLUMNS = new Set(['changed_run', 'last_seen_run']);
 /**
  * Display details each listing refreshes (a platform's own name, device label, extra ids and the
  * device maker it reports for an uploaded copy). They are cache, not ledger: a run that only

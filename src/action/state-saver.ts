@@ -5,6 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { describeError, isSyncError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { redact } from '../core/secrets.ts';
+import { settleDatabaseFile } from '../store/store.ts';
 import { saveStateToCache, type CacheStateOptions } from './cache-state.ts';
 import { commitAndPushState } from './git-state.ts';
 import { stateFingerprint } from './state-fingerprint.ts';
@@ -115,6 +116,8 @@ export class StateSaver {
         status: 'deferred',
         line: 'A renewed sign-in token waits for the end of the run to be saved to the cache.',
       };
+    // A main step that was killed leaves its log beside the file: fold it in before reading or copying.
+    if (!live) settleDatabaseFile(this.dbPath);
     const snapshot = live ? snapshotDatabase(this.dbPath) : undefined;
     try {
       const file = snapshot?.file ?? this.dbPath;

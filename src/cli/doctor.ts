@@ -15,7 +15,13 @@ import { garminHosts } from '../platforms/garmin/garmin-hosts.ts';
 import { decodeTokenBlob, type DiTokens } from '../platforms/garmin/garmin-tokens.ts';
 import { COROS_REGIONS, corosRegion, isCorosRegionId, type CorosRegionId } from '../platforms/coros/coros-hosts.ts';
 import { unseal } from '../store/state-box.ts';
-import { chooseStateKey, keyFromSalt, processKeyContext, STATE_KEY_SALT_META } from '../store/state-key.ts';
+import {
+  chooseStateKey,
+  keyFromSalt,
+  processKeyContext,
+  STATE_KEY_DERIVATION_META,
+  STATE_KEY_SALT_META,
+} from '../store/state-key.ts';
 import type { FlagValues } from './args.ts';
 import type { CliIo } from './io.ts';
 import { prepareSyncConfig } from './sync-config.ts';
@@ -214,7 +220,7 @@ function readSealed(dbPath: string, config: SyncConfig, id: PlatformId, name: st
     const salt = reader.meta(STATE_KEY_SALT_META);
     const choice = chooseStateKey(config, processKeyContext());
     if (!box || salt === undefined || choice.source === 'none') return undefined;
-    return unseal(keyFromSalt(choice, salt), box, `${id}/${name}`);
+    return unseal(keyFromSalt(choice, salt, reader.meta(STATE_KEY_DERIVATION_META)), box, `${id}/${name}`);
   } catch {
     return undefined;
   } finally {

@@ -41,17 +41,29 @@ interface Parts {
   offset: string;
 }
 
+/** One formatter per zone: building one costs far more than using it (a run formats thousands of times). */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(zone: string): Intl.DateTimeFormat {
+  let format = formatters.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'shortOffset',
+    });
+    formatters.set(zone, format);
+  }
+  return format;
+}
+
 function parts(date: Date, zone: string): Parts {
-  const format = new Intl.DateTimeFormat('en-GB', {
-    timeZone: zone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZoneName: 'shortOffset',
-  });
+  const format = formatterFor(zone);
   const found: Record<string, string> = {};
   for (const part of format.formatToParts(date)) found[part.type] = part.value;
   // "GMT", "GMT+8", "GMT-3:30" → "UTC", "UTC+8", "UTC−3:30"

@@ -8,6 +8,7 @@ import { redact } from '../core/secrets.ts';
 import { platformSportCode, sportById } from '../core/sports.ts';
 import { formatLocalTime } from '../core/time-format.ts';
 import { isConnectionRefused } from '../http/http-client.ts';
+import { withRequestPriority } from '../http/request-limit.ts';
 import type { Platform, UploadOutcome } from '../platforms/platform.ts';
 import type { FitFiles, SourceFile } from './fit-files.ts';
 import type { LedgerEvent } from './ledger.ts';
@@ -107,7 +108,8 @@ export async function executeTransfers(items: readonly WorkItem[], context: Exec
   };
   const worker = async () => {
     while (next < jobs.length) {
-      const job = jobs[next++]!;
+      const jobNumber = next++;
+      const job = jobs[jobNumber]!;
       const uploads = job.filter((item) => item.kind === 'upload').length;
       const reason = stoppedBy ?? stopReason(uploads);
       if (reason) {
@@ -116,7 +118,7 @@ export async function executeTransfers(items: readonly WorkItem[], context: Exec
         continue;
       }
       uploadsStarted += uploads;
-      transfers.push(...(await runJob(job, context)));
+      transfers.push(...(await withRequestPriority(jobNumber, () => runJob(job, context))));
       context.progress?.tick(job.length);
     }
   };
@@ -261,16 +263,21 @@ function recordOutcome(
   const route = `${PLATFORM_LABELS[source.platform]} → ${PLATFORM_LABELS[item.target]}`;
   switch (outcome.kind) {
     case 'created':
-      store.applyLedgerEvent(source, item.target, { type: 'created', targetId: outcome.remoteId }, runId);
-      if (outcome.remoteId) recordCopy(item, source, outcome.remoteId, context);
+      // The outcome and the copy it made land in one commit: one sync per answer, not three.
+      store.transaction(() => {
+        store.applyLedgerEvent(source, item.target, { type: 'created', targetId: outcome.remoteId }, runId);
+        if (outcome.remoteId) recordCopy(item, source, outcome.remoteId, context);
+      });
       log.info(
         `uploaded ${workoutWords(source, context.config.timeZone)} ` +
           `${route}${outcome.remoteId ? ` (id ${outcome.remoteId})` : ''}`,
       );
       return { ...base, outcome: 'created', targetId: outcome.remoteId };
     case 'duplicate':
-      store.applyLedgerEvent(source, item.target, { type: 'duplicate', existingId: outcome.existingId }, runId);
-      if (outcome.existingId) recordCopy(item, source, outcome.existingId, context);
+      store.transaction(() => {
+        store.applyLedgerEvent(source, item.target, { type: 'duplicate', existingId: outcome.existingId }, runId);
+        if (outcome.existingId) recordCopy(item, source, outcome.existingId, context);
+      });
       return {
         ...base,
         outcome: 'duplicate',

@@ -64,7 +64,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
   try {
     const runId = store.startRun({ dryRun: config.dryRun, fullScan: config.fullScan });
     if (!config.dryRun) store.pruneDeletionBackups(BACKUP_DAYS, now());
-    const reconcileTargets = targetsToReconcile(store.transfers());
+    const reconcileTargets = targetsToReconcile(store.unsettledTransfers());
     const listing = await log.group('List activities', () =>
       listPlatforms({
         config,
@@ -80,7 +80,7 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
     const views = platformViews(config, listing.runs, store);
     settleLedger(store, runId, picture, views, listing.fullyListed, config.dryRun);
 
-    const transfers = store.transfers();
+    const transfers = store.transfersFor(picture.workouts.flatMap((workout) => workout.members));
     const decisions = findDuplicates(picture.workouts, { uploadedByUs: uploadedByUs(transfers), gone: picture.gone });
     const connected = connectedPlatforms(listing.runs);
     const duplicates = await log.group('Duplicates', () =>
@@ -233,7 +233,7 @@ function settleLedger(
   dryRun: boolean,
 ): void {
   if (dryRun) return;
-  const events = reconcileLedger(store.transfers(), picture.workouts, {
+  const events = reconcileLedger(store.unsettledTransfers(), picture.workouts, {
     fullyListed,
     platforms: views,
     gone: picture.gone,

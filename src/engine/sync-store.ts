@@ -7,6 +7,7 @@ import type { Store } from '../store/store.ts';
 export type SyncStore = Pick<
   Store,
   | 'startRun'
+  | 'transaction'
   | 'finishRun'
   | 'upsertActivities'
   | 'markGone'
@@ -22,6 +23,8 @@ export type SyncStore = Pick<
   | 'recordLinks'
   | 'suspectLinkKeys'
   | 'transfers'
+  | 'unsettledTransfers'
+  | 'transfersFor'
   | 'applyLedgerEvent'
   | 'sourceProblems'
   | 'recordSourceProblem'

@@ -130,4 +130,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 5,
+    name: 'ledger rows found by the record they created; a record written only when it changed',
+    sql: `
+      CREATE INDEX transfers_by_target ON transfers (target_platform, target_id);
+      ALTER TABLE activities RENAME COLUMN last_seen_run TO changed_run;
+    `,
+  },
 ];

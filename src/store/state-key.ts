@@ -1,4 +1,4 @@
-import { randomBytes, scryptSync } from 'node:crypto';
+import { hkdfSync, randomBytes, scryptSync } from 'node:crypto';
 import type { PlatformId } from '../core/activity.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { SyncConfig } from '../config/config.ts';
@@ -10,7 +10,9 @@ import type { Store } from './store.ts';
  * so the same settings always give the same key. Never a constant: in order of preference
  * STATE_SECRET; a secret the run has anyway that is not a password (the Garmin token, the
  * Personal API key); only then the credentials, and those only outside Actions or in a private
- * repository. The key comes from a strong KDF with a random salt kept in the database, once per run.
+ * repository. The key comes from a KDF with a random salt kept in the database, once per run: scrypt
+ * for anything a person may have chosen, HKDF for material that is random by construction (a
+ * generated STATE_SECRET, a Garmin token), where stretching adds nothing but 150–200 ms of CPU.
  */
 export type StateKeySource = 'state-secret' | 'garmin-token' | 'personal-api-key' | 'credentials';
 
@@ -73,7 +75,49 @@ export function processKeyContext(env: Readonly<Record<string, string | undefine
 }
 
 const SALT_META = 'state-key.salt';
-const KDF = { N: 1 << 16, r: 8, p: 1, maxmem: 160 * 1024 * 1024 } as const;
+const KDF_META = 'state-key.kdf';
+const SCRYPT = { N: 1 << 16, r: 8, p: 1, maxmem: 160 * 1024 * 1024 } as const;
+
+/** How the run key is derived from its material; recorded per database so the key stays the same. */
+export type KeyDerivation = 'scrypt' | 'hkdf-sha256';
+
+/**
+ * True when `secret` has the form of generated key material with at least 128 bits in it: the
+ * output of `openssl rand -base64 N` (N ≥ 16) or `-hex N` (N ≥ 16). A chosen phrase is refused by
+ * the tests a random string passes almost always: mixed classes, as many capitals as chance says,
+ * no repeated run. A random secret refused here only costs the slower derivation. Pure.
+ */
+export function looksGenerated(secret: string): boolean {
+  if (/^[0-9a-f]{32,}$/i.test(secret)) return /\d/.test(secret) && /[a-f]/i.test(secret) && !repeatsRun(secret, 6);
+  if (!/^[A-Za-z0-9+/_-]{22,}={0,2}$/.test(secret)) return false;
+  const body = secret.replace(/=+$/, '');
+  if (!/[A-Z]/.test(body) || !/[a-z]/.test(body) || !/\d/.test(body) || repeatsRun(body, 4)) return false;
+  const capitals = capitalShare(body);
+  return capitals >= 0.3 && capitals <= 0.7;
+}
+
+function repeatsRun(text: string, length: number): boolean {
+  const seen = new Set<string>();
+  for (let index = 0; index + length <= text.length; index++) {
+    const run = text.slice(index, index + length).toLowerCase();
+    if (seen.has(run)) return true;
+    seen.add(run);
+  }
+  return false;
+}
+
+/** The share of capitals among the letters (about 1/2 for random text, little for words). */
+function capitalShare(text: string): number {
+  const letters = text.replace(/[^A-Za-z]/g, '');
+  return letters.replace(/[^A-Z]/g, '').length / Math.max(1, letters.length);
+}
+
+/** The derivation the material deserves: scrypt for anything a person may have chosen. Pure. */
+export function derivationFor(choice: StateKeyChoice): KeyDerivation {
+  if (choice.source === 'garmin-token') return 'hkdf-sha256';
+  if (choice.source === 'credentials') return 'scrypt';
+  return looksGenerated(choice.material) ? 'hkdf-sha256' : 'scrypt';
+}
 
 export interface RunStateKey {
   readonly source: StateKeySource;
@@ -85,21 +129,60 @@ export interface RunStateKey {
   readonly migrating: boolean;
 }
 
-/** Derives the run's key (scrypt, N=2^16) with the database's random salt, creating the salt on first use. */
+/**
+ * Derives the run's key with the database's random salt, creating the salt on first use. When the
+ * material now deserves another derivation than the database records, every box the old key opens
+ * is resealed with the new key in one transaction (a kill before the commit leaves the old state).
+ */
 export function deriveRunStateKey(choice: StateKeyChoice, store: Store): RunStateKey {
   let salt = store.getMeta(SALT_META);
-  const migrating = salt === undefined;
+  // Old per-platform boxes can only exist where something is sealed already.
+  const migrating = salt === undefined && store.sealedStateNames().length > 0;
+  const wanted = derivationFor(choice);
   if (salt === undefined) {
     salt = randomBytes(16).toString('base64url');
-    store.setMeta(SALT_META, salt);
+    store.transaction(() => {
+      store.setMeta(SALT_META, salt!);
+      store.setMeta(KDF_META, wanted);
+    });
+    return { source: choice.source, key: deriveKey(choice, salt, wanted), migrating };
   }
-  return { source: choice.source, key: keyFromSalt(choice, salt), migrating };
+  const recorded = recordedDerivation(store.getMeta(KDF_META));
+  const key = deriveKey(choice, salt, wanted);
+  if (recorded !== wanted) rekey(store, () => deriveKey(choice, salt, recorded), key, wanted);
+  return { source: choice.source, key, migrating };
 }
 
-/** The run key for a known salt (read-only callers such as `doctor` derive it without writing). */
-export function keyFromSalt(choice: StateKeyChoice, salt: string): Buffer {
-  return scryptSync(`${choice.source}|${choice.material}`, `sports-sync-x/state-key/v2/${salt}`, 32, KDF);
+function rekey(store: Store, oldKey: () => Buffer, newKey: Buffer, derivation: KeyDerivation): void {
+  const names = store.sealedStateNames();
+  const old = names.length > 0 ? oldKey() : newKey;
+  store.transaction(() => {
+    for (const { platform, name } of names) {
+      const value = store.platformState(platform, old).getSecret(name);
+      if (value !== undefined) store.platformState(platform, newKey).setSecret(name, value);
+    }
+    store.setMeta(KDF_META, derivation);
+  });
 }
+
+/** Databases from before the choice was recorded used scrypt. */
+function recordedDerivation(value: string | undefined): KeyDerivation {
+  return value === 'hkdf-sha256' ? 'hkdf-sha256' : 'scrypt';
+}
+
+function deriveKey(choice: StateKeyChoice, salt: string, derivation: KeyDerivation): Buffer {
+  const material = `${choice.source}|${choice.material}`;
+  if (derivation === 'scrypt') return scryptSync(material, `sports-sync-x/state-key/v2/${salt}`, 32, SCRYPT);
+  return Buffer.from(hkdfSync('sha256', material, salt, 'sports-sync-x/state-key/v3', 32));
+}
+
+/** The run key for a known salt and recorded derivation (read-only callers such as `doctor`). */
+export function keyFromSalt(choice: StateKeyChoice, salt: string, recorded: string | undefined): Buffer {
+  return deriveKey(choice, salt, recordedDerivation(recorded));
+}
+
+/** The meta entry recording the derivation. */
+export const STATE_KEY_DERIVATION_META = KDF_META;
 
 /** The meta entry holding the database's random salt. */
 export const STATE_KEY_SALT_META = SALT_META;

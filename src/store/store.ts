@@ -136,16 +136,65 @@ function openDatabase(path: string): DatabaseSync {
   return new sqlite.DatabaseSync(path);
 }
 
+/**
+ * Folds a write-ahead log into the file and returns it to rollback-journal mode. Another open
+ * connection keeps the log (SQLITE_BUSY): its own close folds it in, and nothing is lost either way.
+ */
+function leaveWriteAhead(db: DatabaseSync): void {
+  try {
+    db.exec('PRAGMA journal_mode = DELETE');
+  } catch {
+    // Busy: the file stays in WAL mode until the last connection closes; it is complete then too.
+  }
+}
+
+/**
+ * Makes a database file that a killed process left in WAL mode one self-contained file again,
+ * before it is copied, committed or cached (a copy of the file alone would miss the log).
+ */
+export function settleDatabaseFile(path: string): void {
+  const db = openDatabase(path);
+  try {
+    db.exec('PRAGMA busy_timeout = 5000');
+    leaveWriteAhead(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** A listed record differs from the stored one (a steady run rewrites nothing: no pages, no log). */
+const CHANGED_ACTIVITY = [
+  'start_utc',
+  'elapsed_sec',
+  'distance_m',
+  'sport_id',
+  'sport_family',
+  'sport_code',
+  'name',
+  'device',
+  'vendor',
+  'manual',
+  'extra_json',
+]
+  .map((column) => `activities.${column} IS NOT excluded.${column}`)
+  .concat('activities.gone_run IS NOT NULL')
+  .join(' OR ');
+
 const ACTIVITY_COLUMNS =
   'platform, remote_id, start_utc, elapsed_sec, distance_m, sport_id, sport_family, sport_code, name, device, ' +
-  'vendor, manual, extra_json, first_seen_run, last_seen_run, gone_run';
+  'vendor, manual, extra_json, first_seen_run, changed_run, gone_run';
 const TRANSFER_COLUMNS =
   'source_platform, source_id, target_platform, outcome, attempts, last_error, target_id, ticket, fit_sha256, ' +
   'first_run, updated_at';
 
 /**
- * The SQLite store: a ledger plus a cache, never the only truth. Rollback-journal mode, so the file
- * on disk is always one self-contained file (no -wal/-shm side files to lose when persisting).
+ * The SQLite store: a ledger plus a cache, never the only truth. While open it writes ahead (WAL):
+ * a commit is one append to the log, not a journal created, synced and deleted, and a run commits
+ * before every upload. A commit is in the log before the next line runs, so a killed process loses
+ * none; only a power cut can lose the last commits (synced at checkpoints), and the next run's
+ * listing reconciles those as it does any lost answer. Closing folds the log back into the file and returns it to
+ * rollback-journal mode, so the file at rest is one self-contained file; after a kill the next
+ * opener (or `settleDatabaseFile`) replays the log first.
  */
 export class Store {
   readonly path: string;
@@ -163,7 +212,7 @@ export class Store {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const db = openDatabase(path);
     db.exec(
-      'PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;',
+      'PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;',
     );
     const store = new Store(path, db);
     store.migrate();
@@ -214,7 +263,9 @@ export class Store {
     return row.v ?? 0;
   }
 
+  /** Runs `body` in one durable commit; inside another transaction it joins that one. */
   transaction<T>(body: () => T): T {
+    if (this.db.isTransaction) return body();
     this.db.exec('BEGIN IMMEDIATE');
     try {
       const result = body();
@@ -277,7 +328,8 @@ export class Store {
         start_utc = excluded.start_utc, elapsed_sec = excluded.elapsed_sec, distance_m = excluded.distance_m,
         sport_id = excluded.sport_id, sport_family = excluded.sport_family, sport_code = excluded.sport_code,
         name = excluded.name, device = excluded.device, vendor = excluded.vendor, manual = excluded.manual,
-        extra_json = excluded.extra_json, last_seen_run = excluded.last_seen_run, gone_run = NULL`);
+        extra_json = excluded.extra_json, changed_run = excluded.changed_run, gone_run = NULL
+      WHERE ${CHANGED_ACTIVITY}`);
     this.transaction(() => {
       for (const a of activities) {
         statement.run(
@@ -450,6 +502,33 @@ export class Store {
   transfers(): TransferRow[] {
     const rows = this.prepared('SELECT * FROM transfers').all() as Array<Record<string, unknown>>;
     return rows.map(toTransferRow);
+  }
+
+  /** Ledger rows that wait for a listing (interrupted or delivered without an id), by index. */
+  unsettledTransfers(): TransferRow[] {
+    const rows = this.prepared(
+      "SELECT * FROM transfers WHERE outcome = 'sending' OR " +
+        "(outcome IN ('created', 'duplicate') AND target_id IS NULL)",
+    ).all() as Array<Record<string, unknown>>;
+    return rows.map(toTransferRow);
+  }
+
+  /**
+   * The ledger rows a run needs: those whose source or created record is one of `records` (the
+   * window), and every unsettled one. Looked up by key, so the cost follows the window, not the history.
+   */
+  transfersFor(records: Iterable<Pick<Activity, 'platform' | 'remoteId'>>): TransferRow[] {
+    const bySource = this.prepared('SELECT * FROM transfers WHERE source_platform = ? AND source_id = ?');
+    const byTarget = this.prepared('SELECT * FROM transfers WHERE target_platform = ? AND target_id = ?');
+    const found = new Map<string, TransferRow>();
+    const add = (rows: readonly TransferRow[]) => {
+      for (const row of rows) found.set(`${row.sourcePlatform}:${row.sourceId}>${row.targetPlatform}`, row);
+    };
+    const read = (statement: StatementSync, record: Pick<Activity, 'platform' | 'remoteId'>) =>
+      (statement.all(record.platform, record.remoteId) as Array<Record<string, unknown>>).map(toTransferRow);
+    for (const record of records) add([...read(bySource, record), ...read(byTarget, record)]);
+    add(this.unsettledTransfers());
+    return [...found.values()];
   }
 
   private transferRow(source: Pick<Activity, 'platform' | 'remoteId'>, target: PlatformId): TransferRow | undefined {
@@ -726,11 +805,20 @@ export class Store {
     };
   }
 
+  /** Every sealed value's platform and name (to reseal them under a new key). */
+  sealedStateNames(): { platform: PlatformId; name: string }[] {
+    const rows = this.prepared(
+      'SELECT platform, name FROM platform_state WHERE sealed = 1 ORDER BY platform, name',
+    ).all();
+    return rows as unknown as { platform: PlatformId; name: string }[];
+  }
+
   /** Closes the database; the file left behind is complete on its own. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.statements.clear();
+    leaveWriteAhead(this.db);
     this.db.close();
   }
 

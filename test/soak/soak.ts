@@ -157,7 +157,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const maxRuns = options.maxRuns ?? 30;
     for (; runs < maxRuns;) {
       runs++;
-      const killThis = killedRuns < 3 && runs <= 6;
+      // Not the run whose access token expires: a kill between Garmin's rotation of the refresh token
+      // and our write of it loses the token on any client (garmin.md §4.7), which no retry can undo.
+      const killThis = killedRuns < 3 && runs <= 6 && runs !== 2;
       // Faults in the first six runs; then the services recover and the runs must converge.
       if (runs <= 6) faultsOn();
       else faultsOff();
