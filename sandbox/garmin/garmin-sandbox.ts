@@ -319,6 +319,7 @@ function json(status: number, body: unknown, headers: Record<string, string | st
     body: Buffer.from(JSON.stringify(body)),
   };
 }
+
 /** Spring Security: a form without the session's current CSRF token is refused, whatever else it holds. */
 function csrfCheckedForm(req: SandboxRequest, sso: SsoSession): URLSearchParams | undefined {
   const form = new URLSearchParams(req.body.toString('utf8'));
