@@ -21,41 +21,34 @@ export interface SandboxRegion {
   readonly legacySign: string | undefined;
 }
 
-/** §3 region table (ids settled in the December 2026 review). */
-export const SANDBOX_REGIONS: Readonly<Record<SandboxRegionId, SandboxRegion>> = {
-  1: {
-    regionId: 1,
-    teamHost: 'teamapi.coros.com',
-    trainingHost: 'training.coros.com',
-    bucket: 'coros-s3',
-    service: 'aws',
-    legacySign: 'E34EF0E34A498A54A9C3EAEFC12B7CAF',
-  },
-  2: {
-    regionId: 2,
-    teamHost: 'teamcnapi.coros.com',
-    trainingHost: 'trainingcn.coros.com',
-    bucket: 'coros-oss',
-    service: 'aliyun',
-    legacySign: '9AD4AA35AAFEE6BB1E847A76848D58DF',
-  },
-  3: {
-    regionId: 3,
-    teamHost: 'teameuapi.coros.com',
-    trainingHost: 'trainingeu.coros.com',
-    bucket: 'eu-coros',
-    service: 'aws',
-    legacySign: '877571111A1EE5316E4B590103D4B5B3',
-  },
-  4: {
-    regionId: 4,
-    teamHost: 'teamsgapi.coros.com',
-    trainingHost: 'trainingsg.coros.com',
-    bucket: 'coros-sg-prod',
-    service: 'aliyun',
-    legacySign: undefined,
-  },
-};
+/**
+ * §3 region table (ids settled in the December 2026 review), one row per `regionId`. The hosts
+ * follow the table's naming: `team<code>api.coros.com` and `training<code>.coros.com`, the code
+ * empty for the global region. Columns: id, host code, upload bucket, storage service, §7.1
+ * legacy channel sign.
+ */
+const REGION_ROWS: ReadonlyArray<
+  readonly [SandboxRegionId, string, string, SandboxRegion['service'], SandboxRegion['legacySign']]
+> = [
+  [1, '', 'coros-s3', 'aws', 'E34EF0E34A498A54A9C3EAEFC12B7CAF'],
+  [2, 'cn', 'coros-oss', 'aliyun', '9AD4AA35AAFEE6BB1E847A76848D58DF'],
+  [3, 'eu', 'eu-coros', 'aws', '877571111A1EE5316E4B590103D4B5B3'],
+  [4, 'sg', 'coros-sg-prod', 'aliyun', undefined],
+];
+
+export const SANDBOX_REGIONS = Object.fromEntries(
+  REGION_ROWS.map(([regionId, code, bucket, service, legacySign]) => [
+    regionId,
+    {
+      regionId,
+      teamHost: `team${code}api.coros.com`,
+      trainingHost: `training${code}.coros.com`,
+      bucket,
+      service,
+      legacySign,
+    },
+  ]),
+) as Readonly<Record<SandboxRegionId, SandboxRegion>>;
 
 /** §7.1: the geo-routed generic entry, and the US alias. */
 export const GENERIC_TRAINING_HOST = 't.coros.com';
@@ -63,10 +56,6 @@ export const LEGACY_STS_HOST = 'faq.coros.com';
 export const LEGACY_APP_ID = '1660188068672619112';
 /** §7.2: the salt appended to the base64 payload. */
 export const STS_PAYLOAD_SALT = '9y78gpoERW4lBNYL';
-
-export function isSandboxRegionId(value: unknown): value is SandboxRegionId {
-  return value === 1 || value === 2 || value === 3 || value === 4;
-}
 
 /** §7.2: base64 of the JSON payload with the salt appended. */
 export function encodeStsCredentials(payload: Record<string, unknown>): string {
