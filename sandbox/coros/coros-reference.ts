@@ -21,41 +21,34 @@ export interface SandboxRegion {
   readonly legacySign: string | undefined;
 }
 
-/** §3 region table (ids settled in the December 2026 review). */
-export const SANDBOX_REGIONS: Readonly<Record<SandboxRegionId, SandboxRegion>> = {
-  1: {
-    regionId: 1,
-    teamHost: 'teamapi.coros.com',
-    trainingHost: 'training.coros.com',
-    bucket: 'coros-s3',
-    service: 'aws',
-    legacySign: 'E34EF0E34A498A54A9C3EAEFC12B7CAF',
-  },
-  2: {
-    regionId: 2,
-    teamHost: 'teamcnapi.coros.com',
-    trainingHost: 'trainingcn.coros.com',
-    bucket: 'coros-oss',
-    service: 'aliyun',
-    legacySign: '9AD4AA35AAFEE6BB1E847A76848D58DF',
-  },
-  3: {
-    regionId: 3,
-    teamHost: 'teameuapi.coros.com',
-    trainingHost: 'trainingeu.coros.com',
-    bucket: 'eu-coros',
-    service: 'aws',
-    legacySign: '877571111A1EE5316E4B590103D4B5B3',
-  },
-  4: {
-    regionId: 4,
-    teamHost: 'teamsgapi.coros.com',
-    trainingHost: 'trainingsg.coros.com',
-    bucket: 'coros-sg-prod',
-    service: 'aliyun',
-    legacySign: undefined,
-  },
-};
+/**
+ * §3 region table (ids settled in the December 2026 review), one row per `regionId`. The hosts
+ * follow the table's naming: `team<code>api.coros.com` and `training<code>.coros.com`, the code
+ * empty for the global region. Columns: id, host code, upload bucket, storage service, §7.1
+ * legacy channel sign.
+ */
+const REGION_ROWS: ReadonlyArray<
+  readonly [SandboxRegionId, string, string, SandboxRegion['service'], SandboxRegion['legacySign']]
+> = [
+  [1, '', 'coros-s3', 'aws', 'E34EF0E34A498A54A9C3EAEFC12B7CAF'],
+  [2, 'cn', 'coros-oss', 'aliyun', '9AD4AA35AAFEE6BB1E847A76848D58DF'],
+  [3, 'eu', 'eu-coros', 'aws', '877571111A1EE5316E4B590103D4B5B3'],
+  [4, 'sg', 'coros-sg-prod', 'aliyun', undefined],
+];
+
+export const SANDBOX_REGIONS = Object.fromEntries(
+  REGION_ROWS.map(([regionId, code, bucket, service, legacySign]) => [
+    regionId,
+    {
+      regionId,
+      teamHost: `team${code}api.coros.com`,
+      trainingHost: `training${code}.coros.com`,
+      bucket,
+      service,
+      legacySign,
+    },
+  ]),
+) as Readonly<Record<SandboxRegionId, SandboxRegion>>;
 
 /** §7.1: the geo-routed generic entry, and the US alias. */
 export const GENERIC_TRAINING_HOST = 't.coros.com';
@@ -63,10 +56,6 @@ export const LEGACY_STS_HOST = 'faq.coros.com';
 export const LEGACY_APP_ID = '1660188068672619112';
 /** §7.2: the salt appended to the base64 payload. */
 export const STS_PAYLOAD_SALT = '9y78gpoERW4lBNYL';
-
-export function isSandboxRegionId(value: unknown): value is SandboxRegionId {
-  return value === 1 || value === 2 || value === 3 || value === 4;
-}
 
 /** §7.2: base64 of the JSON payload with the salt appended. */
 export function encodeStsCredentials(payload: Record<string, unknown>): string {
@@ -139,28 +128,46 @@ export interface SigV4Result {
   readonly signature: string;
 }
 
+/**
+ * The canonical header block both specifications use: the chosen headers with names lower-cased
+ * and values trimmed, sorted by name, one `name:value\n` line each.
+ */
+function canonicalHeaderBlock(
+  headers: Readonly<Record<string, string>>,
+  keep: (name: string) => boolean,
+  normaliseValue: (value: string) => string,
+): { readonly block: string; readonly names: readonly string[] } {
+  const entries = Object.entries(headers)
+    .map(([name, value]) => [name.toLowerCase(), normaliseValue(value.trim())] as const)
+    .filter(([name]) => keep(name))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return { block: entries.map(([name, value]) => `${name}:${value}\n`).join(''), names: entries.map(([name]) => name) };
+}
+
 /** AWS SigV4 as the AWS "Authenticating Requests (AWS Signature Version 4)" documentation defines it. */
 export function computeSigV4(request: SigV4Request): SigV4Result {
-  const entries = Object.entries(request.signedHeaders)
-    .map(([name, value]) => [name.toLowerCase(), value.trim().replace(/\s+/g, ' ')] as const)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const canonicalHeaders = entries.map(([name, value]) => `${name}:${value}\n`).join('');
-  const signedList = entries.map(([name]) => name).join(';');
+  // SigV4 signs every header it is given, inner runs of spaces folded to one.
+  const headers = canonicalHeaderBlock(
+    request.signedHeaders,
+    () => true,
+    (value) => value.replace(/\s+/g, ' '),
+  );
   const canonicalRequest = [
     request.method.toUpperCase(),
     request.canonicalUri,
     request.canonicalQuery,
-    canonicalHeaders,
-    signedList,
+    headers.block,
+    headers.names.join(';'),
     request.payloadHash,
   ].join('\n');
   const dateStamp = request.amzDate.slice(0, 8);
   const scope = `${dateStamp}/${request.region}/${request.service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', request.amzDate, scope, hexSha256(canonicalRequest)].join('\n');
-  let key = hmacSha256(`AWS4${request.secretAccessKey}`, dateStamp);
-  key = hmacSha256(key, request.region);
-  key = hmacSha256(key, request.service);
-  key = hmacSha256(key, 'aws4_request');
+  // The signing key: the secret folded through the scope's parts, in order.
+  const key = [dateStamp, request.region, request.service, 'aws4_request'].reduce<Uint8Array | string>(
+    (derived, part) => hmacSha256(derived, part),
+    `AWS4${request.secretAccessKey}`,
+  );
   return {
     canonicalRequest,
     stringToSign,
@@ -170,26 +177,26 @@ export function computeSigV4(request: SigV4Request): SigV4Result {
 
 // ----- Aliyun OSS V1 header signature --------------------------------------------------------
 
-export interface OssV1Request {
-  readonly verb: string;
-  readonly contentMd5: string;
-  readonly contentType: string;
-  readonly date: string;
-  /** Every received header (names in any case); only `x-oss-*` ones are canonicalised. */
+/** The leading lines of the V1 string to sign, in the specification's order. */
+const OSS_V1_LINES = ['verb', 'contentMd5', 'contentType', 'date'] as const;
+
+/**
+ * What the string to sign is made of: its leading lines, every received header (names in any case;
+ * only `x-oss-*` ones are canonicalised) and the resource `/<bucket>/<key>`.
+ */
+export type OssV1Request = Readonly<Record<(typeof OSS_V1_LINES)[number] | 'resource', string>> & {
   readonly headers: Readonly<Record<string, string>>;
-  /** `/<bucket>/<key>` */
-  readonly resource: string;
-}
+};
 
 /** Aliyun "Include a V1 signature in the Authorization header": the string to sign. */
 export function ossV1StringToSign(request: OssV1Request): string {
-  const ossHeaders = Object.entries(request.headers)
-    .map(([name, value]) => [name.toLowerCase(), value.trim()] as const)
-    .filter(([name]) => name.startsWith('x-oss-'))
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, value]) => `${name}:${value}\n`)
-    .join('');
-  return `${request.verb.toUpperCase()}\n${request.contentMd5}\n${request.contentType}\n${request.date}\n${ossHeaders}${request.resource}`;
+  const lines = OSS_V1_LINES.map((name) => (name === 'verb' ? request.verb.toUpperCase() : request[name]));
+  const ossHeaders = canonicalHeaderBlock(
+    request.headers,
+    (name) => name.startsWith('x-oss-'),
+    (value) => value,
+  );
+  return [...lines, ossHeaders.block + request.resource].join('\n');
 }
 
 export function ossV1Signature(accessKeySecret: string, stringToSign: string): string {

@@ -71,14 +71,142 @@ export function storageKind(host: string): 'aws' | 'aliyun' | undefined {
   return undefined;
 }
 
-function deny(
-  status: number,
-  code: string,
-  message: string,
-  extra?: Record<string, string>,
-  ec?: string,
-): StorageVerdict {
+type Denied = Extract<StorageVerdict, { ok: false }>;
+
+/** The answers a store gives, by what went wrong (reference §7.4 for S3, §7.5 for OSS). */
+type Refusal =
+  | 'badHost'
+  | 'noSuchBucket'
+  | 'wrongEndpoint'
+  | 'noAuthorization'
+  | 'unknownKey'
+  | 'missingToken'
+  | 'badToken'
+  | 'expiredToken'
+  | 'skewed'
+  | 'signatureMismatch'
+  | 'notAllowed';
+
+interface Answer {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  /** OSS only: the error's EC code. */
+  readonly ec?: string;
+}
+
+interface StoreDialect {
+  readonly service: 'aws' | 'aliyun';
+  readonly host: RegExp;
+  readonly tokenHeader: string;
+  /** The name under which the error document repeats the access key id. */
+  readonly keyIdField: string;
+  readonly endpoint: (bucketName: string, region: string) => string;
+  readonly answers: Readonly<Record<Refusal, Answer>>;
+}
+
+const WRONG_ENDPOINT =
+  'The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.';
+const SIGNATURE_MISMATCH =
+  'The request signature we calculated does not match the signature you provided. Check your key and signing method.';
+const SKEWED = 'The difference between the request time and the current time is too large.';
+
+const S3_ACCESS_DENIED: Answer = { status: 403, code: 'AccessDenied', message: 'Access Denied' };
+const S3_UNKNOWN_KEY: Answer = {
+  status: 403,
+  code: 'InvalidAccessKeyId',
+  message: 'The AWS Access Key Id you provided does not exist in our records.',
+};
+const S3: StoreDialect = {
+  service: 'aws',
+  host: S3_HOST,
+  tokenHeader: 'x-amz-security-token',
+  keyIdField: 'AWSAccessKeyId',
+  endpoint: (bucketName, region) => `${bucketName}.s3.${region}.amazonaws.com`,
+  answers: {
+    badHost: { status: 400, code: 'InvalidURI', message: 'Could not parse the specified URI.' },
+    noSuchBucket: { status: 404, code: 'NoSuchBucket', message: 'The specified bucket does not exist' },
+    wrongEndpoint: { status: 301, code: 'PermanentRedirect', message: WRONG_ENDPOINT },
+    noAuthorization: S3_ACCESS_DENIED,
+    unknownKey: S3_UNKNOWN_KEY,
+    // S3 treats a temporary key without its session token as an unknown key.
+    missingToken: S3_UNKNOWN_KEY,
+    badToken: { status: 400, code: 'InvalidToken', message: 'The provided token is malformed or otherwise invalid.' },
+    expiredToken: { status: 400, code: 'ExpiredToken', message: 'The provided token has expired.' },
+    skewed: { status: 403, code: 'RequestTimeTooSkewed', message: SKEWED },
+    signatureMismatch: { status: 403, code: 'SignatureDoesNotMatch', message: SIGNATURE_MISMATCH },
+    notAllowed: S3_ACCESS_DENIED,
+  },
+};
+
+const OSS_ACL_DENIED: Answer = {
+  status: 403,
+  code: 'AccessDenied',
+  message: 'You have no right to access this object because of bucket acl.',
+  ec: '0003-00000001',
+};
+const OSS: StoreDialect = {
+  service: 'aliyun',
+  host: OSS_HOST,
+  tokenHeader: 'x-oss-security-token',
+  keyIdField: 'OSSAccessKeyId',
+  endpoint: (_bucketName, region) => `${region}.aliyuncs.com`,
+  answers: {
+    badHost: { status: 400, code: 'InvalidURI', message: 'Could not parse the specified URI.' },
+    noSuchBucket: {
+      status: 404,
+      code: 'NoSuchBucket',
+      message: 'The specified bucket does not exist.',
+      ec: '0015-00000101',
+    },
+    wrongEndpoint: { status: 403, code: 'AccessDenied', message: WRONG_ENDPOINT, ec: '0003-00001403' },
+    noAuthorization: OSS_ACL_DENIED,
+    unknownKey: {
+      status: 403,
+      code: 'InvalidAccessKeyId',
+      message: 'The OSS Access Key Id you provided does not exist in our records.',
+      ec: '0002-00000002',
+    },
+    missingToken: {
+      status: 403,
+      code: 'InvalidAccessKeyId',
+      message: 'The Security Token may be lost, please check your request.',
+      ec: '0002-00000003',
+    },
+    badToken: {
+      status: 403,
+      code: 'InvalidSecurityToken',
+      message: 'The security token you provided is invalid.',
+      ec: '0002-00000008',
+    },
+    expiredToken: {
+      status: 403,
+      code: 'SecurityTokenExpired',
+      message: 'The security token you provided has expired.',
+      ec: '0002-00000007',
+    },
+    skewed: { status: 403, code: 'RequestTimeTooSkewed', message: SKEWED, ec: '0002-00000017' },
+    signatureMismatch: {
+      status: 403,
+      code: 'SignatureDoesNotMatch',
+      message: SIGNATURE_MISMATCH,
+      ec: '0002-00000040',
+    },
+    notAllowed: OSS_ACL_DENIED,
+  },
+};
+
+function deny(status: number, code: string, message: string, extra?: Record<string, string>, ec?: string): Denied {
   return { ok: false, status, code, message, ...(extra ? { extra } : {}), ...(ec ? { ec } : {}) };
+}
+
+function refuse(dialect: StoreDialect, refusal: Refusal, extra?: Record<string, string>): Denied {
+  const answer = dialect.answers[refusal];
+  return deny(answer.status, answer.code, answer.message, extra, answer.ec);
+}
+
+function isDenied(value: object): value is Denied {
+  return 'ok' in value && value.ok === false;
 }
 
 function sameText(a: string, b: string): boolean {
@@ -125,91 +253,104 @@ function parseAmzDate(value: string): number | undefined {
   return Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
 }
 
-function allowedKey(credential: IssuedCredential, key: string): boolean {
-  const prefix = credential.userId ? `fit_zip/${credential.userId}/` : 'fit_zip/';
-  return key.startsWith(prefix) && key.length > prefix.length && !key.includes('..');
+interface Located {
+  readonly bucketName: string;
+  readonly bucket: BucketInfo;
 }
+
+/** Virtual-hosted addressing: the bucket must exist at this store and be addressed at its own region. */
+function locateBucket(request: StorageRequest, context: StorageContext, dialect: StoreDialect): Located | Denied {
+  const hostMatch = dialect.host.exec(request.host);
+  if (!hostMatch) return refuse(dialect, 'badHost');
+  const bucketName = hostMatch[1]!;
+  const bucket = context.bucket(bucketName);
+  if (!bucket || bucket.service !== dialect.service) return refuse(dialect, 'noSuchBucket', { BucketName: bucketName });
+  if (bucket.region !== hostMatch[2]) {
+    return refuse(dialect, 'wrongEndpoint', { Endpoint: dialect.endpoint(bucketName, bucket.region) });
+  }
+  return { bucketName, bucket };
+}
+
+/** The temporary credential the COROS STS answer issued, with its session token, still valid. */
+function admitCredential(
+  request: StorageRequest,
+  context: StorageContext,
+  dialect: StoreDialect,
+  accessKeyId: string,
+): IssuedCredential | Denied {
+  const keyId = { [dialect.keyIdField]: accessKeyId };
+  const credential = context.credential(accessKeyId);
+  if (!credential || credential.service !== dialect.service) return refuse(dialect, 'unknownKey', keyId);
+  const token = request.headers[dialect.tokenHeader];
+  if (token === undefined) return refuse(dialect, 'missingToken', keyId);
+  if (!sameText(token, credential.token)) return refuse(dialect, 'badToken');
+  if (request.nowMs >= credential.expiresAtMs) return refuse(dialect, 'expiredToken');
+  return credential;
+}
+
+function tooSkewed(requestTimeMs: number, nowMs: number): boolean {
+  return Math.abs(requestTimeMs - nowMs) > SKEW_MS;
+}
+
+/** The uploader's policy allows PutObject under its own prefix, and nothing else. */
+function policyAllows(request: StorageRequest, credential: IssuedCredential, bucketName: string, key: string): boolean {
+  if (request.method !== 'PUT' || key === '' || request.rawQuery !== '') return false;
+  const prefix = credential.userId ? `fit_zip/${credential.userId}/` : 'fit_zip/';
+  return (
+    bucketName === credential.bucket && key.startsWith(prefix) && key.length > prefix.length && !key.includes('..')
+  );
+}
+
+const SIGV4_AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^/\s]+)\/(\d{8})\/([^/\s]+)\/([^/\s]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/;
+const MALFORMED = 'The authorization header is malformed;';
 
 /** AWS S3 with Signature Version 4. */
 export function verifyS3Request(request: StorageRequest, context: StorageContext): StorageVerdict {
-  const hostMatch = S3_HOST.exec(request.host);
-  if (!hostMatch) return deny(400, 'InvalidURI', 'Could not parse the specified URI.');
-  const bucketName = hostMatch[1]!;
-  const hostRegion = hostMatch[2]!;
-  const bucket = context.bucket(bucketName);
-  if (!bucket || bucket.service !== 'aws')
-    return deny(404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucketName });
-  if (bucket.region !== hostRegion) {
-    return deny(
-      301,
-      'PermanentRedirect',
-      'The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.',
-      { Endpoint: `${bucketName}.s3.${bucket.region}.amazonaws.com` },
-    );
-  }
+  const located = locateBucket(request, context, S3);
+  if (isDenied(located)) return located;
+  const { bucketName, bucket } = located;
   const authorization = request.headers.authorization;
-  if (!authorization) return deny(403, 'AccessDenied', 'Access Denied');
-  const auth =
-    /^AWS4-HMAC-SHA256 Credential=([^/\s]+)\/(\d{8})\/([^/\s]+)\/([^/\s]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/.exec(
-      authorization.trim(),
-    );
+  if (!authorization) return refuse(S3, 'noAuthorization');
+  const auth = SIGV4_AUTHORIZATION.exec(authorization.trim());
   if (!auth)
     return deny(
       400,
       'AuthorizationHeaderMalformed',
-      'The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature.',
+      `${MALFORMED} the authorization header requires three components: Credential, SignedHeaders, and Signature.`,
     );
   const [, accessKeyId = '', dateStamp = '', scopeRegion = '', service = '', signedList = '', signature = ''] = auth;
   if (service !== 's3')
     return deny(
       400,
       'AuthorizationHeaderMalformed',
-      `The authorization header is malformed; incorrect service "${service}". This endpoint belongs to "s3".`,
+      `${MALFORMED} incorrect service "${service}". This endpoint belongs to "s3".`,
     );
   if (scopeRegion !== bucket.region)
     return deny(
       400,
       'AuthorizationHeaderMalformed',
-      `The authorization header is malformed; the region '${scopeRegion}' is wrong; expecting '${bucket.region}'`,
+      `${MALFORMED} the region '${scopeRegion}' is wrong; expecting '${bucket.region}'`,
       { Region: bucket.region },
     );
-
-  const credential = context.credential(accessKeyId);
-  if (!credential || credential.service !== 'aws')
-    return deny(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', {
-      AWSAccessKeyId: accessKeyId,
-    });
-  const token = request.headers['x-amz-security-token'];
-  if (token === undefined)
-    return deny(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', {
-      AWSAccessKeyId: accessKeyId,
-    });
-  if (!sameText(token, credential.token))
-    return deny(400, 'InvalidToken', 'The provided token is malformed or otherwise invalid.');
-  if (request.nowMs >= credential.expiresAtMs) return deny(400, 'ExpiredToken', 'The provided token has expired.');
+  const credential = admitCredential(request, context, S3, accessKeyId);
+  if (isDenied(credential)) return credential;
 
   const amzDateHeader = request.headers['x-amz-date'];
   const requestTime = amzDateHeader ? parseAmzDate(amzDateHeader) : undefined;
-  if (requestTime === undefined)
+  if (amzDateHeader === undefined || requestTime === undefined)
     return deny(403, 'AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
-  if (Math.abs(requestTime - request.nowMs) > SKEW_MS) {
-    return deny(
-      403,
-      'RequestTimeTooSkewed',
-      'The difference between the request time and the current time is too large.',
-      {
-        RequestTime: amzDateHeader!,
-        ServerTime: new Date(request.nowMs).toISOString(),
-        MaxAllowedSkewMilliseconds: String(SKEW_MS),
-      },
-    );
+  if (tooSkewed(requestTime, request.nowMs)) {
+    return refuse(S3, 'skewed', {
+      RequestTime: amzDateHeader,
+      ServerTime: new Date(request.nowMs).toISOString(),
+      MaxAllowedSkewMilliseconds: String(SKEW_MS),
+    });
   }
   const signed = signedList.split(';');
-  if (!signed.includes('host'))
-    return deny(403, 'AccessDenied', 'There were headers present in the request which were not signed', {
-      HeadersNotSigned: 'host',
-    });
-  const unsigned = Object.keys(request.headers).filter((name) => name.startsWith('x-amz-') && !signed.includes(name));
+  const unsigned = signed.includes('host')
+    ? Object.keys(request.headers).filter((name) => name.startsWith('x-amz-') && !signed.includes(name))
+    : ['host'];
   if (unsigned.length > 0)
     return deny(403, 'AccessDenied', 'There were headers present in the request which were not signed', {
       HeadersNotSigned: unsigned.join(', '),
@@ -226,116 +367,51 @@ export function verifyS3Request(request: StorageRequest, context: StorageContext
     canonicalQuery: canonicalQuery(request.rawQuery),
     signedHeaders: headers,
     payloadHash,
-    amzDate: amzDateHeader!,
+    amzDate: amzDateHeader,
     region: scopeRegion,
     service: 's3',
     secretAccessKey: credential.secret,
   });
-  if (dateStamp !== amzDateHeader!.slice(0, 8) || !sameText(expected.signature, signature)) {
-    return deny(
-      403,
-      'SignatureDoesNotMatch',
-      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
-      {
-        AWSAccessKeyId: accessKeyId,
-        StringToSign: expected.stringToSign,
-        SignatureProvided: signature,
-      },
-    );
+  if (dateStamp !== amzDateHeader.slice(0, 8) || !sameText(expected.signature, signature)) {
+    return refuse(S3, 'signatureMismatch', {
+      AWSAccessKeyId: accessKeyId,
+      StringToSign: expected.stringToSign,
+      SignatureProvided: signature,
+    });
   }
-  if (payloadHash !== 'UNSIGNED-PAYLOAD' && payloadHash !== sha256Hex(request.body)) {
+  const bodyHash = sha256Hex(request.body);
+  if (payloadHash !== 'UNSIGNED-PAYLOAD' && payloadHash !== bodyHash) {
     return deny(
       400,
       'XAmzContentSHA256Mismatch',
       "The provided 'x-amz-content-sha256' header does not match what was computed.",
-      { ClientComputedContentSHA256: payloadHash, S3ComputedContentSHA256: sha256Hex(request.body) },
+      { ClientComputedContentSHA256: payloadHash, S3ComputedContentSHA256: bodyHash },
     );
   }
   const key = objectKey(request.rawPath);
-  // The uploader's policy allows s3:PutObject under its own prefix, and nothing else.
-  if (request.method !== 'PUT' || key === '' || request.rawQuery !== '')
-    return deny(403, 'AccessDenied', 'Access Denied');
-  if (bucketName !== credential.bucket || !allowedKey(credential, key))
-    return deny(403, 'AccessDenied', 'Access Denied');
+  if (!policyAllows(request, credential, bucketName, key)) return refuse(S3, 'notAllowed');
   return { ok: true, bucket: bucketName, key };
 }
 
 /** Aliyun OSS with the V1 header signature. */
 export function verifyOssRequest(request: StorageRequest, context: StorageContext): StorageVerdict {
-  const hostMatch = OSS_HOST.exec(request.host);
-  if (!hostMatch) return deny(400, 'InvalidURI', 'Could not parse the specified URI.');
-  const bucketName = hostMatch[1]!;
-  const endpointRegion = hostMatch[2]!;
-  const bucket = context.bucket(bucketName);
-  if (!bucket || bucket.service !== 'aliyun')
-    return deny(
-      404,
-      'NoSuchBucket',
-      'The specified bucket does not exist.',
-      { BucketName: bucketName },
-      '0015-00000101',
-    );
-  if (bucket.region !== endpointRegion) {
-    return deny(
-      403,
-      'AccessDenied',
-      'The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.',
-      { Endpoint: `${bucket.region}.aliyuncs.com` },
-      '0003-00001403',
-    );
-  }
+  const located = locateBucket(request, context, OSS);
+  if (isDenied(located)) return located;
+  const { bucketName } = located;
   const authorization = request.headers.authorization;
-  if (!authorization)
-    return deny(
-      403,
-      'AccessDenied',
-      'You have no right to access this object because of bucket acl.',
-      undefined,
-      '0003-00000001',
-    );
+  if (!authorization) return refuse(OSS, 'noAuthorization');
   const auth = /^OSS ([^:\s]+):(\S+)$/.exec(authorization.trim());
   if (!auth) return deny(400, 'InvalidArgument', 'Authorization header is invalid.', undefined, '0002-00000004');
   const [, accessKeyId = '', signature = ''] = auth;
-  const credential = context.credential(accessKeyId);
-  if (!credential || credential.service !== 'aliyun')
-    return deny(
-      403,
-      'InvalidAccessKeyId',
-      'The OSS Access Key Id you provided does not exist in our records.',
-      { OSSAccessKeyId: accessKeyId },
-      '0002-00000002',
-    );
-  const token = request.headers['x-oss-security-token'];
-  if (token === undefined)
-    return deny(
-      403,
-      'InvalidAccessKeyId',
-      'The Security Token may be lost, please check your request.',
-      { OSSAccessKeyId: accessKeyId },
-      '0002-00000003',
-    );
-  if (!sameText(token, credential.token))
-    return deny(403, 'InvalidSecurityToken', 'The security token you provided is invalid.', undefined, '0002-00000008');
-  if (request.nowMs >= credential.expiresAtMs)
-    return deny(
-      403,
-      'SecurityTokenExpired',
-      'The security token you provided has expired.',
-      undefined,
-      '0002-00000007',
-    );
+  const credential = admitCredential(request, context, OSS, accessKeyId);
+  if (isDenied(credential)) return credential;
+
   const date = request.headers.date;
   const requestTime = date ? Date.parse(date) : NaN;
   if (!date || !Number.isFinite(requestTime))
     return deny(403, 'AccessDenied', 'OSS authentication requires a valid Date.', undefined, '0002-00000016');
-  if (Math.abs(requestTime - request.nowMs) > SKEW_MS) {
-    return deny(
-      403,
-      'RequestTimeTooSkewed',
-      'The difference between the request time and the current time is too large.',
-      { RequestTime: date, ServerTime: new Date(request.nowMs).toUTCString() },
-      '0002-00000017',
-    );
+  if (tooSkewed(requestTime, request.nowMs)) {
+    return refuse(OSS, 'skewed', { RequestTime: date, ServerTime: new Date(request.nowMs).toUTCString() });
   }
   const key = objectKey(request.rawPath);
   const stringToSign = ossV1StringToSign({
@@ -347,34 +423,17 @@ export function verifyOssRequest(request: StorageRequest, context: StorageContex
     resource: key === '' ? `/${bucketName}/` : `/${bucketName}/${key}`,
   });
   if (!sameText(ossSignature(credential.secret, stringToSign), signature)) {
-    return deny(
-      403,
-      'SignatureDoesNotMatch',
-      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
-      { OSSAccessKeyId: accessKeyId, SignatureProvided: signature, StringToSign: stringToSign },
-      '0002-00000040',
-    );
+    return refuse(OSS, 'signatureMismatch', {
+      OSSAccessKeyId: accessKeyId,
+      SignatureProvided: signature,
+      StringToSign: stringToSign,
+    });
   }
   const contentMd5 = request.headers['content-md5'];
   if (contentMd5 !== undefined && contentMd5 !== createHash('md5').update(request.body).digest('base64')) {
     return deny(400, 'InvalidDigest', 'The Content-MD5 you specified is not valid.', undefined, '0016-00000303');
   }
-  if (request.method !== 'PUT' || key === '' || request.rawQuery !== '')
-    return deny(
-      403,
-      'AccessDenied',
-      'You have no right to access this object because of bucket acl.',
-      undefined,
-      '0003-00000001',
-    );
-  if (bucketName !== credential.bucket || !allowedKey(credential, key))
-    return deny(
-      403,
-      'AccessDenied',
-      'You have no right to access this object because of bucket acl.',
-      undefined,
-      '0003-00000001',
-    );
+  if (!policyAllows(request, credential, bucketName, key)) return refuse(OSS, 'notAllowed');
   if (request.headers['x-oss-forbid-overwrite'] === 'true' && context.objectExists(bucketName, key)) {
     return deny(
       409,

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { zipSync } from 'fflate';
 import type { SandboxActivity } from '../garmin/garmin-sandbox.ts';
+import { sendReply, serveOnLoopback } from '../loopback-server.ts';
 
 /**
  * A loopback emulator of Garmin's official Personal API (`../shared/protocols/garmin-personal-api.md`),
@@ -416,21 +416,11 @@ export async function startPersonalApiSandbox(options: PersonalApiSandboxOptions
     } finally {
       inFlight--;
     }
-    outgoing.writeHead(reply.status, { ...reply.headers, 'Content-Length': String(reply.body.byteLength) });
-    outgoing.end(reply.body);
+    sendReply(outgoing, reply);
   }
 
-  const server: Server = createServer((incoming, outgoing) => {
-    handle(incoming, outgoing).catch(() => {
-      if (!outgoing.headersSent) outgoing.writeHead(500).end();
-      else outgoing.destroy();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await serveOnLoopback(handle);
+  const baseUrl = server.baseUrl;
 
   const account = (region: PersonalRegion, name: string): Account => {
     const found = accounts[region].get(name);
@@ -468,10 +458,6 @@ export async function startPersonalApiSandbox(options: PersonalApiSandboxOptions
     resetCounters: () => {
       counters = freshCounters();
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }

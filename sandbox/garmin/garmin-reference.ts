@@ -6,33 +6,39 @@
 
 export type SandboxRegion = 'com' | 'cn';
 
-export interface SandboxHosts {
-  readonly domain: string;
-  readonly sso: string;
-  readonly connectapi: string;
-  readonly diauth: string;
+const DOMAINS: Readonly<Record<SandboxRegion, string>> = { com: 'garmin.com', cn: 'garmin.cn' };
+
+/**
+ * §1 "Hosts" as the reference writes its rows, `<domain>` standing for the region's domain; the
+ * sandbox fills the pattern in rather than spelling each region's URLs out.
+ */
+const HOST_PATTERNS = {
+  sso: 'https://sso.<domain>',
+  connectapi: 'https://connectapi.<domain>',
+  diauth: 'https://diauth.<domain>',
   /** §1: mobile ticket audiences (Android and iOS). */
-  readonly mobileServices: readonly string[];
+  mobileServices: ['https://mobile.integration.<domain>/gcm/android', 'https://mobile.integration.<domain>/gcm/ios'],
   /** §4.3: the embed widget's ticket audience. */
-  readonly widgetService: string;
+  widgetService: 'https://sso.<domain>/sso/embed',
   /** §1, §4.6: what a browser (web) sign-in and the portal login mint. */
-  readonly webService: string;
-}
+  webService: 'https://connect.<domain>/app',
+} as const;
+
+type HostPatterns = typeof HOST_PATTERNS;
+
+/** The table's rows filled in for one region, plus the domain itself. */
+export type SandboxHosts = { readonly domain: string } & {
+  readonly [Role in keyof HostPatterns]: HostPatterns[Role] extends string ? string : readonly string[];
+};
 
 export function sandboxHosts(region: SandboxRegion): SandboxHosts {
-  const domain = region === 'cn' ? 'garmin.cn' : 'garmin.com';
-  return {
-    domain,
-    sso: `https://sso.${domain}`,
-    connectapi: `https://connectapi.${domain}`,
-    diauth: `https://diauth.${domain}`,
-    mobileServices: [
-      `https://mobile.integration.${domain}/gcm/android`,
-      `https://mobile.integration.${domain}/gcm/ios`,
-    ],
-    widgetService: `https://sso.${domain}/sso/embed`,
-    webService: `https://connect.${domain}/app`,
-  };
+  const domain = DOMAINS[region];
+  const fill = (pattern: string): string => pattern.replaceAll('<domain>', domain);
+  const rows = Object.entries(HOST_PATTERNS).map(([role, pattern]) => [
+    role,
+    typeof pattern === 'string' ? fill(pattern) : pattern.map(fill),
+  ]);
+  return { domain, ...Object.fromEntries(rows) } as SandboxHosts;
 }
 
 /** §4.5: the grant type identifier, the same `.com` literal for CN. */
@@ -69,17 +75,20 @@ export interface SandboxDiTokens {
 /**
  * The project's documented token-blob format (README "Sign-in": `ssxg1.` + base64url of a JSON
  * object with v, region, client_id, access_token, refresh_token, expires_at, refresh_expires_at),
- * written independently of the client's encoder.
+ * written independently of the client's encoder: the fields are the persisted token's, snake_cased.
  */
+const TOKEN_BLOB_FIELDS = [
+  'region',
+  'clientId',
+  'accessToken',
+  'refreshToken',
+  'expiresAt',
+  'refreshExpiresAt',
+] as const;
+
+const snakeCase = (name: string): string => name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+
 export function sandboxTokenBlob(tokens: SandboxDiTokens): string {
-  const json = JSON.stringify({
-    v: 1,
-    region: tokens.region,
-    client_id: tokens.clientId,
-    access_token: tokens.accessToken,
-    refresh_token: tokens.refreshToken,
-    expires_at: tokens.expiresAt,
-    refresh_expires_at: tokens.refreshExpiresAt,
-  });
-  return 'ssxg1.' + Buffer.from(json, 'utf8').toString('base64url');
+  const fields = Object.fromEntries(TOKEN_BLOB_FIELDS.map((name) => [snakeCase(name), tokens[name]]));
+  return 'ssxg1.' + Buffer.from(JSON.stringify({ v: 1, ...fields }), 'utf8').toString('base64url');
 }

@@ -1,6 +1,5 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { zipSync } from 'fflate';
 import { summariseFit, type FitSummary } from '../../src/fit/fit-summary.ts';
 import { sportById, sportFromGarminTypeKey } from '../../src/core/sports.ts';
@@ -24,6 +23,7 @@ import {
   successPage,
 } from './garmin-sandbox-pages.ts';
 import { seededRandom } from '../seeded-random.ts';
+import { sendReply, serveOnLoopback } from '../loopback-server.ts';
 
 /**
  * A loopback emulator of Garmin's sso, diauth and connectapi hosts for garmin.com and garmin.cn,
@@ -319,6 +319,17 @@ function json(status: number, body: unknown, headers: Record<string, string | st
     body: Buffer.from(JSON.stringify(body)),
   };
 }
+
+/** Spring Security: a form without the session's current CSRF token is refused, whatever else it holds. */
+function csrfCheckedForm(req: SandboxRequest, sso: SsoSession): URLSearchParams | undefined {
+  const form = new URLSearchParams(req.body.toString('utf8'));
+  return sso.csrf && form.get('_csrf') === sso.csrf ? form : undefined;
+}
+
+function csrfRefusal(headers: Record<string, string | string[]>): SandboxResponse {
+  return html(403, '<html><head><title>Forbidden</title></head><body>Invalid CSRF Token</body></html>', headers);
+}
+
 function html(status: number, page: string, headers: Record<string, string | string[]> = {}): SandboxResponse {
   return { status, headers: { 'Content-Type': 'text/html;charset=UTF-8', ...headers }, body: Buffer.from(page) };
 }
@@ -344,6 +355,21 @@ function loginEnvelope(type: string, httpStatus: string, extra: Record<string, u
     samlResponse: null,
     authType: null,
     ...extra,
+  };
+}
+
+/** The verifyCode answer: fewer fields than the login answer, a ticket only on success. */
+function verifyCodeEnvelope(
+  type: 'SUCCESSFUL' | 'MFA_CODE_INVALID',
+  granted?: { readonly service: string; readonly ticket: string },
+): Record<string, unknown> {
+  return {
+    serviceURL: granted?.service ?? null,
+    serviceTicketId: granted?.ticket ?? null,
+    responseStatus: { type, message: '', httpStatus: 'OK' },
+    responseReason: null,
+    samlResponse: null,
+    authType: granted ? 'CAS' : null,
   };
 }
 
@@ -393,6 +419,23 @@ function parseMultipart(
 
 // ---------------------------------------------------------------------------------------------
 
+/** The counters while the sandbox counts; the test sees the read-only `SandboxCounters`. */
+type LiveCounters = { -readonly [K in keyof SandboxCounters]: SandboxCounters[K] } & { byHost: Record<string, number> };
+
+function freshCounters(): LiveCounters {
+  return {
+    total: 0,
+    byHost: {},
+    sso: 0,
+    loginPosts: 0,
+    refreshes: 0,
+    exchanges: 0,
+    uploads: 0,
+    mfaCodeRequests: 0,
+    mfaCodesDelivered: 0,
+  };
+}
+
 export async function startGarminSandbox(options: GarminSandboxOptions = {}): Promise<GarminSandbox> {
   const secret = randomBytes(32);
   let clockOffsetMs = 0;
@@ -425,17 +468,7 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     };
   }
 
-  let counters = {
-    total: 0,
-    byHost: {} as Record<string, number>,
-    sso: 0,
-    loginPosts: 0,
-    refreshes: 0,
-    exchanges: 0,
-    uploads: 0,
-    mfaCodeRequests: 0,
-    mfaCodesDelivered: 0,
-  };
+  let counters = freshCounters();
   let faults: FaultSettings | undefined;
   let requestLog: SandboxRequestRecord[] = [];
   let dice = Math.random;
@@ -690,33 +723,13 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     const acct = account(req.region, pending.email);
     const expectedMethod = acct.mfa?.method === 'totp' ? 'email' : acct.mfa?.method;
     if (body.mfaMethod !== expectedMethod || String(body.mfaVerificationCode ?? '') !== acct.mfa?.code) {
-      return json(
-        200,
-        {
-          serviceURL: null,
-          serviceTicketId: null,
-          responseStatus: { type: 'MFA_CODE_INVALID', message: '', httpStatus: 'OK' },
-          responseReason: null,
-          samlResponse: null,
-          authType: null,
-        },
-        headers,
-      );
+      return json(200, verifyCodeEnvelope('MFA_CODE_INVALID'), headers);
     }
     sso.mobileMfa = undefined;
     const ticket = issueTicket(req.region, acct.email, service, false);
-    return json(
-      200,
-      {
-        serviceURL: service,
-        serviceTicketId: ticket,
-        responseStatus: { type: 'SUCCESSFUL', message: '', httpStatus: 'OK' },
-        responseReason: null,
-        samlResponse: null,
-        authType: 'CAS',
-      },
-      { 'Set-Cookie': ssoSuccessCookies(req.region, acct) },
-    );
+    return json(200, verifyCodeEnvelope('SUCCESSFUL', { service, ticket }), {
+      'Set-Cookie': ssoSuccessCookies(req.region, acct),
+    });
   }
 
   /** #257: a CN login may send the .com mobile service; the exchange then refuses it (knob). */
@@ -770,14 +783,8 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       }
       if (req.method === 'POST') {
         counters.loginPosts++;
-        const form = new URLSearchParams(req.body.toString('utf8'));
-        // Spring Security: a missing or stale CSRF token is a 403, whatever the credentials.
-        if (!sso.csrf || form.get('_csrf') !== sso.csrf)
-          return html(
-            403,
-            '<html><head><title>Forbidden</title></head><body>Invalid CSRF Token</body></html>',
-            headers,
-          );
+        const form = csrfCheckedForm(req, sso);
+        if (!form) return csrfRefusal(headers);
         if (store.blocks.widget && store.blocks.widget !== 'nocsrf') return blockedResponse(store.blocks.widget, false);
         const email = form.get('username') ?? '';
         if (rateLimited(req.region, email, 'widget')) return rateLimitResponse();
@@ -849,13 +856,8 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
         return html(200, mfaPage(sso.csrf, false, pageVars), headers);
       }
       if (req.method === 'POST') {
-        const form = new URLSearchParams(req.body.toString('utf8'));
-        if (!sso.csrf || form.get('_csrf') !== sso.csrf)
-          return html(
-            403,
-            '<html><head><title>Forbidden</title></head><body>Invalid CSRF Token</body></html>',
-            headers,
-          );
+        const form = csrfCheckedForm(req, sso);
+        if (!form) return csrfRefusal(headers);
         // §4.4 step 4: posted with the signin query of §4.3.
         if (req.query.get('service') !== hosts.widgetService || req.query.get('embedWidget') !== 'true')
           return html(400, '<html><head><title>Error</title></head><body>signin query required</body></html>', headers);
@@ -1408,22 +1410,11 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       outgoing.socket?.destroy();
       return;
     }
-    outgoing.writeHead(response.status, { ...response.headers, 'Content-Length': String(response.body.byteLength) });
-    outgoing.end(response.body);
+    sendReply(outgoing, response);
   }
 
-  const server: Server = createServer((incoming, outgoing) => {
-    handle(incoming, outgoing).catch(() => {
-      if (!outgoing.headersSent) outgoing.writeHead(500).end();
-      else outgoing.destroy();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const server = await serveOnLoopback(handle, options.port);
+  const baseUrl = server.baseUrl;
 
   const mint = (
     region: GarminRegion,
@@ -1487,17 +1478,7 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
     counters: () => ({ ...counters, byHost: { ...counters.byHost } }),
     requests: () => [...requestLog],
     resetCounters: () => {
-      counters = {
-        total: 0,
-        byHost: {},
-        sso: 0,
-        loginPosts: 0,
-        refreshes: 0,
-        exchanges: 0,
-        uploads: 0,
-        mfaCodeRequests: 0,
-        mfaCodesDelivered: 0,
-      };
+      counters = freshCounters();
       requestLog = [];
     },
     setFaults: (settings) => {
@@ -1525,10 +1506,6 @@ export async function startGarminSandbox(options: GarminSandboxOptions = {}): Pr
       clockOffsetMs += seconds * 1000;
     },
     now,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }
