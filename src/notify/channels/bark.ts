@@ -1,18 +1,13 @@
 import { createChannel, pushBody, type ChannelDeps, type Notifier } from '../channel-support.ts';
+import type { ChannelSettings } from '../../config/notify-config.ts';
 import { PRODUCT_NAME } from '../message.ts';
 import { truncateChars } from '../text-fit.ts';
 
 /** A push notification's payload is small (APNs allows 4 KB in total). */
 export const BARK_MAX_BODY_BYTES = 2_800;
 
-export interface BarkSettings {
-  /** https://api.day.app or a self-hosted server (with its path prefix, if any). */
-  readonly server: string;
-  readonly deviceKey: string;
-}
-
-export function createBarkNotifier(settings: BarkSettings, deps: ChannelDeps): Notifier {
-  return createChannel<string>(
+export function createBarkNotifier(settings: ChannelSettings['bark'], deps: ChannelDeps): Notifier {
+  return createChannel(
     {
       name: 'Bark',
       secrets: [settings.deviceKey],

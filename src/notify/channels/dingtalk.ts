@@ -1,23 +1,18 @@
 import { createHmac } from 'node:crypto';
 import { createChannel, fitParts, type ChannelDeps, type Notifier } from '../channel-support.ts';
+import type { ChannelSettings } from '../../config/notify-config.ts';
 import { PRODUCT_NAME } from '../message.ts';
 
 /** DingTalk does not publish a size limit (protocol §2: UNCERTAIN); stay well under 4 KB. */
 export const DINGTALK_MAX_BYTES = 3800;
 export const DINGTALK_MAX_PARTS = 2;
 
-export interface DingTalkSettings {
-  readonly accessToken: string;
-  /** The robot's signing secret (SEC…), when signing is enabled. */
-  readonly secret?: string;
-}
-
 /** DingTalk's signature: Base64(HMAC-SHA256(key = secret, message = "<ms>\n<secret>")), URL-encoded by the caller. */
 export function dingTalkSignature(timestampMs: number, secret: string): string {
   return createHmac('sha256', secret).update(`${timestampMs}\n${secret}`).digest('base64');
 }
 
-export function createDingTalkNotifier(settings: DingTalkSettings, deps: ChannelDeps): Notifier {
+export function createDingTalkNotifier(settings: ChannelSettings['dingtalk'], deps: ChannelDeps): Notifier {
   function signedUrl(): URL {
     const url = new URL('https://oapi.dingtalk.com/robot/send');
     url.searchParams.set('access_token', settings.accessToken);
@@ -30,7 +25,7 @@ export function createDingTalkNotifier(settings: DingTalkSettings, deps: Channel
     return url;
   }
 
-  return createChannel<string>(
+  return createChannel(
     {
       name: 'DingTalk',
       secrets: [settings.accessToken, settings.secret],

@@ -1,21 +1,18 @@
 import { createChannel, fitParts, rateLimited, type ChannelDeps, type Notifier } from '../channel-support.ts';
+import type { ChannelSettings } from '../../config/notify-config.ts';
 import { PRODUCT_NAME } from '../message.ts';
 
 export const DISCORD_MAX_CHARS = 2_000;
 export const DISCORD_MAX_PARTS = 3;
 
-export interface DiscordSettings {
-  readonly webhookUrl: string;
-}
-
-export function createDiscordNotifier(settings: DiscordSettings, deps: ChannelDeps): Notifier {
+export function createDiscordNotifier(settings: ChannelSettings['discord'], deps: ChannelDeps): Notifier {
   const pathname = new URL(settings.webhookUrl).pathname;
   const token = pathname
     .split('/')
     .filter((segment) => segment !== '')
     .pop();
 
-  return createChannel<string>(
+  return createChannel(
     {
       name: 'Discord',
       secrets: [settings.webhookUrl, pathname, token],

@@ -1,16 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { createChannel, fitParts, type ChannelDeps, type Notifier } from '../channel-support.ts';
+import type { ChannelSettings } from '../../config/notify-config.ts';
 import { messageCatalogue, type NotificationMessage } from '../message.ts';
 import { severityMark } from '../render.ts';
 
 /** The whole body may be 20 KB; leave room for JSON quoting and the post structure. */
 export const FEISHU_MAX_TEXT_BYTES = 16_000;
-
-export interface FeishuSettings {
-  readonly host: 'open.feishu.cn' | 'open.larksuite.com';
-  readonly token: string;
-  readonly secret?: string;
-}
 
 /** Feishu's signature: Base64(HMAC-SHA256(key = "<seconds>\n<secret>", message = empty)). */
 export function feishuSignature(timestampSec: number, secret: string): string {
@@ -32,7 +27,7 @@ export function feishuPost(message: NotificationMessage, text: string): unknown 
   return { post: { zh_cn: { title: lines[0] ?? `${severityMark(message)} ${message.title}`, content } } };
 }
 
-export function createFeishuNotifier(settings: FeishuSettings, deps: ChannelDeps): Notifier {
+export function createFeishuNotifier(settings: ChannelSettings['feishu'], deps: ChannelDeps): Notifier {
   const name = settings.host === 'open.larksuite.com' ? 'Lark' : 'Feishu';
 
   /** Signed per attempt: the timestamp must be close to Feishu's clock. */
@@ -42,7 +37,7 @@ export function createFeishuNotifier(settings: FeishuSettings, deps: ChannelDeps
     return { timestamp: String(timestamp), sign: feishuSignature(timestamp, settings.secret) };
   }
 
-  return createChannel<string>(
+  return createChannel(
     {
       name,
       secrets: [settings.token, settings.secret],

@@ -1,17 +1,10 @@
 import { registerSecret } from '../../core/secrets.ts';
 import { createChannel, pushBody, type ChannelDeps, type Notifier } from '../channel-support.ts';
+import type { ChannelSettings } from '../../config/notify-config.ts';
 import type { NotificationMessage } from '../message.ts';
 
 /** Messages over 4 KB become attachments on ntfy. */
 export const NTFY_MAX_BYTES = 4_000;
-
-export interface NtfySettings {
-  /** https://ntfy.sh or a self-hosted base URL. */
-  readonly server: string;
-  readonly topic: string;
-  /** Access token (tk_…), or user:password for Basic auth. */
-  readonly token?: string;
-}
 
 export function ntfyAuthorization(token: string): string {
   return token.includes(':') && !token.startsWith('tk_')
@@ -25,10 +18,10 @@ function ntfyTag(message: NotificationMessage): string {
   return message.kind === 'heartbeat' ? 'heartbeat' : 'white_check_mark';
 }
 
-export function createNtfyNotifier(settings: NtfySettings, deps: ChannelDeps): Notifier {
+export function createNtfyNotifier(settings: ChannelSettings['ntfy'], deps: ChannelDeps): Notifier {
   if (settings.token !== undefined) registerSecret(ntfyAuthorization(settings.token).split(' ')[1]);
 
-  return createChannel<string>(
+  return createChannel(
     {
       name: 'ntfy',
       secrets: [settings.topic, settings.token],

@@ -1,13 +1,10 @@
 import { createChannel, fitParts, type ChannelDeps, type Notifier } from '../channel-support.ts';
+import type { ChannelSettings } from '../../config/notify-config.ts';
 import { truncateChars } from '../text-fit.ts';
 
 export const SERVERCHAN_TITLE_CHARS = 32;
 /** desp may be 32 KB; a summary needs far less. */
 export const SERVERCHAN_MAX_DESP_BYTES = 30_000;
-
-export interface ServerChanSettings {
-  readonly sendKey: string;
-}
 
 /**
  * Server酱³ keys (sctp<uid>t…) go to <uid>.push.ft07.com; Turbo keys to sctapi.ftqq.com
@@ -19,10 +16,10 @@ export function serverChanUrl(sendKey: string): string {
   return `https://sctapi.ftqq.com/${encodeURIComponent(sendKey)}.send`;
 }
 
-export function createServerChanNotifier(settings: ServerChanSettings, deps: ChannelDeps): Notifier {
+export function createServerChanNotifier(settings: ChannelSettings['serverchan'], deps: ChannelDeps): Notifier {
   const v3 = /^sctp\d+t/i.test(settings.sendKey);
 
-  return createChannel<string>(
+  return createChannel(
     {
       name: 'ServerChan',
       secrets: [settings.sendKey],

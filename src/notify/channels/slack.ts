@@ -1,15 +1,12 @@
 import { createChannel, fitParts, type ChannelDeps, type Notifier } from '../channel-support.ts';
+import type { ChannelSettings } from '../../config/notify-config.ts';
 
 /** Slack shows long texts collapsed and truncates beyond 40 000 characters; a summary stays short. */
 export const SLACK_MAX_CHARS = 3_900;
 export const SLACK_MAX_PARTS = 2;
 
-export interface SlackSettings {
-  readonly webhookUrl: string;
-}
-
-export function createSlackNotifier(settings: SlackSettings, deps: ChannelDeps): Notifier {
-  return createChannel<string>(
+export function createSlackNotifier(settings: ChannelSettings['slack'], deps: ChannelDeps): Notifier {
+  return createChannel(
     {
       name: 'Slack',
       secrets: [settings.webhookUrl, new URL(settings.webhookUrl).pathname],

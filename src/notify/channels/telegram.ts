@@ -1,16 +1,12 @@
 import { createChannel, fitParts, rateLimited, type ChannelDeps, type Notifier } from '../channel-support.ts';
+import type { ChannelSettings } from '../../config/notify-config.ts';
 
 /** Telegram counts characters after entity parsing; counting the HTML source (tags included) is safely stricter. */
 export const TELEGRAM_MAX_CHARS = 4096;
 export const TELEGRAM_MAX_PARTS = 3;
 
-export interface TelegramSettings {
-  readonly botToken: string;
-  readonly chatId: string | number;
-}
-
-export function createTelegramNotifier(settings: TelegramSettings, deps: ChannelDeps): Notifier {
-  return createChannel<string>(
+export function createTelegramNotifier(settings: ChannelSettings['telegram'], deps: ChannelDeps): Notifier {
+  return createChannel(
     {
       name: 'Telegram',
       secrets: [settings.botToken],

@@ -1,13 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { createChannel, type ChannelDeps, type Notifier } from '../channel-support.ts';
+import type { ChannelSettings } from '../../config/notify-config.ts';
 import type { NotificationMessage } from '../message.ts';
 import { renderLines } from '../render.ts';
-
-export interface WebhookSettings {
-  readonly url: string;
-  /** When set, the body is signed: X-Sports-Sync-Signature-256: sha256=<hex HMAC-SHA256(secret, body)>. */
-  readonly secret?: string;
-}
 
 export const WEBHOOK_SIGNATURE_HEADER = 'x-sports-sync-signature-256';
 export const WEBHOOK_SCHEMA_VERSION = 1;
@@ -31,7 +26,7 @@ function webhookPayload(message: NotificationMessage) {
 }
 
 /** POSTs the message and the whole report as JSON, for users wiring their own automations. */
-export function createWebhookNotifier(settings: WebhookSettings, deps: ChannelDeps): Notifier {
+export function createWebhookNotifier(settings: ChannelSettings['webhook'], deps: ChannelDeps): Notifier {
   return createChannel<{ readonly event: string; readonly body: string }>(
     {
       name: 'Webhook',

@@ -8,7 +8,7 @@ import {
   type Notifier,
 } from '../channel-support.ts';
 import type { NotificationMessage } from '../message.ts';
-import type { WeComMessageType } from '../../config/notify-config.ts';
+import type { ChannelSettings, WeComMessageType } from '../../config/notify-config.ts';
 import { packLines, utf8ByteLength } from '../text-fit.ts';
 import type { Dialect } from '../render.ts';
 
@@ -26,13 +26,6 @@ const DIALECTS: Readonly<Record<WeComMessageType, Dialect>> = {
   markdown: 'wecom-markdown',
   markdown_v2: 'markdown',
 };
-
-export interface WeComSettings {
-  readonly key: string;
-  readonly messageType: WeComMessageType;
-  /** User ids, phone numbers or @all, mentioned when the run failed. */
-  readonly mentions: readonly string[];
-}
 
 class InvalidMessageTypeError extends RejectedError {
   /** Only a refusal of the first part may fall back to text: after that, text would repeat what arrived. */
@@ -55,7 +48,7 @@ function isPhone(mention: string): boolean {
   return /^\+?\d{5,20}$/.test(mention);
 }
 
-export function createWeComNotifier(settings: WeComSettings, deps: ChannelDeps): Notifier {
+export function createWeComNotifier(settings: ChannelSettings['wecom'], deps: ChannelDeps): Notifier {
   const url = `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${encodeURIComponent(settings.key)}`;
 
   function renderAll(message: NotificationMessage, type: WeComMessageType): WeComPart[] {
