@@ -8,27 +8,37 @@ export type NotifyPolicy = 'always' | 'on-change' | 'on-failure';
 export type HeartbeatMode = 'weekly' | 'off';
 export type WeComMessageType = 'markdown' | 'markdown_v2' | 'text';
 
-export type ChannelConfig =
-  | {
-      readonly kind: 'wecom';
-      readonly key: string;
-      readonly messageType: WeComMessageType;
-      readonly mentions: readonly string[];
-    }
-  | { readonly kind: 'telegram'; readonly botToken: string; readonly chatId: string | number }
-  | { readonly kind: 'dingtalk'; readonly accessToken: string; readonly secret?: string }
-  | {
-      readonly kind: 'feishu';
-      readonly host: 'open.feishu.cn' | 'open.larksuite.com';
-      readonly token: string;
-      readonly secret?: string;
-    }
-  | { readonly kind: 'bark'; readonly server: string; readonly deviceKey: string }
-  | { readonly kind: 'serverchan'; readonly sendKey: string }
-  | { readonly kind: 'ntfy'; readonly server: string; readonly topic: string; readonly token?: string }
-  | { readonly kind: 'slack'; readonly webhookUrl: string }
-  | { readonly kind: 'discord'; readonly webhookUrl: string }
-  | { readonly kind: 'webhook'; readonly url: string; readonly secret?: string };
+/** Each channel's settings, exactly as its notifier takes them (src/notify/channels/*). */
+export interface ChannelSettings {
+  readonly wecom: {
+    readonly key: string;
+    readonly messageType: WeComMessageType;
+    /** User ids, phone numbers or @all, mentioned when the run failed. */
+    readonly mentions: readonly string[];
+  };
+  readonly telegram: { readonly botToken: string; readonly chatId: string | number };
+  /** secret: the robot's signing secret (SEC…), when signing is enabled. */
+  readonly dingtalk: { readonly accessToken: string; readonly secret?: string };
+  readonly feishu: {
+    readonly host: 'open.feishu.cn' | 'open.larksuite.com';
+    readonly token: string;
+    readonly secret?: string;
+  };
+  /** server: https://api.day.app or a self-hosted server (with its path prefix, if any). */
+  readonly bark: { readonly server: string; readonly deviceKey: string };
+  readonly serverchan: { readonly sendKey: string };
+  /** server: https://ntfy.sh or a self-hosted base URL; token: an access token (tk_…), or user:password. */
+  readonly ntfy: { readonly server: string; readonly topic: string; readonly token?: string };
+  readonly slack: { readonly webhookUrl: string };
+  readonly discord: { readonly webhookUrl: string };
+  /** secret: when set, the body is signed (X-Sports-Sync-Signature-256: sha256=<hex HMAC-SHA256(secret, body)>). */
+  readonly webhook: { readonly url: string; readonly secret?: string };
+}
+
+/** One configured channel: its kind and that kind's settings. */
+export type ChannelConfig = {
+  readonly [K in keyof ChannelSettings]: { readonly kind: K } & ChannelSettings[K];
+}[keyof ChannelSettings];
 
 export interface NotifyConfig {
   readonly policy: NotifyPolicy;
@@ -99,22 +109,59 @@ function parseUrl(raw: string, name: string, example: string): URL {
   return url;
 }
 
+/**
+ * A companion setting (a signing secret, a token) without the address it belongs to is a mistake to name,
+ * not a reason to leave the channel silently off. Otherwise the channel is simply not configured.
+ */
+function unsetWithout(companion: string | undefined, problem: string): undefined {
+  if (companion !== undefined) throw new ConfigError(problem);
+  return undefined;
+}
+
+/**
+ * Users paste either the bare token or the whole webhook address: the address's `parameter`, or `raw` as it
+ * is. `missing` names the fix for an address without that parameter.
+ */
+function parameterOrBare(raw: string, parameter: string, missing: string): string {
+  if (!/^https?:\/\//i.test(raw) && !raw.includes(`${parameter}=`)) return raw;
+  const query = raw.includes('?') ? raw.slice(raw.indexOf('?') + 1) : raw;
+  const found = new URLSearchParams(query).get(parameter);
+  if (!found) throw new ConfigError(missing);
+  const value = found.trim();
+  // The bare value is a secret already; one cut from an address is new to the redactor.
+  registerSecret(value);
+  return value;
+}
+
+/**
+ * A webhook address (the first of `names` set) and its optional signing secret; undefined when neither is set.
+ * `signing` spreads into the channel settings: no `secret` key at all when signing is off.
+ */
+function signedAddress(
+  lookup: Lookup,
+  names: readonly [string, ...string[]],
+  secretName: string,
+  fix: string,
+): { readonly raw: string; readonly name: string; readonly signing: { readonly secret?: string } } | undefined {
+  const signSecret = secret(lookup, secretName);
+  // Every name is read, so each one set is registered as a secret even when an earlier one wins.
+  const values = names.map((name) => secret(lookup, name));
+  const index = values.findIndex((value) => value !== undefined);
+  const raw = values[index];
+  if (raw === undefined) return unsetWithout(signSecret, `${secretName} is set but ${names[0]} is not; ${fix}`);
+  return { raw, name: names[index] ?? names[0], signing: signSecret === undefined ? {} : { secret: signSecret } };
+}
+
 const WECOM_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Accepts the bare WeCom robot key or the whole webhook address and returns the key. */
 export function parseWeComKey(raw: string): string {
-  let key = raw;
-  if (/^https?:\/\//i.test(raw) || raw.includes('key=')) {
-    const query = raw.includes('?') ? raw.slice(raw.indexOf('?') + 1) : raw;
-    const found = new URLSearchParams(query).get('key');
-    if (!found)
-      throw new ConfigError(
-        'QYWX_BOT_KEY looks like a URL but has no key=… part; paste the robot webhook address ' +
-          '(https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…) or just the key',
-      );
-    key = found.trim();
-    registerSecret(key);
-  }
+  const key = parameterOrBare(
+    raw,
+    'key',
+    'QYWX_BOT_KEY looks like a URL but has no key=… part; paste the robot webhook address ' +
+      '(https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…) or just the key',
+  );
   if (!WECOM_KEY.test(key)) {
     throw new ConfigError(
       'QYWX_BOT_KEY does not look like a WeCom robot key (8-4-4-4-12 characters); copy the key=… part of the ' +
@@ -182,56 +229,35 @@ function telegram(lookup: Lookup): ChannelConfig | undefined {
 }
 
 function dingtalk(lookup: Lookup): ChannelConfig | undefined {
-  const webhook = secret(lookup, 'DINGTALK_WEBHOOK');
-  const tokenVar = secret(lookup, 'DINGTALK_TOKEN');
-  const signSecret = secret(lookup, 'DINGTALK_SECRET');
-  const raw = webhook ?? tokenVar;
-  const name = webhook !== undefined ? 'DINGTALK_WEBHOOK' : 'DINGTALK_TOKEN';
-  if (raw === undefined) {
-    if (signSecret !== undefined)
-      throw new ConfigError(
-        'DINGTALK_SECRET is set but DINGTALK_WEBHOOK is not; add the robot webhook address ' +
-          '(https://oapi.dingtalk.com/robot/send?access_token=…)',
-      );
-    return undefined;
-  }
-  let accessToken = raw;
-  if (/^https?:\/\//i.test(raw) || raw.includes('access_token=')) {
-    const query = raw.includes('?') ? raw.slice(raw.indexOf('?') + 1) : raw;
-    const found = new URLSearchParams(query).get('access_token');
-    if (!found)
-      throw new ConfigError(
-        `${name} has no access_token=… part; paste the robot webhook address ` +
-          'https://oapi.dingtalk.com/robot/send?access_token=…',
-      );
-    accessToken = found.trim();
-    registerSecret(accessToken);
-  }
+  const fix = 'add the robot webhook address (https://oapi.dingtalk.com/robot/send?access_token=…)';
+  const address = signedAddress(lookup, ['DINGTALK_WEBHOOK', 'DINGTALK_TOKEN'], 'DINGTALK_SECRET', fix);
+  if (address === undefined) return undefined;
+  const { raw, name, signing } = address;
+  const accessToken = parameterOrBare(
+    raw,
+    'access_token',
+    `${name} has no access_token=… part; paste the robot webhook address ` +
+      'https://oapi.dingtalk.com/robot/send?access_token=…',
+  );
   if (!/^[A-Za-z0-9]{16,128}$/.test(accessToken))
     throw new ConfigError(
       `${name} does not contain a DingTalk access token (letters and digits); copy the robot webhook address ` +
         'from the group settings',
     );
-  if (signSecret !== undefined && !/^SEC[A-Za-z0-9]{16,}$/.test(signSecret)) {
+  if (signing.secret !== undefined && !/^SEC[A-Za-z0-9]{16,}$/.test(signing.secret)) {
     throw new ConfigError(
       'DINGTALK_SECRET does not look like a DingTalk signing secret (SEC…); copy it from the robot security ' +
         'settings ("加签"), or remove it if signing is off',
     );
   }
-  return { kind: 'dingtalk', accessToken, ...(signSecret === undefined ? {} : { secret: signSecret }) };
+  return { kind: 'dingtalk', accessToken, ...signing };
 }
 
 function feishu(lookup: Lookup): ChannelConfig | undefined {
-  const raw = secret(lookup, 'FEISHU_WEBHOOK');
-  const signSecret = secret(lookup, 'FEISHU_SECRET');
-  if (raw === undefined) {
-    if (signSecret !== undefined)
-      throw new ConfigError(
-        'FEISHU_SECRET is set but FEISHU_WEBHOOK is not; add the bot webhook address ' +
-          '(https://open.feishu.cn/open-apis/bot/v2/hook/…)',
-      );
-    return undefined;
-  }
+  const fix = 'add the bot webhook address (https://open.feishu.cn/open-apis/bot/v2/hook/…)';
+  const address = signedAddress(lookup, ['FEISHU_WEBHOOK'], 'FEISHU_SECRET', fix);
+  if (address === undefined) return undefined;
+  const { raw, signing } = address;
   let host: 'open.feishu.cn' | 'open.larksuite.com' = 'open.feishu.cn';
   let token = raw;
   if (/^https?:\/\//i.test(raw)) {
@@ -254,7 +280,7 @@ function feishu(lookup: Lookup): ChannelConfig | undefined {
     throw new ConfigError(
       'FEISHU_WEBHOOK does not contain a bot token; copy the whole webhook address from the bot settings',
     );
-  return { kind: 'feishu', host, token, ...(signSecret === undefined ? {} : { secret: signSecret }) };
+  return { kind: 'feishu', host, token, ...signing };
 }
 
 function bark(lookup: Lookup): ChannelConfig | undefined {
@@ -302,14 +328,12 @@ function ntfy(lookup: Lookup): ChannelConfig | undefined {
   const rawUrl = secret(lookup, 'NTFY_URL');
   const rawTopic = secret(lookup, 'NTFY_TOPIC');
   const token = secret(lookup, 'NTFY_TOKEN');
-  if (rawUrl === undefined && rawTopic === undefined) {
-    if (token !== undefined)
-      throw new ConfigError(
-        'NTFY_TOKEN is set but neither NTFY_URL nor NTFY_TOPIC is; set NTFY_TOPIC (or ' +
-          'NTFY_URL=https://ntfy.sh/<topic>)',
-      );
-    return undefined;
-  }
+  if (rawUrl === undefined && rawTopic === undefined)
+    return unsetWithout(
+      token,
+      'NTFY_TOKEN is set but neither NTFY_URL nor NTFY_TOPIC is; set NTFY_TOPIC (or ' +
+        'NTFY_URL=https://ntfy.sh/<topic>)',
+    );
   let server = 'https://ntfy.sh';
   let topic = rawTopic;
   if (rawUrl !== undefined) {
@@ -359,22 +383,17 @@ function registerTokenSegments(url: URL): void {
 }
 
 function generic(lookup: Lookup): ChannelConfig | undefined {
-  const raw = secret(lookup, 'NOTIFY_WEBHOOK_URL');
-  const signSecret = secret(lookup, 'NOTIFY_WEBHOOK_SECRET');
-  if (raw === undefined) {
-    if (signSecret !== undefined)
-      throw new ConfigError(
-        'NOTIFY_WEBHOOK_SECRET is set but NOTIFY_WEBHOOK_URL is not; add the address to POST the JSON report to',
-      );
-    return undefined;
-  }
+  const fix = 'add the address to POST the JSON report to';
+  const address = signedAddress(lookup, ['NOTIFY_WEBHOOK_URL'], 'NOTIFY_WEBHOOK_SECRET', fix);
+  if (address === undefined) return undefined;
+  const { raw, signing } = address;
   const url = parseUrl(raw, 'NOTIFY_WEBHOOK_URL', 'https://example.com/hooks/sports-sync');
   registerSecret(url.toString());
   registerSecret(url.password);
   // Only credential-looking parameters (token=, key=, sign= …): ?debug=true is a setting, not a secret.
   for (const [key, value] of url.searchParams) if (isSecretQueryKey(key)) registerSecret(value);
   registerTokenSegments(url);
-  return { kind: 'webhook', url: url.toString(), ...(signSecret === undefined ? {} : { secret: signSecret }) };
+  return { kind: 'webhook', url: url.toString(), ...signing };
 }
 
 function timeZone(lookup: Lookup): string {

@@ -1,9 +1,11 @@
 import { ConfigError, RejectedError, RetryableError, describeError, type SyncError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import { redact, redactUrl } from '../core/secrets.ts';
+import { redact, redactUrl, registerSecret } from '../core/secrets.ts';
 import type { HttpClient, HttpResponse } from '../http/http-client.ts';
 import { parseRetryAfter } from '../http/retry.ts';
 import type { NotificationMessage } from './message.ts';
+import { renderParts, type Dialect } from './render.ts';
+import { truncateChars, type SizeUnit } from './text-fit.ts';
 
 /** One notification channel. `send` throws a redacted SyncError when the channel refused the message. */
 export interface Notifier {
@@ -36,7 +38,7 @@ export interface RetryPlan {
 const MAX_ATTEMPTS = 6;
 
 /** Runs `attempt` until it delivers or a failure has no (remaining) retry; throws the last error. */
-export async function withRetries(
+async function withRetries(
   deps: ChannelDeps,
   channel: string,
   attempt: (attemptNumber: number) => Promise<AttemptOutcome>,
@@ -65,27 +67,50 @@ export async function withRetries(
 }
 
 /** Every 4xx/5xx status, so channels read the body (HTTP 200 is not success, 4xx carries codes). */
-export const ALL_ERROR_STATUSES: readonly number[] = Array.from({ length: 200 }, (_, index) => 400 + index);
+const ALL_ERROR_STATUSES: readonly number[] = Array.from({ length: 200 }, (_, index) => 400 + index);
 
-export async function postJson(
-  deps: ChannelDeps,
-  url: string | URL,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Promise<HttpResponse> {
+/**
+ * One POST of a JSON body: `json` is serialised here, `text` is sent as it is (when a signature covers the
+ * exact bytes).
+ */
+export type ChannelRequest = { readonly url: string | URL; readonly headers?: Record<string, string> } & (
+  { readonly json: unknown } | { readonly text: string }
+);
+
+async function postJson(deps: ChannelDeps, request: ChannelRequest): Promise<HttpResponse> {
   return deps.http.request({
     method: 'POST',
-    url,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
-    body: JSON.stringify(body),
+    url: request.url,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...request.headers },
+    body: 'text' in request ? request.text : JSON.stringify(request.json),
     // A notification sent twice is worse than a retried one lost: only retry what surely did not arrive.
     retry: 'unprocessed',
     accept: ALL_ERROR_STATUSES,
   });
 }
 
+/** The message in `dialect`, cut into at most `maxParts` texts of at most `max` units each. */
+export function fitParts(
+  message: NotificationMessage,
+  dialect: Dialect,
+  unit: SizeUnit,
+  max: number,
+  maxParts = 1,
+): string[] {
+  return renderParts(message, dialect, { budget: { unit, max }, maxParts });
+}
+
+/**
+ * For push channels that show a title of their own: the rendered message without its title line, or the
+ * headline when nothing else is left.
+ */
+export function pushBody(message: NotificationMessage, dialect: Dialect, unit: SizeUnit, max: number): string {
+  const lines = fitParts(message, dialect, unit, max)[0]?.split('\n') ?? [];
+  return lines.slice(1).join('\n').trim() || message.headline;
+}
+
 /** The body as JSON, or undefined when it is not JSON. */
-export function jsonBody(response: HttpResponse): Record<string, unknown> | undefined {
+function jsonBody(response: HttpResponse): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(response.text());
     return value !== null && typeof value === 'object' && !Array.isArray(value)
@@ -97,26 +122,26 @@ export function jsonBody(response: HttpResponse): Record<string, unknown> | unde
 }
 
 /** A short, redacted quote of a response body for error messages. */
-export function bodySnippet(response: HttpResponse, max = 160): string {
+function bodySnippet(response: HttpResponse, max = 160): string {
   const text = redact(response.text().replace(/\s+/g, ' ').trim());
   if (text === '') return 'an empty body';
   return `"${text.length > max ? `${text.slice(0, max)}…` : text}"`;
 }
 
-export function numberField(body: Record<string, unknown> | undefined, key: string): number | undefined {
+function numberField(body: Record<string, unknown> | undefined, key: string): number | undefined {
   const value = body?.[key];
   if (typeof value === 'number') return value;
   if (typeof value === 'string' && /^-?\d+$/.test(value)) return Number(value);
   return undefined;
 }
 
-export function stringField(body: Record<string, unknown> | undefined, key: string): string | undefined {
+function stringField(body: Record<string, unknown> | undefined, key: string): string | undefined {
   const value = body?.[key];
   return typeof value === 'string' ? value : undefined;
 }
 
 /** Retry-After header (seconds or date) in milliseconds, if any. */
-export function retryAfterHeaderMs(response: HttpResponse): number | undefined {
+function retryAfterHeaderMs(response: HttpResponse): number | undefined {
   return parseRetryAfter(response.headers.get('retry-after'));
 }
 
@@ -143,15 +168,15 @@ function errorOptions(context: ErrorContext): { status?: number; url?: string; h
   };
 }
 
-export function configFailure(context: ErrorContext): AttemptOutcome {
+function configFailure(context: ErrorContext): AttemptOutcome {
   return { ok: false, error: new ConfigError(errorText(context), errorOptions(context)) };
 }
 
-export function rejectedFailure(context: ErrorContext): AttemptOutcome {
+function rejectedFailure(context: ErrorContext): AttemptOutcome {
   return { ok: false, error: new RejectedError(errorText(context), errorOptions(context)) };
 }
 
-export function retryableFailure(context: ErrorContext, retry?: RetryPlan): AttemptOutcome {
+function retryableFailure(context: ErrorContext, retry?: RetryPlan): AttemptOutcome {
   return {
     ok: false,
     error: new RetryableError(errorText(context), errorOptions(context)),
@@ -163,7 +188,7 @@ export function retryableFailure(context: ErrorContext, retry?: RetryPlan): Atte
  * The common HTTP-status reading: 429 waits as told (or backs off), 5xx backs off twice, 401/403/404/410
  * mean the configured address or token is wrong, other 4xx mean the message itself was refused.
  */
-export function statusFailure(
+function statusFailure(
   deps: ChannelDeps,
   context: ErrorContext & { readonly retryAfterMs?: number; readonly credentialHint: string },
 ): AttemptOutcome {
@@ -179,4 +204,114 @@ export function statusFailure(
   if (status === 401 || status === 403 || status === 404 || status === 410)
     return configFailure({ ...context, hint: context.hint ?? context.credentialHint });
   return rejectedFailure(context);
+}
+
+/** A 429 whose body says how many seconds to wait (a second when it does not say). */
+export function rateLimited(retryAfterSec: number | undefined): RetryPlan {
+  return { reason: '429', limit: 1, delayMs: Math.ceil((retryAfterSec ?? 1) * 1000) };
+}
+
+/** What one answer of a service means: each verdict is bound to the channel and the response already. */
+export interface Answer {
+  readonly response: HttpResponse;
+  readonly status: number;
+  /** The body as a JSON object, or undefined when it is not one. */
+  readonly json: Record<string, unknown> | undefined;
+  /** A number (or whole-number string) in the JSON body at `path`, e.g. ("parameters", "retry_after"). */
+  numberAt(...path: string[]): number | undefined;
+  /** A string in the JSON body at `path`. */
+  textAt(...path: string[]): string | undefined;
+  snippet(max?: number): string;
+  config(detail: string, hint: string): AttemptOutcome;
+  rejected(detail: string): AttemptOutcome;
+  retryable(detail: string, retry?: RetryPlan, hint?: string): AttemptOutcome;
+  /** The common HTTP-status reading (see statusFailure). */
+  byStatus(detail: string, credentialHint: string): AttemptOutcome;
+  /**
+   * The service's own result code in the body (the first of `codeKeys` present), a detail quoting it with
+   * its words (the first of `wordKeys`, else a snippet of the body), and the verdict on a code nobody knows.
+   */
+  resultCode(codeKeys: readonly string[], wordKeys?: readonly string[]): ResultCode;
+}
+
+export interface ResultCode {
+  readonly code: number | undefined;
+  readonly detail: string;
+  /** A body that is not JSON at all (a proxy's error page) may clear up; a code we do not know will not. */
+  unknown(): AttemptOutcome;
+}
+
+function objectAt(
+  json: Record<string, unknown> | undefined,
+  path: readonly string[],
+): Record<string, unknown> | undefined {
+  let value: unknown = json;
+  for (const key of path)
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+}
+
+function answerOf(deps: ChannelDeps, channel: string, response: HttpResponse): Answer {
+  const json = jsonBody(response);
+  const context = (detail: string, hint?: string): ErrorContext => ({
+    channel,
+    response,
+    detail,
+    ...(hint === undefined ? {} : { hint }),
+  });
+  const answer: Answer = {
+    response,
+    status: response.status,
+    json,
+    numberAt: (...path) => numberField(objectAt(json, path.slice(0, -1)), path.at(-1) ?? ''),
+    textAt: (...path) => stringField(objectAt(json, path.slice(0, -1)), path.at(-1) ?? ''),
+    snippet: (max) => bodySnippet(response, max),
+    config: (detail, hint) => configFailure(context(detail, hint)),
+    rejected: (detail) => rejectedFailure(context(detail)),
+    retryable: (detail, retry, hint) => retryableFailure(context(detail, hint), retry),
+    byStatus: (detail, credentialHint) => statusFailure(deps, { ...context(detail), credentialHint }),
+    resultCode(codeKeys, wordKeys) {
+      const label = codeKeys[0] ?? 'code';
+      const code = codeKeys.map((key) => numberField(json, key)).find((value) => value !== undefined);
+      const words = wordKeys?.map((key) => stringField(json, key)).find((value) => value !== undefined);
+      const quoted =
+        wordKeys === undefined ? `: ${bodySnippet(response, 100)}` : words ? `: ${truncateChars(words, 100)}` : '';
+      const detail = `${label} ${code ?? 'missing'}${quoted}`;
+      return {
+        code,
+        detail,
+        unknown: () =>
+          json === undefined ? answer.retryable(`no ${label} in ${bodySnippet(response)}`) : answer.rejected(detail),
+      };
+    },
+  };
+  return answer;
+}
+
+/**
+ * One channel as data: what it keeps secret, the parts a message becomes, the POST for each part (built per
+ * attempt, as signatures carry the time) and what an answer means. Every channel sends the same way through
+ * `createChannel`.
+ */
+export interface ChannelSpec<Part> {
+  readonly name: string;
+  readonly secrets: readonly (string | undefined)[];
+  parts(message: NotificationMessage): readonly Part[];
+  request(part: Part, message: NotificationMessage): ChannelRequest;
+  judge(answer: Answer, part: Part, message: NotificationMessage): AttemptOutcome;
+}
+
+export function createChannel<Part>(spec: ChannelSpec<Part>, deps: ChannelDeps): Notifier {
+  for (const value of spec.secrets) registerSecret(value);
+  return {
+    name: spec.name,
+    async send(message) {
+      for (const part of spec.parts(message)) {
+        await withRetries(deps, spec.name, async (): Promise<AttemptOutcome> => {
+          const response = await postJson(deps, spec.request(part, message));
+          return spec.judge(answerOf(deps, spec.name, response), part, message);
+        });
+      }
+    },
+  };
 }

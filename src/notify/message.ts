@@ -2,7 +2,14 @@ import type { PlatformId } from '../core/activity.ts';
 import type { SyncReport } from '../engine/report-types.ts';
 import { catalogue } from '../i18n/catalogue.ts';
 import type { Language } from '../i18n/language.ts';
-import { buildReportView, OUTCOME_GROUP, type ReportView, type WorkoutRow } from '../i18n/report-view.ts';
+import {
+  buildReportView,
+  OUTCOME_GROUP,
+  type ReportView,
+  type ReportViewOptions,
+  type TargetCell,
+  type WorkoutRow,
+} from '../i18n/report-view.ts';
 import { truncateChars } from './text-fit.ts';
 
 /**
@@ -35,17 +42,11 @@ export interface MessageSection {
 
 export const PRODUCT_NAME = 'Sports Sync X';
 
-export interface BuildMessageOptions {
+/** The report view's options (language, time zone, clock, expiry warnings) and what only messages need. */
+export interface BuildMessageOptions extends ReportViewOptions {
   readonly runUrl?: string;
-  /** IANA time zone for workout times; default UTC. */
-  readonly timeZone?: string;
-  /** Warn about credentials that stop working within this many days; default 14. */
-  readonly expiryWarningDays?: number;
-  readonly now?: Date;
   /** Most workouts listed per section and most entries per section before "… and N more". */
   readonly maxItemsPerSection?: number;
-  /** SYNC_LANGUAGE; default en. */
-  readonly language?: Language;
 }
 
 /** Longest single item; a runaway error message must not crowd out the rest of the summary. */
@@ -91,6 +92,26 @@ function describeWorkout(row: WorkoutRow): string {
   return pieces.filter((piece): piece is string => piece !== undefined && piece !== '').join(' · ');
 }
 
+/** One line per workout with a target in `group`, naming those targets as `describe` says. */
+function workoutItems(
+  view: ReportView,
+  group: (typeof OUTCOME_GROUP)[keyof typeof OUTCOME_GROUP],
+  describe: (target: TargetCell) => string,
+): string[] {
+  const { t } = view;
+  return view.workouts.flatMap((row) => {
+    const targets = row.targets.filter((target) => OUTCOME_GROUP[target.outcome] === group);
+    if (targets.length === 0) return [];
+    return [clip(t.workoutItem(t.fromPlatform(describeWorkout(row), row.fromLabel), targets.map(describe)))];
+  });
+}
+
+/** Credentials that stop working soon: in reports and heartbeats alike, never capped. */
+function expirySection(view: ReportView): MessageSection[] {
+  if (view.expiry.length === 0) return [];
+  return [{ heading: view.t.expiryHeading(), tone: 'warning', items: view.expiry.map((item) => item.line) }];
+}
+
 /** The neutral message for one run's report. Pure: same report and options, same message. */
 export function buildReportMessage(report: SyncReport, options: BuildMessageOptions = {}): NotificationMessage {
   const view = buildReportView(report, { ...options, timeZone: options.timeZone ?? 'UTC' });
@@ -106,82 +127,48 @@ export function buildReportMessage(report: SyncReport, options: BuildMessageOpti
       : summary;
 
   const sections: MessageSection[] = [];
+  /** A section only when it has items; capped, so the heading counts what the section lists. */
+  const add = (
+    tone: MessageSection['tone'],
+    items: readonly string[],
+    heading: (count: number) => string,
+    max = maxItems,
+  ): void => {
+    if (items.length > 0) sections.push({ heading: heading(items.length), tone, items: capped(view, items, max) });
+  };
   // One line per workout, with every target it was copied to.
-  const copied = view.workouts.filter((row) => row.targets.some((target) => OUTCOME_GROUP[target.outcome] === 'moved'));
-  if (copied.length > 0) {
-    const items = copied.map((row) =>
-      clip(
-        t.workoutItem(
-          t.fromPlatform(describeWorkout(row), row.fromLabel),
-          row.targets.filter((target) => OUTCOME_GROUP[target.outcome] === 'moved').map((target) => target.label),
-        ),
-      ),
-    );
-    sections.push({
-      heading: t.copiedHeading(copied.length, report.dryRun),
-      tone: 'info',
-      items: capped(view, items, maxItems),
-    });
-  }
-  const other = view.workouts.filter((row) => row.targets.some((target) => OUTCOME_GROUP[target.outcome] === 'other'));
-  if (other.length > 0) {
-    const items = other.map((row) =>
-      clip(
-        t.workoutItem(
-          t.fromPlatform(describeWorkout(row), row.fromLabel),
-          row.targets
-            .filter((target) => OUTCOME_GROUP[target.outcome] === 'other')
-            .map((target) => t.targetWithOutcome(target.label, t.outcome(target.outcome))),
-        ),
-      ),
-    );
-    sections.push({
-      heading: t.otherResultsHeading(other.length),
-      tone: 'comment',
-      items: capped(view, items, maxItems),
-    });
-  }
-
+  add(
+    'info',
+    workoutItems(view, 'moved', (target) => target.label),
+    (count) => t.copiedHeading(count, report.dryRun),
+  );
+  add(
+    'comment',
+    workoutItems(view, 'other', (target) => t.targetWithOutcome(target.label, t.outcome(target.outcome))),
+    (count) => t.otherResultsHeading(count),
+  );
+  // Counted in workouts; the items are counts per platform, never capped.
   if (view.duplicates.length > 0)
     sections.push({
       heading: t.duplicatesHeading(view.duplicates.length),
       tone: view.anyDuplicateDeleteFailed ? 'warning' : 'comment',
       items: [...view.duplicateCounts],
     });
-
   // Counted after de-duplication: the heading says how many problems are listed.
-  const attention = view.attention.map((item) =>
-    clip(`${t.labelled(item.where, item.what)}${item.nextStep ? ` → ${item.nextStep}` : ''}`),
+  add(
+    'warning',
+    view.attention.map((item) =>
+      clip(`${t.labelled(item.where, item.what)}${item.nextStep ? ` → ${item.nextStep}` : ''}`),
+    ),
+    (count) => t.attentionHeading(count),
   );
-  if (attention.length > 0)
-    sections.push({
-      heading: t.attentionHeading(attention.length),
-      tone: 'warning',
-      items: capped(view, attention, maxItems),
-    });
-
-  if (view.expiry.length > 0)
-    sections.push({ heading: t.expiryHeading(), tone: 'warning', items: view.expiry.map((item) => item.line) });
-
-  if (view.suspects.length > 0)
-    sections.push({
-      heading: t.suspectsHeading(view.suspects.length),
-      tone: 'comment',
-      items: capped(
-        view,
-        view.suspects.map((suspect) => clip(suspect.line)),
-        maxItems,
-      ),
-    });
-
-  if (view.warnings.length > 0) {
-    const warnings = [...new Set(view.warnings.map(clip))];
-    sections.push({
-      heading: t.warningsHeading(),
-      tone: 'comment',
-      items: capped(view, warnings, Math.min(maxItems, 5)),
-    });
-  }
+  sections.push(...expirySection(view));
+  add(
+    'comment',
+    view.suspects.map((suspect) => clip(suspect.line)),
+    (count) => t.suspectsHeading(count),
+  );
+  add('comment', [...new Set(view.warnings.map(clip))], () => t.warningsHeading(), Math.min(maxItems, 5));
 
   const severity = failed ? 'error' : view.expiry.length > 0 || view.anyDuplicateDeleteFailed ? 'warning' : 'ok';
   return {
@@ -209,8 +196,7 @@ export function buildHeartbeatMessage(report: SyncReport, options: BuildMessageO
       ),
     },
   ];
-  if (view.expiry.length > 0)
-    sections.push({ heading: t.expiryHeading(), tone: 'warning', items: view.expiry.map((item) => item.line) });
+  sections.push(...expirySection(view));
   const severity = reportHasFailures(report) ? 'error' : view.expiry.length > 0 ? 'warning' : 'ok';
   return {
     kind: 'heartbeat',

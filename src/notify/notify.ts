@@ -92,29 +92,26 @@ export function heartbeatDue(config: NotifyConfig, lastHeartbeatAt: string | und
   return Number.isNaN(last) || now.getTime() - last >= WEEK_MS;
 }
 
+/** Each channel kind's notifier, typed so that a kind's factory takes exactly that kind's settings. */
+const NOTIFIER_FACTORIES: {
+  readonly [K in ChannelConfig['kind']]: (settings: Extract<ChannelConfig, { kind: K }>, deps: ChannelDeps) => Notifier;
+} = {
+  wecom: createWeComNotifier,
+  telegram: createTelegramNotifier,
+  dingtalk: createDingTalkNotifier,
+  feishu: createFeishuNotifier,
+  bark: createBarkNotifier,
+  serverchan: createServerChanNotifier,
+  ntfy: createNtfyNotifier,
+  slack: createSlackNotifier,
+  discord: createDiscordNotifier,
+  webhook: createWebhookNotifier,
+};
+
 export function createNotifier(channel: ChannelConfig, deps: ChannelDeps): Notifier {
-  switch (channel.kind) {
-    case 'wecom':
-      return createWeComNotifier(channel, deps);
-    case 'telegram':
-      return createTelegramNotifier(channel, deps);
-    case 'dingtalk':
-      return createDingTalkNotifier(channel, deps);
-    case 'feishu':
-      return createFeishuNotifier(channel, deps);
-    case 'bark':
-      return createBarkNotifier(channel, deps);
-    case 'serverchan':
-      return createServerChanNotifier(channel, deps);
-    case 'ntfy':
-      return createNtfyNotifier(channel, deps);
-    case 'slack':
-      return createSlackNotifier(channel, deps);
-    case 'discord':
-      return createDiscordNotifier(channel, deps);
-    case 'webhook':
-      return createWebhookNotifier(channel, deps);
-  }
+  // TypeScript cannot tie channel.kind to its entry's parameter type; the table's type above does.
+  const create = NOTIFIER_FACTORIES[channel.kind] as (settings: ChannelConfig, deps: ChannelDeps) => Notifier;
+  return create(channel, deps);
 }
 
 export function channelDeps(deps: NotifyDeps): ChannelDeps {

@@ -25,9 +25,10 @@ import {
   fakeTelegram,
   parseTelegramHtml,
   telegramTooMany,
+  type FakeChannel,
 } from './fake-channels.ts';
 import { startFakeServer, utf8Bytes } from './fake-server.ts';
-import { VirtualClock, capturingLogger, expectNoSecrets, harness } from './harness.ts';
+import { VirtualClock, capturingLogger, expectNoSecrets, harness, type Harness } from './harness.ts';
 import { busyReport, hugeCjkReport } from './report-fixture.ts';
 
 const RUN_URL = 'https://github.com/owner/repo/actions/runs/123';
@@ -70,6 +71,12 @@ async function failure(notifier: Notifier, what: NotificationMessage = message):
     () => undefined,
     (error: unknown) => error,
   );
+}
+
+/** A harness whose fake service reads the test's virtual clock (signed requests carry the time). */
+async function clockedHarness(host: string, fake: (now: VirtualClock['now']) => FakeChannel): Promise<Harness> {
+  const clock = new VirtualClock();
+  return harness(host, fake(clock.now), clock);
 }
 
 describe('Telegram', () => {
@@ -147,18 +154,15 @@ describe('Telegram', () => {
 
 describe('DingTalk (signed)', () => {
   it('signs the URL (timestamp in ms, HMAC-SHA256 over "ts\\nsecret") and sends markdown', async () => {
-    const clock = new VirtualClock();
-    const h = await harness(
-      'oapi.dingtalk.com',
-      fakeDingTalk({ token: DINGTALK_TOKEN, secret: DINGTALK_SECRET, keyword: 'Sports Sync X', now: clock.now }),
-      clock,
+    const h = await clockedHarness('oapi.dingtalk.com', (now) =>
+      fakeDingTalk({ token: DINGTALK_TOKEN, secret: DINGTALK_SECRET, keyword: 'Sports Sync X', now }),
     );
     await createDingTalkNotifier({ accessToken: DINGTALK_TOKEN, secret: DINGTALK_SECRET }, h.deps).send(message);
     const [request] = h.server.requests;
     expect(request?.path).toBe('/robot/send');
     expect([...(request?.query.keys() ?? [])]).toEqual(['access_token', 'timestamp', 'sign']);
-    expect(request?.query.get('timestamp')).toBe(String(clock.ms));
-    const expected = createHmac('sha256', DINGTALK_SECRET).update(`${clock.ms}\n${DINGTALK_SECRET}`).digest('base64');
+    expect(request?.query.get('timestamp')).toBe(String(h.clock.ms));
+    const expected = createHmac('sha256', DINGTALK_SECRET).update(`${h.clock.ms}\n${DINGTALK_SECRET}`).digest('base64');
     expect(request?.query.get('sign')).toBe(expected);
     const body = request?.json as { msgtype: string; markdown: { title: string; text: string } };
     expect(body.msgtype).toBe('markdown');
@@ -178,11 +182,8 @@ describe('DingTalk (signed)', () => {
   });
 
   it('a wrong secret is errcode 310000 (HTTP 200): a configuration error, not retried, secret not shown', async () => {
-    const clock = new VirtualClock();
-    const h = await harness(
-      'oapi.dingtalk.com',
-      fakeDingTalk({ token: DINGTALK_TOKEN, secret: DINGTALK_SECRET, now: clock.now }),
-      clock,
+    const h = await clockedHarness('oapi.dingtalk.com', (now) =>
+      fakeDingTalk({ token: DINGTALK_TOKEN, secret: DINGTALK_SECRET, now }),
     );
     const wrong = 'SECffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff';
     registerSecret(wrong);
@@ -211,11 +212,8 @@ describe('DingTalk (signed)', () => {
 
 describe('Feishu / Lark (signed)', () => {
   it('signs in the body (timestamp in seconds, HMAC keyed with "ts\\nsecret" over nothing) and sends a post', async () => {
-    const clock = new VirtualClock();
-    const h = await harness(
-      'open.feishu.cn',
-      fakeFeishu({ token: FEISHU_TOKEN, secret: FEISHU_SECRET, now: clock.now }),
-      clock,
+    const h = await clockedHarness('open.feishu.cn', (now) =>
+      fakeFeishu({ token: FEISHU_TOKEN, secret: FEISHU_SECRET, now }),
     );
     await createFeishuNotifier({ host: 'open.feishu.cn', token: FEISHU_TOKEN, secret: FEISHU_SECRET }, h.deps).send(
       message,
@@ -224,7 +222,7 @@ describe('Feishu / Lark (signed)', () => {
     expect(request?.path).toBe(`/open-apis/bot/v2/hook/${FEISHU_TOKEN}`);
     expect([...(request?.query.keys() ?? [])]).toEqual([]);
     const body = request?.json as Record<string, unknown>;
-    const seconds = String(Math.floor(clock.ms / 1000));
+    const seconds = String(Math.floor(h.clock.ms / 1000));
     expect(body.timestamp).toBe(seconds);
     expect(body.sign).toBe(createHmac('sha256', `${seconds}\n${FEISHU_SECRET}`).update('').digest('base64'));
     expect(body.msg_type).toBe('post');
@@ -235,11 +233,8 @@ describe('Feishu / Lark (signed)', () => {
   });
 
   it('goes to open.larksuite.com for Lark, and a wrong secret is code 19021', async () => {
-    const clock = new VirtualClock();
-    const h = await harness(
-      'open.larksuite.com',
-      fakeFeishu({ token: FEISHU_TOKEN, secret: FEISHU_SECRET, now: clock.now }),
-      clock,
+    const h = await clockedHarness('open.larksuite.com', (now) =>
+      fakeFeishu({ token: FEISHU_TOKEN, secret: FEISHU_SECRET, now }),
     );
     const notifier = createFeishuNotifier(
       { host: 'open.larksuite.com', token: FEISHU_TOKEN, secret: 'wrong-secret-value' },

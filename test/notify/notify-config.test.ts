@@ -136,6 +136,14 @@ describe('parseNotifyConfig', () => {
       'TELEGRAM_BOT_TOKEN does not look like a bot token',
     ],
     [{ DINGTALK_SECRET: 'SEC0123456789abcdef0123' }, 'DINGTALK_SECRET is set but DINGTALK_WEBHOOK is not'],
+    [{ FEISHU_SECRET: 'secretgarbage' }, 'FEISHU_SECRET is set but FEISHU_WEBHOOK is not; add the bot webhook'],
+    [{ NOTIFY_WEBHOOK_SECRET: 'secretgarbage' }, 'NOTIFY_WEBHOOK_SECRET is set but NOTIFY_WEBHOOK_URL is not'],
+    [{ NTFY_TOKEN: 'tk_secretgarbage' }, 'NTFY_TOKEN is set but neither NTFY_URL nor NTFY_TOPIC is'],
+    [{ DINGTALK_TOKEN: 'secretgarbage!' }, 'DINGTALK_TOKEN does not contain a DingTalk access token'],
+    [
+      { DINGTALK_WEBHOOK: 'https://oapi.dingtalk.com/robot/send?secretgarbage=1' },
+      'DINGTALK_WEBHOOK has no access_token=',
+    ],
     [
       { DINGTALK_TOKEN: 'f1e2d3c4b5a69788776655443322110', DINGTALK_SECRET: 'secretgarbage' },
       'DINGTALK_SECRET does not look like a DingTalk signing secret',
@@ -160,6 +168,18 @@ describe('parseNotifyConfig', () => {
     expect(error.message).toContain(expected);
     expect(error.message.split('\n')).toHaveLength(1);
     expect(error.message).not.toContain('secretgarbage');
+  });
+
+  it('takes DINGTALK_WEBHOOK over DINGTALK_TOKEN, and keeps both out of the logs', () => {
+    const env = {
+      DINGTALK_WEBHOOK: 'https://oapi.dingtalk.com/robot/send?access_token=a1b2c3d4e5f60718293a4b5c6d7e8f90',
+      DINGTALK_TOKEN: 'f1e2d3c4b5a69788776655443322110',
+    };
+    expect(parseNotifyConfig(lookup(env)).channels).toEqual([
+      { kind: 'dingtalk', accessToken: 'a1b2c3d4e5f60718293a4b5c6d7e8f90' },
+    ]);
+    for (const secret of ['a1b2c3d4e5f60718293a4b5c6d7e8f90', env.DINGTALK_TOKEN])
+      expect(redact(`value ${secret} end`)).toBe('value *** end');
   });
 
   it('derives Bark and ntfy servers from the URL forms users paste', () => {

@@ -2,8 +2,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { describeError, isSyncError } from '../../src/core/errors.ts';
 import { clearSecretsForTests, registerSecret } from '../../src/core/secrets.ts';
 import { createWeComNotifier, msUntilNextMinute } from '../../src/notify/channels/wecom.ts';
-import { buildReportMessage } from '../../src/notify/message.ts';
+import type { WeComMessageType } from '../../src/config/notify-config.ts';
+import type { Notifier } from '../../src/notify/channel-support.ts';
+import { buildReportMessage, type NotificationMessage } from '../../src/notify/message.ts';
 import { fakeWeCom, wecomReply } from './fake-channels.ts';
+import type { FakeReply } from './fake-server.ts';
 import { utf8Bytes } from './fake-server.ts';
 import { VirtualClock, expectNoSecrets, harness } from './harness.ts';
 import { busyReport, hugeCjkReport } from './report-fixture.ts';
@@ -17,6 +20,22 @@ function contentOf(json: unknown): { msgtype: string; content: string; payload: 
   const msgtype = String(body.msgtype);
   const payload = body[msgtype] as Record<string, unknown>;
   return { msgtype, content: String(payload.content), payload };
+}
+
+/** A fake robot that first answers `replies`, and a notifier of `messageType` wired to it. */
+async function weComAnswering(replies: readonly FakeReply[], messageType: WeComMessageType = 'markdown') {
+  const fake = fakeWeCom({ key: KEY });
+  const h = await harness(HOST, fake);
+  fake.forced.push(...replies);
+  return { h, notifier: createWeComNotifier({ key: KEY, messageType, mentions: [] }, h.deps) };
+}
+
+/** The error a send ends in; undefined when the message was delivered. */
+async function sendError(notifier: Notifier, message: NotificationMessage): Promise<unknown> {
+  return notifier.send(message).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
 }
 
 beforeEach(() => {
@@ -78,10 +97,7 @@ describe('WeCom group robot', () => {
     const wrongKey = 'deadbeef-0000-4000-8000-000000000000';
     registerSecret(wrongKey);
     const notifier = createWeComNotifier({ key: wrongKey, messageType: 'markdown', mentions: [] }, h.deps);
-    const error = await notifier.send(buildReportMessage(busyReport())).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await sendError(notifier, buildReportMessage(busyReport()));
     expect(isSyncError(error) && error.kind).toBe('config');
     const text = describeError(error);
     expect(text).toContain('errcode 93000');
@@ -103,14 +119,8 @@ describe('WeCom group robot', () => {
   });
 
   it('gives up after one 45009 retry and reports the rate limit', async () => {
-    const fake = fakeWeCom({ key: KEY });
-    const h = await harness(HOST, fake);
-    fake.forced.push(wecomReply(45009), wecomReply(45009));
-    const notifier = createWeComNotifier({ key: KEY, messageType: 'markdown', mentions: [] }, h.deps);
-    const error = await notifier.send(buildReportMessage(busyReport())).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const { h, notifier } = await weComAnswering([wecomReply(45009), wecomReply(45009)]);
+    const error = await sendError(notifier, buildReportMessage(busyReport()));
     expect(describeError(error)).toContain('errcode 45009');
     expect(describeError(error)).toContain('20 messages a minute');
     expect(h.server.requests).toHaveLength(2);
@@ -129,49 +139,30 @@ describe('WeCom group robot', () => {
   });
 
   it('retries errcode -1 (busy) with backoff', async () => {
-    const fake = fakeWeCom({ key: KEY });
-    const h = await harness(HOST, fake);
-    fake.forced.push(wecomReply(-1, 'system busy'), wecomReply(-1, 'system busy'));
-    await createWeComNotifier({ key: KEY, messageType: 'markdown', mentions: [] }, h.deps).send(
-      buildReportMessage(busyReport()),
-    );
+    const { h, notifier } = await weComAnswering([wecomReply(-1, 'system busy'), wecomReply(-1, 'system busy')]);
+    await notifier.send(buildReportMessage(busyReport()));
     expect(h.server.requests).toHaveLength(3);
     expect(h.clock.sleeps).toHaveLength(2);
   });
 
   it('on 45002 cuts the content harder and retries once', async () => {
-    const fake = fakeWeCom({ key: KEY });
-    const h = await harness(HOST, fake);
-    fake.forced.push(wecomReply(45002, 'content size out of limit'));
-    await createWeComNotifier({ key: KEY, messageType: 'markdown', mentions: [] }, h.deps).send(
-      buildReportMessage(hugeCjkReport(), { maxItemsPerSection: 1000 }),
-    );
+    const { h, notifier } = await weComAnswering([wecomReply(45002, 'content size out of limit')]);
+    await notifier.send(buildReportMessage(hugeCjkReport(), { maxItemsPerSection: 1000 }));
     const [first, second] = h.server.requests;
     expect(utf8Bytes(contentOf(second!.json).content)).toBeLessThanOrEqual(3072);
     expect(utf8Bytes(contentOf(second!.json).content)).toBeLessThan(utf8Bytes(contentOf(first!.json).content));
   });
 
   it('treats any other non-zero errcode as a failure without retrying', async () => {
-    const fake = fakeWeCom({ key: KEY });
-    const h = await harness(HOST, fake);
-    fake.forced.push(wecomReply(40035, 'invalid parameter'));
-    const error = await createWeComNotifier({ key: KEY, messageType: 'markdown', mentions: [] }, h.deps)
-      .send(buildReportMessage(busyReport()))
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+    const { h, notifier } = await weComAnswering([wecomReply(40035, 'invalid parameter')]);
+    const error = await sendError(notifier, buildReportMessage(busyReport()));
     expect(isSyncError(error) && error.kind).toBe('rejected');
     expect(h.server.requests).toHaveLength(1);
   });
 
   it('falls back to plain text when markdown is refused (40008)', async () => {
-    const fake = fakeWeCom({ key: KEY });
-    const h = await harness(HOST, fake);
-    fake.forced.push(wecomReply(40008, 'invalid message type'));
-    await createWeComNotifier({ key: KEY, messageType: 'markdown_v2', mentions: [] }, h.deps).send(
-      buildReportMessage(busyReport(), { runUrl: RUN_URL }),
-    );
+    const { h, notifier } = await weComAnswering([wecomReply(40008, 'invalid message type')], 'markdown_v2');
+    await notifier.send(buildReportMessage(busyReport(), { runUrl: RUN_URL }));
     expect(h.server.requests.map((request) => contentOf(request.json).msgtype)).toEqual(['markdown_v2', 'text']);
     const text = contentOf(h.server.requests[1]!.json).content;
     expect(text).toContain(`Run log: ${RUN_URL}`);

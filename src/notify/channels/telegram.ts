@@ -1,85 +1,54 @@
-import { registerSecret } from '../../core/secrets.ts';
-import {
-  bodySnippet,
-  configFailure,
-  jsonBody,
-  numberField,
-  postJson,
-  rejectedFailure,
-  retryableFailure,
-  statusFailure,
-  withRetries,
-  type AttemptOutcome,
-  type ChannelDeps,
-  type Notifier,
-} from '../channel-support.ts';
-import { renderParts } from '../render.ts';
+import { createChannel, fitParts, rateLimited, type ChannelDeps, type Notifier } from '../channel-support.ts';
+import type { ChannelSettings } from '../../config/notify-config.ts';
 
 /** Telegram counts characters after entity parsing; counting the HTML source (tags included) is safely stricter. */
 export const TELEGRAM_MAX_CHARS = 4096;
 export const TELEGRAM_MAX_PARTS = 3;
 
-export interface TelegramSettings {
-  readonly botToken: string;
-  readonly chatId: string | number;
-}
-
-export function createTelegramNotifier(settings: TelegramSettings, deps: ChannelDeps): Notifier {
-  registerSecret(settings.botToken);
-  const url = `https://api.telegram.org/bot${settings.botToken}/sendMessage`;
-
-  return {
-    name: 'Telegram',
-    async send(message) {
-      const parts = renderParts(message, 'telegram-html', {
-        budget: { unit: 'utf16-units', max: TELEGRAM_MAX_CHARS },
-        maxParts: TELEGRAM_MAX_PARTS,
-      });
-      for (const text of parts) {
-        await withRetries(deps, 'Telegram', async (): Promise<AttemptOutcome> => {
-          const response = await postJson(deps, url, {
-            chat_id: settings.chatId,
-            text,
-            parse_mode: 'HTML',
-            link_preview_options: { is_disabled: true },
-            // Quiet when all is well; a failure should make a sound.
-            disable_notification: message.severity === 'ok',
-          });
-          const json = jsonBody(response);
-          if (response.status === 200 && json?.ok === true) return { ok: true };
-          const description = typeof json?.description === 'string' ? json.description : undefined;
-          const context = {
-            channel: 'Telegram',
-            response,
-            detail: description ? `"${description}"` : bodySnippet(response),
-          };
-          const parameters = json?.parameters as Record<string, unknown> | undefined;
-          const retryAfterSec = numberField(parameters, 'retry_after');
-          if (response.status === 429)
-            return retryableFailure(context, { reason: '429', limit: 1, delayMs: (retryAfterSec ?? 1) * 1000 });
-          if (response.status === 401 || response.status === 404)
-            return configFailure({
-              ...context,
-              hint: 'the bot token was refused: set TELEGRAM_BOT_TOKEN to the token @BotFather gave you',
-            });
-          if (response.status === 403)
-            return configFailure({
-              ...context,
-              hint:
-                'the bot may not write to this chat: start the bot (or add it to the group/channel) ' +
-                'and check TELEGRAM_CHAT_ID',
-            });
-          if (response.status === 400 && /chat not found/i.test(description ?? ''))
-            return configFailure({
-              ...context,
-              hint: 'check TELEGRAM_CHAT_ID and that the bot has been started in that chat or added to the group',
-            });
-          if (response.status === 400) return rejectedFailure(context);
-          if (response.status === 200)
-            return retryableFailure({ ...context, detail: `unexpected answer ${bodySnippet(response)}` });
-          return statusFailure(deps, { ...context, credentialHint: 'check TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID' });
-        });
-      }
+export function createTelegramNotifier(settings: ChannelSettings['telegram'], deps: ChannelDeps): Notifier {
+  return createChannel(
+    {
+      name: 'Telegram',
+      secrets: [settings.botToken],
+      parts: (message) => fitParts(message, 'telegram-html', 'utf16-units', TELEGRAM_MAX_CHARS, TELEGRAM_MAX_PARTS),
+      request: (text, message) => ({
+        url: `https://api.telegram.org/bot${settings.botToken}/sendMessage`,
+        json: {
+          chat_id: settings.chatId,
+          text,
+          parse_mode: 'HTML',
+          link_preview_options: { is_disabled: true },
+          // Quiet when all is well; a failure should make a sound.
+          disable_notification: message.severity === 'ok',
+        },
+      }),
+      judge(answer) {
+        const { json, status } = answer;
+        if (status === 200 && json?.ok === true) return { ok: true };
+        const description = answer.textAt('description');
+        const detail = description ? `"${description}"` : answer.snippet();
+        if (status === 429) return answer.retryable(detail, rateLimited(answer.numberAt('parameters', 'retry_after')));
+        if (status === 401 || status === 404)
+          return answer.config(
+            detail,
+            'the bot token was refused: set TELEGRAM_BOT_TOKEN to the token @BotFather gave you',
+          );
+        if (status === 403)
+          return answer.config(
+            detail,
+            'the bot may not write to this chat: start the bot (or add it to the group/channel) ' +
+              'and check TELEGRAM_CHAT_ID',
+          );
+        if (status === 400 && /chat not found/i.test(description ?? ''))
+          return answer.config(
+            detail,
+            'check TELEGRAM_CHAT_ID and that the bot has been started in that chat or added to the group',
+          );
+        if (status === 400) return answer.rejected(detail);
+        if (status === 200) return answer.retryable(`unexpected answer ${answer.snippet()}`);
+        return answer.byStatus(detail, 'check TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID');
+      },
     },
-  };
+    deps,
+  );
 }

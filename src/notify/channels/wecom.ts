@@ -1,23 +1,16 @@
 import { RejectedError } from '../../core/errors.ts';
-import { registerSecret } from '../../core/secrets.ts';
 import {
-  bodySnippet,
-  configFailure,
-  jsonBody,
-  numberField,
-  postJson,
-  rejectedFailure,
-  retryableFailure,
-  statusFailure,
-  withRetries,
+  createChannel,
+  fitParts,
+  type Answer,
   type AttemptOutcome,
   type ChannelDeps,
   type Notifier,
 } from '../channel-support.ts';
 import type { NotificationMessage } from '../message.ts';
-import type { WeComMessageType } from '../../config/notify-config.ts';
-import { packLines, truncateChars, utf8ByteLength } from '../text-fit.ts';
-import { renderParts, type Dialect } from '../render.ts';
+import type { ChannelSettings, WeComMessageType } from '../../config/notify-config.ts';
+import { packLines, utf8ByteLength } from '../text-fit.ts';
+import type { Dialect } from '../render.ts';
 
 /** Content limits in UTF-8 bytes (protocol §1.2). */
 export const WECOM_BYTE_LIMITS: Readonly<Record<WeComMessageType, number>> = {
@@ -34,14 +27,17 @@ const DIALECTS: Readonly<Record<WeComMessageType, Dialect>> = {
   markdown_v2: 'markdown',
 };
 
-export interface WeComSettings {
-  readonly key: string;
-  readonly messageType: WeComMessageType;
-  /** User ids, phone numbers or @all, mentioned when the run failed. */
-  readonly mentions: readonly string[];
+class InvalidMessageTypeError extends RejectedError {
+  /** Only a refusal of the first part may fall back to text: after that, text would repeat what arrived. */
+  firstPart = false;
 }
 
-class InvalidMessageTypeError extends RejectedError {}
+interface WeComPart {
+  /** Mutable: an answer "too large" (45002) shortens the content for its one retry. */
+  content: string;
+  readonly mentions: readonly string[];
+  readonly first: boolean;
+}
 
 /** Milliseconds until just after the next minute starts: WeCom's 20-a-minute window resets then. */
 export function msUntilNextMinute(now: Date): number {
@@ -52,11 +48,10 @@ function isPhone(mention: string): boolean {
   return /^\+?\d{5,20}$/.test(mention);
 }
 
-export function createWeComNotifier(settings: WeComSettings, deps: ChannelDeps): Notifier {
-  registerSecret(settings.key);
+export function createWeComNotifier(settings: ChannelSettings['wecom'], deps: ChannelDeps): Notifier {
   const url = `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${encodeURIComponent(settings.key)}`;
 
-  function renderAll(message: NotificationMessage, type: WeComMessageType): string[] {
+  function renderAll(message: NotificationMessage, type: WeComMessageType): WeComPart[] {
     const mentions = message.severity === 'error' ? settings.mentions : [];
     const mentionLine =
       type === 'markdown'
@@ -66,12 +61,9 @@ export function createWeComNotifier(settings: WeComSettings, deps: ChannelDeps):
             .join(' ')
         : '';
     const reserve = mentionLine === '' ? 0 : utf8ByteLength(mentionLine) + 1;
-    const parts = renderParts(message, DIALECTS[type], {
-      budget: { unit: 'utf8-bytes', max: WECOM_BYTE_LIMITS[type] - reserve },
-      maxParts: WECOM_MAX_PARTS,
-    });
+    const parts = fitParts(message, DIALECTS[type], 'utf8-bytes', WECOM_BYTE_LIMITS[type] - reserve, WECOM_MAX_PARTS);
     if (mentionLine !== '' && parts.length > 0) parts[parts.length - 1] += `\n${mentionLine}`;
-    return parts;
+    return parts.map((content, index) => ({ content, mentions: index === 0 ? mentions : [], first: index === 0 }));
   }
 
   function body(type: WeComMessageType, content: string, withMentions: readonly string[]): unknown {
@@ -84,82 +76,75 @@ export function createWeComNotifier(settings: WeComSettings, deps: ChannelDeps):
     return { msgtype: 'text', text };
   }
 
-  async function sendPart(type: WeComMessageType, initialContent: string, mentions: readonly string[]): Promise<void> {
-    let content = initialContent;
-    await withRetries(deps, 'WeCom', async (): Promise<AttemptOutcome> => {
-      const response = await postJson(deps, url, body(type, content, mentions));
-      const context = { channel: 'WeCom', response };
-      if (response.status !== 200)
-        return statusFailure(deps, { ...context, detail: bodySnippet(response), credentialHint: 'check QYWX_BOT_KEY' });
-      const json = jsonBody(response);
-      const errcode = numberField(json, 'errcode');
-      if (errcode === 0) return { ok: true };
-      const errmsg = typeof json?.errmsg === 'string' ? `: ${truncateChars(json.errmsg, 100)}` : '';
-      const detail = `errcode ${errcode ?? 'missing'}${errmsg}`;
-      switch (errcode) {
-        case 93000:
-          return configFailure({
-            ...context,
-            detail,
-            hint:
-              'the robot key is not valid: set QYWX_BOT_KEY to the key=… part of the group robot webhook ' +
-              'address (or the whole address); the robot must be in an internal group',
-          });
-        case 45009:
-          return retryableFailure(
-            { ...context, detail, hint: 'the robot sends at most 20 messages a minute' },
-            { reason: '45009', limit: 1, delayMs: msUntilNextMinute(deps.now()) },
-          );
-        case -1:
-          return retryableFailure({ ...context, detail }, { reason: 'busy', limit: 3, delayMs: deps.backoffMs(1) });
-        case 45033:
-          return retryableFailure(
-            { ...context, detail },
-            { reason: 'concurrency', limit: 2, delayMs: deps.backoffMs(1) },
-          );
-        case 45002: {
-          // Too large after all (the service's count may differ from ours): cut to three quarters and try once more.
-          content =
-            packLines(
-              content.split('\n'),
-              { unit: 'utf8-bytes', max: Math.floor((WECOM_BYTE_LIMITS[type] * 3) / 4) },
-              { maxParts: 1, overflowLine: (n) => `… ${n} more lines in the run log` },
-            )[0] ?? '';
-          return retryableFailure({ ...context, detail }, { reason: '45002', limit: 1, delayMs: 0 });
-        }
-        case 40008:
-          return {
-            ok: false,
-            error: new InvalidMessageTypeError(`WeCom refused the message type ${type} (${detail})`, {
-              status: response.status,
-            }),
-          };
-        default:
-          return json === undefined
-            ? retryableFailure({ ...context, detail: `no errcode in ${bodySnippet(response)}` })
-            : rejectedFailure({ ...context, detail });
+  function judge(answer: Answer, type: WeComMessageType, part: WeComPart): AttemptOutcome {
+    if (answer.status !== 200) return answer.byStatus(answer.snippet(), 'check QYWX_BOT_KEY');
+    const { code, detail, unknown } = answer.resultCode(['errcode'], ['errmsg']);
+    switch (code) {
+      case 0:
+        return { ok: true };
+      case 93000:
+        return answer.config(
+          detail,
+          'the robot key is not valid: set QYWX_BOT_KEY to the key=… part of the group robot webhook ' +
+            'address (or the whole address); the robot must be in an internal group',
+        );
+      case 45009:
+        return answer.retryable(
+          detail,
+          { reason: '45009', limit: 1, delayMs: msUntilNextMinute(deps.now()) },
+          'the robot sends at most 20 messages a minute',
+        );
+      case -1:
+        return answer.retryable(detail, { reason: 'busy', limit: 3, delayMs: deps.backoffMs(1) });
+      case 45033:
+        return answer.retryable(detail, { reason: 'concurrency', limit: 2, delayMs: deps.backoffMs(1) });
+      case 45002:
+        // Too large after all (the service's count may differ from ours): cut to three quarters and try once more.
+        part.content =
+          packLines(
+            part.content.split('\n'),
+            { unit: 'utf8-bytes', max: Math.floor((WECOM_BYTE_LIMITS[type] * 3) / 4) },
+            { maxParts: 1, overflowLine: (n) => `… ${n} more lines in the run log` },
+          )[0] ?? '';
+        return answer.retryable(detail, { reason: '45002', limit: 1, delayMs: 0 });
+      case 40008: {
+        const error = new InvalidMessageTypeError(`WeCom refused the message type ${type} (${detail})`, {
+          status: answer.status,
+        });
+        error.firstPart = part.first;
+        return { ok: false, error };
       }
-    });
+      default:
+        return unknown();
+    }
   }
 
+  function channelFor(type: WeComMessageType): Notifier {
+    return createChannel<WeComPart>(
+      {
+        name: 'WeCom',
+        secrets: [settings.key],
+        parts: (message) => renderAll(message, type),
+        request: (part) => ({ url, json: body(type, part.content, part.mentions) }),
+        judge: (answer, part) => judge(answer, type, part),
+      },
+      deps,
+    );
+  }
+
+  const chosen = channelFor(settings.messageType);
+  const plainText = channelFor('text');
   return {
     name: 'WeCom',
     async send(message) {
-      const mentions = message.severity === 'error' ? settings.mentions : [];
-      const type = settings.messageType;
-      const parts = renderAll(message, type);
-      for (const [index, part] of parts.entries()) {
-        try {
-          await sendPart(type, part, index === 0 ? mentions : []);
-        } catch (error) {
-          // Some clients and older servers refuse markdown(_v2): fall back to plain text once, from the start.
-          if (!(error instanceof InvalidMessageTypeError) || index > 0 || type === 'text') throw error;
-          deps.log.debug(`WeCom refused ${type}; sending plain text instead`);
-          const textParts = renderAll(message, 'text');
-          for (const [textIndex, textPart] of textParts.entries())
-            await sendPart('text', textPart, textIndex === 0 ? mentions : []);
-          return;
-        }
+      try {
+        await chosen.send(message);
+      } catch (error) {
+        // Some clients and older servers refuse markdown(_v2): fall back to plain text once, from the start.
+        if (!(error instanceof InvalidMessageTypeError) || !error.firstPart || settings.messageType === 'text')
+          throw error;
+        deps.log.debug(`WeCom refused ${settings.messageType}; sending plain text instead`);
+        await plainText.send(message);
       }
     },
   };
