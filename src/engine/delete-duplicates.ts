@@ -1,23 +1,12 @@
-import { PLATFORM_LABELS, type PlatformId } from '../core/activity.ts';
+import { PLATFORM_LABELS } from '../core/activity.ts';
 import type { SyncConfig } from '../config/config.ts';
 import { describeError } from '../core/errors.ts';
-import type { Logger } from '../core/log.ts';
 import { redact } from '../core/secrets.ts';
-import type { Platform } from '../platforms/platform.ts';
 import type { DuplicateDecision } from './duplicates.ts';
-import type { FitFiles } from './fit-files.ts';
 import type { DuplicateResult } from './report-types.ts';
-import type { SyncStore } from './sync-store.ts';
+import type { RunContext } from './sync-store.ts';
 
-export interface DeleteContext {
-  readonly config: SyncConfig;
-  readonly store: SyncStore;
-  readonly runId: number;
-  readonly log: Logger;
-  /** Platforms whose listing worked this run. */
-  readonly platforms: ReadonlyMap<PlatformId, Platform>;
-  readonly fitFiles: FitFiles;
-}
+export type DeleteContext = RunContext;
 
 /** Why a duplicate must not be deleted now, or null when it may be (pure). */
 export function deletionBlocker(

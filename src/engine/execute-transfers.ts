@@ -1,21 +1,19 @@
 import { createHash } from 'node:crypto';
 import { PLATFORM_LABELS, activityKey, type Activity, type PlatformId } from '../core/activity.ts';
-import type { SyncConfig } from '../config/config.ts';
 import { describeError, errorKind, isSyncError, RetryableError } from '../core/errors.ts';
-import type { Logger } from '../core/log.ts';
 import type { Progress } from '../core/progress.ts';
 import { redact } from '../core/secrets.ts';
 import { platformSportCode, sportById } from '../core/sports.ts';
 import { formatLocalTime } from '../core/time-format.ts';
 import { isConnectionRefused } from '../http/http-client.ts';
 import { withRequestPriority } from '../http/request-limit.ts';
-import type { Platform, UploadOutcome } from '../platforms/platform.ts';
-import type { FitFiles, SourceFile } from './fit-files.ts';
+import type { UploadOutcome } from '../platforms/platform.ts';
+import type { SourceFile } from './fit-files.ts';
 import type { LedgerEvent } from './ledger.ts';
 import { nextStepFor } from './next-step.ts';
 import type { PlanItem } from './plan.ts';
 import type { TransferResult } from './report-types.ts';
-import type { SyncStore } from './sync-store.ts';
+import type { RunContext } from './sync-store.ts';
 
 type WorkItem = Exclude<PlanItem, { kind: 'skip' }>;
 type UploadItem = Extract<PlanItem, { kind: 'upload' }>;
@@ -29,13 +27,7 @@ export interface StopRule {
   readonly now?: () => number;
 }
 
-export interface ExecuteContext {
-  readonly config: SyncConfig;
-  readonly store: SyncStore;
-  readonly runId: number;
-  readonly log: Logger;
-  readonly platforms: ReadonlyMap<PlatformId, Platform>;
-  readonly fitFiles: FitFiles;
+export interface ExecuteContext extends RunContext {
   readonly stop: StopRule;
   /** Jobs (workouts) in progress at once: bounds the FIT files held in memory. */
   readonly poolSize: number;
