@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { describeError, isSyncError } from '../../src/core/errors.ts';
-import { clearSecretsForTests, registerSecret } from '../../src/core/secrets.ts';
+import { registerSecret } from '../../src/core/secrets.ts';
 import { createWeComNotifier, msUntilNextMinute } from '../../src/notify/channels/wecom.ts';
 import { buildReportMessage } from '../../src/notify/message.ts';
 import { fakeWeCom, wecomReply } from './fake-channels.ts';
@@ -19,10 +19,7 @@ function contentOf(json: unknown): { msgtype: string; content: string; payload: 
   return { msgtype, content: String(payload.content), payload };
 }
 
-beforeEach(() => {
-  clearSecretsForTests();
-  registerSecret(KEY);
-});
+beforeEach(() => registerSecret(KEY));
 
 describe('WeCom group robot', () => {
   it('posts one markdown card with the exact request shape', async () => {
