@@ -1,4 +1,5 @@
 import { AuthError, RetryableError } from '../../core/errors.ts';
+import { jsonObject } from '../../core/json.ts';
 import { redact, registerSecret } from '../../core/secrets.ts';
 import type { HttpClient, HttpResponse } from '../../http/http-client.ts';
 import {
@@ -60,14 +61,10 @@ function postToTokenEndpoint(
 }
 
 /** The body of a 2xx answer that carries an access token; undefined for anything else. */
-function tokenBody(response: HttpResponse): unknown {
+function tokenBody(response: HttpResponse): Record<string, unknown> | undefined {
   if (response.status < 200 || response.status >= 300) return undefined;
-  try {
-    const body: unknown = JSON.parse(response.text());
-    return typeof (body as { access_token?: unknown } | null)?.access_token === 'string' ? body : undefined;
-  } catch {
-    return undefined;
-  }
+  const body = jsonObject(response.text());
+  return typeof body?.access_token === 'string' ? body : undefined;
 }
 
 /** diauth refused the ticket itself ("invalid service ticket provided"): another id will not help. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Activity } from '../../core/activity.ts';
 import { AuthError, RetryableError, isSyncError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
+import { jsonObject } from '../../core/json.ts';
 import { registerSecret } from '../../core/secrets.ts';
 import type { HttpClient, HttpResponse } from '../../http/http-client.ts';
 import { sleep } from '../../http/retry.ts';
@@ -144,21 +145,12 @@ export class PersonalApiClient {
   }
 
   private loadToken(): StoredToken | undefined {
-    const raw = this.options.state.getSecret(STATE.token);
-    if (!raw) return undefined;
-    try {
-      const parsed = JSON.parse(raw) as Partial<StoredToken>;
-      if (
-        typeof parsed.accessToken !== 'string' ||
-        typeof parsed.expiresAt !== 'number' ||
-        parsed.keyPrint !== this.keyPrint
-      )
-        return undefined;
-      registerSecret(parsed.accessToken);
-      return parsed as StoredToken;
-    } catch {
+    const stored = jsonObject(this.options.state.getSecret(STATE.token));
+    const { accessToken, expiresAt, keyPrint } = stored ?? {};
+    if (typeof accessToken !== 'string' || typeof expiresAt !== 'number' || keyPrint !== this.keyPrint)
       return undefined;
-    }
+    registerSecret(accessToken);
+    return { accessToken, expiresAt, keyPrint };
   }
 
   private async bearer(): Promise<StoredToken> {
