@@ -288,6 +288,16 @@ const ORDER: readonly TransferOutcome[] = [
   'set-aside',
   'no-original',
 ];
+/** How a language names outcomes: in a list, in the job summary (with its icon), as a section. */
+const outcomeEntries = (
+  words: Record<TransferOutcome, string>,
+  summaryWords: Partial<Record<TransferOutcome, string>>,
+  sections: Record<TransferOutcome, string>,
+): Pick<Catalogue, 'outcome' | 'outcomeIcon' | 'outcomeSection'> => ({
+  outcome: (outcome) => words[outcome],
+  outcomeIcon: (outcome) => `${OUTCOME_ICON[outcome]} ${summaryWords[outcome] ?? words[outcome]}`,
+  outcomeSection: (outcome) => sections[outcome],
+});
 const ordered = <K extends string>(counts: ReadonlyMap<K, number>, order: readonly K[]) =>
   [...counts.entries()].sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]));
 
@@ -420,9 +430,7 @@ export const EN: Catalogue = {
         : date,
   expiryHeading: () => 'Sign-in expiring',
 
-  outcome: (outcome) => OUTCOME_EN[outcome],
-  outcomeIcon: (outcome) => `${OUTCOME_ICON[outcome]} ${SUMMARY_OUTCOME_EN[outcome] ?? OUTCOME_EN[outcome]}`,
-  outcomeSection: (outcome) => SECTION_EN[outcome],
+  ...outcomeEntries(OUTCOME_EN, SUMMARY_OUTCOME_EN, SECTION_EN),
   directionCounts: (direction, counts) =>
     `${direction}: ${ordered(counts, ORDER)
       .map(([outcome, n]) => `${n} ${OUTCOME_EN[outcome]}`)
@@ -560,9 +568,7 @@ export const ZH_CN: Catalogue = {
         : date,
   expiryHeading: () => '登录即将过期',
 
-  outcome: (outcome) => OUTCOME_ZH[outcome],
-  outcomeIcon: (outcome) => `${OUTCOME_ICON[outcome]} ${SUMMARY_OUTCOME_ZH[outcome] ?? OUTCOME_ZH[outcome]}`,
-  outcomeSection: (outcome) => SECTION_ZH[outcome],
+  ...outcomeEntries(OUTCOME_ZH, SUMMARY_OUTCOME_ZH, SECTION_ZH),
   directionCounts: (direction, counts) =>
     `${direction}：${ordered(counts, ORDER)
       .map(([outcome, n]) => `${OUTCOME_ZH[outcome]} ${n} 条`)
