@@ -27,6 +27,8 @@ const db: FlagSpec = {
   help: 'SQLite database (default db/sports_sync.sqlite, or SYNC_DB_PATH)',
 };
 const json: FlagSpec = { type: 'boolean', help: 'print one JSON document on stdout (logs go to stderr)' };
+/** The flags every command that reads the settings and the database ends with, in the order help lists them. */
+const ledgerFlags = { 'settings-file': settingsFile, db, json, verbose, help } as const;
 
 export interface CommandSpec {
   readonly summary: string;
@@ -44,11 +46,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
         type: 'boolean',
         help: 'with DELETE_DUPLICATE=1: delete duplicates found for the first time too',
       },
-      'settings-file': settingsFile,
-      db,
-      json,
-      verbose,
-      help,
+      ...ledgerFlags,
     },
     examples: [
       'node cli.js sync --dry-run',
@@ -70,7 +68,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
   },
   status: {
     summary: 'Show what the database knows: counts, last runs, tokens, pauses, transfers set aside',
-    flags: { db, 'settings-file': settingsFile, json, verbose, help },
+    flags: ledgerFlags,
     examples: ['node cli.js status', 'node cli.js status --db db/demo/sports_sync.sqlite', 'node cli.js status --json'],
   },
   undo: {
@@ -79,11 +77,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       'dry-run': { type: 'boolean', help: 'list what would be restored; change nothing' },
       platform: { type: 'string', value: 'GARMINCOM|GARMINCN|COROS', help: 'only deletions on this platform' },
       id: { type: 'string', value: 'ID', help: 'only the deleted record with this id' },
-      'settings-file': settingsFile,
-      db,
-      json,
-      verbose,
-      help,
+      ...ledgerFlags,
     },
     examples: [
       'node cli.js undo --dry-run',
@@ -97,11 +91,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     flags: {
       'dry-run': { type: 'boolean', help: 'only list the copies' },
       platform: { type: 'string', value: 'GARMINCOM|GARMINCN|COROS', help: 'only copies on this platform' },
-      'settings-file': settingsFile,
-      db,
-      json,
-      verbose,
-      help,
+      ...ledgerFlags,
     },
     examples: ['node cli.js rollback --dry-run', 'node cli.js rollback --platform COROS'],
   },

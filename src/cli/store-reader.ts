@@ -187,13 +187,18 @@ export class StoreReader {
     }));
   }
 
-  /** A plain (unsealed) platform state value: login pauses, the local-login marker. */
-  plainState(platform: PlatformId, name: string): string | undefined {
+  /** One platform state value as stored, plain or sealed. */
+  private stateValue(platform: PlatformId, name: string, sealed: boolean): string | undefined {
     if (!this.hasTable('platform_state')) return undefined;
     const row = this.db
-      .prepare('SELECT value FROM platform_state WHERE platform = ? AND name = ? AND sealed = 0')
-      .get(platform, name) as { value: string } | undefined;
+      .prepare('SELECT value FROM platform_state WHERE platform = ? AND name = ? AND sealed = ?')
+      .get(platform, name, sealed ? 1 : 0) as { value: string } | undefined;
     return row?.value;
+  }
+
+  /** A plain (unsealed) platform state value: login pauses, the local-login marker. */
+  plainState(platform: PlatformId, name: string): string | undefined {
+    return this.stateValue(platform, name, false);
   }
 
   /** Every plain value of one platform (copied into a login's in-memory state). */
@@ -207,20 +212,11 @@ export class StoreReader {
 
   /** The sealed box as stored (the caller unseals it with the key it has). */
   sealedState(platform: PlatformId, name: string): string | undefined {
-    if (!this.hasTable('platform_state')) return undefined;
-    const row = this.db
-      .prepare('SELECT value FROM platform_state WHERE platform = ? AND name = ? AND sealed = 1')
-      .get(platform, name) as { value: string } | undefined;
-    return row?.value;
+    return this.stateValue(platform, name, true);
   }
 
   hasSealed(platform: PlatformId, name: string): boolean {
-    if (!this.hasTable('platform_state')) return false;
-    return (
-      this.db
-        .prepare('SELECT 1 FROM platform_state WHERE platform = ? AND name = ? AND sealed = 1')
-        .get(platform, name) !== undefined
-    );
+    return this.sealedState(platform, name) !== undefined;
   }
 
   /** Source records that could not give their file (schema 4 on). */

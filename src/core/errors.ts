@@ -40,25 +40,18 @@ export abstract class SyncError extends Error {
   }
 }
 
-export class ConfigError extends SyncError {
-  readonly kind = 'config' as const;
-  override readonly name = 'ConfigError';
+/** The base of the error class of one kind; `name` is spelled out because the bundle is minified. */
+function errorOfKind<Kind extends ErrorKind>(kind: Kind, name: string) {
+  return class extends SyncError {
+    readonly kind = kind;
+    override readonly name = name;
+  };
 }
 
-export class AuthError extends SyncError {
-  readonly kind = 'auth' as const;
-  override readonly name = 'AuthError';
-}
-
-export class RetryableError extends SyncError {
-  readonly kind = 'retryable' as const;
-  override readonly name = 'RetryableError';
-}
-
-export class RejectedError extends SyncError {
-  readonly kind = 'rejected' as const;
-  override readonly name = 'RejectedError';
-}
+export class ConfigError extends errorOfKind('config', 'ConfigError') {}
+export class AuthError extends errorOfKind('auth', 'AuthError') {}
+export class RetryableError extends errorOfKind('retryable', 'RetryableError') {}
+export class RejectedError extends errorOfKind('rejected', 'RejectedError') {}
 
 export function isSyncError(error: unknown): error is SyncError {
   return error instanceof SyncError;

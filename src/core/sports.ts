@@ -362,71 +362,64 @@ export function sportFromCorosSportType(sportType: number | string | undefined |
   return BY_COROS.get(code) ?? OTHER;
 }
 
+/**
+ * The FIT session sport → sub-sport (decoder strings) → our sport id; `*` stands for every other
+ * sub-sport (and none). A sport not listed is "other".
+ */
+const FIT_SPORTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  running: {
+    treadmill: 'treadmill_run',
+    indoorRunning: 'treadmill_run',
+    virtualActivity: 'treadmill_run',
+    trail: 'trail_run',
+    track: 'track_run',
+    '*': 'run',
+  },
+  cycling: {
+    indoorCycling: 'indoor_ride',
+    spin: 'indoor_ride',
+    virtualActivity: 'indoor_ride',
+    gravelCycling: 'gravel_ride',
+    cyclocross: 'gravel_ride',
+    mountain: 'mountain_bike',
+    downhill: 'mountain_bike',
+    road: 'road_ride',
+    '*': 'ride',
+  },
+  eBiking: { '*': 'e_bike' },
+  swimming: { openWater: 'open_water_swim', '*': 'pool_swim' },
+  walking: { '*': 'walk' },
+  hiking: { '*': 'hike' },
+  mountaineering: { '*': 'mountaineering' },
+  rockClimbing: { indoorClimbing: 'indoor_climb', bouldering: 'bouldering', '*': 'rock_climb' },
+  training: {
+    strengthTraining: 'strength',
+    yoga: 'yoga',
+    pilates: 'pilates',
+    cardioTraining: 'indoor_cardio',
+    '*': 'strength',
+  },
+  fitnessEquipment: { indoorRowing: 'indoor_row', stairClimbing: 'floor_climb', '*': 'indoor_cardio' },
+  rowing: { indoorRowing: 'indoor_row', '*': 'row' },
+  alpineSkiing: { backcountry: 'ski_touring', '*': 'resort_ski' },
+  snowboarding: { '*': 'snowboard' },
+  crossCountrySkiing: { '*': 'xc_ski' },
+  kayaking: { '*': 'flatwater' },
+  paddling: { '*': 'flatwater' },
+  standUpPaddleboarding: { '*': 'flatwater' },
+  windsurfing: { '*': 'windsurf' },
+  jumprope: { '*': 'jump_rope' },
+  multisport: { '*': 'multisport' },
+  transition: { '*': 'multisport' },
+};
+
 /** The FIT session sport / sub-sport (decoder strings) to our sport. */
 export function sportFromFit(sport: string | undefined, subSport: string | undefined): NormalisedSport {
+  // Own keys only: a decoder string such as "constructor" must not find Object's members.
+  const bySub = sport !== undefined && Object.hasOwn(FIT_SPORTS, sport) ? FIT_SPORTS[sport] : undefined;
+  if (!bySub) return OTHER;
   const sub = subSport ?? 'generic';
-  switch (sport) {
-    case 'running':
-      if (sub === 'treadmill' || sub === 'indoorRunning' || sub === 'virtualActivity')
-        return sportById('treadmill_run');
-      if (sub === 'trail') return sportById('trail_run');
-      if (sub === 'track') return sportById('track_run');
-      return sportById('run');
-    case 'cycling':
-      if (sub === 'indoorCycling' || sub === 'spin' || sub === 'virtualActivity') return sportById('indoor_ride');
-      if (sub === 'gravelCycling' || sub === 'cyclocross') return sportById('gravel_ride');
-      if (sub === 'mountain' || sub === 'downhill') return sportById('mountain_bike');
-      if (sub === 'road') return sportById('road_ride');
-      return sportById('ride');
-    case 'eBiking':
-      return sportById('e_bike');
-    case 'swimming':
-      if (sub === 'openWater') return sportById('open_water_swim');
-      return sportById('pool_swim');
-    case 'walking':
-      return sportById('walk');
-    case 'hiking':
-      return sportById('hike');
-    case 'mountaineering':
-      return sportById('mountaineering');
-    case 'rockClimbing':
-      return sub === 'indoorClimbing'
-        ? sportById('indoor_climb')
-        : sub === 'bouldering'
-          ? sportById('bouldering')
-          : sportById('rock_climb');
-    case 'training':
-      if (sub === 'strengthTraining') return sportById('strength');
-      if (sub === 'yoga') return sportById('yoga');
-      if (sub === 'pilates') return sportById('pilates');
-      if (sub === 'cardioTraining') return sportById('indoor_cardio');
-      return sportById('strength');
-    case 'fitnessEquipment':
-      if (sub === 'indoorRowing') return sportById('indoor_row');
-      if (sub === 'stairClimbing') return sportById('floor_climb');
-      return sportById('indoor_cardio');
-    case 'rowing':
-      return sub === 'indoorRowing' ? sportById('indoor_row') : sportById('row');
-    case 'alpineSkiing':
-      return sub === 'backcountry' ? sportById('ski_touring') : sportById('resort_ski');
-    case 'snowboarding':
-      return sportById('snowboard');
-    case 'crossCountrySkiing':
-      return sportById('xc_ski');
-    case 'kayaking':
-    case 'paddling':
-    case 'standUpPaddleboarding':
-      return sportById('flatwater');
-    case 'windsurfing':
-      return sportById('windsurf');
-    case 'jumprope':
-      return sportById('jump_rope');
-    case 'multisport':
-    case 'transition':
-      return sportById('multisport');
-    default:
-      return OTHER;
-  }
+  return sportById((Object.hasOwn(bySub, sub) ? bySub[sub] : undefined) ?? bySub['*'] ?? 'other');
 }
 
 /**

@@ -6,8 +6,16 @@ import { runSync, type RunSyncResult } from '../engine/sync-run.ts';
 import { createPlatformFactory } from '../platforms/factory.ts';
 // The emulators live outside src/ and are loaded only when the demo runs (see runDemo), so the
 // Action bundle carries none of them; type imports are erased.
-import type { CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
-import type { GarminSandbox } from '../../sandbox/garmin/index.ts';
+import type {
+  CorosSandbox,
+  SandboxActivity as CorosActivity,
+  SandboxActivityInput as CorosActivityInput,
+} from '../../sandbox/coros/coros-sandbox.ts';
+import type {
+  GarminSandbox,
+  SandboxActivity as GarminActivity,
+  SandboxActivityInput as GarminActivityInput,
+} from '../../sandbox/garmin/index.ts';
 
 export interface DemoOptions {
   /** Folder for the demo's database, FIT files and emulated platforms (default db/demo). */
@@ -27,29 +35,45 @@ const GARMIN_COM_ACCOUNT = { email: 'athlete@example.com', password: 'demo-garmi
 const GARMIN_CN_ACCOUNT = { email: 'athlete@example.cn', password: 'demo-garmin-cn-password' };
 const COROS_ACCOUNT = { email: 'athlete@example.cn', password: 'demo-coros-password', regionId: 2 as const };
 
-interface SavedGarminActivity {
-  readonly id: number;
-  readonly fit: string;
-  readonly manual: boolean;
-  readonly name: string;
-  readonly typeKey: string;
-  readonly format: 'fit' | 'gpx' | 'tcx';
-  readonly utcOffsetSec: number;
-}
-interface SavedCorosActivity {
-  readonly labelId: string;
-  readonly fit: string;
-  readonly sportType: number;
-  readonly name: string | null;
-  readonly device: string | null;
-  readonly timezone: number;
-}
+/** What world.json keeps of an activity: what its sandbox takes to add it again, the FIT as base64. */
+type Saved<Input extends { readonly fitBytes: Uint8Array }> = Omit<Input, 'fitBytes'> & { readonly fit: string };
 interface SavedWorld {
   readonly version: 1;
-  readonly garmin_com: SavedGarminActivity[];
-  readonly garmin_cn: SavedGarminActivity[];
-  readonly coros: SavedCorosActivity[];
+  readonly garmin_com: Saved<GarminActivityInput>[];
+  readonly garmin_cn: Saved<GarminActivityInput>[];
+  readonly coros: Saved<CorosActivityInput>[];
 }
+
+function toSaved<Input extends { readonly fitBytes: Uint8Array }>(input: Input): Saved<Input> {
+  const { fitBytes, ...rest } = input;
+  return { ...rest, fit: Buffer.from(fitBytes).toString('base64') };
+}
+
+function fromSaved<Input extends { readonly fitBytes: Uint8Array }>(saved: Saved<Input>): Input {
+  const { fit, ...rest } = saved;
+  return { ...rest, fitBytes: Buffer.from(fit, 'base64') } as unknown as Input;
+}
+
+/** The input that adds a Garmin sandbox activity again as it is (same id, same source FIT). */
+const garminInput = (activity: GarminActivity): GarminActivityInput => ({
+  id: activity.id,
+  fitBytes: activity.sourceFit,
+  manual: activity.manual,
+  name: activity.name,
+  typeKey: activity.typeKey,
+  format: activity.format,
+  utcOffsetSec: activity.utcOffsetSec,
+});
+
+/** The input that adds a COROS sandbox activity again as it is (same labelId, same FIT). */
+const corosInput = (activity: CorosActivity): CorosActivityInput => ({
+  labelId: activity.labelId,
+  fitBytes: activity.fit,
+  sportType: activity.sportType,
+  ...(activity.name === null ? {} : { name: activity.name }),
+  ...(activity.device === null ? {} : { device: activity.device }),
+  timezone: activity.startTimezone,
+});
 
 async function seedWorld(garmin: GarminSandbox, coros: CorosSandbox): Promise<void> {
   const { demoSeeds, seedFit } = await import('../../sandbox/demo-seed.ts');
@@ -82,59 +106,25 @@ function restoreWorld(world: SavedWorld, garmin: GarminSandbox, coros: CorosSand
     ['com', GARMIN_COM_ACCOUNT.email, world.garmin_com],
     ['cn', GARMIN_CN_ACCOUNT.email, world.garmin_cn],
   ] as const) {
-    for (const activity of saved) {
-      garmin.addActivity(region, email, {
-        id: activity.id,
-        fitBytes: Buffer.from(activity.fit, 'base64'),
-        manual: activity.manual,
-        name: activity.name,
-        typeKey: activity.typeKey,
-        format: activity.format,
-        utcOffsetSec: activity.utcOffsetSec,
-      });
-    }
+    for (const activity of saved) garmin.addActivity(region, email, fromSaved(activity));
   }
-  for (const activity of world.coros) {
-    coros.addActivity(COROS_ACCOUNT.email, {
-      labelId: activity.labelId,
-      fitBytes: Buffer.from(activity.fit, 'base64'),
-      sportType: activity.sportType,
-      ...(activity.name ? { name: activity.name } : {}),
-      ...(activity.device ? { device: activity.device } : {}),
-      timezone: activity.timezone,
-    });
-  }
+  for (const activity of world.coros) coros.addActivity(COROS_ACCOUNT.email, fromSaved(activity));
 }
 
 function saveWorld(path: string, garmin: GarminSandbox, coros: CorosSandbox): void {
-  const garminActivities = (region: 'com' | 'cn', email: string): SavedGarminActivity[] =>
+  const garminActivities = (region: 'com' | 'cn', email: string) =>
     garmin
       .activities(region, email)
-      .map((activity) => ({
-        id: activity.id,
-        fit: Buffer.from(activity.sourceFit).toString('base64'),
-        manual: activity.manual,
-        name: activity.name,
-        typeKey: activity.typeKey,
-        format: activity.format,
-        utcOffsetSec: activity.utcOffsetSec,
-      }))
-      .sort((a, b) => a.id - b.id);
+      .sort((a, b) => a.id - b.id)
+      .map((activity) => toSaved(garminInput(activity)));
   const world: SavedWorld = {
     version: 1,
     garmin_com: garminActivities('com', GARMIN_COM_ACCOUNT.email),
     garmin_cn: garminActivities('cn', GARMIN_CN_ACCOUNT.email),
     coros: coros
       .activities(COROS_ACCOUNT.email)
-      .map((activity) => ({
-        labelId: activity.labelId,
-        fit: Buffer.from(activity.fit).toString('base64'),
-        sportType: activity.sportType,
-        name: activity.name,
-        device: activity.device,
-        timezone: activity.startTimezone,
-      }))
-      .sort((a, b) => (BigInt(a.labelId) < BigInt(b.labelId) ? -1 : 1)),
+      .sort((a, b) => (BigInt(a.labelId) < BigInt(b.labelId) ? -1 : 1))
+      .map((activity) => toSaved(corosInput(activity))),
   };
   const temporary = `${path}.tmp`;
   writeFileSync(temporary, JSON.stringify(world));

@@ -9,6 +9,7 @@ export interface SyncReport {
   readonly dryRun: boolean;
   /** ok: everything worked; partial: some items or platforms failed; failed: nothing could be done. */
   readonly outcome: 'ok' | 'partial' | 'failed';
+  readonly counts: ReportCounts;
   readonly platforms: readonly PlatformSummary[];
   readonly transfers: readonly TransferResult[];
   readonly duplicates: readonly DuplicateResult[];
@@ -16,7 +17,6 @@ export interface SyncReport {
   readonly timezoneSuspects: readonly TimezoneSuspect[];
   readonly failures: readonly FailureItem[];
   readonly warnings: readonly string[];
-  readonly counts: ReportCounts;
   /** The directions copies were made in (SYNC_ROUTES or every direction) and SYNC_SINCE. */
   readonly routing?: ReportRouting;
 }

@@ -288,8 +288,81 @@ const ORDER: readonly TransferOutcome[] = [
   'set-aside',
   'no-original',
 ];
+/** How a language names outcomes: in a list, in the job summary (with its icon), as a section. */
+const outcomeEntries = (
+  words: Record<TransferOutcome, string>,
+  summaryWords: Partial<Record<TransferOutcome, string>>,
+  sections: Record<TransferOutcome, string>,
+): Pick<Catalogue, 'outcome' | 'outcomeIcon' | 'outcomeSection'> => ({
+  outcome: (outcome) => words[outcome],
+  outcomeIcon: (outcome) => `${OUTCOME_ICON[outcome]} ${summaryWords[outcome] ?? words[outcome]}`,
+  outcomeSection: (outcome) => sections[outcome],
+});
 const ordered = <K extends string>(counts: ReadonlyMap<K, number>, order: readonly K[]) =>
   [...counts.entries()].sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]));
+
+/** The words of the public-repository warning in one language; `privacyNote` lays them out alike for all. */
+interface PrivacyWords {
+  /** What the state mode exposes (`none` exposes nothing). */
+  readonly state: Readonly<Record<'git' | 'cache', string>>;
+  readonly artifact: string;
+  /** Exposed whatever the settings. */
+  readonly always: string;
+  readonly separator: string;
+  readonly exposedLine: (exposed: string) => string;
+  readonly advice: string;
+}
+
+const PRIVACY_EN: PrivacyWords = {
+  state: {
+    git:
+      "the database committed to this repository (every workout's date, sport, " +
+      'distance and the sync history, readable by anyone, forever in the git history; ' +
+      'saved sign-in tokens are encrypted, but only as strong as STATE_SECRET)',
+    cache: 'the state cache (readable through pull requests from forks)',
+  },
+  artifact:
+    'the FIT artifact (downloadable by any signed-in GitHub user while it is kept; ' +
+    'FIT files contain your GPS tracks)',
+  always: 'this summary and the logs (workout dates and sports; credentials are masked)',
+  separator: '; ',
+  exposedLine: (exposed) => `> **This repository is public.** Exposed: ${exposed}.`,
+  advice:
+    '> To keep it private: create your own **private** repository with "Use this template" ' +
+    '(a fork of a public repository cannot be made private), or at least use `state: cache` and ' +
+    '`fit-artifact: false`.',
+};
+
+const PRIVACY_ZH: PrivacyWords = {
+  state: {
+    git:
+      '提交到本仓库的数据库（每次训练的日期、运动、距离和同步记录，' +
+      '任何人都能看到，并永远留在 git 历史中；' +
+      '保存的登录令牌是加密的，但强度取决于 STATE_SECRET）',
+    cache: '状态缓存（可以通过来自 fork 的 pull request 读取）',
+  },
+  // Wrapped by hand: Prettier counts a Chinese character as two columns, the 120 limit counts its three bytes.
+  // prettier-ignore
+  artifact:
+    'FIT artifact（保留期间任何登录 GitHub 的用户都能下载；' +
+    'FIT 文件包含你的 GPS 轨迹）',
+  always: '本摘要和日志（训练日期和运动；账号密码已隐藏）',
+  separator: '；',
+  exposedLine: (exposed) => `> **这个仓库是公开的。** 暴露的内容：${exposed}。`,
+  advice:
+    '> 想保持私密：用 "Use this template" 创建你自己的**私有**仓库' +
+    '（公开仓库的 fork 不能改为私有），' +
+    '或者至少设置 `state: cache` 和 `fit-artifact: false`。',
+};
+
+function privacyNote(words: PrivacyWords, stateMode: 'git' | 'cache' | 'none', artifact: boolean): string {
+  const exposed = [
+    ...(stateMode === 'none' ? [] : [words.state[stateMode]]),
+    ...(artifact ? [words.artifact] : []),
+    words.always,
+  ];
+  return ['> [!WARNING]', words.exposedLine(exposed.join(words.separator)), words.advice].join('\n');
+}
 
 export const EN: Catalogue = {
   language: 'en',
@@ -357,9 +430,7 @@ export const EN: Catalogue = {
         : date,
   expiryHeading: () => 'Sign-in expiring',
 
-  outcome: (outcome) => OUTCOME_EN[outcome],
-  outcomeIcon: (outcome) => `${OUTCOME_ICON[outcome]} ${SUMMARY_OUTCOME_EN[outcome] ?? OUTCOME_EN[outcome]}`,
-  outcomeSection: (outcome) => SECTION_EN[outcome],
+  ...outcomeEntries(OUTCOME_EN, SUMMARY_OUTCOME_EN, SECTION_EN),
   directionCounts: (direction, counts) =>
     `${direction}: ${ordered(counts, ORDER)
       .map(([outcome, n]) => `${n} ${OUTCOME_EN[outcome]}`)
@@ -414,29 +485,7 @@ export const EN: Catalogue = {
     `A newer release of Sports Sync X is out: [${latest}](${url}) (this run used ${current}). ` +
     `"Updates" in docs/action.md says how your copy gets it.`,
 
-  privacyNote: (stateMode, artifact) => {
-    const exposed: string[] = [];
-    if (stateMode === 'git')
-      exposed.push(
-        "the database committed to this repository (every workout's date, sport, " +
-          'distance and the sync history, readable by anyone, forever in the git history; ' +
-          'saved sign-in tokens are encrypted, but only as strong as STATE_SECRET)',
-      );
-    if (stateMode === 'cache') exposed.push('the state cache (readable through pull requests from forks)');
-    if (artifact)
-      exposed.push(
-        'the FIT artifact (downloadable by any signed-in GitHub user while it is kept; ' +
-          'FIT files contain your GPS tracks)',
-      );
-    exposed.push('this summary and the logs (workout dates and sports; credentials are masked)');
-    return [
-      '> [!WARNING]',
-      `> **This repository is public.** Exposed: ${exposed.join('; ')}.`,
-      '> To keep it private: create your own **private** repository with "Use this template" ' +
-        '(a fork of a public repository cannot be made private), or at least use `state: cache` and ' +
-        '`fit-artifact: false`.',
-    ].join('\n');
-  },
+  privacyNote: (stateMode, artifact) => privacyNote(PRIVACY_EN, stateMode, artifact),
 
   runLog: () => 'Run log',
   overflow: (count) => `… ${plural(count, 'more line')} in the run log`,
@@ -519,9 +568,7 @@ export const ZH_CN: Catalogue = {
         : date,
   expiryHeading: () => '登录即将过期',
 
-  outcome: (outcome) => OUTCOME_ZH[outcome],
-  outcomeIcon: (outcome) => `${OUTCOME_ICON[outcome]} ${SUMMARY_OUTCOME_ZH[outcome] ?? OUTCOME_ZH[outcome]}`,
-  outcomeSection: (outcome) => SECTION_ZH[outcome],
+  ...outcomeEntries(OUTCOME_ZH, SUMMARY_OUTCOME_ZH, SECTION_ZH),
   directionCounts: (direction, counts) =>
     `${direction}：${ordered(counts, ORDER)
       .map(([outcome, n]) => `${OUTCOME_ZH[outcome]} ${n} 条`)
@@ -578,31 +625,7 @@ export const ZH_CN: Catalogue = {
     `Sports Sync X 有新版本：[${latest}](${url})（本次运行的是 ${current}）。` +
     '更新方法见 docs/action.zh-CN.md 的“更新”一节。',
 
-  privacyNote: (stateMode, artifact) => {
-    const exposed: string[] = [];
-    if (stateMode === 'git')
-      exposed.push(
-        '提交到本仓库的数据库（每次训练的日期、运动、距离和同步记录，' +
-          '任何人都能看到，并永远留在 git 历史中；' +
-          '保存的登录令牌是加密的，但强度取决于 STATE_SECRET）',
-      );
-    if (stateMode === 'cache') exposed.push('状态缓存（可以通过来自 fork 的 pull request 读取）');
-    // Wrapped by hand: Prettier counts a Chinese character as two columns, the 120 limit counts its three bytes.
-    // prettier-ignore
-    if (artifact)
-      exposed.push(
-        'FIT artifact（保留期间任何登录 GitHub 的用户都能下载；' +
-        'FIT 文件包含你的 GPS 轨迹）',
-      );
-    exposed.push('本摘要和日志（训练日期和运动；账号密码已隐藏）');
-    return [
-      '> [!WARNING]',
-      `> **这个仓库是公开的。** 暴露的内容：${exposed.join('；')}。`,
-      '> 想保持私密：用 "Use this template" 创建你自己的**私有**仓库' +
-        '（公开仓库的 fork 不能改为私有），' +
-        '或者至少设置 `state: cache` 和 `fit-artifact: false`。',
-    ].join('\n');
-  },
+  privacyNote: (stateMode, artifact) => privacyNote(PRIVACY_ZH, stateMode, artifact),
 
   runLog: () => '运行日志',
   overflow: (count) => `……还有 ${count} 行，见运行日志`,

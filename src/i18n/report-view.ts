@@ -1,10 +1,9 @@
 import { formatLocalClock } from '../core/time-format.ts';
 import type { PlatformId } from '../core/activity.ts';
-import type { ErrorKind } from '../core/errors.ts';
 import type {
   DuplicateAction,
   DuplicateResult,
-  ReportCounts,
+  PlatformSummary,
   ReportRouting,
   SyncReport,
   TransferOutcome,
@@ -18,12 +17,9 @@ import type { Language } from './language.ts';
  * what to show, already in the user's language and time zone. Renderers only lay it out, so the
  * three never disagree (a count is the number of items listed).
  */
-export interface ReportView {
+export interface ReportView extends Pick<SyncReport, 'outcome' | 'dryRun' | 'counts' | 'warnings'> {
   readonly t: Catalogue;
   readonly timeZone: string;
-  readonly outcome: SyncReport['outcome'];
-  readonly dryRun: boolean;
-  readonly counts: ReportCounts;
   /** "3 uploaded, 1 duplicate deleted, 1 failed", or undefined when nothing happened. */
   readonly countsPhrase: string | undefined;
   readonly outcomePhrase: string;
@@ -42,7 +38,6 @@ export interface ReportView {
   readonly attention: readonly AttentionItem[];
   readonly expiry: readonly ExpiryItem[];
   readonly suspects: readonly SuspectRow[];
-  readonly warnings: readonly string[];
   /** Nothing changed and nothing needs the user. */
   readonly inSync: boolean;
 }
@@ -53,7 +48,7 @@ export interface PlatformRow {
   /** null when the listing failed (the status says why). */
   readonly listed: number | null;
   readonly known: number;
-  readonly error?: { readonly kind: ErrorKind; readonly message: string; readonly nextStep?: string };
+  readonly error?: PlatformSummary['error'];
   /** YYYY-MM-DD and days left, when the saved sign-in's expiry is known. */
   readonly expiry?: { readonly date: string; readonly daysLeft: number };
 }

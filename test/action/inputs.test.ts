@@ -13,7 +13,7 @@ import {
 } from '../../src/action/inputs.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import { NOTIFY_VARIABLES } from '../../src/notify/index.ts';
-import { clearSecretsForTests, redact } from '../../src/core/secrets.ts';
+import { redact } from '../../src/core/secrets.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const actionYml = readFileSync(join(root, 'action.yml'), 'utf8');
@@ -64,14 +64,15 @@ describe('action inputs', () => {
   });
 
   it('registers secret inputs and variables (and each line of a multi-line one) for masking', () => {
-    clearSecretsForTests();
+    const text = 'p=hunter2-coros t=line-two-token g=ghs_abcdef123456 n=1000';
+    expect(redact(text), 'nothing registered them before').toBe(text);
     registerSecretInputs({
       'INPUT_COROS-PASSWORD': 'hunter2-coros',
       GARMIN_TOKEN_CN: 'line-one-token\nline-two-token',
       'INPUT_GITHUB-TOKEN': 'ghs_abcdef123456',
       'INPUT_GARMIN-NEWEST-NUM': '1000',
     });
-    expect(redact('p=hunter2-coros t=line-two-token g=ghs_abcdef123456 n=1000')).toBe('p=*** t=*** g=*** n=1000');
+    expect(redact(text)).toBe('p=*** t=*** g=*** n=1000');
   });
 
   it("parses the Action's own options with defaults and one-line errors", () => {

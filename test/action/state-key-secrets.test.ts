@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stateFingerprint } from '../../src/action/state-fingerprint.ts';
-import { clearSecretsForTests, redact, redactValue, registerSecret } from '../../src/core/secrets.ts';
+import { SecretRegistry } from '../../src/core/secrets.ts';
 import {
   chooseStateKey,
   createStateKeyRing,
@@ -85,14 +85,18 @@ describe('state key policy', () => {
 
 describe('secrets registry', () => {
   it('short values never inside words, setting words never; the report object stays valid JSON', () => {
-    clearSecretsForTests();
-    for (const value of ['true', 'short', 'abc123', 'a-long-token-value']) registerSecret(value);
-    expect(redact('STATE_SECRET is too short')).toBe('STATE_SECRET is too ***');
-    expect(redact('shortly, "dryRun":true, x=abc1234')).toBe('shortly, "dryRun":true, x=abc1234');
-    expect(redact('id abc123 and a-long-token-valueX')).toBe('id *** and ***X');
+    // A registry of its own: these short values must not be redacted in the other tests' output.
+    const secrets = new SecretRegistry();
+    for (const value of ['true', 'short', 'abc123', 'a-long-token-value']) secrets.register(value);
+    expect(secrets.redact('STATE_SECRET is too short')).toBe('STATE_SECRET is too ***');
+    expect(secrets.redact('shortly, "dryRun":true, x=abc1234')).toBe('shortly, "dryRun":true, x=abc1234');
+    expect(secrets.redact('id abc123 and a-long-token-valueX')).toBe('id *** and ***X');
     const report = { dryRun: true, message: 'token a-long-token-value', count: 3 };
-    expect(JSON.parse(JSON.stringify(redactValue(report)))).toEqual({ dryRun: true, message: 'token ***', count: 3 });
-    clearSecretsForTests();
+    expect(JSON.parse(JSON.stringify(secrets.redactValue(report)))).toEqual({
+      dryRun: true,
+      message: 'token ***',
+      count: 3,
+    });
   });
 });
 

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { stateFingerprint } from '../../src/action/state-fingerprint.ts';
 import { renderJobSummary } from '../../src/action/summary.ts';
 import { keepWorkflowEnabled, workflowFileFromRef } from '../../src/action/keepalive.ts';
-import { clearSecretsForTests, registerSecret } from '../../src/core/secrets.ts';
+import { registerSecret } from '../../src/core/secrets.ts';
 import type { SyncReport } from '../../src/engine/report-types.ts';
 import { Store } from '../../src/store/store.ts';
 import { startActionsResultsFake } from '../fakes/actions-results-fake.ts';
@@ -87,7 +87,6 @@ const report: SyncReport = {
 
 describe('job summary', () => {
   it('shows uploads with sport, date, distance; duplicates; failures with the next step; token expiry', () => {
-    clearSecretsForTests();
     registerSecret('tok-SECRET-123');
     const markdown = renderJobSummary(report, {
       stateMode: 'git',

@@ -12,7 +12,7 @@ import {
   registerSecretInputs,
   type Env,
 } from '../../src/action/inputs.ts';
-import { clearSecretsForTests, redact } from '../../src/core/secrets.ts';
+import { redact } from '../../src/core/secrets.ts';
 import { evaluateIf } from '../support/gh-expression.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -115,7 +115,8 @@ describe('the shipped workflow wires every setting', () => {
   });
 
   it('masks every value of the secrets JSON (and credentials stored as variables) before anything is printed', () => {
-    clearSecretsForTests();
+    const text = 'a opaque-secret-value b second-line-y c wecom-key-in-a-var d GARMINCOM';
+    expect(redact(text), 'nothing registered them before').toBe(text);
     registerSecretInputs({
       'INPUT_SECRETS-JSON': JSON.stringify({
         SOME_SECRET: 'opaque-secret-value',
@@ -123,14 +124,12 @@ describe('the shipped workflow wires every setting', () => {
       }),
       'INPUT_VARS-JSON': JSON.stringify({ QYWX_BOT_KEY: 'wecom-key-in-a-var', SYNC_PLATFORM: 'GARMINCOM' }),
     });
-    expect(redact('a opaque-secret-value b second-line-y c wecom-key-in-a-var d GARMINCOM')).toBe(
-      'a *** b *** c *** d GARMINCOM',
-    );
+    expect(redact(text)).toBe('a *** b *** c *** d GARMINCOM');
   });
 
   it('unreadable JSON is one error that never shows the text, and the text is masked', () => {
-    clearSecretsForTests();
     const env = { 'INPUT_SECRETS-JSON': '{"A": "leaky-secret-text"' };
+    expect(redact('leaky-secret-text'), 'nothing registered it before').toBe('leaky-secret-text');
     registerSecretInputs(env);
     expect(redact('leaky-secret-text')).not.toContain('leaky-secret-text');
     expect(() => parseActionOptions(env)).toThrow(

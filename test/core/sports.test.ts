@@ -82,6 +82,23 @@ describe('sport mapping', () => {
     expect(sportFromFit('training', undefined).id).toBe('strength');
   });
 
+  it.each([
+    ['running', 'virtualActivity', 'treadmill_run'],
+    ['cycling', 'virtualActivity', 'indoor_ride'],
+    ['cycling', 'generic', 'ride'],
+    ['rockClimbing', 'bouldering', 'bouldering'],
+    ['fitnessEquipment', 'stairClimbing', 'floor_climb'],
+    ['kayaking', undefined, 'flatwater'],
+    ['transition', 'generic', 'multisport'],
+    ['someNewSport', 'generic', 'other'],
+    [undefined, undefined, 'other'],
+    // Decoder strings are data: none may reach Object's own members.
+    ['constructor', 'generic', 'other'],
+    ['running', 'constructor', 'run'],
+  ] as const)('FIT %s / %s → %s', (sport, subSport, id) => {
+    expect(sportFromFit(sport, subSport).id).toBe(id);
+  });
+
   const families: Array<[Parameters<typeof sportsCompatible>[0], Parameters<typeof sportsCompatible>[1], boolean]> = [
     ['run', 'run', true],
     ['run', 'ride', false],

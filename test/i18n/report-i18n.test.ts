@@ -2,7 +2,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { renderJobSummary } from '../../src/action/summary.ts';
 import { checkForUpdate, isNewer, upstreamRepository } from '../../src/action/update-check.ts';
 import { EndpointMap } from '../../src/core/endpoints.ts';
-import { clearSecretsForTests, registerSecret } from '../../src/core/secrets.ts';
+import { registerSecret } from '../../src/core/secrets.ts';
 import { renderReportText } from '../../src/engine/report.ts';
 import type { SyncReport } from '../../src/engine/report-types.ts';
 import { EN, ZH_CN } from '../../src/i18n/catalogue.ts';
@@ -22,10 +22,7 @@ const servers: FakeServer[] = [];
 afterAll(async () => {
   for (const server of servers) await server.close();
 });
-beforeEach(() => {
-  clearSecretsForTests();
-  registerSecret(KEY);
-});
+beforeEach(() => registerSecret(KEY));
 
 /** English words of the catalogue that must not appear in a Chinese rendering. */
 const ENGLISH = [

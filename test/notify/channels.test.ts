@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { describeError, isSyncError } from '../../src/core/errors.ts';
-import { clearSecretsForTests, registerSecret } from '../../src/core/secrets.ts';
+import { registerSecret } from '../../src/core/secrets.ts';
 import type { Notifier } from '../../src/notify/channel-support.ts';
 import { createBarkNotifier } from '../../src/notify/channels/bark.ts';
 import { createDingTalkNotifier } from '../../src/notify/channels/dingtalk.ts';
@@ -61,7 +61,6 @@ const ALL_SECRETS = [
 
 let message: NotificationMessage;
 beforeEach(() => {
-  clearSecretsForTests();
   for (const secret of ALL_SECRETS) registerSecret(secret);
   message = buildReportMessage(busyReport(), { runUrl: RUN_URL, now: new Date('2026-01-08T06:01:00Z') });
 });

@@ -1,7 +1,7 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../src/core/errors.ts';
-import { clearSecretsForTests, redact } from '../../src/core/secrets.ts';
 import { parseNotifyConfig, parseWeComKey } from '../../src/config/notify-config.ts';
+import { redact } from '../../src/core/secrets.ts';
 
 const WECOM_KEY = '693a91f6-7a0c-4bc4-97a0-0ec2f1fa5aaa';
 
@@ -19,8 +19,6 @@ function configError(env: Record<string, string>): ConfigError {
   throw new Error('expected a ConfigError');
 }
 
-beforeEach(() => clearSecretsForTests());
-
 describe('parseNotifyConfig', () => {
   it('defaults: no channels, on-change, heartbeat off, UTC, 14 days', () => {
     expect(parseNotifyConfig(lookup({}))).toEqual({
@@ -32,7 +30,11 @@ describe('parseNotifyConfig', () => {
     });
   });
 
-  it('reads every channel at once and registers every credential as a secret', () => {
+  it('reads every channel at once and registers every credential as a secret', async () => {
+    // Fresh modules, so a fresh secrets registry: what it redacts below only this parse registered.
+    vi.resetModules();
+    const { parseNotifyConfig } = await import('../../src/config/notify-config.ts');
+    const { redact } = await import('../../src/core/secrets.ts');
     const env = {
       QYWX_BOT_KEY: `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${WECOM_KEY}`,
       QYWX_MENTION: 'zhangsan, 13800001111',
@@ -101,6 +103,7 @@ describe('parseNotifyConfig', () => {
       env.NOTIFY_WEBHOOK_SECRET,
     ];
     for (const secret of secrets) expect(redact(`value ${secret} end`)).toBe('value *** end');
+    expect(redact('value zhangsan end'), 'a mention is not a secret').toBe('value zhangsan end');
   });
 
   it('accepts the bare WeCom key or the whole URL, and refuses other shapes without echoing them', () => {

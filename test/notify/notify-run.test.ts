@@ -1,6 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { EndpointMap } from '../../src/core/endpoints.ts';
-import { clearSecretsForTests } from '../../src/core/secrets.ts';
 import { parseNotifyConfig, type NotifyConfig } from '../../src/config/notify-config.ts';
 import { heartbeatDue, notifyRun, policyDecision } from '../../src/notify/notify.ts';
 import { fakeTelegram, fakeWeCom } from './fake-channels.ts';
@@ -16,7 +15,6 @@ const servers: FakeServer[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
-beforeEach(() => clearSecretsForTests());
 
 async function world(env: Record<string, string>, wecomKey = WECOM_KEY) {
   const wecom = await startFakeServer(fakeWeCom({ key: wecomKey }).handler);

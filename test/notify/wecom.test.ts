@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { describeError, isSyncError } from '../../src/core/errors.ts';
-import { clearSecretsForTests, registerSecret } from '../../src/core/secrets.ts';
+import { registerSecret } from '../../src/core/secrets.ts';
 import { createWeComNotifier, msUntilNextMinute } from '../../src/notify/channels/wecom.ts';
 import type { WeComMessageType } from '../../src/config/notify-config.ts';
 import type { Notifier } from '../../src/notify/channel-support.ts';
@@ -38,10 +38,7 @@ async function sendError(notifier: Notifier, message: NotificationMessage): Prom
   );
 }
 
-beforeEach(() => {
-  clearSecretsForTests();
-  registerSecret(KEY);
-});
+beforeEach(() => registerSecret(KEY));
 
 describe('WeCom group robot', () => {
   it('posts one markdown card with the exact request shape', async () => {

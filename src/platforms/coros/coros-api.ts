@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import { AuthError, ConfigError, RetryableError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
+import { jsonObject } from '../../core/json.ts';
 import { registerSecret } from '../../core/secrets.ts';
 import type { HttpClient, HttpRequest, RetryMode } from '../../http/http-client.ts';
 import type { PlatformState } from '../../store/state-box.ts';
@@ -155,24 +156,12 @@ export class CorosApi {
   }
 
   private loadSession(): CorosSession | undefined {
-    const raw = this.state.getSecret(SESSION_SECRET);
-    if (!raw) return undefined;
-    try {
-      const parsed = JSON.parse(raw) as Partial<CorosSession>;
-      if (
-        typeof parsed.host !== 'string' ||
-        typeof parsed.token !== 'string' ||
-        typeof parsed.userId !== 'string' ||
-        !isCorosRegionId(parsed.regionId)
-      )
-        return undefined;
-      registerSecret(parsed.token);
-      const region = corosRegion(parsed.regionId);
-      if (!region || region.team !== parsed.host) return undefined;
-      return { host: parsed.host, regionId: parsed.regionId, userId: parsed.userId, token: parsed.token };
-    } catch {
-      return undefined;
-    }
+    const { host, token, userId, regionId } = jsonObject(this.state.getSecret(SESSION_SECRET)) ?? {};
+    if (typeof host !== 'string' || typeof token !== 'string' || typeof userId !== 'string') return undefined;
+    if (!isCorosRegionId(regionId)) return undefined;
+    registerSecret(token);
+    if (corosRegion(regionId)?.team !== host) return undefined;
+    return { host, regionId, userId, token };
   }
 
   private saveSession(session: CorosSession): void {

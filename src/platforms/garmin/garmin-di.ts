@@ -1,4 +1,5 @@
 import { AuthError, RetryableError } from '../../core/errors.ts';
+import { jsonObject } from '../../core/json.ts';
 import { redact, registerSecret } from '../../core/secrets.ts';
 import type { HttpClient, HttpResponse } from '../../http/http-client.ts';
 import {
@@ -35,6 +36,37 @@ function oauthError(response: HttpResponse): OAuthError {
   }
 }
 
+/** "invalid_grant: Refresh token expired", or the code alone when diauth gave no description. */
+const oauthText = (error: OAuthError) => `${error.error}${error.description ? `: ${error.description}` : ''}`;
+
+/**
+ * One POST to diauth's token endpoint. Never resent: a request that reached the server may have
+ * consumed the ticket or rotated the refresh token. Every status is returned to the caller to judge.
+ */
+function postToTokenEndpoint(
+  http: HttpClient,
+  region: GarminRegion,
+  clientId: string,
+  acceptHeader: string,
+  form: Readonly<Record<string, string>>,
+): Promise<HttpResponse> {
+  return http.request({
+    method: 'POST',
+    url: garminHosts(region).diauth + TOKEN_PATH,
+    headers: { ...DI_HEADERS, Accept: acceptHeader, Authorization: basicAuth(clientId) },
+    body: new URLSearchParams({ client_id: clientId, ...form }).toString(),
+    retry: 'never',
+    accept: EVERY_ERROR_STATUS,
+  });
+}
+
+/** The body of a 2xx answer that carries an access token; undefined for anything else. */
+function tokenBody(response: HttpResponse): Record<string, unknown> | undefined {
+  if (response.status < 200 || response.status >= 300) return undefined;
+  const body = jsonObject(response.text());
+  return typeof body?.access_token === 'string' ? body : undefined;
+}
+
 /** diauth refused the ticket itself ("invalid service ticket provided"): another id will not help. */
 export class TicketRefusedError extends AuthError {}
 
@@ -64,30 +96,16 @@ export async function exchangeServiceTicket(
   nowSec: () => number,
 ): Promise<DiTokens> {
   registerSecret(ticket);
-  const hosts = garminHosts(region);
   let last: OAuthError | undefined;
   for (const clientId of clientIds) {
-    const response = await http.request({
-      method: 'POST',
-      url: hosts.diauth + TOKEN_PATH,
-      headers: {
-        ...DI_HEADERS,
-        Accept: 'application/json,text/html;q=0.9,*/*;q=0.8',
-        Authorization: basicAuth(clientId),
-      },
-      body: new URLSearchParams({
-        client_id: clientId,
-        service_ticket: ticket,
-        grant_type: DI_SERVICE_TICKET_GRANT,
-        service_url: serviceUrl,
-      }).toString(),
-      retry: 'never',
-      accept: EVERY_ERROR_STATUS,
+    const response = await postToTokenEndpoint(http, region, clientId, 'application/json,text/html;q=0.9,*/*;q=0.8', {
+      service_ticket: ticket,
+      grant_type: DI_SERVICE_TICKET_GRANT,
+      service_url: serviceUrl,
     });
+    const body = tokenBody(response);
+    if (body !== undefined) return tokensFromDiResponse(body, region, clientId, nowSec());
     if (response.status >= 200 && response.status < 300) {
-      const body = safeJson(response);
-      if (body && typeof (body as { access_token?: unknown }).access_token === 'string')
-        return tokensFromDiResponse(body, region, clientId, nowSec());
       last = { error: `HTTP ${response.status} without access_token`, description: '' };
       continue;
     }
@@ -99,34 +117,21 @@ export async function exchangeServiceTicket(
       );
     }
     if (!refusesClientId(response, last)) {
-      throw new TicketRefusedError(
-        `Garmin ${region.toUpperCase()} refused the service ticket ` +
-          `(${last.error}${last.description ? `: ${last.description}` : ''})`,
-        {
-          status: response.status,
-          hint:
-            `tickets are single-use, expire within a minute and belong to one service: ` +
-            `sign in again (${ticketSignInUrl(region).url}) and paste the fresh ticket, ` +
-            `or the whole address it came with, into \`${garminLoginCommand(region)} --ticket …\` at once`,
-        },
-      );
+      throw new TicketRefusedError(`Garmin ${region.toUpperCase()} refused the service ticket (${oauthText(last)})`, {
+        status: response.status,
+        hint:
+          `tickets are single-use, expire within a minute and belong to one service: ` +
+          `sign in again (${ticketSignInUrl(region).url}) and paste the fresh ticket, ` +
+          `or the whole address it came with, into \`${garminLoginCommand(region)} --ticket …\` at once`,
+      });
     }
   }
   throw new AuthError(
-    `Garmin ${region.toUpperCase()} refused every DI client id ` +
-      `(${last?.error ?? 'no client id'}${last?.description ? `: ${last.description}` : ''})`,
+    `Garmin ${region.toUpperCase()} refused every DI client id (${last ? oauthText(last) : 'no client id'})`,
     {
       hint: 'the client id list may be stale: update Sports Sync X',
     },
   );
-}
-
-function safeJson(response: HttpResponse): unknown {
-  try {
-    return JSON.parse(response.text());
-  } catch {
-    return undefined;
-  }
 }
 
 /** diauth answered the refresh with something other than a verdict on the token (§4.7): tokens kept. */
@@ -137,29 +142,15 @@ export class RefreshRefusedError extends RetryableError {}
  * Only 400 invalid_grant means the refresh token is dead; every other answer leaves it alone.
  */
 export async function refreshDiTokens(http: HttpClient, tokens: DiTokens, nowSec: () => number): Promise<DiTokens> {
-  const hosts = garminHosts(tokens.region);
-  const response = await http.request({
-    method: 'POST',
-    url: hosts.diauth + TOKEN_PATH,
-    headers: { ...DI_HEADERS, Accept: 'application/json', Authorization: basicAuth(tokens.clientId) },
-    body: new URLSearchParams({
-      grant_type: 'refresh_token',
-      client_id: tokens.clientId,
-      refresh_token: tokens.refreshToken,
-    }).toString(),
-    // A refresh that reached the server may have rotated the token: never resend it blindly.
-    retry: 'never',
-    accept: EVERY_ERROR_STATUS,
+  const response = await postToTokenEndpoint(http, tokens.region, tokens.clientId, 'application/json', {
+    grant_type: 'refresh_token',
+    refresh_token: tokens.refreshToken,
   });
-  if (response.status >= 200 && response.status < 300) {
-    const body = safeJson(response);
-    if (body && typeof (body as { access_token?: unknown }).access_token === 'string')
-      return tokensFromDiResponse(body, tokens.region, tokens.clientId, nowSec(), tokens);
-  }
+  const body = tokenBody(response);
+  if (body !== undefined) return tokensFromDiResponse(body, tokens.region, tokens.clientId, nowSec(), tokens);
   const error = oauthError(response);
-  if (response.status === 400 && error.error === 'invalid_grant') {
-    throw tokenExpiredError(tokens.region, `${error.error}${error.description ? `: ${error.description}` : ''}`);
-  }
+  if (response.status === 400 && error.error === 'invalid_grant')
+    throw tokenExpiredError(tokens.region, oauthText(error));
   throw new RefreshRefusedError(
     `Garmin ${tokens.region.toUpperCase()} temporarily refused the token refresh (HTTP ${response.status}); ` +
       `tokens kept, no login tried this run`,

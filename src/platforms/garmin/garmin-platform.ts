@@ -12,9 +12,7 @@ import { LoginCircuitBreaker, type CircuitBreakerPolicy } from './garmin-circuit
 import { RefreshRefusedError, refreshDiTokens } from './garmin-di.ts';
 import {
   garminHosts,
-  garminLabel,
   garminLoginCommand,
-  garminPlatformId,
   garminTokenSecretName,
   NATIVE_HEADERS,
   type GarminRegion,
@@ -25,6 +23,7 @@ import {
   passwordLogin,
   type GarminConnectionOptions,
 } from './garmin-login.ts';
+import { GarminRegionPlatform } from './garmin-region-platform.ts';
 import type { MfaPrompt } from './garmin-sso.ts';
 import { decodeTokenBlob, fingerprint, GarminTokenStore, type DiTokens } from './garmin-tokens.ts';
 
@@ -60,23 +59,18 @@ export function createGarminPlatform(options: GarminPlatformOptions): Platform {
   return new GarminPlatform(options);
 }
 
-class GarminPlatform implements Platform {
-  readonly id;
-  private readonly options: GarminPlatformOptions;
+class GarminPlatform extends GarminRegionPlatform<GarminPlatformOptions> implements Platform {
   private readonly region: GarminRegion;
   private readonly http: HttpClient;
   private readonly store: GarminTokenStore;
   private readonly breaker: LoginCircuitBreaker;
-  private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private tokens: DiTokens | undefined;
   private refreshing: Promise<DiTokens> | undefined;
 
   constructor(options: GarminPlatformOptions) {
-    this.options = options;
+    super(options);
     this.region = options.region;
-    this.id = garminPlatformId(options.region);
-    this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? realSleep;
     registerSecret(options.credentials.password);
     registerSecret(options.credentials.tokenBlob);
@@ -87,10 +81,6 @@ class GarminPlatform implements Platform {
 
   private nowSec(): number {
     return Math.floor(this.now() / 1000);
-  }
-
-  private get label(): string {
-    return garminLabel(this.region);
   }
 
   /** Token first: stored sealed tokens → configured token blob → password cascade (breaker-guarded). */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Activity } from '../../core/activity.ts';
 import { AuthError, RetryableError, isSyncError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
+import { jsonObject } from '../../core/json.ts';
 import { registerSecret } from '../../core/secrets.ts';
 import type { HttpClient, HttpResponse } from '../../http/http-client.ts';
 import { sleep } from '../../http/retry.ts';
@@ -56,11 +57,14 @@ const RENEW_MARGIN_SEC = 3600;
 /** After a 526 at the exchange, the Personal API is not tried again for a day (§11). */
 const UNAVAILABLE_RETRY_SEC = 86_400;
 
-const TOKEN_STATE = 'personal.token';
-const DOWNLOAD_PATH_STATE = 'personal.downloadPath';
-const PAGING_STATE = 'personal.pagingParam';
-const KEY_EXPIRY_STATE = 'personal.keyExpiresAt';
-const UNAVAILABLE_STATE = 'personal.unavailableUntil';
+/** The names this client keeps in the platform state (the token sealed, the rest plain). */
+const STATE = {
+  token: 'personal.token',
+  downloadPath: 'personal.downloadPath',
+  pagingParam: 'personal.pagingParam',
+  keyExpiresAt: 'personal.keyExpiresAt',
+  unavailableUntil: 'personal.unavailableUntil',
+} as const;
 
 export interface PersonalApiClientOptions {
   readonly region: GarminRegion;
@@ -124,7 +128,7 @@ export class PersonalApiClient {
 
   /** Until when a 526 keeps this region's Personal API switched off (undefined: try it). */
   unavailableUntil(): number | undefined {
-    const until = Number(this.options.state.getPlain(UNAVAILABLE_STATE));
+    const until = Number(this.options.state.getPlain(STATE.unavailableUntil));
     return Number.isFinite(until) && until > this.nowSec() ? until : undefined;
   }
 
@@ -135,27 +139,18 @@ export class PersonalApiClient {
 
   /** The key's expiry: from the exchange answer when Garmin names it, else the user's setting. */
   keyExpiry(): Date | undefined {
-    const fromApi = Number(this.options.state.getPlain(KEY_EXPIRY_STATE));
+    const fromApi = Number(this.options.state.getPlain(STATE.keyExpiresAt));
     if (Number.isFinite(fromApi) && fromApi > 0) return new Date(fromApi * 1000);
     return this.options.keyExpires;
   }
 
   private loadToken(): StoredToken | undefined {
-    const raw = this.options.state.getSecret(TOKEN_STATE);
-    if (!raw) return undefined;
-    try {
-      const parsed = JSON.parse(raw) as Partial<StoredToken>;
-      if (
-        typeof parsed.accessToken !== 'string' ||
-        typeof parsed.expiresAt !== 'number' ||
-        parsed.keyPrint !== this.keyPrint
-      )
-        return undefined;
-      registerSecret(parsed.accessToken);
-      return parsed as StoredToken;
-    } catch {
+    const stored = jsonObject(this.options.state.getSecret(STATE.token));
+    const { accessToken, expiresAt, keyPrint } = stored ?? {};
+    if (typeof accessToken !== 'string' || typeof expiresAt !== 'number' || keyPrint !== this.keyPrint)
       return undefined;
-    }
+    registerSecret(accessToken);
+    return { accessToken, expiresAt, keyPrint };
   }
 
   private async bearer(): Promise<StoredToken> {
@@ -169,7 +164,7 @@ export class PersonalApiClient {
     this.exchanging ??= (async () => {
       try {
         const token = await this.exchangeOnce();
-        this.options.state.setSecret(TOKEN_STATE, JSON.stringify(token));
+        this.options.state.setSecret(STATE.token, JSON.stringify(token));
         this.token = token;
         return token;
       } finally {
@@ -191,7 +186,7 @@ export class PersonalApiClient {
       }),
     );
     if (response.status === 526) {
-      this.options.state.setPlain(UNAVAILABLE_STATE, String(this.nowSec() + UNAVAILABLE_RETRY_SEC));
+      this.options.state.setPlain(STATE.unavailableUntil, String(this.nowSec() + UNAVAILABLE_RETRY_SEC));
       throw new PersonalApiUnavailableError(
         `${this.label} is unavailable: HTTP 526 at the token exchange (a fault on Garmin's side, ` +
           `not your key); tried again in a day`,
@@ -208,14 +203,14 @@ export class PersonalApiClient {
         },
       );
     }
-    this.options.state.setPlain(UNAVAILABLE_STATE, undefined);
+    this.options.state.setPlain(STATE.unavailableUntil, undefined);
     const token = parseTokenAnswer(response, this.nowSec());
     if (!token)
       throw new RetryableError(`${this.label}: the token exchange answered HTTP ${response.status} without a token`, {
         status: response.status,
       });
     registerSecret(token.accessToken);
-    if (token.keyExpiresAt !== undefined) this.options.state.setPlain(KEY_EXPIRY_STATE, String(token.keyExpiresAt));
+    if (token.keyExpiresAt !== undefined) this.options.state.setPlain(STATE.keyExpiresAt, String(token.keyExpiresAt));
     this.options.log.debug(
       `${this.label}: key exchanged; token valid until ${new Date(token.expiresAt * 1000).toISOString()}`,
     );
@@ -255,7 +250,7 @@ export class PersonalApiClient {
    */
   async *listActivities(pageSize: number): AsyncIterable<readonly Activity[]> {
     const limit = Math.min(Math.max(1, Math.floor(pageSize)), 100);
-    const remembered = this.options.state.getPlain(PAGING_STATE);
+    const remembered = this.options.state.getPlain(STATE.pagingParam);
     const names =
       remembered && PAGING_PARAMS.includes(remembered)
         ? [remembered, ...PAGING_PARAMS.filter((name) => name !== remembered)]
@@ -287,8 +282,8 @@ export class PersonalApiClient {
         );
         continue;
       }
-      if (offset > 0 && this.options.state.getPlain(PAGING_STATE) !== name)
-        this.options.state.setPlain(PAGING_STATE, name);
+      if (offset > 0 && this.options.state.getPlain(STATE.pagingParam) !== name)
+        this.options.state.setPlain(STATE.pagingParam, name);
       // Offsets shift when activities are added during a scan: dedupe by id.
       const page = mapped
         .filter((activity) => !seen.has(activity.remoteId))
@@ -320,8 +315,8 @@ export class PersonalApiClient {
     for (const [index, template] of paths.entries()) {
       const response = await this.get(template.replace('{id}', id), [404, 405]);
       if (response.status === 200) {
-        if (index > 0 || this.options.state.getPlain(DOWNLOAD_PATH_STATE) !== template)
-          this.options.state.setPlain(DOWNLOAD_PATH_STATE, template);
+        if (index > 0 || this.options.state.getPlain(STATE.downloadPath) !== template)
+          this.options.state.setPlain(STATE.downloadPath, template);
         this.pathConfirmed = true;
         return fitFromBody(response.body, id, this.label);
       }
@@ -341,7 +336,7 @@ export class PersonalApiClient {
 
   /** The documented fallback order: remembered path, setting, connectapi path, activity-service variant. */
   downloadPaths(): string[] {
-    const remembered = this.options.state.getPlain(DOWNLOAD_PATH_STATE);
+    const remembered = this.options.state.getPlain(STATE.downloadPath);
     const ordered = [remembered, this.options.downloadPath, ...DEFAULT_DOWNLOAD_PATHS].filter(
       (path): path is string => typeof path === 'string' && path.includes('{id}'),
     );

@@ -10,7 +10,8 @@ import type {
   PlatformCapabilities,
   UploadOutcome,
 } from '../platform.ts';
-import { garminLabel, garminPlatformId, garminTokenSecretName, type GarminRegion } from './garmin-hosts.ts';
+import { garminLabel, garminTokenSecretName, type GarminRegion } from './garmin-hosts.ts';
+import { GarminRegionPlatform } from './garmin-region-platform.ts';
 import {
   PersonalApiUnavailableError,
   personalApiKeyPage,
@@ -47,19 +48,10 @@ export function createPersonalApiPlatform(options: PersonalApiPlatformOptions): 
   return new PersonalApiPlatform(options);
 }
 
-class PersonalApiPlatform implements Platform {
-  readonly id;
-  private readonly options: PersonalApiPlatformOptions;
-  private readonly now: () => number;
+class PersonalApiPlatform extends GarminRegionPlatform<PersonalApiPlatformOptions> implements Platform {
   private readVia: 'personal' | 'di' = 'personal';
   private diFailure: unknown;
   private readonly warnings: string[] = [];
-
-  constructor(options: PersonalApiPlatformOptions) {
-    this.options = options;
-    this.id = garminPlatformId(options.region);
-    this.now = options.now ?? Date.now;
-  }
 
   get capabilities(): PlatformCapabilities {
     const writable = this.options.di !== undefined;
@@ -70,10 +62,6 @@ class PersonalApiPlatform implements Platform {
         ? undefined
         : `the Personal API is read-only; add ${garminTokenSecretName(this.options.region)} to copy workouts there`,
     };
-  }
-
-  private get label(): string {
-    return garminLabel(this.options.region);
   }
 
   async connect(): Promise<void> {
