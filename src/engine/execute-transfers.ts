@@ -237,7 +237,7 @@ async function sendUpload(
   context.store.applyLedgerEvent(source, item.target, { type: 'send', fitSha256: sha256(bytes) }, context.runId);
   try {
     const fileName = `${source.platform}-${source.remoteId.replace(/[^A-Za-z0-9_-]/g, '_')}.fit`;
-    const outcome = await target.uploadFit({ bytes, fileName, source });
+    const outcome = await target.uploadFit({ bytes, fileName, source, firstAttempt: item.attempt === 1 });
     return recordOutcome(item, source, outcome, context);
   } catch (error) {
     return recordFailure(item, source, error, context);

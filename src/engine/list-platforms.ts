@@ -33,8 +33,11 @@ export interface ListStepOptions {
   readonly runId: number;
   readonly log: Logger;
   readonly createPlatform: (id: PlatformId) => Platform;
-  /** Platforms to list in full this run (an interrupted upload waits for their answer). */
-  readonly forceFull: ReadonlySet<PlatformId>;
+  /**
+   * Platforms to list in full this run (an interrupted upload waits for their answer), each back
+   * to at least the start of the oldest such workout, even beyond GARMIN_NEWEST_NUM.
+   */
+  readonly forceFull: ReadonlyMap<PlatformId, number>;
   readonly nowMs: number;
   /** One tick per listed page (the CLI's live line). */
   readonly progress?: Progress;
@@ -95,6 +98,7 @@ async function listOne(
     newestNum: config.newestNum,
     fullScan: decision.fullScan,
     known: store.knownIds(run.id),
+    reachBackToUtc: options.forceFull.get(run.id),
   });
   // Entries that cannot be trusted are never matched, kept or deleted.
   const checked = validateListing(raw.activities, Math.floor(options.nowMs / 1000));

@@ -43,8 +43,15 @@ export interface ListingResult {
  */
 export async function collectListing(
   pages: AsyncIterable<readonly Activity[]>,
-  options: { newestNum: number; fullScan: boolean; known: ReadonlySet<string> },
+  options: {
+    newestNum: number;
+    fullScan: boolean;
+    known: ReadonlySet<string>;
+    /** Read past `newestNum` until records start before this (an interrupted upload's workout). */
+    reachBackToUtc?: number | undefined;
+  },
 ): Promise<ListingResult> {
+  const reach = options.reachBackToUtc ?? Number.POSITIVE_INFINITY;
   const seen = new Set<string>();
   const activities: Activity[] = [];
   for await (const page of pages) {
@@ -53,7 +60,7 @@ export async function collectListing(
       if (seen.has(activity.remoteId)) continue;
       seen.add(activity.remoteId);
       activities.push(activity);
-      if (activities.length >= options.newestNum) return { activities, stop: 'limit' };
+      if (activities.length >= options.newestNum && activity.startUtc < reach) return { activities, stop: 'limit' };
     }
     if (!options.fullScan && page.length > 0 && page.every((activity) => options.known.has(activity.remoteId)))
       return { activities, stop: 'known' };

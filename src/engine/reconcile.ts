@@ -19,8 +19,18 @@ const entryView = (row: LedgerRowView) => ({
 });
 
 /** Targets whose listing this run must cover in full, because a ledger row waits for it. */
-export function targetsToReconcile(rows: readonly LedgerRowView[]): Set<PlatformId> {
-  return new Set(rows.filter((row) => needsReconcile(entryView(row))).map((row) => row.targetPlatform));
+export function targetsToReconcile(
+  rows: readonly LedgerRowView[],
+  sourceStart: (row: LedgerRowView) => number | undefined,
+  marginSec: number,
+): Map<PlatformId, number> {
+  const reach = new Map<PlatformId, number>();
+  for (const row of rows) {
+    if (!needsReconcile(entryView(row))) continue;
+    const start = (sourceStart(row) ?? Number.POSITIVE_INFINITY) - marginSec;
+    reach.set(row.targetPlatform, Math.min(reach.get(row.targetPlatform) ?? Number.POSITIVE_INFINITY, start));
+  }
+  return reach;
 }
 
 /**

@@ -48,6 +48,9 @@ export interface RunSyncResult {
  */
 const JOBS_PER_SLOT = 12;
 
+/** Records this much older than a window's edge still belong to it (a watch set to the wrong zone). */
+const WINDOW_MARGIN_SEC = 26 * 3600;
+
 /** Deletion backups older than this are dropped from the state. */
 const BACKUP_DAYS = 90;
 
@@ -64,7 +67,11 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
   try {
     const runId = store.startRun({ dryRun: config.dryRun, fullScan: config.fullScan });
     if (!config.dryRun) store.pruneDeletionBackups(BACKUP_DAYS, now());
-    const reconcileTargets = targetsToReconcile(store.unsettledTransfers());
+    const reconcileTargets = targetsToReconcile(
+      store.unsettledTransfers(),
+      (row) => store.activityById(row.sourcePlatform, row.sourceId)?.startUtc,
+      WINDOW_MARGIN_SEC + config.sportDiffSecond,
+    );
     const listing = await log.group('List activities', () =>
       listPlatforms({
         config,
@@ -78,7 +85,10 @@ export async function runSync(options: RunSyncOptions): Promise<RunSyncResult> {
     );
     const picture = buildPicture(store, config);
     const views = platformViews(config, listing.runs, store);
-    settleLedger(store, runId, picture, views, listing.fullyListed, config.dryRun);
+    settleLedger(store, runId, picture, views, listing.fullyListed, {
+      dryRun: config.dryRun,
+      toleranceSec: config.sportDiffSecond,
+    });
 
     const transfers = store.transfersFor(picture.workouts.flatMap((workout) => workout.members));
     const decisions = findDuplicates(picture.workouts, { uploadedByUs: uploadedByUs(transfers), gone: picture.gone });
@@ -152,7 +162,7 @@ function buildPicture(store: SyncStore, config: SyncConfig): Picture {
   // Only the window is read: the cut of each platform by index, then the records from the earliest cut.
   const cuts = new Map<PlatformId, number>();
   for (const id of config.platforms) cuts.set(id, store.windowCut(id, config.newestNum) ?? Number.MIN_SAFE_INTEGER);
-  const margin = 26 * 3600 + config.sportDiffSecond;
+  const margin = WINDOW_MARGIN_SEC + config.sportDiffSecond;
   const globalFrom = Math.min(...cuts.values()) - margin;
   const gone = new Set<string>();
   const pool: Activity[] = [];
@@ -230,15 +240,45 @@ function settleLedger(
   picture: Picture,
   views: readonly PlatformView[],
   fullyListed: ReadonlySet<PlatformId>,
-  dryRun: boolean,
+  { dryRun, toleranceSec }: { dryRun: boolean; toleranceSec: number },
 ): void {
   if (dryRun) return;
-  const events = reconcileLedger(store.unsettledTransfers(), picture.workouts, {
-    fullyListed,
-    platforms: views,
-    gone: picture.gone,
-  });
+  const rows = store.unsettledTransfers();
+  const workouts = [...picture.workouts, ...outsideWindow(store, rows, picture, toleranceSec)];
+  const events = reconcileLedger(rows, workouts, { fullyListed, platforms: views, gone: picture.gone });
   for (const { source, target, event } of events) store.applyLedgerEvent(source, target, event, runId);
+}
+
+/**
+ * The workouts of unsettled rows whose source has left the window (an interrupted upload of an
+ * older workout): its record and the target's records around its start, from the database that
+ * this run's listing of the target, reaching back to that start, just refreshed. Without them such
+ * a row would wait, and force a deep listing, on every run.
+ */
+function outsideWindow(
+  store: SyncStore,
+  rows: readonly TransferRow[],
+  picture: Picture,
+  toleranceSec: number,
+): Workout[] {
+  const inPicture = new Set(picture.workouts.flatMap((workout) => workout.members.map(activityKey)));
+  const workouts: Workout[] = [];
+  for (const row of rows) {
+    const key = `${row.sourcePlatform}:${row.sourceId}`;
+    if (inPicture.has(key)) continue;
+    const source = store.activityById(row.sourcePlatform, row.sourceId);
+    if (!source) continue;
+    const around = store.presentActivitiesBetween(
+      row.targetPlatform,
+      source.startUtc - toleranceSec,
+      source.startUtc + toleranceSec,
+    );
+    const workout = groupWorkouts([source, ...around], { toleranceSec }).find((candidate) =>
+      candidate.members.some((member) => activityKey(member) === key),
+    );
+    if (workout) workouts.push(workout);
+  }
+  return workouts;
 }
 
 function uploadedByUs(transfers: readonly TransferRow[]): Set<string> {

@@ -21,6 +21,8 @@ export type SyncStore = Pick<
   | 'presentActivitiesSince'
   | 'windowCut'
   | 'goneActivities'
+  | 'activityById'
+  | 'presentActivitiesBetween'
   | 'knownIds'
   | 'activityCount'
   | 'listingState'

@@ -13,6 +13,11 @@ export interface FitUpload {
   readonly fileName: string;
   /** The record the bytes came from (for start-time lookups after an asynchronous import). */
   readonly source: Activity;
+  /**
+   * No earlier attempt of this transfer reached the target (the ledger says so), so nothing of it
+   * can be there: a platform may skip its "sent before?" look-up. Absent: look.
+   */
+  readonly firstAttempt?: boolean;
 }
 
 export type UploadOutcome =

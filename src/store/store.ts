@@ -400,6 +400,23 @@ export class Store {
     return rows.length === 2 ? rows[0]!.start_utc : undefined;
   }
 
+  /** A record by id, present or gone. */
+  activityById(platform: PlatformId, remoteId: string): Activity | undefined {
+    const row = this.prepared('SELECT * FROM activities WHERE platform = ? AND remote_id = ?').get(
+      platform,
+      remoteId,
+    ) as unknown as ActivityDbRow | undefined;
+    return row ? rowToActivity(row) : undefined;
+  }
+
+  /** Present records of a platform starting between `fromUtc` and `toUtc` (inclusive), by index. */
+  presentActivitiesBetween(platform: PlatformId, fromUtc: number, toUtc: number): Activity[] {
+    const rows = this.prepared(
+      'SELECT * FROM activities WHERE platform = ? AND gone_run IS NULL AND start_utc BETWEEN ? AND ?',
+    ).all(platform, fromUtc, toUtc) as unknown as ActivityDbRow[];
+    return rows.map(rowToActivity);
+  }
+
   goneActivities(platform: PlatformId, sinceUtc: number): Activity[] {
     const rows = this.prepared(
       'SELECT * FROM activities WHERE platform = ? AND gone_run IS NOT NULL AND start_utc >= ?',

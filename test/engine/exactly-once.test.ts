@@ -281,3 +281,32 @@ describe('safe deletions and undo', () => {
     expect(com.all()).toHaveLength(2);
   });
 });
+
+describe('an interrupted upload of a workout that has left the window', () => {
+  it('is settled from the database after one full listing, and forces no full listing after that', async () => {
+    const { com, coros, sync, ledger } = setup({ GARMIN_NEWEST_NUM: '3' });
+    const old = com.seed(fit(1));
+    coros.landThenLose();
+    await sync();
+    expect(ledger()).toMatchObject([{ sourceId: old.remoteId, outcome: 'sending' }]);
+    // Twenty newer workouts on both platforms, then three only on Garmin: day 1 is far outside the window.
+    for (let day = 10; day < 30; day++)
+      coros.seed(fit(day, { manufacturer: 'coros', product: 802 })) && com.seed(fit(day));
+    for (let day = 30; day < 33; day++) com.seed(fit(day));
+
+    await sync();
+    const copy = coros.all().find((record) => record.startUtc === old.startUtc)!;
+    expect(ledger().find((row) => row.sourceId === old.remoteId)).toMatchObject({
+      outcome: 'created',
+      targetId: copy.remoteId,
+    });
+    expect(coros.calls.upload).toBe(4);
+
+    const pagesBefore = coros.calls.list;
+    const third = await sync();
+    expect(third.report.counts.uploaded).toBe(0);
+    // An incremental listing stops at the first page it knows; a full one would read all 5 pages.
+    expect(coros.calls.list - pagesBefore).toBeLessThanOrEqual(2);
+    expect(coros.all().filter((record) => record.startUtc === old.startUtc)).toHaveLength(1);
+  });
+});

@@ -56,6 +56,16 @@ describe('listing window', () => {
     const limited = await collectListing(pages(page1, page2, page3), { newestNum: 3, fullScan: true, known });
     expect(limited).toMatchObject({ stop: 'limit' });
     expect(limited.activities).toHaveLength(3);
+    // An interrupted upload of the 7 March workout: read past the limit until records start before it.
+    const reachBackToUtc = Date.parse('2026-03-07T06:00:00Z') / 1000;
+    const deep = await collectListing(pages(page1, page2, page3), {
+      newestNum: 2,
+      fullScan: true,
+      known,
+      reachBackToUtc,
+    });
+    expect(deep).toMatchObject({ stop: 'limit' });
+    expect(deep.activities.map((record) => record.remoteId)).toEqual(['new', 'a', 'b', 'c', 'd']);
   });
 
   it('dedupes records that shift between pages', async () => {

@@ -266,12 +266,16 @@ export class CorosPlatform implements Platform {
       })) as Record<string, unknown> | undefined;
       const count = Number(data?.count ?? 0);
       if (expectedCount !== undefined && count !== expectedCount && rescans < 2) {
-        // Newest first: records added or removed meanwhile shift the pages, so walk again.
+        // Newest first: a record added meanwhile pushes older ones onto later pages (the seen ones
+        // repeat and are skipped); one removed pulls them onto earlier pages: step back that far.
         rescans++;
-        this.log.debug(`COROS: activity count changed from ${expectedCount} to ${count} while paging; rescanning`);
+        const back = count < expectedCount ? Math.ceil((expectedCount - count) / size) : 0;
+        this.log.debug(`COROS: activity count changed from ${expectedCount} to ${count} while paging`);
         expectedCount = count;
-        page = 1;
-        continue;
+        if (back > 0) {
+          page = Math.max(1, page - back);
+          continue;
+        }
       }
       expectedCount = count;
       const rows = Array.isArray(data?.dataList) ? (data.dataList as unknown[]) : [];
@@ -344,7 +348,8 @@ export class CorosPlatform implements Platform {
     const session = await this.api.connect();
 
     // The import list is COROS's own "already uploaded" record: identical bytes never import twice.
-    const existing = (await this.importJobs()).find((job) => job.md5 === md5);
+    // A first attempt has nothing there to find, and saves the request.
+    const existing = upload.firstAttempt ? undefined : (await this.importJobs()).find((job) => job.md5 === md5);
     if (existing) {
       this.log.debug(`COROS: these bytes were imported before (job ${existing.id})`);
       const outcome = await this.outcomeOfJob(existing, summary.startUtc, upload.source);
