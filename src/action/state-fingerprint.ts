@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 
 /**
@@ -79,9 +79,8 @@ function sqliteDigest(path: string, hash: ReturnType<typeof createHash>): void {
         for (const line of grouped(db)) hash.update(line + '\n');
         continue;
       }
-      const columns = (db.prepare(`PRAGMA table_info(${quote(name)})`).all() as Array<{ name: string }>).map(
-        (column) => column.name,
-      );
+      const info = db.prepare(`PRAGMA table_info(${quote(name)})`).all() as Array<{ name: string; pk: number }>;
+      const columns = info.map((column) => column.name);
       const selected = columns
         .filter((column) => !isTimestamp(column) && !SKIPPED_COLUMNS.has(column) && !CACHE_COLUMNS[name]?.has(column))
         .map(
@@ -89,24 +88,43 @@ function sqliteDigest(path: string, hash: ReturnType<typeof createHash>): void {
             CONDITIONAL_COLUMNS[name]?.[column] ?? (isRunId(column) ? `(${quote(column)} IS NOT NULL)` : quote(column)),
         );
       if (selected.length === 0) continue;
-      const order = selected.map((_column, index) => String(index + 1)).join(', ');
       hash.update(`table ${name}\n`);
-      for (const row of db.prepare(`SELECT ${selected.join(', ')} FROM ${quote(name)} ORDER BY ${order}`).iterate()) {
-        hash.update(
-          JSON.stringify(Object.values(row as Record<string, unknown>), (_key, value: unknown) =>
-            typeof value === 'bigint' ? value.toString() : value,
-          ) + '\n',
-        );
-      }
+      const statement = db.prepare(
+        `SELECT ${selected.join(', ')} FROM ${quote(name)} ORDER BY ${rowOrder(info, selected)}`,
+      );
+      statement.setReturnArrays(true);
+      for (const row of statement.iterate()) hash.update(JSON.stringify(row, bigintAsText) + '\n');
     }
   } finally {
     db.close();
   }
 }
 
+const bigintAsText = (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value);
+
+/**
+ * A total order of the rows: the primary key when every key column is hashed (SQLite walks the
+ * key's index, no sort), else every hashed column.
+ */
+function rowOrder(info: ReadonlyArray<{ name: string; pk: number }>, selected: readonly string[]): string {
+  const key = info
+    .filter((column) => column.pk > 0)
+    .sort((a, b) => a.pk - b.pk)
+    .map((column) => quote(column.name));
+  if (key.length > 0 && key.every((column) => selected.includes(column))) return key.join(', ');
+  return selected.map((_column, index) => String(index + 1)).join(', ');
+}
+
+/** The 16-byte SQLite header, read without reading the file. */
 function isSqlite(path: string): boolean {
-  const header = readFileSync(path).subarray(0, 16).toString('latin1');
-  return header === 'SQLite format 3\u0000';
+  const header = Buffer.alloc(16);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, header, 0, 16, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return header.toString('latin1') === 'SQLite format 3\u0000';
 }
 
 /** One digest for a list of state files (missing files count as absent). */
