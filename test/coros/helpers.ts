@@ -1,5 +1,8 @@
+import { afterEach, beforeEach } from 'vitest';
+import type { Activity } from '../../src/core/activity.ts';
 import { EndpointMap } from '../../src/core/endpoints.ts';
 import type { Logger } from '../../src/core/log.ts';
+import { sportById } from '../../src/core/sports.ts';
 import { redact } from '../../src/core/secrets.ts';
 import { synthesiseFit, type SyntheticWorkout } from '../../sandbox/fit-synth.ts';
 import {
@@ -7,8 +10,49 @@ import {
   type CorosPlatform,
   type CorosPlatformOptions,
 } from '../../src/platforms/coros/coros-platform.ts';
-import type { CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
+import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
 import { MemoryPlatformState } from '../../src/store/state-box.ts';
+
+/** The running test's sandbox, in a file that called `sandboxPerTest()` (a live binding: read it inside tests). */
+export let sandbox: CorosSandbox;
+
+/** Every test of the calling file gets a fresh, empty COROS sandbox, closed after the test. */
+export function sandboxPerTest(): void {
+  beforeEach(async () => {
+    sandbox = await startCorosSandbox();
+  });
+  afterEach(async () => {
+    await sandbox.close();
+  });
+}
+
+/** A Garmin run (the source side of an upload) starting at `startUtc`. */
+export function garminSource(startUtc: number, { sportId = 'run', extra }: GarminSourceInput = {}): Activity {
+  const sport = sportById(sportId);
+  return {
+    platform: 'garmin_com',
+    remoteId: '21400000001',
+    startUtc,
+    elapsedSec: 1800,
+    distanceM: 5000,
+    sport: { id: sport.id, family: sport.family, code: sport.garminTypeKey },
+    name: null,
+    device: 'Forerunner 945',
+    vendor: 'garmin',
+    manual: false,
+    ...(extra ? { extra } : {}),
+  };
+}
+
+/** Uploads a fresh FIT of a run starting at `startUtc`, with the Garmin run it came from as the source. */
+export function uploadRunAt(platform: CorosPlatform, startUtc: number, fileName: string) {
+  return platform.uploadFit({ bytes: fitAt(startUtc), fileName, source: garminSource(startUtc) });
+}
+
+interface GarminSourceInput {
+  readonly sportId?: string;
+  readonly extra?: Activity['extra'];
+}
 
 /** A logger that keeps every (redacted) line, like the real ones would print. */
 export function capturingLogger(): Logger & { lines: string[] } {
