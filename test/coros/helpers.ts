@@ -1,10 +1,10 @@
 import { afterEach, beforeEach } from 'vitest';
 import type { Activity } from '../../src/core/activity.ts';
 import { EndpointMap } from '../../src/core/endpoints.ts';
-import type { Logger } from '../../src/core/log.ts';
 import { sportById } from '../../src/core/sports.ts';
-import { redact } from '../../src/core/secrets.ts';
-import { synthesiseFit, type SyntheticWorkout } from '../../sandbox/fit-synth.ts';
+import type { SyntheticWorkout } from '../../sandbox/fit-synth.ts';
+import { capturingLogger, type CapturingLogger } from '../support/capturing-logger.ts';
+import { distinctRunFit } from '../support/fits.ts';
 import {
   createCorosPlatform,
   type CorosPlatform,
@@ -54,31 +54,12 @@ interface GarminSourceInput {
   readonly extra?: Activity['extra'];
 }
 
-/** A logger that keeps every (redacted) line, like the real ones would print. */
-export function capturingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const push = (level: string) => (message: string) => {
-    lines.push(redact(`${level}: ${message}`));
-  };
-  return {
-    lines,
-    debug: push('debug'),
-    info: push('info'),
-    warn: push('warn'),
-    error: push('error'),
-    group: async (title, body) => {
-      lines.push(redact(title));
-      return body();
-    },
-  };
-}
-
 export const FAST_BACKOFF = { attempts: 4, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 2_000 };
 
 export interface Harness {
   readonly platform: CorosPlatform;
   readonly state: MemoryPlatformState;
-  readonly log: Logger & { lines: string[] };
+  readonly log: CapturingLogger;
 }
 
 export function corosClient(
@@ -105,23 +86,9 @@ export function corosClient(
   return { platform, state, log };
 }
 
-let heartRate = 100;
-
-/** A valid FIT for a workout starting at `startUtc`; every call gives different bytes. */
+/** A valid FIT for a workout starting at `startUtc` (a Forerunner 945 run); every call gives different bytes. */
 export function fitAt(startUtc: number, workout: Partial<SyntheticWorkout> = {}): Uint8Array {
-  heartRate = heartRate >= 170 ? 100 : heartRate + 1;
-  return synthesiseFit({
-    startUtc,
-    elapsedSec: 1800,
-    distanceM: 5000,
-    sport: 'running',
-    manufacturer: 'garmin',
-    product: 3113,
-    productName: 'Forerunner 945',
-    samples: 5,
-    heartRate,
-    ...workout,
-  });
+  return distinctRunFit(startUtc, { product: 3113, productName: 'Forerunner 945', samples: 5, ...workout });
 }
 
 export async function collect<T>(pages: AsyncIterable<readonly T[]>): Promise<T[]> {

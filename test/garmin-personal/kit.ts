@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/config.ts';
 import type { Logger } from '../../src/core/log.ts';
-import { redact } from '../../src/core/secrets.ts';
 import { runSync, type RunSyncResult } from '../../src/engine/sync-run.ts';
 import { synthesiseFit } from '../../sandbox/fit-synth.ts';
 import { createPlatformFactory } from '../../src/platforms/factory.ts';
@@ -54,22 +53,7 @@ export function garminRun(
   };
 }
 
-export interface CapturedLog extends Logger {
-  readonly lines: string[];
-}
-
-export function captureLogger(): CapturedLog {
-  const lines: string[] = [];
-  const push = (level: string) => (message: string) => lines.push(redact(`${level}: ${message}`));
-  return {
-    lines,
-    debug: push('debug'),
-    info: push('info'),
-    warn: push('warn'),
-    error: push('error'),
-    group: (_title, body) => body(),
-  };
-}
+export { capturingLogger } from '../support/capturing-logger.ts';
 
 export function tempDir(): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'ssx-personal-'));
