@@ -17,3 +17,16 @@ export function distinctRunFit(startUtc: number, workout: Partial<SyntheticWorko
     ...workout,
   });
 }
+
+/** A valid FIT of a one-hour, 10 km Garmin run starting at `startUtc` (the same bytes for the same input). */
+export function hourRunFit(startUtc: number, workout: Partial<SyntheticWorkout> = {}): Uint8Array {
+  return synthesiseFit({
+    startUtc,
+    elapsedSec: 3600,
+    distanceM: 10_000,
+    sport: 'running',
+    manufacturer: 'garmin',
+    product: 4315,
+    ...workout,
+  });
+}
