@@ -6,7 +6,7 @@ import { buildReportMessage } from '../../src/notify/index.ts';
 import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
 import { startGarminSandbox, type GarminSandbox } from '../../sandbox/garmin/index.ts';
 import { startPersonalApiSandbox, type PersonalApiSandbox } from '../../sandbox/garmin-personal-api/index.ts';
-import { BASE, DAY, TestClock, capturingLogger, garminRun, syncOnce, tempDir } from './kit.ts';
+import { BASE, DAY, TestClock, capturingLogger, garminRun, garminRunFit, syncOnce, tempDir } from './kit.ts';
 
 const ACCOUNT = 'athlete@example.com';
 const COROS = { email: 'athlete@example.com', password: 'coros-test-password', regionId: 1 as const };
@@ -258,14 +258,7 @@ describe('garmin.com with the key and a DI token', () => {
     garmin.addAccount('com', GARMIN);
     for (let index = 0; index < 3; index++) {
       garmin.addActivity('com', GARMIN.email, {
-        fitBytes: synthesiseFit({
-          startUtc: BASE + index * DAY,
-          elapsedSec: 3000,
-          distanceM: 9000,
-          sport: 'running',
-          manufacturer: 'garmin',
-          product: 4315,
-        }),
+        fitBytes: garminRunFit(BASE + index * DAY),
       });
     }
     personal.addAccount('com', ACCOUNT, () => garmin.activities('com', GARMIN.email));
@@ -295,25 +288,10 @@ describe('garmin.com with the key and a DI token', () => {
 
   it('when the ids differ, deletes a duplicate through DI by start time, never by file hash', async () => {
     garmin.addAccount('com', GARMIN);
-    const fit = synthesiseFit({
-      startUtc: BASE,
-      elapsedSec: 3000,
-      distanceM: 9000,
-      sport: 'running',
-      manufacturer: 'garmin',
-      product: 4315,
-    });
+    const fit = garminRunFit(BASE);
     garmin.addActivity('com', GARMIN.email, { fitBytes: fit });
     garmin.addActivity('com', GARMIN.email, {
-      fitBytes: synthesiseFit({
-        startUtc: BASE + 2,
-        elapsedSec: 3000,
-        distanceM: 9000,
-        sport: 'running',
-        manufacturer: 'garmin',
-        product: 4315,
-        heartRate: 140,
-      }),
+      fitBytes: garminRunFit(BASE + 2, { heartRate: 140 }),
     });
     personal.addAccount('com', ACCOUNT, () => garmin.activities('com', GARMIN.email));
     personal.knobs.idOffset = 7_000_000;
@@ -341,14 +319,7 @@ describe('garmin.cn Personal API behind the same code', () => {
   it('HTTP 526 at the CN exchange: one line, then reads through the DI token; not retried within a day', async () => {
     garmin.addAccount('cn', GARMIN_CN);
     garmin.addActivity('cn', GARMIN_CN.email, {
-      fitBytes: synthesiseFit({
-        startUtc: BASE,
-        elapsedSec: 3000,
-        distanceM: 9000,
-        sport: 'running',
-        manufacturer: 'garmin',
-        product: 4315,
-      }),
+      fitBytes: garminRunFit(BASE),
     });
     personal.addAccount('cn', GARMIN_CN.email, () => garmin.activities('cn', GARMIN_CN.email));
     personal.knobs.exchange526 = ['cn'];
