@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { parseConfig } from '../../src/config/config.ts';
 import type { Logger } from '../../src/core/log.ts';
 import { runSync, type RunSyncResult } from '../../src/engine/sync-run.ts';
-import { synthesiseFit, type SyntheticWorkout } from '../../sandbox/fit-synth.ts';
+import { synthesiseFit } from '../../sandbox/fit-synth.ts';
+import { fitMaker, GARMIN_RUN } from '../support/fits.ts';
 import { createPlatformFactory } from '../../src/platforms/factory.ts';
 import type { PersonalApiActivity } from '../../sandbox/garmin-personal-api/index.ts';
 
@@ -48,23 +49,13 @@ export function garminRun(
     manufacturer: 'GARMIN',
     deviceId: 3_400_000_001,
     utcOffsetSec: 3600,
-    bytes: synthesiseFit({ startUtc, elapsedSec, distanceM, sport: 'running', manufacturer: 'garmin', product: 4315 }),
+    bytes: synthesiseFit({ ...GARMIN_RUN, startUtc, elapsedSec, distanceM }),
     ...fields,
   };
 }
 
 /** The FIT of a 50-minute, 9 km run recorded on a Garmin watch, as the DI sandbox serves it. */
-export function garminRunFit(startUtc: number, workout: Partial<SyntheticWorkout> = {}): Uint8Array {
-  return synthesiseFit({
-    startUtc,
-    elapsedSec: 3000,
-    distanceM: 9000,
-    sport: 'running',
-    manufacturer: 'garmin',
-    product: 4315,
-    ...workout,
-  });
-}
+export const garminRunFit = fitMaker({ ...GARMIN_RUN, elapsedSec: 3000, distanceM: 9000 });
 
 export { capturingLogger } from '../support/capturing-logger.ts';
 

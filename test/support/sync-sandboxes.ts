@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { synthesiseFit, type SyntheticWorkout } from '../../sandbox/fit-synth.ts';
 import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
 import { startGarminSandbox, type GarminSandbox } from '../../sandbox/garmin/index.ts';
+import { fitMaker, GARMIN_RUN } from './fits.ts';
 
 export interface SyncSandboxes {
   readonly garmin: GarminSandbox;
@@ -17,30 +17,16 @@ export async function startSyncSandboxes(importDelayMs = 10): Promise<SyncSandbo
 }
 
 /** A 45-minute, 7.5 km run recorded on a Garmin watch. */
-export function garminRunFit(startUtc: number, workout: Partial<SyntheticWorkout> = {}): Uint8Array {
-  return synthesiseFit({
-    startUtc,
-    elapsedSec: 2700,
-    distanceM: 7500,
-    sport: 'running',
-    manufacturer: 'garmin',
-    product: 4315,
-    ...workout,
-  });
-}
+export const garminRunFit = fitMaker({ ...GARMIN_RUN, elapsedSec: 2700, distanceM: 7500 });
 
 /** A 90-minute, 45 km ride recorded on a COROS watch. */
-export function corosRideFit(startUtc: number, workout: Partial<SyntheticWorkout> = {}): Uint8Array {
-  return synthesiseFit({
-    startUtc,
-    elapsedSec: 5400,
-    distanceM: 45_000,
-    sport: 'cycling',
-    manufacturer: 'coros',
-    product: 802,
-    ...workout,
-  });
-}
+export const corosRideFit = fitMaker({
+  sport: 'cycling',
+  manufacturer: 'coros',
+  product: 802,
+  elapsedSec: 5400,
+  distanceM: 45_000,
+});
 
 /** The `.env` of a Garmin COM ↔ COROS sync against the sandboxes, written into `cwd`. */
 export function writeSyncEnv(
