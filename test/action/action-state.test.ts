@@ -180,6 +180,19 @@ describe('a renewed Garmin token survives', () => {
     world.coros.knobs.importDelayMs = 2500;
   }
 
+  /** A busy run, sent `signal` once it renewed the Garmin token and began the transfers. */
+  function signalDuringTransfers(workspace: string, inputs: Record<string, string>, signal: NodeJS.Signals) {
+    const refreshesBefore = world.garmin.counters().refreshes;
+    return startBundle(runnerEnv(world.git.clone(workspace), inputs), async (child, output) => {
+      await waitFor(
+        () => world.garmin.counters().refreshes > refreshesBefore && output().includes('::group::Transfers'),
+        'the refresh and the transfers',
+      );
+      await new Promise((done) => setTimeout(done, 300));
+      child.kill(signal);
+    });
+  }
+
   /** A fresh job afterwards: no sign-in, no invalid_grant, every workout once everywhere. */
   async function expectFreshJobWorks(inputs: Record<string, string>): Promise<void> {
     await new Promise((done) => setTimeout(done, 2600));
@@ -200,16 +213,8 @@ describe('a renewed Garmin token survives', () => {
   it('SIGTERM during the run (state cache): the state with the renewed token is saved before exit, the post step has nothing left', async () => {
     const inputs = { INPUT_STATE: 'cache' };
     await prepareBusyRun(inputs);
-    const refreshesBefore = world.garmin.counters().refreshes;
     const cachesBefore = finalizedCaches().length;
-    const cancelled = await startBundle(runnerEnv(world.git.clone('ws-cancel'), inputs), async (child, output) => {
-      await waitFor(
-        () => world.garmin.counters().refreshes > refreshesBefore && output().includes('::group::Transfers'),
-        'the refresh and the transfers',
-      );
-      await new Promise((done) => setTimeout(done, 300));
-      child.kill('SIGTERM');
-    });
+    const cancelled = await signalDuringTransfers('ws-cancel', inputs, 'SIGTERM');
     expect(cancelled.stdout).toMatch(/SIGTERM received/);
     expect(cancelled.code).toBe(1);
     expect(cancelled.summary).toContain('cancelled');
@@ -223,16 +228,8 @@ describe('a renewed Garmin token survives', () => {
   it('a job killed outright (state cache): the post step saves the renewed token', async () => {
     const inputs = { INPUT_STATE: 'cache' };
     await prepareBusyRun(inputs);
-    const refreshesBefore = world.garmin.counters().refreshes;
     const cachesBefore = finalizedCaches().length;
-    const killed = await startBundle(runnerEnv(world.git.clone('ws-kill'), inputs), async (child, output) => {
-      await waitFor(
-        () => world.garmin.counters().refreshes > refreshesBefore && output().includes('::group::Transfers'),
-        'the refresh and the transfers',
-      );
-      await new Promise((done) => setTimeout(done, 300));
-      child.kill('SIGKILL');
-    });
+    const killed = await signalDuringTransfers('ws-kill', inputs, 'SIGKILL');
     expect(killed.code).toBe(null);
     expect(finalizedCaches().length).toBe(cachesBefore);
     const post = await postStep(killed);
