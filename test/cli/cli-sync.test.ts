@@ -1,16 +1,16 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
 import type { GarminSandbox } from '../../sandbox/garmin/index.ts';
+import { tempFolders } from '../support/temp-folders.ts';
 import { runBuiltCli } from '../support/cli-process.ts';
 import { corosRideFit, garminRunFit, startSyncSandboxes, writeSyncEnv } from '../support/sync-sandboxes.ts';
 
 const COROS_PASSWORD = 'cli-sync-coros-password';
 let garmin: GarminSandbox;
 let coros: CorosSandbox;
-const dirs: string[] = [];
+const newFolder = tempFolders('ssx-cli-sync-');
 
 beforeAll(async () => {
   ({ garmin, coros } = await startSyncSandboxes());
@@ -22,13 +22,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all([garmin?.close(), coros?.close()]);
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('sports-sync-x sync with a .env file, against the sandboxes', () => {
   it('syncs both ways, then has nothing to do; no secret in output, the database or the FIT folder', async () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'ssx-cli-sync-'));
-    dirs.push(cwd);
+    const cwd = newFolder();
     const token = garmin.mintTokenBlob('com', 'cli@example.com');
     writeSyncEnv(
       cwd,

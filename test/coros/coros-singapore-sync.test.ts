@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
 import type { GarminSandbox } from '../../sandbox/garmin/index.ts';
+import { tempFolders } from '../support/temp-folders.ts';
 import { runBuiltCli } from '../support/cli-process.ts';
 import { corosRideFit, garminRunFit, startSyncSandboxes, writeSyncEnv } from '../support/sync-sandboxes.ts';
 
@@ -14,7 +12,7 @@ const EMAIL = 'sg@example.com';
 const COROS_PASSWORD = 'sg-coros-password-2026';
 let garmin: GarminSandbox;
 let coros: CorosSandbox;
-const dirs: string[] = [];
+const newFolder = tempFolders('ssx-sg-sync-');
 
 beforeAll(async () => {
   ({ garmin, coros } = await startSyncSandboxes());
@@ -29,13 +27,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all([garmin?.close(), coros?.close()]);
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('COROS Singapore ↔ Garmin COM, CLI under TZ=UTC', () => {
   it('syncs both ways; the Garmin workout arrives with timezone 32, not the runner zone', async () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'ssx-sg-sync-'));
-    dirs.push(cwd);
+    const cwd = newFolder();
     writeSyncEnv(
       cwd,
       { garmin, coros },

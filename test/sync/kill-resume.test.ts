@@ -1,17 +1,16 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
 import type { GarminSandbox } from '../../sandbox/garmin/index.ts';
+import { tempFolders } from '../support/temp-folders.ts';
 import { corosRideFit, garminRunFit, startSyncSandboxes } from '../support/sync-sandboxes.ts';
 
 const child = join(import.meta.dirname, '..', 'support', 'sync-child.ts');
 const DAY = 86_400;
 const base = Date.UTC(2026, 8, 1, 6) / 1000;
 let garmin: GarminSandbox;
-const dirs: string[] = [];
+const newFolder = tempFolders('ssx-kill-');
 
 /** Runs the child asynchronously: the sandboxes live in this process and must keep answering. */
 function runChild(env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -42,13 +41,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all([garmin?.close(), coros?.close()]);
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('a run killed with SIGKILL half-way', () => {
   it('converges on the next run with no duplicate on any platform', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ssx-kill-'));
-    dirs.push(dir);
+    const dir = newFolder();
     const env = {
       ...process.env,
       SYNC_PLATFORM: 'GARMINCOM,GARMINCN,COROS',
