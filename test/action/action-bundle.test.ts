@@ -1,15 +1,28 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { synthesiseFit } from '../../sandbox/fit-synth.ts';
-import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
-import { startGarminSandbox, type GarminSandbox } from '../../sandbox/garmin/index.ts';
-import { startActionsResultsFake, type ActionsResultsFake } from '../fakes/actions-results-fake.ts';
+import type { CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
+import type { GarminSandbox } from '../../sandbox/garmin/index.ts';
+import type { ActionsResultsFake } from '../fakes/actions-results-fake.ts';
 import { startFakeServer, type FakeServer } from '../notify/fake-server.ts';
-import { createGitFixture, type GitFixture } from './git-fixture.ts';
+import type { GitFixture } from './git-fixture.ts';
 import { parseFileCommands } from './file-commands.ts';
+import {
+  BASE,
+  BUNDLE,
+  type BundleWorld,
+  closeBundleWorld,
+  COROS_EMAIL,
+  COROS_PASSWORD,
+  GARMIN_EMAIL,
+  GARMIN_PASSWORD,
+  runnerFiles,
+  startBundleWorld,
+  STATE_SECRET,
+  workoutFit,
+} from './runner-kit.ts';
 
 /**
  * The bundled action/index.js (built by test/global-setup.ts) run as a child process, as the
@@ -17,18 +30,10 @@ import { parseFileCommands } from './file-commands.ts';
  * Actions results service, and a real bare git repository as the remote. Every test gets a world
  * of its own and makes the earlier runs it needs itself, so any one runs alone (`-t`).
  */
-const root = resolve(import.meta.dirname, '../..');
-const bundle = join(root, 'action', 'index.js');
-
-const GARMIN_EMAIL = 'runner@example.com';
-const GARMIN_PASSWORD = 'garmin-Pa55word!';
-const COROS_EMAIL = 'rider@example.com';
-const COROS_PASSWORD = 'coros-Pa55word!';
-const STATE_SECRET = 'state-secret-0123456789';
 const GITHUB_TOKEN = 'ghs_fakeGithubToken0123456789';
-const BASE = 1_780_000_000;
 const WECOM_KEY = '0a1b2c3d-9999-4888-a777-444455556666';
 
+let world: BundleWorld | undefined;
 let garmin: GarminSandbox;
 let coros: CorosSandbox;
 let fake: ActionsResultsFake;
@@ -46,24 +51,6 @@ interface RunResult {
   readonly runId: string;
 }
 
-function fit(
-  startUtc: number,
-  sport: string,
-  distanceM: number,
-  manufacturer: 'garmin' | 'coros',
-  heartRate: number,
-): Uint8Array {
-  return synthesiseFit({
-    startUtc,
-    elapsedSec: 1800 + (heartRate % 7) * 60,
-    distanceM,
-    sport,
-    manufacturer,
-    product: manufacturer === 'garmin' ? 3113 : 802,
-    heartRate,
-  });
-}
-
 async function runAction(
   workspace: string,
   inputs: Record<string, string>,
@@ -71,31 +58,18 @@ async function runAction(
   repositoryPrivate = true,
 ): Promise<RunResult> {
   const runId = String(++runCounter);
-  const dir = join(git.root, `runner-${runId}`);
-  mkdirSync(join(dir, 'temp'), { recursive: true });
-  const eventPath = join(dir, 'event.json');
-  writeFileSync(
-    eventPath,
-    JSON.stringify({ repository: { full_name: 'octo/sync', private: repositoryPrivate }, schedule: '17 */3 * * *' }),
+  const { dir, env: runner } = runnerFiles(
+    git.root,
+    runId,
+    workspace,
+    {
+      name: 'schedule',
+      payload: { repository: { full_name: 'octo/sync', private: repositoryPrivate }, schedule: '17 */3 * * *' },
+    },
+    false,
   );
-  writeFileSync(join(dir, 'output'), '');
-  writeFileSync(join(dir, 'summary'), '');
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: dir,
-    GIT_CONFIG_NOSYSTEM: '1',
-    GITHUB_ACTIONS: 'true',
-    GITHUB_WORKSPACE: workspace,
-    RUNNER_TEMP: join(dir, 'temp'),
-    GITHUB_OUTPUT: join(dir, 'output'),
-    GITHUB_STEP_SUMMARY: join(dir, 'summary'),
-    GITHUB_EVENT_PATH: eventPath,
-    GITHUB_EVENT_NAME: 'schedule',
-    GITHUB_REPOSITORY: 'octo/sync',
-    GITHUB_REF: 'refs/heads/main',
-    GITHUB_REF_NAME: 'main',
-    GITHUB_RUN_ID: runId,
-    GITHUB_RUN_ATTEMPT: '1',
+    ...runner,
     GITHUB_WORKFLOW_REF: 'octo/sync/.github/workflows/sync.yml@refs/heads/main',
     ...fake.env(),
     // The seed's environment names keep working next to inputs.
@@ -127,7 +101,7 @@ async function runAction(
   const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
     execFile(
       process.execPath,
-      [bundle],
+      [BUNDLE],
       { cwd: workspace, env, maxBuffer: 32 * 1024 * 1024, timeout: 120_000 },
       (error, out, err) => {
         const status = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
@@ -185,31 +159,23 @@ const remoteFiles = () =>
 const artifactFor = (runId: string) => fake.artifacts.find((artifact) => artifact.name === `fit-files-${runId}-1`);
 
 beforeEach(async () => {
-  if (!existsSync(bundle)) throw new Error('action/index.js is missing; run npm run build');
-  garmin = await startGarminSandbox();
-  garmin.addAccount('com', { email: GARMIN_EMAIL, password: GARMIN_PASSWORD });
-  garmin.addActivity('com', GARMIN_EMAIL, { fitBytes: fit(BASE, 'running', 10_000, 'garmin', 120), utcOffsetSec: 0 });
+  if (!existsSync(BUNDLE)) throw new Error('action/index.js is missing; run npm run build');
+  world = await startBundleWorld(['com'], () => ({ status: 200, body: { errcode: 0, errmsg: 'ok' } }));
+  ({ garmin, coros, fake, git, hook: wecom } = world);
   garmin.addActivity('com', GARMIN_EMAIL, {
-    fitBytes: fit(BASE + 86_400, 'cycling', 40_000, 'garmin', 121),
+    fitBytes: workoutFit(BASE, 'garmin', 120, { distanceM: 10_000 }),
+    utcOffsetSec: 0,
+  });
+  garmin.addActivity('com', GARMIN_EMAIL, {
+    fitBytes: workoutFit(BASE + 86_400, 'garmin', 121, { sport: 'cycling', distanceM: 40_000 }),
     utcOffsetSec: 0,
   });
   tokenBlob = garmin.mintTokenBlob('com', GARMIN_EMAIL);
-  coros = await startCorosSandbox();
-  coros.addAccount({ email: COROS_EMAIL, password: COROS_PASSWORD, regionId: 2 });
-  coros.addActivity(COROS_EMAIL, { fitBytes: fit(BASE + 2 * 86_400, 'running', 8_000, 'coros', 130) });
-  fake = await startActionsResultsFake();
-  git = createGitFixture();
-  wecom = await startFakeServer(() => ({ status: 200, body: { errcode: 0, errmsg: 'ok' } }));
+  coros.addActivity(COROS_EMAIL, { fitBytes: workoutFit(BASE + 2 * 86_400, 'coros', 130, { distanceM: 8_000 }) });
 });
 
 afterEach(async () => {
-  await garmin?.close();
-  await coros?.close();
-  await fake?.close();
-  await wecom?.close();
-  // SSX_KEEP_TMP=1 keeps the repositories and runner files for inspection.
-  if (git && !process.env.SSX_KEEP_TMP) rmSync(git.root, { recursive: true, force: true });
-  else if (git) console.log(`kept ${git.root}`);
+  await closeBundleWorld(world);
 });
 
 /** The first run with state: git: every workout copied, the database committed. */
@@ -300,7 +266,7 @@ describe('the bundled action, state: git', () => {
     git.pushFrom(git.clone('someone-3'), { 'notes/training-plan.md': '# plan\n' }, 'edit the training plan');
     const pushedByOther = remoteHead();
     garmin.addActivity('com', GARMIN_EMAIL, {
-      fitBytes: fit(BASE + 3 * 86_400, 'running', 12_000, 'garmin', 140),
+      fitBytes: workoutFit(BASE + 3 * 86_400, 'garmin', 140, { distanceM: 12_000 }),
       utcOffsetSec: 0,
     });
     const result = await runAction(workspace, {});
@@ -321,7 +287,7 @@ describe('the bundled action, state: cache', () => {
     for (let run = 0; run < runs; run++) {
       if (run > 0)
         coros.addActivity(COROS_EMAIL, {
-          fitBytes: fit(BASE + (10 + run) * 86_400, 'running', 5_000, 'coros', 150 + run),
+          fitBytes: workoutFit(BASE + (10 + run) * 86_400, 'coros', 150 + run, { distanceM: 5_000 }),
         });
       const result = await runAction(git.clone(`ws-cache-${runCounter}`), cacheInputs);
       expect(result.outputs).toMatchObject({ 'state-committed': 'true' });
@@ -352,7 +318,7 @@ describe('the bundled action, state: cache', () => {
 
   it('a new workout is synced and the state saved under a new key', async () => {
     await cacheRuns(1);
-    coros.addActivity(COROS_EMAIL, { fitBytes: fit(BASE + 4 * 86_400, 'running', 5_000, 'coros', 150) });
+    coros.addActivity(COROS_EMAIL, { fitBytes: workoutFit(BASE + 4 * 86_400, 'coros', 150, { distanceM: 5_000 }) });
     const result = await runAction(git.clone('ws-c3'), cacheInputs);
     expect(result.code).toBe(0);
     expect(result.outputs).toMatchObject({ uploaded: '1', 'state-committed': 'true' });
@@ -387,7 +353,7 @@ describe('the bundled action, dry run', () => {
   it('reports what it would upload, changes nothing anywhere, saves no state and no artifact', async () => {
     await firstGitRun();
     garmin.addActivity('com', GARMIN_EMAIL, {
-      fitBytes: fit(BASE + 5 * 86_400, 'running', 7_000, 'garmin', 160),
+      fitBytes: workoutFit(BASE + 5 * 86_400, 'garmin', 160, { distanceM: 7_000 }),
       utcOffsetSec: 0,
     });
     const before = remoteHead();
@@ -434,13 +400,9 @@ describe('the bundled action, settings from the shipped workflow (toJSON(vars), 
     'a notification key stored as a %s works, nothing else needs a YAML edit, and every secret is masked',
     async (where) => {
       garmin.addActivity('com', GARMIN_EMAIL, {
-        fitBytes: fit(
-          BASE + (where === 'secret' ? 20 : 21) * 86_400,
-          'running',
-          6_000,
-          'garmin',
-          where === 'secret' ? 170 : 171,
-        ),
+        fitBytes: workoutFit(BASE + (where === 'secret' ? 20 : 21) * 86_400, 'garmin', where === 'secret' ? 170 : 171, {
+          distanceM: 6_000,
+        }),
         utcOffsetSec: 0,
       });
       const messagesBefore = wecom.requests.length;

@@ -1,36 +1,15 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { synthesiseFit } from '../../sandbox/fit-synth.ts';
-import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
-import { startGarminSandbox, type GarminSandbox } from '../../sandbox/garmin/index.ts';
-import { startActionsResultsFake, type ActionsResultsFake } from '../fakes/actions-results-fake.ts';
-import { startFakeServer, type FakeServer } from '../notify/fake-server.ts';
-import { createGitFixture, type GitFixture } from './git-fixture.ts';
 import { parseFileCommands } from './file-commands.ts';
+import * as kit from './runner-kit.ts';
 
 /**
  * When the bundled Action keeps its state: no-op runs save nothing, a renewed Garmin token survives
  * a cancel (SIGTERM), a kill (the post step) and is pushed at once (state git), and the refusals
  * that protect tokens and keys. Each test builds its own world, so each runs alone with -t.
  */
-const root = resolve(import.meta.dirname, '../..');
-const bundle = join(root, 'action', 'index.js');
-
-const EMAIL = 'runner@example.com';
-const GARMIN_PASSWORD = 'garmin-Pa55word!';
-const COROS_EMAIL = 'rider@example.com';
-const COROS_PASSWORD = 'coros-Pa55word!';
-const STATE_SECRET = 'state-secret-0123456789';
-const BASE = 1_780_000_000;
-
-interface World {
-  garmin: GarminSandbox;
-  coros: CorosSandbox;
-  fake: ActionsResultsFake;
-  git: GitFixture;
-  hook: FakeServer;
+interface World extends kit.BundleWorld {
   tokens: { com: string; cn: string };
 }
 
@@ -46,45 +25,21 @@ interface Run {
 let world: World;
 let runCounter = 500;
 
-const fit = (startUtc: number, manufacturer: 'garmin' | 'coros', heartRate: number) =>
-  synthesiseFit({
-    startUtc,
-    elapsedSec: 1800 + (heartRate % 7) * 60,
-    distanceM: 5000 + heartRate * 10,
-    sport: 'running',
-    manufacturer,
-    product: manufacturer === 'garmin' ? 3113 : 802,
-    heartRate,
-  });
-
 function runnerEnv(
   workspace: string,
   inputs: Record<string, string>,
   repositoryPrivate = true,
 ): Record<string, string> {
   const runId = String(++runCounter);
-  const dir = join(world.git.root, `runner-${runId}`);
-  mkdirSync(join(dir, 'temp'), { recursive: true });
-  const eventPath = join(dir, 'event.json');
-  writeFileSync(eventPath, JSON.stringify({ repository: { full_name: 'octo/sync', private: repositoryPrivate } }));
-  for (const name of ['output', 'summary', 'state']) writeFileSync(join(dir, name), '');
+  const { env } = kit.runnerFiles(
+    world.git.root,
+    runId,
+    workspace,
+    { name: 'workflow_dispatch', payload: { repository: { full_name: 'octo/sync', private: repositoryPrivate } } },
+    true,
+  );
   return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: dir,
-    GIT_CONFIG_NOSYSTEM: '1',
-    GITHUB_ACTIONS: 'true',
-    GITHUB_WORKSPACE: workspace,
-    RUNNER_TEMP: join(dir, 'temp'),
-    GITHUB_OUTPUT: join(dir, 'output'),
-    GITHUB_STEP_SUMMARY: join(dir, 'summary'),
-    GITHUB_STATE: join(dir, 'state'),
-    GITHUB_EVENT_PATH: eventPath,
-    GITHUB_EVENT_NAME: 'workflow_dispatch',
-    GITHUB_REPOSITORY: 'octo/sync',
-    GITHUB_REF: 'refs/heads/main',
-    GITHUB_REF_NAME: 'main',
-    GITHUB_RUN_ID: runId,
-    GITHUB_RUN_ATTEMPT: '1',
+    ...env,
     ...world.fake.env(),
     // action.yml defaults, as the runner fills them.
     INPUT_STATE: 'git',
@@ -94,11 +49,11 @@ function runnerEnv(
     'INPUT_PUSH-BACKOFF-SECONDS': '0',
     'INPUT_FIT-ARTIFACT': 'false',
     INPUT_KEEPALIVE: 'false',
-    'INPUT_STATE-SECRET': STATE_SECRET,
+    'INPUT_STATE-SECRET': kit.STATE_SECRET,
     INPUT_PLATFORMS: 'GARMINCOM,COROS',
     'INPUT_GARMIN-TOKEN-COM': world.tokens.com,
-    'INPUT_COROS-EMAIL': COROS_EMAIL,
-    'INPUT_COROS-PASSWORD': COROS_PASSWORD,
+    'INPUT_COROS-EMAIL': kit.COROS_EMAIL,
+    'INPUT_COROS-PASSWORD': kit.COROS_PASSWORD,
     INPUT_ENDPOINTS: JSON.stringify({ ...world.garmin.endpointOverrides(), ...world.coros.endpointOverrides() }),
     ...inputs,
   };
@@ -109,7 +64,7 @@ function startBundle(
   env: Record<string, string>,
   during?: (child: ReturnType<typeof spawn>, output: () => string) => Promise<void>,
 ): Promise<Run> {
-  const child = spawn(process.execPath, [bundle], {
+  const child = spawn(process.execPath, [kit.BUNDLE], {
     cwd: env.GITHUB_WORKSPACE,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -154,33 +109,27 @@ const finalizedCaches = () => world.fake.caches.filter((entry) => entry.finalize
 const startTimes = (list: ReadonlyArray<{ startUtc: number }>) => list.map((activity) => activity.startUtc).sort();
 
 beforeEach(async () => {
-  const garmin = await startGarminSandbox();
-  garmin.addAccount('com', { email: EMAIL, password: GARMIN_PASSWORD });
-  garmin.addAccount('cn', { email: EMAIL, password: GARMIN_PASSWORD });
-  garmin.addActivity('com', EMAIL, { fitBytes: fit(BASE, 'garmin', 120), utcOffsetSec: 0 });
-  const coros = await startCorosSandbox();
-  coros.addAccount({ email: COROS_EMAIL, password: COROS_PASSWORD, regionId: 2 });
+  const started = await kit.startBundleWorld(['com', 'cn'], () => ({ status: 200, body: { ok: true } }));
+  started.garmin.addActivity('com', kit.GARMIN_EMAIL, {
+    fitBytes: kit.workoutFit(kit.BASE, 'garmin', 120),
+    utcOffsetSec: 0,
+  });
   world = {
-    garmin,
-    coros,
-    fake: await startActionsResultsFake(),
-    git: createGitFixture(),
-    hook: await startFakeServer(() => ({ status: 200, body: { ok: true } })),
-    tokens: { com: garmin.mintTokenBlob('com', EMAIL), cn: garmin.mintTokenBlob('cn', EMAIL) },
+    ...started,
+    tokens: {
+      com: started.garmin.mintTokenBlob('com', kit.GARMIN_EMAIL),
+      cn: started.garmin.mintTokenBlob('cn', kit.GARMIN_EMAIL),
+    },
   };
 });
 
 afterEach(async () => {
-  await world.garmin.close();
-  await world.coros.close();
-  await world.fake.close();
-  await world.hook.close();
-  rmSync(world.git.root, { recursive: true, force: true });
+  await kit.closeBundleWorld(world);
 });
 
 describe('no-op runs save nothing', () => {
   it('after one workout was copied to two targets, the next runs leave the remote head unchanged (state git)', async () => {
-    world.coros.addActivity(COROS_EMAIL, { fitBytes: fit(BASE + 86_400, 'coros', 130) });
+    world.coros.addActivity(kit.COROS_EMAIL, { fitBytes: kit.workoutFit(kit.BASE + 86_400, 'coros', 130) });
     const inputs = { INPUT_PLATFORMS: 'GARMINCOM,GARMINCN,COROS', 'INPUT_GARMIN-TOKEN-CN': world.tokens.cn };
     const first = await startBundle(runnerEnv(world.git.clone('ws-1'), inputs));
     expect(first.code, first.stdout.slice(-3000)).toBe(0);
@@ -197,7 +146,7 @@ describe('no-op runs save nothing', () => {
   });
 
   it('the same with state cache: no new cache entry', async () => {
-    world.coros.addActivity(COROS_EMAIL, { fitBytes: fit(BASE + 86_400, 'coros', 130) });
+    world.coros.addActivity(kit.COROS_EMAIL, { fitBytes: kit.workoutFit(kit.BASE + 86_400, 'coros', 130) });
     const inputs = {
       INPUT_STATE: 'cache',
       INPUT_PLATFORMS: 'GARMINCOM,GARMINCN,COROS',
@@ -219,10 +168,29 @@ describe('a renewed Garmin token survives', () => {
     const first = await startBundle(runnerEnv(world.git.clone('ws-first'), inputs));
     expect(first.code, first.stdout.slice(-3000)).toBe(0);
     world.garmin.expireAccessTokens('com');
-    world.garmin.addActivity('com', EMAIL, { fitBytes: fit(BASE + 2 * 86_400, 'garmin', 140), utcOffsetSec: 0 });
-    world.garmin.addActivity('com', EMAIL, { fitBytes: fit(BASE + 3 * 86_400, 'garmin', 141), utcOffsetSec: 0 });
+    world.garmin.addActivity('com', kit.GARMIN_EMAIL, {
+      fitBytes: kit.workoutFit(kit.BASE + 2 * 86_400, 'garmin', 140),
+      utcOffsetSec: 0,
+    });
+    world.garmin.addActivity('com', kit.GARMIN_EMAIL, {
+      fitBytes: kit.workoutFit(kit.BASE + 3 * 86_400, 'garmin', 141),
+      utcOffsetSec: 0,
+    });
     // The COROS import stays "processing" for a while: the run is busy when the signal arrives.
     world.coros.knobs.importDelayMs = 2500;
+  }
+
+  /** A busy run, sent `signal` once it renewed the Garmin token and began the transfers. */
+  function signalDuringTransfers(workspace: string, inputs: Record<string, string>, signal: NodeJS.Signals) {
+    const refreshesBefore = world.garmin.counters().refreshes;
+    return startBundle(runnerEnv(world.git.clone(workspace), inputs), async (child, output) => {
+      await waitFor(
+        () => world.garmin.counters().refreshes > refreshesBefore && output().includes('::group::Transfers'),
+        'the refresh and the transfers',
+      );
+      await new Promise((done) => setTimeout(done, 300));
+      child.kill(signal);
+    });
   }
 
   /** A fresh job afterwards: no sign-in, no invalid_grant, every workout once everywhere. */
@@ -234,9 +202,9 @@ describe('a renewed Garmin token survives', () => {
     expect(fresh.code, fresh.stdout.slice(-3000)).toBe(0);
     expect(world.garmin.counters().loginPosts).toBe(0);
     expect(world.garmin.counters().sso).toBe(0);
-    const garminStarts = startTimes(world.garmin.activities('com', EMAIL));
+    const garminStarts = startTimes(world.garmin.activities('com', kit.GARMIN_EMAIL));
     const corosStarts = startTimes(
-      world.coros.activities(COROS_EMAIL).map((activity) => ({ startUtc: activity.startTime })),
+      world.coros.activities(kit.COROS_EMAIL).map((activity) => ({ startUtc: activity.startTime })),
     );
     expect(new Set(garminStarts).size).toBe(garminStarts.length);
     expect(corosStarts).toEqual(garminStarts);
@@ -245,16 +213,8 @@ describe('a renewed Garmin token survives', () => {
   it('SIGTERM during the run (state cache): the state with the renewed token is saved before exit, the post step has nothing left', async () => {
     const inputs = { INPUT_STATE: 'cache' };
     await prepareBusyRun(inputs);
-    const refreshesBefore = world.garmin.counters().refreshes;
     const cachesBefore = finalizedCaches().length;
-    const cancelled = await startBundle(runnerEnv(world.git.clone('ws-cancel'), inputs), async (child, output) => {
-      await waitFor(
-        () => world.garmin.counters().refreshes > refreshesBefore && output().includes('::group::Transfers'),
-        'the refresh and the transfers',
-      );
-      await new Promise((done) => setTimeout(done, 300));
-      child.kill('SIGTERM');
-    });
+    const cancelled = await signalDuringTransfers('ws-cancel', inputs, 'SIGTERM');
     expect(cancelled.stdout).toMatch(/SIGTERM received/);
     expect(cancelled.code).toBe(1);
     expect(cancelled.summary).toContain('cancelled');
@@ -268,16 +228,8 @@ describe('a renewed Garmin token survives', () => {
   it('a job killed outright (state cache): the post step saves the renewed token', async () => {
     const inputs = { INPUT_STATE: 'cache' };
     await prepareBusyRun(inputs);
-    const refreshesBefore = world.garmin.counters().refreshes;
     const cachesBefore = finalizedCaches().length;
-    const killed = await startBundle(runnerEnv(world.git.clone('ws-kill'), inputs), async (child, output) => {
-      await waitFor(
-        () => world.garmin.counters().refreshes > refreshesBefore && output().includes('::group::Transfers'),
-        'the refresh and the transfers',
-      );
-      await new Promise((done) => setTimeout(done, 300));
-      child.kill('SIGKILL');
-    });
+    const killed = await signalDuringTransfers('ws-kill', inputs, 'SIGKILL');
     expect(killed.code).toBe(null);
     expect(finalizedCaches().length).toBe(cachesBefore);
     const post = await postStep(killed);
@@ -310,7 +262,7 @@ describe('refusals that protect tokens and keys', () => {
     expect(result.stdout).toMatch(/::error::state: git in a public repository needs STATE_SECRET.*openssl rand/);
     expect(remoteHead()).toBe(head);
     expect(world.garmin.counters().total).toBe(0);
-    expect(world.coros.activities(COROS_EMAIL)).toHaveLength(0);
+    expect(world.coros.activities(kit.COROS_EMAIL)).toHaveLength(0);
   });
 
   it('state none with a Garmin token is refused unless allow-state-none is set', async () => {

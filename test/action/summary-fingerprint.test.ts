@@ -133,27 +133,6 @@ describe('state fingerprint', () => {
     store.finishRun(store.startRun({ dryRun: false, fullScan: false }), 'ok', { uploaded: 0 });
     store.close();
     expect(stateFingerprint([path])).toBe(first);
-    store = Store.open(path);
-    const run = store.startRun({ dryRun: false, fullScan: false });
-    store.upsertActivities(run, [
-      {
-        platform: 'coros',
-        remoteId: '1',
-        startUtc: 1,
-        elapsedSec: 1,
-        distanceM: 1,
-        sport: { id: 'running', family: 'run', code: '100' },
-        name: null,
-        device: null,
-        vendor: 'coros',
-        manual: false,
-      } as never,
-    ]);
-    store.close();
-    const withActivity = stateFingerprint([path]);
-    expect(withActivity).not.toBe(first);
-
-    // How a platform labels a record is cache; its start time, being gone, or the ledger are not.
     const record = {
       platform: 'coros',
       remoteId: '1',
@@ -163,6 +142,14 @@ describe('state fingerprint', () => {
       sport: { id: 'running', family: 'run', code: '100' },
       manual: false,
     } as const;
+    store = Store.open(path);
+    const run = store.startRun({ dryRun: false, fullScan: false });
+    store.upsertActivities(run, [{ ...record, name: null, device: null, vendor: 'coros' }]);
+    store.close();
+    const withActivity = stateFingerprint([path]);
+    expect(withActivity).not.toBe(first);
+
+    // How a platform labels a record is cache; its start time, being gone, or the ledger are not.
     store = Store.open(path);
     store.upsertActivities(store.startRun({ dryRun: false, fullScan: false }), [
       { ...record, name: 'Morning Run', device: 'COROS PACE 3', vendor: 'other', extra: { sportType: 100 } },

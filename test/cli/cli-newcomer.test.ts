@@ -74,18 +74,28 @@ function runAsync(
     child.on('exit', (status) => resolve({ status, stdout, stderr }));
   });
 }
+function writeEnvFile(cwd: string, lines: readonly string[]): void {
+  writeFileSync(join(cwd, '.env'), lines.join('\n'));
+}
 function sandboxSettings(cwd: string, extra: string[] = []): void {
-  writeFileSync(
-    join(cwd, '.env'),
-    [
-      'SYNC_PLATFORM=GARMINCOM,COROS',
-      `GARMIN_TOKEN_COM=${garmin.mintTokenBlob('com', 'new@example.com')}`,
-      'COROS_EMAIL=new@example.com',
-      'COROS_PASSWORD=coros-newcomer-pw',
-      `SPORTS_SYNC_ENDPOINTS=${JSON.stringify({ ...garmin.endpointOverrides(), ...coros.endpointOverrides() })}`,
-      ...extra,
-    ].join('\n'),
-  );
+  writeEnvFile(cwd, [
+    'SYNC_PLATFORM=GARMINCOM,COROS',
+    `GARMIN_TOKEN_COM=${garmin.mintTokenBlob('com', 'new@example.com')}`,
+    'COROS_EMAIL=new@example.com',
+    'COROS_PASSWORD=coros-newcomer-pw',
+    `SPORTS_SYNC_ENDPOINTS=${JSON.stringify({ ...garmin.endpointOverrides(), ...coros.endpointOverrides() })}`,
+    ...extra,
+  ]);
+}
+/** A loopback port nobody listens on (it was open a moment ago): connecting to it is refused. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 describe('flags', () => {
@@ -172,24 +182,15 @@ describe('settings errors: found before any request, named, exit 2, nothing writ
 
   it('a network failure says what failed and which proxy setting applies, once', async () => {
     const cwd = folder();
-    const closed = await new Promise<number>((resolve) => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => {
-        const port = (server.address() as { port: number }).port;
-        server.close(() => resolve(port));
-      });
-    });
-    writeFileSync(
-      join(cwd, '.env'),
-      [
-        'SYNC_PLATFORM=COROS,GARMINCOM',
-        'COROS_EMAIL=a@b.c',
-        'COROS_PASSWORD=pw-123456',
-        `GARMIN_TOKEN_COM=${garmin.mintTokenBlob('com', 'new@example.com')}`,
-        'HTTP_TIMEOUT_SECONDS=30',
-        `SPORTS_SYNC_ENDPOINTS=${JSON.stringify({ 'teameuapi.coros.com': `http://127.0.0.1:${closed}`, 'teamapi.coros.com': `http://127.0.0.1:${closed}`, ...garmin.endpointOverrides() })}`,
-      ].join('\n'),
-    );
+    const closed = await closedPort();
+    writeEnvFile(cwd, [
+      'SYNC_PLATFORM=COROS,GARMINCOM',
+      'COROS_EMAIL=a@b.c',
+      'COROS_PASSWORD=pw-123456',
+      `GARMIN_TOKEN_COM=${garmin.mintTokenBlob('com', 'new@example.com')}`,
+      'HTTP_TIMEOUT_SECONDS=30',
+      `SPORTS_SYNC_ENDPOINTS=${JSON.stringify({ 'teameuapi.coros.com': `http://127.0.0.1:${closed}`, 'teamapi.coros.com': `http://127.0.0.1:${closed}`, ...garmin.endpointOverrides() })}`,
+    ]);
     const result = await runAsync(['sync'], cwd);
     expect(result.status).toBe(1);
     const all = result.stdout + result.stderr;
@@ -245,22 +246,13 @@ describe('sync --json, status and doctor against the sandboxes', () => {
 
   it('doctor fails (exit 1) with a fix when a host cannot be reached', async () => {
     const cwd = folder();
-    const closed = await new Promise<number>((resolve) => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => {
-        const port = (server.address() as { port: number }).port;
-        server.close(() => resolve(port));
-      });
-    });
-    writeFileSync(
-      join(cwd, '.env'),
-      [
-        'SYNC_PLATFORM=COROS',
-        'COROS_EMAIL=a@b.c',
-        'COROS_PASSWORD=pw-123456',
-        `SPORTS_SYNC_ENDPOINTS=${JSON.stringify({ 'teamapi.coros.com': `http://127.0.0.1:${closed}` })}`,
-      ].join('\n'),
-    );
+    const closed = await closedPort();
+    writeEnvFile(cwd, [
+      'SYNC_PLATFORM=COROS',
+      'COROS_EMAIL=a@b.c',
+      'COROS_PASSWORD=pw-123456',
+      `SPORTS_SYNC_ENDPOINTS=${JSON.stringify({ 'teamapi.coros.com': `http://127.0.0.1:${closed}` })}`,
+    ]);
     const result = await runAsync(['doctor'], cwd);
     expect(result.status).toBe(1);
     expect(result.stdout).toMatch(

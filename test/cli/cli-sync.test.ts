@@ -1,42 +1,24 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { synthesiseFit } from '../../sandbox/fit-synth.ts';
-import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
-import { startGarminSandbox, type GarminSandbox } from '../../sandbox/garmin/index.ts';
+import type { CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
+import type { GarminSandbox } from '../../sandbox/garmin/index.ts';
+import { tempFolders } from '../support/temp-folders.ts';
 import { runBuiltCli } from '../support/cli-process.ts';
+import { corosRideFit, garminRunFit, startSyncSandboxes, writeSyncEnv } from '../support/sync-sandboxes.ts';
 
 const COROS_PASSWORD = 'cli-sync-coros-password';
 let garmin: GarminSandbox;
 let coros: CorosSandbox;
+const newFolder = tempFolders('ssx-cli-sync-');
 
 beforeAll(async () => {
-  garmin = await startGarminSandbox({ uploadProcessingPolls: 1, pollHintMs: 20 });
-  coros = await startCorosSandbox({ knobs: { importDelayMs: 10 } });
+  ({ garmin, coros } = await startSyncSandboxes());
   garmin.addAccount('com', { email: 'cli@example.com', password: 'cli-sync-garmin-password' });
   coros.addAccount({ email: 'cli@example.com', password: COROS_PASSWORD, regionId: 3 });
   const start = Date.UTC(2026, 10, 1, 7) / 1000;
-  garmin.addActivity('com', 'cli@example.com', {
-    fitBytes: synthesiseFit({
-      startUtc: start,
-      elapsedSec: 2700,
-      distanceM: 7500,
-      sport: 'running',
-      manufacturer: 'garmin',
-      product: 4315,
-    }),
-  });
-  coros.addActivity('cli@example.com', {
-    fitBytes: synthesiseFit({
-      startUtc: start + 86_400,
-      elapsedSec: 5400,
-      distanceM: 45_000,
-      sport: 'cycling',
-      manufacturer: 'coros',
-      product: 802,
-    }),
-  });
+  garmin.addActivity('com', 'cli@example.com', { fitBytes: garminRunFit(start) });
+  coros.addActivity('cli@example.com', { fitBytes: corosRideFit(start + 86_400) });
 });
 afterAll(async () => {
   await Promise.all([garmin?.close(), coros?.close()]);
@@ -44,17 +26,12 @@ afterAll(async () => {
 
 describe('sports-sync-x sync with a .env file, against the sandboxes', () => {
   it('syncs both ways, then has nothing to do; no secret in output, the database or the FIT folder', async () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'ssx-cli-sync-'));
+    const cwd = newFolder();
     const token = garmin.mintTokenBlob('com', 'cli@example.com');
-    writeFileSync(
-      join(cwd, '.env'),
-      [
-        'SYNC_PLATFORM=GARMINCOM,COROS',
-        `GARMIN_TOKEN_COM=${token}`,
-        'COROS_EMAIL=cli@example.com',
-        `COROS_PASSWORD="${COROS_PASSWORD}"`,
-        `SPORTS_SYNC_ENDPOINTS=${JSON.stringify({ ...garmin.endpointOverrides(), ...coros.endpointOverrides() })}`,
-      ].join('\n'),
+    writeSyncEnv(
+      cwd,
+      { garmin, coros },
+      { garminToken: token, corosEmail: 'cli@example.com', corosPassword: COROS_PASSWORD },
     );
     const first = await runBuiltCli(['sync'], cwd);
     expect(first.status, first.out).toBe(0);

@@ -3,31 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from '../../src/cli/main.ts';
-import { startGarminSandbox } from '../../sandbox/garmin/index.ts';
-import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
-import { synthesiseFit } from '../../sandbox/fit-synth.ts';
+import type { GarminSandbox } from '../../sandbox/garmin/index.ts';
+import type { CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
+import { garminRunFit, startSyncSandboxes } from '../support/sync-sandboxes.ts';
 
-type Sandbox = Awaited<ReturnType<typeof startGarminSandbox>>;
-let sandbox: Sandbox;
+let sandbox: GarminSandbox;
 let coros: CorosSandbox;
 const dirs: string[] = [];
 
 beforeAll(async () => {
-  sandbox = await startGarminSandbox({ uploadProcessingPolls: 1, pollHintMs: 20 });
-  coros = await startCorosSandbox({ knobs: { importDelayMs: 10 } });
+  ({ garmin: sandbox, coros } = await startSyncSandboxes());
   sandbox.addAccount('com', { email: 'runner@example.com', password: 'correct-horse-battery' });
   sandbox.addAccount('cn', { email: 'mfa@example.cn', password: 'cn-password-123', mfa: { code: '424242' } });
   coros.addAccount({ email: 'runner@example.com', password: 'coros-password-9', regionId: 3 });
-  sandbox.addActivity('com', 'runner@example.com', {
-    fitBytes: synthesiseFit({
-      startUtc: Date.UTC(2026, 10, 1, 7) / 1000,
-      elapsedSec: 2700,
-      distanceM: 7500,
-      sport: 'running',
-      manufacturer: 'garmin',
-      product: 4315,
-    }),
-  });
+  sandbox.addActivity('com', 'runner@example.com', { fitBytes: garminRunFit(Date.UTC(2026, 10, 1, 7) / 1000) });
 });
 afterAll(async () => {
   await Promise.all([sandbox.close(), coros.close()]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Activity } from '../../src/core/activity.ts';
 import { errorKind } from '../../src/core/errors.ts';
 import type { Platform, UploadOutcome } from '../../src/platforms/platform.ts';
-import { synthesiseFit } from '../../sandbox/fit-synth.ts';
+import { distinctRunFit } from '../support/fits.ts';
 
 /**
  * One world for one implementation of `Platform`: the adapter under test and the knobs of the
@@ -34,20 +34,8 @@ export interface ContractSubject {
 const BASE = Date.UTC(2026, 2, 2, 6, 0, 0) / 1000;
 const HOUR = 3600;
 
-let heartRate = 100;
-function recordedFit(startUtc: number): Uint8Array {
-  heartRate = heartRate >= 170 ? 100 : heartRate + 1;
-  return synthesiseFit({
-    startUtc,
-    elapsedSec: 1800,
-    distanceM: 5000,
-    sport: 'running',
-    manufacturer: 'garmin',
-    product: 4315,
-    samples: 4,
-    heartRate,
-  });
-}
+/** The FIT the contract records: a Garmin run, different bytes on every call. */
+const recordedFit = (startUtc: number): Uint8Array => distinctRunFit(startUtc);
 
 export { recordedFit as contractFit };
 

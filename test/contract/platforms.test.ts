@@ -4,7 +4,8 @@ import { createGarminPlatform } from '../../src/platforms/garmin/garmin-platform
 import { MemoryPlatformState } from '../../src/store/state-box.ts';
 import { startCorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
 import { startGarminSandbox } from '../../sandbox/garmin/garmin-sandbox.ts';
-import { capturingLogger, FAST_BACKOFF } from '../coros/helpers.ts';
+import { FAST_BACKOFF } from '../coros/helpers.ts';
+import { capturingLogger } from '../support/capturing-logger.ts';
 import { MemoryPlatform } from '../support/memory-platform.ts';
 import { contractFit, platformContract } from './platform-contract.ts';
 

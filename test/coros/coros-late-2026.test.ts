@@ -1,11 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Activity } from '../../src/core/activity.ts';
+import { describe, expect, it } from 'vitest';
 import { AuthError, describeError } from '../../src/core/errors.ts';
-import { sportById } from '../../src/core/sports.ts';
 import { fitLocalOffsetQuarterHours } from '../../src/fit/fit-local-offset.ts';
 import { importTimezone } from '../../src/platforms/coros/coros-platform.ts';
-import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
-import { collect, corosClient, fitAt } from './helpers.ts';
+import { collect, corosClient, fitAt, garminSource, sandbox, sandboxPerTest, uploadRunAt } from './helpers.ts';
 
 // The December 2026 review of ../shared/protocols/coros.md ("What changed since 2026-11").
 
@@ -13,30 +10,7 @@ const EMAIL = 'sg-runner@example.com';
 const PASSWORD = 'singapore sling 2026';
 const BASE = 1_767_852_621;
 
-let sandbox: CorosSandbox;
-beforeEach(async () => {
-  sandbox = await startCorosSandbox();
-});
-afterEach(async () => {
-  await sandbox.close();
-});
-
-function garminSource(startUtc: number, extra: Activity['extra'] = {}): Activity {
-  const sport = sportById('run');
-  return {
-    platform: 'garmin_com',
-    remoteId: '21400000001',
-    startUtc,
-    elapsedSec: 1800,
-    distanceM: 5000,
-    sport: { id: sport.id, family: sport.family, code: sport.garminTypeKey },
-    name: null,
-    device: 'Forerunner 945',
-    vendor: 'garmin',
-    manual: false,
-    extra,
-  };
-}
+sandboxPerTest();
 
 describe('Singapore (regionId 4, §3)', () => {
   it('logs in, lists, downloads and uploads on teamsgapi / trainingsg / coros-sg-prod', async () => {
@@ -49,7 +23,7 @@ describe('Singapore (regionId 4, §3)', () => {
     const listed = await collect(platform.listActivities());
     expect(listed).toHaveLength(1);
     expect((await platform.downloadFit(listed[0]!)).kind).toBe('fit');
-    const outcome = await platform.uploadFit({ bytes: fitAt(BASE), fileName: 'run.fit', source: garminSource(BASE) });
+    const outcome = await uploadRunAt(platform, BASE, 'run.fit');
     expect(outcome.kind).toBe('created');
     expect(sandbox.storedObjects()[0]).toMatch(new RegExp(`^coros-sg-prod/fit_zip/${userId}/`));
     expect(sandbox.counters['oss:put']).toBe(1);
@@ -89,11 +63,7 @@ describe('STS proxy on the account region Training Hub host (§7.1)', () => {
         { headers: { cookie: `CPL-coros-token=${token}; CPL-coros-region=${regionId}` } },
       );
       expect(generic.status).toBe(401);
-      const outcome = await login.platform.uploadFit({
-        bytes: fitAt(BASE),
-        fileName: 'run.fit',
-        source: garminSource(BASE),
-      });
+      const outcome = await uploadRunAt(login.platform, BASE, 'run.fit');
       expect(outcome.kind).toBe('created');
       expect(sandbox.counters.login).toBe(1);
     },
@@ -151,13 +121,13 @@ describe('import timezone = the workout own offset (§7.6)', () => {
       expected: { quarterHours: 23, origin: 'fit' },
     },
   ])('$name', ({ fit, extra, configured, expected }) => {
-    expect(importTimezone(fitAt(BASE, fit), garminSource(BASE, extra), configured)).toEqual(expected);
+    expect(importTimezone(fitAt(BASE, fit), garminSource(BASE, { extra }), configured)).toEqual(expected);
   });
 
   it('without a FIT offset: the source zone, then the configured one, then 0', () => {
     const notFit = new Uint8Array([1, 2, 3]);
     expect(fitLocalOffsetQuarterHours(notFit)).toBeUndefined();
-    expect(importTimezone(notFit, garminSource(BASE, { utcOffsetSec: 9 * 3600 }), undefined)).toEqual({
+    expect(importTimezone(notFit, garminSource(BASE, { extra: { utcOffsetSec: 9 * 3600 } }), undefined)).toEqual({
       quarterHours: 36,
       origin: 'source',
     });
@@ -218,7 +188,7 @@ describe('getImportSportList as the web app asks (§7.7)', () => {
     sandbox.addAccount({ email: EMAIL, password: PASSWORD, regionId: 1 });
     sandbox.knobs.importDelayMs = 40;
     const { platform } = corosClient(sandbox, EMAIL, PASSWORD, { importPollIntervalMs: 15 });
-    const outcome = await platform.uploadFit({ bytes: fitAt(BASE), fileName: 'run.fit', source: garminSource(BASE) });
+    const outcome = await uploadRunAt(platform, BASE, 'run.fit');
     expect(outcome.kind).toBe('created');
     expect(sandbox.importListSizes.length).toBeGreaterThanOrEqual(2);
     expect(new Set(sandbox.importListSizes)).toEqual(new Set([10]));

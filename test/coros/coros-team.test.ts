@@ -1,22 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuthError, RejectedError, describeError } from '../../src/core/errors.ts';
 import { summariseFit } from '../../src/fit/fit-summary.ts';
-import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
 import { MemoryPlatformState } from '../../src/store/state-box.ts';
-import { collect, corosClient, fitAt, leakedSecrets } from './helpers.ts';
+import { collect, corosClient, fitAt, leakedSecrets, sandbox, sandboxPerTest } from './helpers.ts';
 
 const EMAIL = 'runner@example.com';
 const PASSWORD = 'correct horse ~ battery!';
 const BASE = 1_767_852_621;
 
-let sandbox: CorosSandbox;
-
-beforeEach(async () => {
-  sandbox = await startCorosSandbox();
-});
-afterEach(async () => {
-  await sandbox.close();
-});
+sandboxPerTest();
 
 describe('COROS login and session', () => {
   it('logs in with p1/p2, persists the session sealed and reuses it next run', async () => {

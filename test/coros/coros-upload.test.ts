@@ -1,39 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Activity } from '../../src/core/activity.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { RetryableError, describeError } from '../../src/core/errors.ts';
-import { sportById } from '../../src/core/sports.ts';
 import type { CorosRegionId } from '../../src/platforms/coros/coros-hosts.ts';
 import { md5Hex } from '../../src/platforms/coros/storage-signing.ts';
-import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
-import { corosClient, fitAt, leakedSecrets } from './helpers.ts';
+import { corosClient, fitAt, garminSource, leakedSecrets, sandbox, sandboxPerTest, uploadRunAt } from './helpers.ts';
 
 const EMAIL = 'uploader@example.com';
 const PASSWORD = 'p@ss word 2026';
 const BASE = 1_767_852_621;
 
-let sandbox: CorosSandbox;
-beforeEach(async () => {
-  sandbox = await startCorosSandbox();
-});
-afterEach(async () => {
-  await sandbox.close();
-});
-
-function source(startUtc: number, sportId = 'run'): Activity {
-  const sport = sportById(sportId);
-  return {
-    platform: 'garmin_com',
-    remoteId: '21400000001',
-    startUtc,
-    elapsedSec: 1800,
-    distanceM: 5000,
-    sport: { id: sport.id, family: sport.family, code: sport.garminTypeKey },
-    name: null,
-    device: 'Forerunner 945',
-    vendor: 'garmin',
-    manual: false,
-  };
-}
+sandboxPerTest();
 
 describe.each([
   { regionId: 1 as CorosRegionId, bucket: 'coros-s3', put: 's3:put' },
@@ -46,7 +21,7 @@ describe.each([
     sandbox.knobs.importDelayMs = 30;
     const { platform, log, state } = corosClient(sandbox, EMAIL, PASSWORD);
     const fit = fitAt(BASE);
-    const outcome = await platform.uploadFit({ bytes: fit, fileName: 'morning-run.fit', source: source(BASE) });
+    const outcome = await platform.uploadFit({ bytes: fit, fileName: 'morning-run.fit', source: garminSource(BASE) });
     const [created] = sandbox.activities(EMAIL);
     expect(outcome).toEqual({ kind: 'created', remoteId: created!.labelId });
     expect(created!.startTime).toBe(BASE);
@@ -54,7 +29,7 @@ describe.each([
     expect(sandbox.counters[put]).toBe(1);
     expect(sandbox.storageRejections).toEqual([]);
 
-    const again = await platform.uploadFit({ bytes: fit, fileName: 'morning-run.fit', source: source(BASE) });
+    const again = await platform.uploadFit({ bytes: fit, fileName: 'morning-run.fit', source: garminSource(BASE) });
     expect(again).toEqual({ kind: 'duplicate', existingId: created!.labelId });
     expect(sandbox.activities(EMAIL)).toHaveLength(1);
     expect(sandbox.counters[put]).toBe(1);
@@ -72,10 +47,18 @@ describe('COROS import pipeline', () => {
     sandbox.knobs.rejectedFitSports = ['sailing'];
     const { platform } = corosClient(sandbox, EMAIL, PASSWORD);
     const fit = fitAt(BASE, { sport: 'sailing' });
-    const outcome = await platform.uploadFit({ bytes: fit, fileName: 'sail.fit', source: source(BASE, 'other') });
+    const outcome = await platform.uploadFit({
+      bytes: fit,
+      fileName: 'sail.fit',
+      source: garminSource(BASE, { sportId: 'other' }),
+    });
     expect(outcome.kind).toBe('rejected');
     expect(sandbox.activities(EMAIL)).toEqual([]);
-    const again = await platform.uploadFit({ bytes: fit, fileName: 'sail.fit', source: source(BASE, 'other') });
+    const again = await platform.uploadFit({
+      bytes: fit,
+      fileName: 'sail.fit',
+      source: garminSource(BASE, { sportId: 'other' }),
+    });
     expect(again.kind).toBe('rejected');
     expect(sandbox.counters['s3:put']).toBe(1);
   });
@@ -84,19 +67,23 @@ describe('COROS import pipeline', () => {
     sandbox.knobs.importNeverFinishes = true;
     const first = corosClient(sandbox, EMAIL, PASSWORD, { importPollTimeoutMs: 40 });
     const fit = fitAt(BASE + 600);
-    const outcome = await first.platform.uploadFit({ bytes: fit, fileName: 'slow.fit', source: source(BASE + 600) });
+    const outcome = await first.platform.uploadFit({
+      bytes: fit,
+      fileName: 'slow.fit',
+      source: garminSource(BASE + 600),
+    });
     expect(outcome.kind).toBe('pending');
     if (outcome.kind !== 'pending') return;
 
     const still = await corosClient(sandbox, EMAIL, PASSWORD, { state: first.state }).platform.checkPendingUpload(
       outcome.ticket,
-      source(BASE + 600),
+      garminSource(BASE + 600),
     );
     expect(still.kind).toBe('pending');
 
     sandbox.knobs.importNeverFinishes = false;
     const later = corosClient(sandbox, EMAIL, PASSWORD, { state: first.state });
-    const resolved = await later.platform.checkPendingUpload(outcome.ticket, source(BASE + 600));
+    const resolved = await later.platform.checkPendingUpload(outcome.ticket, garminSource(BASE + 600));
     expect(resolved).toEqual({ kind: 'created', remoteId: sandbox.activities(EMAIL)[0]!.labelId });
     expect(sandbox.counters['s3:put']).toBe(1);
     expect(sandbox.counters.import).toBe(1);
@@ -106,11 +93,11 @@ describe('COROS import pipeline', () => {
   it('deletes the activity and its import record, so the same file can be uploaded again', async () => {
     const { platform } = corosClient(sandbox, EMAIL, PASSWORD);
     const fit = fitAt(BASE + 1200);
-    const first = await platform.uploadFit({ bytes: fit, fileName: 'again.fit', source: source(BASE + 1200) });
+    const first = await platform.uploadFit({ bytes: fit, fileName: 'again.fit', source: garminSource(BASE + 1200) });
     expect(first.kind).toBe('created');
     const [activity] = sandbox.activities(EMAIL);
     await platform.deleteActivity({
-      ...source(BASE + 1200),
+      ...garminSource(BASE + 1200),
       platform: 'coros',
       remoteId: activity!.labelId,
       extra: { sportType: activity!.sportType },
@@ -118,7 +105,7 @@ describe('COROS import pipeline', () => {
     expect(sandbox.activities(EMAIL)).toEqual([]);
     expect(sandbox.importJobs(EMAIL)).toEqual([]);
 
-    const second = await platform.uploadFit({ bytes: fit, fileName: 'again.fit', source: source(BASE + 1200) });
+    const second = await platform.uploadFit({ bytes: fit, fileName: 'again.fit', source: garminSource(BASE + 1200) });
     expect(second.kind).toBe('created');
     expect(sandbox.activities(EMAIL)).toHaveLength(1);
     expect(second).not.toEqual(first);
@@ -126,13 +113,9 @@ describe('COROS import pipeline', () => {
 
   it('gets a new STS credential once when storage says the token expired', async () => {
     const { platform } = corosClient(sandbox, EMAIL, PASSWORD);
-    await platform.uploadFit({ bytes: fitAt(BASE + 1800), fileName: 'a.fit', source: source(BASE + 1800) });
+    await uploadRunAt(platform, BASE + 1800, 'a.fit');
     sandbox.expireStorageCredentials();
-    const outcome = await platform.uploadFit({
-      bytes: fitAt(BASE + 2400),
-      fileName: 'b.fit',
-      source: source(BASE + 2400),
-    });
+    const outcome = await uploadRunAt(platform, BASE + 2400, 'b.fit');
     expect(outcome.kind).toBe('created');
     expect(sandbox.storageRejections).toEqual(['ExpiredToken']);
     expect(sandbox.counters.sts).toBe(2);
@@ -142,16 +125,12 @@ describe('COROS import pipeline', () => {
     sandbox.knobs.stsProxyOnline = false;
     sandbox.knobs.legacyStsOnline = true;
     const { platform, log } = corosClient(sandbox, EMAIL, PASSWORD);
-    expect(
-      (await platform.uploadFit({ bytes: fitAt(BASE + 3000), fileName: 'c.fit', source: source(BASE + 3000) })).kind,
-    ).toBe('created');
+    expect((await uploadRunAt(platform, BASE + 3000, 'c.fit')).kind).toBe('created');
     expect(log.lines.join('\n')).toMatch(/legacy STS channel/);
 
     sandbox.knobs.legacyStsOnline = false;
     const fresh = corosClient(sandbox, EMAIL, PASSWORD);
-    const error = await fresh.platform
-      .uploadFit({ bytes: fitAt(BASE + 3600), fileName: 'd.fit', source: source(BASE + 3600) })
-      .catch((caught: unknown) => caught);
+    const error = await uploadRunAt(fresh.platform, BASE + 3600, 'd.fit').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RetryableError);
     expect(describeError(error)).toMatch(/STS\) unavailable/);
   });
@@ -160,11 +139,7 @@ describe('COROS import pipeline', () => {
     const { platform } = corosClient(sandbox, EMAIL, PASSWORD);
     await platform.connect();
     sandbox.loginElsewhere(EMAIL);
-    const outcome = await platform.uploadFit({
-      bytes: fitAt(BASE + 4200),
-      fileName: 'e.fit',
-      source: source(BASE + 4200),
-    });
+    const outcome = await uploadRunAt(platform, BASE + 4200, 'e.fit');
     expect(outcome.kind).toBe('created');
     expect(sandbox.counters.login).toBe(2);
     expect(sandbox.importJobs(EMAIL)).toHaveLength(1);
@@ -173,11 +148,7 @@ describe('COROS import pipeline', () => {
   it('after a 1019 on the import itself, checks the import list before registering again', async () => {
     const { platform } = corosClient(sandbox, EMAIL, PASSWORD);
     sandbox.failNext('kill-token', 1, 'activity/fit/import');
-    const outcome = await platform.uploadFit({
-      bytes: fitAt(BASE + 5400),
-      fileName: 'g.fit',
-      source: source(BASE + 5400),
-    });
+    const outcome = await uploadRunAt(platform, BASE + 5400, 'g.fit');
     expect(outcome.kind).toBe('created');
     expect(sandbox.counters.login).toBe(2);
     expect(sandbox.counters.import).toBe(2);
@@ -187,10 +158,10 @@ describe('COROS import pipeline', () => {
 
   it('repeats a delete after a 1019 (COROS deletes are idempotent)', async () => {
     const { platform } = corosClient(sandbox, EMAIL, PASSWORD);
-    await platform.uploadFit({ bytes: fitAt(BASE + 6000), fileName: 'h.fit', source: source(BASE + 6000) });
+    await uploadRunAt(platform, BASE + 6000, 'h.fit');
     const [activity] = sandbox.activities(EMAIL);
     sandbox.failNext('kill-token', 1, 'activity/delete');
-    await platform.deleteActivity({ ...source(BASE + 6000), platform: 'coros', remoteId: activity!.labelId });
+    await platform.deleteActivity({ ...garminSource(BASE + 6000), platform: 'coros', remoteId: activity!.labelId });
     expect(sandbox.activities(EMAIL)).toEqual([]);
     expect(sandbox.importJobs(EMAIL)).toEqual([]);
   });
@@ -198,11 +169,7 @@ describe('COROS import pipeline', () => {
   it('finds a freshly imported activity although unscoped listings are stale', async () => {
     sandbox.knobs.staleUnscopedMs = 60_000;
     const { platform } = corosClient(sandbox, EMAIL, PASSWORD);
-    const outcome = await platform.uploadFit({
-      bytes: fitAt(BASE + 4800),
-      fileName: 'f.fit',
-      source: source(BASE + 4800),
-    });
+    const outcome = await uploadRunAt(platform, BASE + 4800, 'f.fit');
     expect(outcome).toEqual({ kind: 'created', remoteId: sandbox.activities(EMAIL)[0]!.labelId });
   });
 });

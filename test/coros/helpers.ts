@@ -1,32 +1,57 @@
+import { afterEach, beforeEach } from 'vitest';
+import type { Activity } from '../../src/core/activity.ts';
 import { EndpointMap } from '../../src/core/endpoints.ts';
-import type { Logger } from '../../src/core/log.ts';
-import { redact } from '../../src/core/secrets.ts';
-import { synthesiseFit, type SyntheticWorkout } from '../../sandbox/fit-synth.ts';
+import { sportById } from '../../src/core/sports.ts';
+import type { SyntheticWorkout } from '../../sandbox/fit-synth.ts';
+import { capturingLogger, type CapturingLogger } from '../support/capturing-logger.ts';
+import { distinctRunFit } from '../support/fits.ts';
 import {
   createCorosPlatform,
   type CorosPlatform,
   type CorosPlatformOptions,
 } from '../../src/platforms/coros/coros-platform.ts';
-import type { CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
+import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
 import { MemoryPlatformState } from '../../src/store/state-box.ts';
 
-/** A logger that keeps every (redacted) line, like the real ones would print. */
-export function capturingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const push = (level: string) => (message: string) => {
-    lines.push(redact(`${level}: ${message}`));
-  };
+/** The running test's sandbox, in a file that called `sandboxPerTest()` (a live binding: read it inside tests). */
+export let sandbox: CorosSandbox;
+
+/** Every test of the calling file gets a fresh, empty COROS sandbox, closed after the test. */
+export function sandboxPerTest(): void {
+  beforeEach(async () => {
+    sandbox = await startCorosSandbox();
+  });
+  afterEach(async () => {
+    await sandbox.close();
+  });
+}
+
+/** A Garmin run (the source side of an upload) starting at `startUtc`. */
+export function garminSource(startUtc: number, { sportId = 'run', extra }: GarminSourceInput = {}): Activity {
+  const sport = sportById(sportId);
   return {
-    lines,
-    debug: push('debug'),
-    info: push('info'),
-    warn: push('warn'),
-    error: push('error'),
-    group: async (title, body) => {
-      lines.push(redact(title));
-      return body();
-    },
+    platform: 'garmin_com',
+    remoteId: '21400000001',
+    startUtc,
+    elapsedSec: 1800,
+    distanceM: 5000,
+    sport: { id: sport.id, family: sport.family, code: sport.garminTypeKey },
+    name: null,
+    device: 'Forerunner 945',
+    vendor: 'garmin',
+    manual: false,
+    ...(extra ? { extra } : {}),
   };
+}
+
+/** Uploads a fresh FIT of a run starting at `startUtc`, with the Garmin run it came from as the source. */
+export function uploadRunAt(platform: CorosPlatform, startUtc: number, fileName: string) {
+  return platform.uploadFit({ bytes: fitAt(startUtc), fileName, source: garminSource(startUtc) });
+}
+
+interface GarminSourceInput {
+  readonly sportId?: string;
+  readonly extra?: Activity['extra'];
 }
 
 export const FAST_BACKOFF = { attempts: 4, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 2_000 };
@@ -34,7 +59,7 @@ export const FAST_BACKOFF = { attempts: 4, baseDelayMs: 5, maxDelayMs: 20, maxRe
 export interface Harness {
   readonly platform: CorosPlatform;
   readonly state: MemoryPlatformState;
-  readonly log: Logger & { lines: string[] };
+  readonly log: CapturingLogger;
 }
 
 export function corosClient(
@@ -61,23 +86,9 @@ export function corosClient(
   return { platform, state, log };
 }
 
-let heartRate = 100;
-
-/** A valid FIT for a workout starting at `startUtc`; every call gives different bytes. */
+/** A valid FIT for a workout starting at `startUtc` (a Forerunner 945 run); every call gives different bytes. */
 export function fitAt(startUtc: number, workout: Partial<SyntheticWorkout> = {}): Uint8Array {
-  heartRate = heartRate >= 170 ? 100 : heartRate + 1;
-  return synthesiseFit({
-    startUtc,
-    elapsedSec: 1800,
-    distanceM: 5000,
-    sport: 'running',
-    manufacturer: 'garmin',
-    product: 3113,
-    productName: 'Forerunner 945',
-    samples: 5,
-    heartRate,
-    ...workout,
-  });
+  return distinctRunFit(startUtc, { product: 3113, productName: 'Forerunner 945', samples: 5, ...workout });
 }
 
 export async function collect<T>(pages: AsyncIterable<readonly T[]>): Promise<T[]> {

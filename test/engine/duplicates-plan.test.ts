@@ -6,42 +6,37 @@ import { planTransfers, type PlatformView } from '../../src/engine/plan.ts';
 import type { TransferRow } from '../../src/store/store.ts';
 import { activity } from '../support/activities.ts';
 
+type Fields = Parameters<typeof activity>[2];
+
 describe('keep policy for duplicates inside one platform', () => {
+  /** Two records of one workout on one platform, `apartSec` apart (06:00:00 and later). */
+  const twoRecords = (platform: PlatformId, first: Fields, second: Fields, apartSec = 1): Activity[] => [
+    activity(platform, '2026-03-01T06:00:00Z', first),
+    activity(platform, new Date(Date.parse('2026-03-01T06:00:00Z') + apartSec * 1000).toISOString(), second),
+  ];
   const table: Array<{ name: string; records: Activity[]; ours?: string[]; kept: string; why: RegExp }> = [
     {
       name: 'the original device record wins over a third-party import',
-      records: [
-        activity('coros', '2026-03-01T06:00:00Z', { id: '5', vendor: 'other' }),
-        activity('coros', '2026-03-01T06:00:03Z', { id: '9', vendor: 'coros' }),
-      ],
+      records: twoRecords('coros', { id: '5', vendor: 'other' }, { id: '9', vendor: 'coros' }, 3),
       kept: '9',
       why: /original device/,
     },
     {
       name: 'otherwise the earliest id (numeric, beyond 2^53)',
-      records: [
-        activity('coros', '2026-03-01T06:00:00Z', { id: '476543210987654330' }),
-        activity('coros', '2026-03-01T06:00:01Z', { id: '476543210987654329' }),
-      ],
+      records: twoRecords('coros', { id: '476543210987654330' }, { id: '476543210987654329' }),
       kept: '476543210987654329',
       why: /earliest id/,
     },
     {
       name: 'a record we did not upload wins over one our sync created',
-      records: [
-        activity('garmin_com', '2026-03-01T06:00:00Z', { id: '100' }),
-        activity('garmin_com', '2026-03-01T06:00:01Z', { id: '200' }),
-      ],
+      records: twoRecords('garmin_com', { id: '100' }, { id: '200' }),
       ours: ['garmin_com:100'],
       kept: '200',
       why: /sync upload/,
     },
     {
       name: 'a device record wins over a manual entry',
-      records: [
-        activity('garmin_com', '2026-03-01T06:00:00Z', { id: '100', manual: true }),
-        activity('garmin_com', '2026-03-01T06:00:01Z', { id: '200' }),
-      ],
+      records: twoRecords('garmin_com', { id: '100', manual: true }, { id: '200' }),
       kept: '200',
       why: /manual/,
     },

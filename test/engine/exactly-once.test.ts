@@ -7,7 +7,8 @@ import { silentLogger } from '../../src/core/log.ts';
 import { fitPath } from '../../src/engine/fit-files.ts';
 import { runSync } from '../../src/engine/sync-run.ts';
 import { undoDeletions, rollbackUploads } from '../../src/engine/undo.ts';
-import { synthesiseFit } from '../../sandbox/fit-synth.ts';
+import type { SyntheticWorkout } from '../../sandbox/fit-synth.ts';
+import { hourRunFit } from '../support/fits.ts';
 import { Store } from '../../src/store/store.ts';
 import { ScriptedPlatform } from '../support/scripted-platform.ts';
 import { engineSettings } from '../support/engine-settings.ts';
@@ -48,16 +49,7 @@ function setup(extra: Record<string, string> = {}) {
   };
 }
 
-const fit = (day: number, fields: Partial<Parameters<typeof synthesiseFit>[0]> = {}) =>
-  synthesiseFit({
-    startUtc: base + day * DAY,
-    elapsedSec: 3600,
-    distanceM: 10_000,
-    sport: 'running',
-    manufacturer: 'garmin',
-    product: 4315,
-    ...fields,
-  });
+const fit = (day: number, fields: Partial<SyntheticWorkout> = {}) => hourRunFit(base + day * DAY, fields);
 
 describe('exactly once, when answers are lost or garbage', () => {
   it('an upload whose answer was lost is found on the target next run, with its id; never sent twice', async () => {

@@ -18,8 +18,45 @@ const entry = (state: LedgerState, fields: Partial<LedgerEntry> = {}): LedgerEnt
 });
 const send: LedgerEvent = { type: 'send', fitSha256: 'abc' };
 
+/** A test name, the entry before, the event, and what the entry after must hold. */
+type Transition = [string, LedgerEntry | null, LedgerEvent, Partial<LedgerEntry>];
+
 describe('ledger transitions', () => {
-  const table: Array<[string, LedgerEntry | null, LedgerEvent, Partial<LedgerEntry>]> = [
+  /** Each answer to the first send of an entry (`sending`, no attempt counted yet). */
+  const answersToFirstSend: Array<[string, LedgerEvent, Partial<LedgerEntry>]> = [
+    [
+      'created counts the attempt and keeps the id',
+      { type: 'created', targetId: '42' },
+      { state: 'created', attempts: 1, targetId: '42' },
+    ],
+    [
+      'rejected counts and says why',
+      { type: 'rejected', message: '415' },
+      { state: 'rejected', attempts: 1, lastError: '415' },
+    ],
+    [
+      'pending keeps the ticket',
+      { type: 'pending', ticket: 't-1', message: 'processing' },
+      { state: 'pending', attempts: 1, ticket: 't-1' },
+    ],
+    ['an answered failure counts', { type: 'failed', message: '503', reached: true }, { state: 'failed', attempts: 1 }],
+    [
+      'a refused connection does not count',
+      { type: 'failed', message: 'ECONNREFUSED', reached: false },
+      { state: 'failed', attempts: 0 },
+    ],
+    [
+      'a lost answer stays sending, to be reconciled',
+      { type: 'lost', message: 'socket hang up' },
+      { state: 'sending', attempts: 0, lastError: 'socket hang up' },
+    ],
+    [
+      'reconciliation: not on the target, counts once, may be resent',
+      { type: 'not-found' },
+      { state: 'failed', attempts: 1 },
+    ],
+  ];
+  const table: Transition[] = [
     [
       'a new transfer is sending before the request leaves, no attempt yet',
       null,
@@ -27,46 +64,10 @@ describe('ledger transitions', () => {
       { state: 'sending', attempts: 0 },
     ],
     [
-      'created counts the attempt and keeps the id',
-      entry('sending'),
-      { type: 'created', targetId: '42' },
-      { state: 'created', attempts: 1, targetId: '42' },
-    ],
-    [
       'duplicate keeps the existing id',
       entry('sending', { attempts: 1 }),
       { type: 'duplicate', existingId: '7' },
       { state: 'duplicate', attempts: 2, targetId: '7' },
-    ],
-    [
-      'rejected counts and says why',
-      entry('sending'),
-      { type: 'rejected', message: '415' },
-      { state: 'rejected', attempts: 1, lastError: '415' },
-    ],
-    [
-      'pending keeps the ticket',
-      entry('sending'),
-      { type: 'pending', ticket: 't-1', message: 'processing' },
-      { state: 'pending', attempts: 1, ticket: 't-1' },
-    ],
-    [
-      'an answered failure counts',
-      entry('sending'),
-      { type: 'failed', message: '503', reached: true },
-      { state: 'failed', attempts: 1 },
-    ],
-    [
-      'a refused connection does not count',
-      entry('sending'),
-      { type: 'failed', message: 'ECONNREFUSED', reached: false },
-      { state: 'failed', attempts: 0 },
-    ],
-    [
-      'a lost answer stays sending, to be reconciled',
-      entry('sending'),
-      { type: 'lost', message: 'socket hang up' },
-      { state: 'sending', attempts: 0, lastError: 'socket hang up' },
     ],
     [
       'a failed check keeps the ticket',
@@ -98,13 +99,8 @@ describe('ledger transitions', () => {
       { type: 'found', targetId: '12' },
       { state: 'duplicate', targetId: '12' },
     ],
-    [
-      'reconciliation: not on the target, counts once, may be resent',
-      entry('sending'),
-      { type: 'not-found' },
-      { state: 'failed', attempts: 1 },
-    ],
     ['a retry after a failure', entry('failed', { attempts: 1 }), send, { state: 'sending', attempts: 1 }],
+    ...answersToFirstSend.map(([name, event, expected]): Transition => [name, entry('sending'), event, expected]),
   ];
   it.each(table)('%s', (_name, current, event, expected) => {
     expect(transition(current, event)).toMatchObject(expected);

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { PLATFORM_IDS, type PlatformId } from '../../src/core/activity.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { runSync } from '../../src/engine/sync-run.ts';
-import { synthesiseFit } from '../../sandbox/fit-synth.ts';
+import type { SyntheticWorkout } from '../../sandbox/fit-synth.ts';
+import { hourRunFit } from '../support/fits.ts';
 import { MemoryPlatform } from '../support/memory-platform.ts';
 import { engineSettings } from '../support/engine-settings.ts';
 
@@ -19,17 +20,7 @@ function world() {
   return platforms;
 }
 
-function fit(day: number, fields: Partial<Parameters<typeof synthesiseFit>[0]> = {}) {
-  return synthesiseFit({
-    startUtc: base + day * DAY,
-    elapsedSec: 3600,
-    distanceM: 10_000,
-    sport: 'running',
-    manufacturer: 'garmin',
-    product: 4315,
-    ...fields,
-  });
-}
+const fit = (day: number, fields: Partial<SyntheticWorkout> = {}) => hourRunFit(base + day * DAY, fields);
 
 function settings(dir: string, extra: Record<string, string> = {}) {
   return engineSettings(dir, 'GARMINCOM,GARMINCN,COROS', extra);

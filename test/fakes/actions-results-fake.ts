@@ -15,8 +15,8 @@ import type { AddressInfo } from 'node:net';
  * artifact name per run; artifact finalize checks size and sha256.
  */
 
-const CACHE = '/twirp/github.actions.results.api.v1.CacheService/';
-const ARTIFACT = '/twirp/github.actions.results.api.v1.ArtifactService/';
+/** `/twirp/<package>.<Service>/<Method>`: which of the two services, and the method (may be empty: bad_route). */
+const TWIRP_PATH = /^\/twirp\/github\.actions\.results\.api\.v1\.(Cache|Artifact)Service\/(.*)$/;
 
 export interface FakeCacheEntry {
   readonly id: number;
@@ -419,9 +419,8 @@ export async function startActionsResultsFake(): Promise<ActionsResultsFake> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const record = (status: number) => calls.push({ method: req.method ?? 'GET', path: url.pathname, status });
     let handled: Promise<number> | number;
-    if (url.pathname.startsWith(CACHE)) handled = handleTwirp('cache', url.pathname.slice(CACHE.length), req, res);
-    else if (url.pathname.startsWith(ARTIFACT))
-      handled = handleTwirp('artifact', url.pathname.slice(ARTIFACT.length), req, res);
+    const twirp = TWIRP_PATH.exec(url.pathname);
+    if (twirp) handled = handleTwirp(twirp[1] === 'Cache' ? 'cache' : 'artifact', twirp[2]!, req, res);
     else if (url.pathname.startsWith('/blob/')) handled = handleBlob(url, req, res);
     else if (url.pathname.startsWith('/repos/')) handled = handleRest(url, req, res);
     else handled = twirpError(res, 404, 'bad_route', 'unknown path');

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/config.ts';
 import type { Logger } from '../../src/core/log.ts';
-import { redact } from '../../src/core/secrets.ts';
 import { runSync, type RunSyncResult } from '../../src/engine/sync-run.ts';
 import { synthesiseFit } from '../../sandbox/fit-synth.ts';
+import { fitMaker, GARMIN_RUN } from '../support/fits.ts';
 import { createPlatformFactory } from '../../src/platforms/factory.ts';
 import type { PersonalApiActivity } from '../../sandbox/garmin-personal-api/index.ts';
 
@@ -49,27 +49,15 @@ export function garminRun(
     manufacturer: 'GARMIN',
     deviceId: 3_400_000_001,
     utcOffsetSec: 3600,
-    bytes: synthesiseFit({ startUtc, elapsedSec, distanceM, sport: 'running', manufacturer: 'garmin', product: 4315 }),
+    bytes: synthesiseFit({ ...GARMIN_RUN, startUtc, elapsedSec, distanceM }),
     ...fields,
   };
 }
 
-export interface CapturedLog extends Logger {
-  readonly lines: string[];
-}
+/** The FIT of a 50-minute, 9 km run recorded on a Garmin watch, as the DI sandbox serves it. */
+export const garminRunFit = fitMaker({ ...GARMIN_RUN, elapsedSec: 3000, distanceM: 9000 });
 
-export function captureLogger(): CapturedLog {
-  const lines: string[] = [];
-  const push = (level: string) => (message: string) => lines.push(redact(`${level}: ${message}`));
-  return {
-    lines,
-    debug: push('debug'),
-    info: push('info'),
-    warn: push('warn'),
-    error: push('error'),
-    group: (_title, body) => body(),
-  };
-}
+export { capturingLogger } from '../support/capturing-logger.ts';
 
 export function tempDir(): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'ssx-personal-'));

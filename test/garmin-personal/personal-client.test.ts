@@ -9,7 +9,7 @@ import {
   type PersonalApiSandbox,
 } from '../../sandbox/garmin-personal-api/index.ts';
 import { MemoryPlatformState } from '../../src/store/state-box.ts';
-import { BASE, DAY, TestClock, captureLogger, garminRun } from './kit.ts';
+import { BASE, DAY, TestClock, capturingLogger, garminRun } from './kit.ts';
 
 const ACCOUNT = 'runner';
 let sandbox: PersonalApiSandbox;
@@ -35,7 +35,7 @@ function client(
     region: 'com',
     apiKey: key,
     state,
-    log: captureLogger(),
+    log: capturingLogger(),
     now: clock.now,
     sleep: clock.sleep,
     pagePauseMs: 0,

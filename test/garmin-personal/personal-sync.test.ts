@@ -6,7 +6,7 @@ import { buildReportMessage } from '../../src/notify/index.ts';
 import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
 import { startGarminSandbox, type GarminSandbox } from '../../sandbox/garmin/index.ts';
 import { startPersonalApiSandbox, type PersonalApiSandbox } from '../../sandbox/garmin-personal-api/index.ts';
-import { BASE, DAY, TestClock, captureLogger, garminRun, syncOnce, tempDir } from './kit.ts';
+import { BASE, DAY, TestClock, capturingLogger, garminRun, garminRunFit, syncOnce, tempDir } from './kit.ts';
 
 const ACCOUNT = 'athlete@example.com';
 const COROS = { email: 'athlete@example.com', password: 'coros-test-password', regionId: 1 as const };
@@ -80,7 +80,7 @@ describe('garmin.com read through the Personal API, key only', () => {
       garminRun(21_400_000_100, BASE + 4 * DAY + 2, { elapsedSec: 3004, distanceM: 9040 }),
     );
     const key = personal.createKey('com', ACCOUNT, { validDays: 90 });
-    const log = captureLogger();
+    const log = capturingLogger();
 
     const first = await syncOnce(settings({ GARMIN_API_KEY_COM: key, DELETE_DUPLICATE: '1' }), clock, log);
     const report = first.report;
@@ -129,7 +129,7 @@ describe('garmin.com read through the Personal API, key only', () => {
     seedGarmin(2);
     seedCoros(2);
     const key = personal.createKey('com', ACCOUNT, { expiresAtSec: Math.floor(clock.ms / 1000) - DAY });
-    const log = captureLogger();
+    const log = capturingLogger();
     const { report } = await syncOnce(
       settings({ GARMIN_API_KEY_COM: key, SYNC_PLATFORM: 'GARMINCOM,COROS' }),
       clock,
@@ -164,7 +164,7 @@ describe('garmin.com read through the Personal API, key only', () => {
     const { report } = await syncOnce(
       settings({ GARMIN_API_KEY_COM: key, SYNC_CONCURRENCY: '4' }),
       clock,
-      captureLogger(),
+      capturingLogger(),
     );
     expect(report.failures).toEqual([]);
     expect(coros.activities(COROS.email)).toHaveLength(6);
@@ -181,7 +181,7 @@ describe('garmin.com read through the Personal API, key only', () => {
     const key = personal.createKey('com', ACCOUNT, { validDays: 30 });
     // A date-only setting means 00:00 UTC of that day: 4 days and some hours from now.
     const expires = new Date(clock.ms + 5 * DAY * 1000).toISOString().slice(0, 10);
-    const log = captureLogger();
+    const log = capturingLogger();
     const { report } = await syncOnce(
       settings({ GARMIN_API_KEY_COM: key, GARMIN_API_KEY_COM_EXPIRES: expires }),
       clock,
@@ -222,7 +222,7 @@ describe('garmin.com read through the Personal API, key only', () => {
     const quiet = await syncOnce(
       settings({ GARMIN_API_KEY_COM: key, GARMIN_API_KEY_COM_EXPIRES: later }),
       clock,
-      captureLogger(),
+      capturingLogger(),
     );
     expect(quiet.report.warnings.filter((line) => line.includes('GARMIN_API_KEY_COM expires'))).toEqual([]);
   });
@@ -231,7 +231,7 @@ describe('garmin.com read through the Personal API, key only', () => {
     seedGarmin(1);
     personal.knobs.exposeKeyExpiry = true;
     const key = personal.createKey('com', ACCOUNT, { validDays: 3 });
-    const { report } = await syncOnce(settings({ GARMIN_API_KEY_COM: key }), clock, captureLogger());
+    const { report } = await syncOnce(settings({ GARMIN_API_KEY_COM: key }), clock, capturingLogger());
     const expiry = report.platforms.find((platform) => platform.id === 'garmin_com')!.credentialExpiry;
     expect(expiry).toBe(new Date(personal.keyExpiry(key)! * 1000).toISOString());
     expect(report.warnings.some((line) => /^GARMIN_API_KEY_COM expires on .* \(in [23] days\)/.test(line))).toBe(true);
@@ -241,7 +241,7 @@ describe('garmin.com read through the Personal API, key only', () => {
     seedGarmin(3);
     personal.knobs.downloadPath = '/activity-service/activity/{id}/download';
     const key = personal.createKey('com', ACCOUNT);
-    const { report } = await syncOnce(settings({ GARMIN_API_KEY_COM: key }), clock, captureLogger());
+    const { report } = await syncOnce(settings({ GARMIN_API_KEY_COM: key }), clock, capturingLogger());
     expect(report.failures).toEqual([]);
     expect(coros.activities(COROS.email)).toHaveLength(3);
     const paths = personal.counters().byPath;
@@ -258,20 +258,13 @@ describe('garmin.com with the key and a DI token', () => {
     garmin.addAccount('com', GARMIN);
     for (let index = 0; index < 3; index++) {
       garmin.addActivity('com', GARMIN.email, {
-        fitBytes: synthesiseFit({
-          startUtc: BASE + index * DAY,
-          elapsedSec: 3000,
-          distanceM: 9000,
-          sport: 'running',
-          manufacturer: 'garmin',
-          product: 4315,
-        }),
+        fitBytes: garminRunFit(BASE + index * DAY),
       });
     }
     personal.addAccount('com', ACCOUNT, () => garmin.activities('com', GARMIN.email));
     seedCoros(2);
     const key = personal.createKey('com', ACCOUNT);
-    const log = captureLogger();
+    const log = capturingLogger();
     const extra = { GARMIN_API_KEY_COM: key, GARMIN_TOKEN_COM: garmin.mintTokenBlob('com', GARMIN.email) };
     const { report } = await syncOnce(settings(extra), clock, log);
     expect(report.failures).toEqual([]);
@@ -295,30 +288,15 @@ describe('garmin.com with the key and a DI token', () => {
 
   it('when the ids differ, deletes a duplicate through DI by start time, never by file hash', async () => {
     garmin.addAccount('com', GARMIN);
-    const fit = synthesiseFit({
-      startUtc: BASE,
-      elapsedSec: 3000,
-      distanceM: 9000,
-      sport: 'running',
-      manufacturer: 'garmin',
-      product: 4315,
-    });
+    const fit = garminRunFit(BASE);
     garmin.addActivity('com', GARMIN.email, { fitBytes: fit });
     garmin.addActivity('com', GARMIN.email, {
-      fitBytes: synthesiseFit({
-        startUtc: BASE + 2,
-        elapsedSec: 3000,
-        distanceM: 9000,
-        sport: 'running',
-        manufacturer: 'garmin',
-        product: 4315,
-        heartRate: 140,
-      }),
+      fitBytes: garminRunFit(BASE + 2, { heartRate: 140 }),
     });
     personal.addAccount('com', ACCOUNT, () => garmin.activities('com', GARMIN.email));
     personal.knobs.idOffset = 7_000_000;
     const key = personal.createKey('com', ACCOUNT);
-    const log = captureLogger();
+    const log = capturingLogger();
     const extra = {
       GARMIN_API_KEY_COM: key,
       GARMIN_TOKEN_COM: garmin.mintTokenBlob('com', GARMIN.email),
@@ -341,19 +319,12 @@ describe('garmin.cn Personal API behind the same code', () => {
   it('HTTP 526 at the CN exchange: one line, then reads through the DI token; not retried within a day', async () => {
     garmin.addAccount('cn', GARMIN_CN);
     garmin.addActivity('cn', GARMIN_CN.email, {
-      fitBytes: synthesiseFit({
-        startUtc: BASE,
-        elapsedSec: 3000,
-        distanceM: 9000,
-        sport: 'running',
-        manufacturer: 'garmin',
-        product: 4315,
-      }),
+      fitBytes: garminRunFit(BASE),
     });
     personal.addAccount('cn', GARMIN_CN.email, () => garmin.activities('cn', GARMIN_CN.email));
     personal.knobs.exchange526 = ['cn'];
     const key = personal.createKey('cn', GARMIN_CN.email);
-    const log = captureLogger();
+    const log = capturingLogger();
     const extra = {
       SYNC_PLATFORM: 'GARMINCN,COROS',
       GARMIN_API_KEY_CN: key,
@@ -370,7 +341,7 @@ describe('garmin.cn Personal API behind the same code', () => {
 
     personal.resetCounters();
     clock.advanceHours(2);
-    const second = await syncOnce(settings(extra), clock, captureLogger());
+    const second = await syncOnce(settings(extra), clock, capturingLogger());
     expect(second.report.failures).toEqual([]);
     expect(personal.counters().exchanges).toBe(0);
   });
@@ -383,7 +354,7 @@ describe('garmin.cn Personal API behind the same code', () => {
     const { report } = await syncOnce(
       settings({ SYNC_PLATFORM: 'GARMINCN,COROS', GARMIN_API_KEY_CN: key }),
       clock,
-      captureLogger(),
+      capturingLogger(),
     );
     const cn = report.platforms.find((platform) => platform.id === 'garmin_cn')!;
     expect(cn.error?.message).toMatch(/HTTP 526 .*no GARMIN_TOKEN_CN is configured/);

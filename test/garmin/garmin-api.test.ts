@@ -1,10 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EndpointMap } from '../../src/core/endpoints.ts';
 import { AuthError } from '../../src/core/errors.ts';
 import { HttpClient } from '../../src/http/http-client.ts';
 import { summariseFit } from '../../src/fit/fit-summary.ts';
 import { decodeTokenBlob } from '../../src/platforms/garmin/garmin-tokens.ts';
-import type { GarminSandbox } from '../../sandbox/garmin/garmin-sandbox.ts';
 import {
   assertNoSecrets,
   BASE_START,
@@ -17,15 +16,9 @@ import {
   sandboxWithAccount,
 } from './garmin-test-kit.ts';
 
-let sandbox: GarminSandbox | undefined;
-afterEach(async () => {
-  await sandbox?.close();
-  sandbox = undefined;
-});
-
 describe('Garmin adapter against the sandbox (contract)', () => {
   it('lists 260 activities newest first in pages of 100, with string ids and UTC start times', async () => {
-    sandbox = await sandboxWithAccount('com');
+    const sandbox = await sandboxWithAccount('com');
     for (let i = 0; i < 260; i++) sandbox.addActivity('com', EMAIL, { fitBytes: fitFor(BASE_START + i * 3600) });
     const { platform } = platformFor(sandbox, 'com', {
       credentials: { tokenBlob: sandbox.mintTokenBlob('com', EMAIL) },
@@ -57,7 +50,7 @@ describe('Garmin adapter against the sandbox (contract)', () => {
   });
 
   it('downloads the original FIT, and reports manual and GPX-imported activities as having none', async () => {
-    sandbox = await sandboxWithAccount('com');
+    const sandbox = await sandboxWithAccount('com');
     const bytes = fitFor(BASE_START);
     const fit = sandbox.addActivity('com', EMAIL, { fitBytes: bytes });
     const manual = sandbox.addActivity('com', EMAIL, { fitBytes: fitFor(BASE_START + 7200), manual: true });
@@ -84,7 +77,7 @@ describe('Garmin adapter against the sandbox (contract)', () => {
   });
 
   it('treats HTTP 500 on a manual activity download as "no original"', async () => {
-    sandbox = await sandboxWithAccount('com', { manualDownload500: true });
+    const sandbox = await sandboxWithAccount('com', { manualDownload500: true });
     sandbox.addActivity('com', EMAIL, { fitBytes: fitFor(BASE_START), manual: true });
     const { platform } = platformFor(sandbox, 'com', {
       credentials: { tokenBlob: sandbox.mintTokenBlob('com', EMAIL) },
@@ -96,7 +89,7 @@ describe('Garmin adapter against the sandbox (contract)', () => {
   });
 
   it('uploads: new (202 then status poll), duplicate (409 with the existing id), rejected (Garmin message)', async () => {
-    sandbox = await sandboxWithAccount('com', { uploadProcessingPolls: 2 });
+    let sandbox = await sandboxWithAccount('com', { uploadProcessingPolls: 2 });
     const existing = sandbox.addActivity('com', EMAIL, { fitBytes: fitFor(BASE_START) });
     const { platform } = platformFor(sandbox, 'com', {
       credentials: { tokenBlob: sandbox.mintTokenBlob('com', EMAIL) },
@@ -140,7 +133,7 @@ describe('Garmin adapter against the sandbox (contract)', () => {
   });
 
   it('deletes (204), treats an already deleted id as done, and accepts the same file again afterwards', async () => {
-    sandbox = await sandboxWithAccount('com');
+    const sandbox = await sandboxWithAccount('com');
     const bytes = fitFor(BASE_START);
     sandbox.addActivity('com', EMAIL, { fitBytes: bytes });
     const { platform } = platformFor(sandbox, 'com', {
@@ -155,7 +148,7 @@ describe('Garmin adapter against the sandbox (contract)', () => {
   });
 
   it('refreshes an access token that expires within 15 minutes, rotating and persisting the refresh token', async () => {
-    sandbox = await sandboxWithAccount('com');
+    const sandbox = await sandboxWithAccount('com');
     const blob = sandbox.mintTokenBlob('com', EMAIL, { accessTtlSec: 600 });
     const oldRefresh = decodeTokenBlob(blob).refreshToken;
     const { platform, state, captured } = platformFor(sandbox, 'com', { credentials: { tokenBlob: blob } });
@@ -196,7 +189,7 @@ describe('Garmin adapter against the sandbox (contract)', () => {
   });
 
   it('after a 401 refreshes once and retries the request once', async () => {
-    sandbox = await sandboxWithAccount('com');
+    const sandbox = await sandboxWithAccount('com');
     sandbox.addActivity('com', EMAIL, { fitBytes: fitFor(BASE_START) });
     const { platform } = platformFor(sandbox, 'com', {
       credentials: { tokenBlob: sandbox.mintTokenBlob('com', EMAIL) },
@@ -211,7 +204,7 @@ describe('Garmin adapter against the sandbox (contract)', () => {
   });
 
   it('reports a dead refresh token as an auth error naming the login command', async () => {
-    sandbox = await sandboxWithAccount('com');
+    const sandbox = await sandboxWithAccount('com');
     const blob = sandbox.mintTokenBlob('com', EMAIL, { accessTtlSec: 600 });
     await platformFor(sandbox, 'com', { credentials: { tokenBlob: blob } }).platform.connect();
     // A fresh state with the original blob: its refresh token was rotated away.
@@ -223,7 +216,7 @@ describe('Garmin adapter against the sandbox (contract)', () => {
   });
 
   it('CN: lists, refreshes at diauth.garmin.cn, and a CN token is refused by the COM hosts', async () => {
-    sandbox = await sandboxWithAccount('cn');
+    const sandbox = await sandboxWithAccount('cn');
     sandbox.addAccount('com', { email: EMAIL, password: PASSWORD });
     sandbox.addActivity('cn', EMAIL, { fitBytes: fitFor(BASE_START) });
     const blob = sandbox.mintTokenBlob('cn', EMAIL, { accessTtlSec: 600 });
@@ -267,7 +260,7 @@ describe('Garmin adapter against the sandbox (contract)', () => {
   });
 
   it('steady state with a valid token: zero SSO requests, secrets absent from output and plain state', async () => {
-    sandbox = await sandboxWithAccount('com');
+    const sandbox = await sandboxWithAccount('com');
     for (let i = 0; i < 5; i++) sandbox.addActivity('com', EMAIL, { fitBytes: fitFor(BASE_START + i * 3600) });
     const blob = sandbox.mintTokenBlob('com', EMAIL);
     const { platform, state, captured } = platformFor(sandbox, 'com', {
@@ -289,7 +282,7 @@ describe('Garmin adapter against the sandbox (contract)', () => {
   });
 
   it('survives injected 429 (Retry-After), 5xx, dropped connections and truncated bodies on reads', async () => {
-    sandbox = await sandboxWithAccount('com');
+    const sandbox = await sandboxWithAccount('com');
     for (let i = 0; i < 3; i++) sandbox.addActivity('com', EMAIL, { fitBytes: fitFor(BASE_START + i * 3600) });
     const { platform } = platformFor(sandbox, 'com', {
       credentials: { tokenBlob: sandbox.mintTokenBlob('com', EMAIL) },

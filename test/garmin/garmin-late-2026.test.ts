@@ -1,10 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { EndpointMap } from '../../src/core/endpoints.ts';
+import { describe, expect, it } from 'vitest';
 import { AuthError, ConfigError, RetryableError, describeError } from '../../src/core/errors.ts';
 import { runGarminLogin } from '../../src/platforms/garmin/garmin-login.ts';
 import { decodeTokenBlob } from '../../src/platforms/garmin/garmin-tokens.ts';
 import { NATIVE_HEADERS } from '../../src/platforms/garmin/garmin-hosts.ts';
-import type { GarminSandbox } from '../../sandbox/garmin/garmin-sandbox.ts';
 import { MemoryPlatformState } from '../../src/store/state-box.ts';
 import {
   assertNoSecrets,
@@ -13,6 +11,7 @@ import {
   EMAIL,
   fitFor,
   listAll,
+  loginOptions,
   PASSWORD,
   plainStateText,
   platformFor,
@@ -21,28 +20,11 @@ import {
 
 // The December 2026 review of ../shared/protocols/garmin.md ("What changed since 2026-11").
 
-let sandbox: GarminSandbox | undefined;
-afterEach(async () => {
-  await sandbox?.close();
-  sandbox = undefined;
-});
-
 const MFA_CODE = '731902';
-
-function loginBase(box: GarminSandbox, region: 'com' | 'cn' = 'com') {
-  return {
-    region,
-    endpoints: new EndpointMap().with(box.endpointOverrides()),
-    promptMfaCode: async () => MFA_CODE,
-    log: captureLog().log,
-    env: {},
-    now: box.now,
-  };
-}
 
 describe('refresh: only 400 invalid_grant ends the refresh token (§4.7)', () => {
   it('a refresh answered 403 twice keeps the tokens byte for byte; the run after it syncs without any login', async () => {
-    sandbox = await sandboxWithAccount('com');
+    const sandbox = await sandboxWithAccount('com');
     sandbox.addActivity('com', EMAIL, { fitBytes: fitFor(BASE_START) });
     const state = new MemoryPlatformState();
     const blob = sandbox.mintTokenBlob('com', EMAIL);
@@ -73,7 +55,7 @@ describe('refresh: only 400 invalid_grant ends the refresh token (§4.7)', () =>
   });
 
   it('a 400 invalid_grant does end it: the stored tokens are dropped', async () => {
-    sandbox = await sandboxWithAccount('com');
+    const sandbox = await sandboxWithAccount('com');
     const state = new MemoryPlatformState();
     const tokens = sandbox.mintTokens('com', EMAIL);
     state.setSecret('di_tokens', JSON.stringify({ ...tokens, refreshToken: 'reused-refresh-token', expiresAt: 0 }));
@@ -85,7 +67,7 @@ describe('refresh: only 400 invalid_grant ends the refresh token (§4.7)', () =>
 
 describe('rate limits and refused front doors pause logins (§3, §4.1, §6)', () => {
   it('a JSON 429 body with HTTP 200 at every front door pauses logins; the next run sends no SSO request', async () => {
-    sandbox = await sandboxWithAccount('com', { jsonRateLimitStatus: 200 });
+    const sandbox = await sandboxWithAccount('com', { jsonRateLimitStatus: 200 });
     sandbox.blockLogin('com', 'json429', 'all');
     const state = new MemoryPlatformState();
     const first = platformFor(sandbox, 'com', { state, credentials: { email: EMAIL, password: PASSWORD } });
@@ -102,7 +84,7 @@ describe('rate limits and refused front doors pause logins (§3, §4.1, §6)', (
   });
 
   it('a widget ticket the exchange refuses is given up on once (no client-id walk) and pauses logins', async () => {
-    sandbox = await sandboxWithAccount('com', { serverSideWidget: true });
+    const sandbox = await sandboxWithAccount('com', { serverSideWidget: true });
     sandbox.blockLogin('com', '429', 'mobile');
     const state = new MemoryPlatformState();
     const { platform } = platformFor(sandbox, 'com', { state, credentials: { email: EMAIL, password: PASSWORD } });
@@ -112,7 +94,7 @@ describe('rate limits and refused front doors pause logins (§3, §4.1, §6)', (
   });
 
   it('a widget sign-in page without a CSRF token is a block, not a generic error', async () => {
-    sandbox = await sandboxWithAccount('com');
+    const sandbox = await sandboxWithAccount('com');
     sandbox.blockLogin('com', '429', 'mobile');
     sandbox.blockLogin('com', 'nocsrf', 'widget');
     const state = new MemoryPlatformState();
@@ -122,7 +104,7 @@ describe('rate limits and refused front doors pause logins (§3, §4.1, §6)', (
   });
 
   it('a JSON 429 on the mobile login falls through to the widget once', async () => {
-    sandbox = await sandboxWithAccount('com', { widgetTokensInactive: false });
+    const sandbox = await sandboxWithAccount('com', { widgetTokensInactive: false });
     sandbox.blockLogin('com', 'json429', 'mobile');
     const { platform, state } = platformFor(sandbox, 'com', { credentials: { email: EMAIL, password: PASSWORD } });
     await platform.connect();
@@ -138,7 +120,7 @@ describe('rate limits and refused front doors pause logins (§3, §4.1, §6)', (
 
 describe('mobile login loads the sign-in page first (§4.1, python-garminconnect 0.3.20)', () => {
   it('the client GETs the sign-in page with the POST clientId, service and User-Agent, then logs in', async () => {
-    sandbox = await sandboxWithAccount('com');
+    const sandbox = await sandboxWithAccount('com');
     const { platform } = platformFor(sandbox, 'com', { credentials: { email: EMAIL, password: PASSWORD } });
     await platform.connect();
     const sso = sandbox.requests().filter((request) => request.host === 'sso.garmin.com');
@@ -150,7 +132,7 @@ describe('mobile login loads the sign-in page first (§4.1, python-garminconnect
   });
 
   it('the sandbox answers 429 to a login without that page, or after a page for another service or User-Agent', async () => {
-    sandbox = await sandboxWithAccount('com');
+    const sandbox = await sandboxWithAccount('com');
     const base = sandbox.endpointOverrides()['sso.garmin.com']!;
     const service = 'https://mobile.integration.garmin.com/gcm/android';
     const query = new URLSearchParams({ clientId: 'GCM_ANDROID_DARK', locale: 'en-US', service });
@@ -179,7 +161,7 @@ describe('mobile login loads the sign-in page first (§4.1, python-garminconnect
 
 describe('widget MFA asks Garmin to send the code when the page has none (§4.4)', () => {
   async function widgetMfaLogin(mfa: { method: 'email' | 'sms' | 'totp'; codeAlreadySent?: boolean }) {
-    sandbox = await sandboxWithAccount('com', { mfa: { code: MFA_CODE, ...mfa }, widgetTokensInactive: false });
+    const sandbox = await sandboxWithAccount('com', { mfa: { code: MFA_CODE, ...mfa }, widgetTokensInactive: false });
     sandbox.blockLogin('com', '429', 'mobile');
     const asked: Array<string | null> = [];
     const { platform, state } = platformFor(sandbox, 'com', {
@@ -192,6 +174,7 @@ describe('widget MFA asks Garmin to send the code when the page has none (§4.4)
     await platform.connect();
     expect(state.getSecret('di_tokens')).toBeDefined();
     return {
+      sandbox,
       asked,
       posts: sandbox
         .requests()
@@ -201,25 +184,25 @@ describe('widget MFA asks Garmin to send the code when the page has none (§4.4)
   }
 
   it('email page without codeSentTo: one code request, then the code to /sso/verifyMFA/loginEnterMfaCode', async () => {
-    const { posts } = await widgetMfaLogin({ method: 'email' });
-    expect(sandbox!.counters().mfaCodeRequests).toBe(1);
+    const { sandbox, posts } = await widgetMfaLogin({ method: 'email' });
+    expect(sandbox.counters().mfaCodeRequests).toBe(1);
     expect(posts).toContain('/sso/verifyMFA/mfaCode');
     expect(posts.indexOf('/sso/verifyMFA/mfaCode')).toBeLessThan(posts.indexOf('/sso/verifyMFA/loginEnterMfaCode'));
   });
 
   it('no request when a code was already sent (codeSentTo) or for an authenticator app', async () => {
     const sent = await widgetMfaLogin({ method: 'sms', codeAlreadySent: true });
-    expect(sandbox!.counters().mfaCodeRequests).toBe(0);
+    expect(sent.sandbox.counters().mfaCodeRequests).toBe(0);
     expect(sent.asked[0]).toMatch(/\*/);
-    await sandbox!.close();
-    await widgetMfaLogin({ method: 'totp' });
-    expect(sandbox!.counters().mfaCodeRequests).toBe(0);
+    await sent.sandbox.close();
+    const app = await widgetMfaLogin({ method: 'totp' });
+    expect(app.sandbox.counters().mfaCodeRequests).toBe(0);
   });
 });
 
 describe('DI client ids and native headers (§4.5, §5)', () => {
   it('stores the JWT client_id claim and refreshes with it', async () => {
-    sandbox = await sandboxWithAccount('com', { jwtClientIdFor: () => 'GARMIN_CONNECT_MOBILE_ANDROID_DI' });
+    const sandbox = await sandboxWithAccount('com', { jwtClientIdFor: () => 'GARMIN_CONNECT_MOBILE_ANDROID_DI' });
     sandbox.addActivity('com', EMAIL, { fitBytes: fitFor(BASE_START) });
     const { platform, state } = platformFor(sandbox, 'com', { credentials: { email: EMAIL, password: PASSWORD } });
     await platform.connect();
@@ -232,23 +215,23 @@ describe('DI client ids and native headers (§4.5, §5)', () => {
   });
 
   it('moves to the next id only when diauth refuses the id; a 429 on the exchange stops the walk', async () => {
-    sandbox = await sandboxWithAccount('com');
+    let sandbox = await sandboxWithAccount('com');
     const clientIds = ['NOT_A_REAL_DI_CLIENT', 'GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2'];
     const ticket = sandbox.mintTicket('com', EMAIL);
-    const result = await runGarminLogin({ ...loginBase(sandbox), ticket, clientIds });
+    const result = await runGarminLogin({ ...loginOptions(sandbox, { mfaCode: MFA_CODE }), ticket, clientIds });
     expect(decodeTokenBlob(result.tokenBlob, 'com').clientId).toBe('GARMIN_CONNECT_MOBILE_ANDROID_DI_2025Q2');
     expect(sandbox.requests().filter((request) => request.host === 'diauth.garmin.com')).toHaveLength(2);
     await sandbox.close();
 
     sandbox = await sandboxWithAccount('com', { exchangeRateLimited: true });
     await expect(
-      runGarminLogin({ ...loginBase(sandbox), ticket: sandbox.mintTicket('com', EMAIL) }),
+      runGarminLogin({ ...loginOptions(sandbox, { mfaCode: MFA_CODE }), ticket: sandbox.mintTicket('com', EMAIL) }),
     ).rejects.toBeInstanceOf(RetryableError);
     expect(sandbox.counters().exchanges).toBe(1);
   });
 
   it('sends the exact native Android header set on connectapi and diauth calls', async () => {
-    sandbox = await sandboxWithAccount('com');
+    const sandbox = await sandboxWithAccount('com');
     const { platform } = platformFor(sandbox, 'com', {
       credentials: { tokenBlob: sandbox.mintTokenBlob('com', EMAIL) },
     });
@@ -266,12 +249,12 @@ describe('DI client ids and native headers (§4.5, §5)', () => {
 
 describe('login --ticket (§4.6)', () => {
   it('a web ticket pasted as the whole address yields a token that syncs', async () => {
-    sandbox = await sandboxWithAccount('com');
+    const sandbox = await sandboxWithAccount('com');
     sandbox.addActivity('com', EMAIL, { fitBytes: fitFor(BASE_START) });
     const ticket = sandbox.mintTicket('com', EMAIL, 'https://connect.garmin.com/app');
     const captured = captureLog();
     const result = await runGarminLogin({
-      ...loginBase(sandbox),
+      ...loginOptions(sandbox, { mfaCode: MFA_CODE }),
       log: captured.log,
       ticket: `https://connect.garmin.com/app?ticket=${ticket}`,
     });
@@ -284,22 +267,24 @@ describe('login --ticket (§4.6)', () => {
   });
 
   it('a bare ticket belongs to --service, else to the web service; never guessed from the suffix', async () => {
-    sandbox = await sandboxWithAccount('com');
+    const sandbox = await sandboxWithAccount('com');
     const mobile = sandbox.mintTicket('com', EMAIL, 'https://mobile.integration.garmin.com/gcm/android');
     expect(mobile.endsWith('-sso')).toBe(true);
     await expect(
-      runGarminLogin({ ...loginBase(sandbox), ticket: mobile, serviceUrl: 'mobile' }),
+      runGarminLogin({ ...loginOptions(sandbox, { mfaCode: MFA_CODE }), ticket: mobile, serviceUrl: 'mobile' }),
     ).resolves.toBeDefined();
     const web = sandbox.mintTicket('com', EMAIL);
-    await expect(runGarminLogin({ ...loginBase(sandbox), ticket: web })).resolves.toBeDefined();
+    await expect(
+      runGarminLogin({ ...loginOptions(sandbox, { mfaCode: MFA_CODE }), ticket: web }),
+    ).resolves.toBeDefined();
     expect(sandbox.counters().exchanges).toBe(2);
   });
 
   it('a ticket the browser already redeemed is refused once, with a hint that prints the sign-in URL with service=', async () => {
-    sandbox = await sandboxWithAccount('com');
+    const sandbox = await sandboxWithAccount('com');
     const ticket = sandbox.mintTicket('com', EMAIL);
     sandbox.redeemInBrowser('com', ticket);
-    const error = (await runGarminLogin({ ...loginBase(sandbox), ticket }).catch(
+    const error = (await runGarminLogin({ ...loginOptions(sandbox, { mfaCode: MFA_CODE }), ticket }).catch(
       (caught: unknown) => caught,
     )) as AuthError;
     expect(error).toBeInstanceOf(AuthError);
@@ -311,20 +296,27 @@ describe('login --ticket (§4.6)', () => {
   });
 
   it('a value with two readings, or another region, is refused before any request', async () => {
-    sandbox = await sandboxWithAccount('com');
+    const sandbox = await sandboxWithAccount('com');
     const ticket = sandbox.mintTicket('com', EMAIL);
     await expect(
       runGarminLogin({
-        ...loginBase(sandbox),
+        ...loginOptions(sandbox, { mfaCode: MFA_CODE }),
         ticket: `https://connect.garmin.com/app?ticket=${ticket}`,
         serviceUrl: 'mobile',
       }),
     ).rejects.toBeInstanceOf(ConfigError);
     await expect(
-      runGarminLogin({ ...loginBase(sandbox), ticket: `https://connect.garmin.cn/app?ticket=${ticket}` }),
+      runGarminLogin({
+        ...loginOptions(sandbox, { mfaCode: MFA_CODE }),
+        ticket: `https://connect.garmin.cn/app?ticket=${ticket}`,
+      }),
     ).rejects.toThrow(/check --region/);
     await expect(
-      runGarminLogin({ ...loginBase(sandbox), ticket, serviceUrl: 'https://example.com/app' }),
+      runGarminLogin({
+        ...loginOptions(sandbox, { mfaCode: MFA_CODE }),
+        ticket,
+        serviceUrl: 'https://example.com/app',
+      }),
     ).rejects.toBeInstanceOf(ConfigError);
     expect(sandbox.counters().total).toBe(0);
   });
@@ -332,7 +324,7 @@ describe('login --ticket (§4.6)', () => {
 
 describe('garmin.cn front doors in the recommended order (§4.9)', () => {
   it('password login starts with the portal (web audience), never sends a .com service for CN', async () => {
-    sandbox = await sandboxWithAccount('cn');
+    const sandbox = await sandboxWithAccount('cn');
     sandbox.addActivity('cn', EMAIL, { fitBytes: fitFor(BASE_START) });
     const { platform, state, captured } = platformFor(sandbox, 'cn', {
       credentials: { email: EMAIL, password: PASSWORD },
@@ -349,7 +341,7 @@ describe('garmin.cn front doors in the recommended order (§4.9)', () => {
   });
 
   it('portal blocked → widget (token not active) → the .cn mobile API', async () => {
-    sandbox = await sandboxWithAccount('cn');
+    const sandbox = await sandboxWithAccount('cn');
     sandbox.blockLogin('cn', '429', 'portal');
     const { platform, state } = platformFor(sandbox, 'cn', { credentials: { email: EMAIL, password: PASSWORD } });
     await platform.connect();

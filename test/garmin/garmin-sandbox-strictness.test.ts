@@ -1,5 +1,5 @@
 import { zipSync } from 'fflate';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EndpointMap } from '../../src/core/endpoints.ts';
 import { RejectedError } from '../../src/core/errors.ts';
 import { HttpClient } from '../../src/http/http-client.ts';
@@ -8,12 +8,6 @@ import { runGarminLogin } from '../../src/platforms/garmin/garmin-login.ts';
 import { decodeTokenBlob } from '../../src/platforms/garmin/garmin-tokens.ts';
 import type { GarminSandbox } from '../../sandbox/garmin/garmin-sandbox.ts';
 import { captureLog, EMAIL, PASSWORD, sandboxWithAccount } from './garmin-test-kit.ts';
-
-let sandbox: GarminSandbox | undefined;
-afterEach(async () => {
-  await sandbox?.close();
-  sandbox = undefined;
-});
 
 const SERVICE = 'https://mobile.integration.garmin.com/gcm/android';
 const QUERY = new URLSearchParams({ clientId: 'GCM_ANDROID_DARK', locale: 'en-US', service: SERVICE }).toString();
@@ -43,7 +37,7 @@ function exchange(http: HttpClient, ticket: string, serviceUrl: string, clientId
 
 describe('Garmin sandbox is as strict as the real service', () => {
   it('tickets are single-use and bound to their service URL; unknown client ids are refused', async () => {
-    sandbox = await sandboxWithAccount('com');
+    const sandbox = await sandboxWithAccount('com');
     const http = client(sandbox);
     const wrongService = await exchange(
       http,
@@ -65,14 +59,14 @@ describe('Garmin sandbox is as strict as the real service', () => {
   });
 
   it('tickets expire', async () => {
-    sandbox = await sandboxWithAccount('com', { ticketTtlSec: 5 });
+    const sandbox = await sandboxWithAccount('com', { ticketTtlSec: 5 });
     const ticket = sandbox.mintTicket('com', EMAIL);
     sandbox.advanceClock(6);
     expect((await exchange(client(sandbox), ticket, SERVICE)).status).toBe(400);
   });
 
   it('MFA verification needs the cookie jar of the pending login and expires', async () => {
-    sandbox = await sandboxWithAccount('com', { mfa: { code: '123456' }, mfaTtlSec: 60 });
+    const sandbox = await sandboxWithAccount('com', { mfa: { code: '123456' }, mfaTtlSec: 60 });
     const base = sandbox.endpointOverrides()['sso.garmin.com'];
     const page = await fetch(
       `${base}/mobile/sso/en_US/sign-in?${new URLSearchParams({ clientId: 'GCM_ANDROID_DARK', service: SERVICE })}`,
@@ -108,7 +102,7 @@ describe('Garmin sandbox is as strict as the real service', () => {
   });
 
   it('the widget POST without the page CSRF is refused (403)', async () => {
-    sandbox = await sandboxWithAccount('com');
+    const sandbox = await sandboxWithAccount('com');
     const base = sandbox.endpointOverrides()['sso.garmin.com'];
     const response = await fetch(`${base}/sso/signin?id=gauth-widget`, {
       method: 'POST',
@@ -119,7 +113,7 @@ describe('Garmin sandbox is as strict as the real service', () => {
   });
 
   it('the login command falls back through rotated-away client ids (invalid_client) to one Garmin still knows', async () => {
-    sandbox = await sandboxWithAccount('com', { clientIds: ['GARMIN_CONNECT_MOBILE_ANDROID_DI'] });
+    const sandbox = await sandboxWithAccount('com', { clientIds: ['GARMIN_CONNECT_MOBILE_ANDROID_DI'] });
     const result = await runGarminLogin({
       region: 'com',
       endpoints: new EndpointMap().with(sandbox.endpointOverrides()),

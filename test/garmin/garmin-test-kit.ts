@@ -1,3 +1,4 @@
+import { onTestFinished } from 'vitest';
 import { EndpointMap } from '../../src/core/endpoints.ts';
 import { consoleLogger, type Logger } from '../../src/core/log.ts';
 import { synthesiseFit } from '../../sandbox/fit-synth.ts';
@@ -55,13 +56,32 @@ export function fitFor(
   });
 }
 
+/** A sandbox holding the test account; it is closed when the test that started it finishes. */
 export async function sandboxWithAccount(
   region: GarminRegion,
   options: GarminSandboxOptions & { mfa?: SandboxAccountInput['mfa'] } = {},
 ): Promise<GarminSandbox> {
   const sandbox = await startGarminSandbox(options);
+  onTestFinished(() => sandbox.close());
   sandbox.addAccount(region, { email: EMAIL, password: PASSWORD, ...(options.mfa ? { mfa: options.mfa } : {}) });
   return sandbox;
+}
+
+/** What every runGarminLogin call in a test passes: the sandbox's hosts and clock, an MFA prompt, no env. */
+export function loginOptions(sandbox: GarminSandbox, { region = 'com', mfaCode = '' }: LoginOptionsInput = {}) {
+  return {
+    region,
+    endpoints: new EndpointMap().with(sandbox.endpointOverrides()),
+    promptMfaCode: async () => mfaCode,
+    log: captureLog().log,
+    env: {},
+    now: sandbox.now,
+  };
+}
+
+interface LoginOptionsInput {
+  readonly region?: GarminRegion;
+  readonly mfaCode?: string;
 }
 
 export interface Harness {

@@ -5,7 +5,6 @@ import { EndpointMap } from '../../src/core/endpoints.ts';
 import { ConfigError, describeError } from '../../src/core/errors.ts';
 import { HttpClient } from '../../src/http/http-client.ts';
 import { createProxyFetch, decideProxy, noProxyMatches } from '../../src/http/proxy-fetch.ts';
-import type { GarminSandbox } from '../../sandbox/garmin/garmin-sandbox.ts';
 import {
   assertNoSecrets,
   BASE_START,
@@ -60,12 +59,9 @@ async function startConnectProxy(): Promise<LoopbackProxy> {
 }
 
 let proxy: LoopbackProxy | undefined;
-let sandbox: GarminSandbox | undefined;
 afterEach(async () => {
   await proxy?.close();
-  await sandbox?.close();
   proxy = undefined;
-  sandbox = undefined;
 });
 
 describe('proxy-aware fetch', () => {
@@ -104,7 +100,7 @@ describe('proxy-aware fetch', () => {
 
   it('a Garmin CN run goes entirely through GARMIN_CN_PROXY (a loopback CONNECT proxy)', async () => {
     proxy = await startConnectProxy();
-    sandbox = await sandboxWithAccount('cn');
+    const sandbox = await sandboxWithAccount('cn');
     sandbox.addActivity('cn', EMAIL, { fitBytes: fitFor(BASE_START) });
     const { platform } = platformFor(sandbox, 'cn', {
       credentials: { tokenBlob: sandbox.mintTokenBlob('cn', EMAIL, { accessTtlSec: 600 }) },
@@ -123,7 +119,7 @@ describe('proxy-aware fetch', () => {
 
   it('HTTP_PROXY from the environment is used, NO_PROXY exempts, proxy credentials never show in errors', async () => {
     proxy = await startConnectProxy();
-    sandbox = await sandboxWithAccount('com');
+    const sandbox = await sandboxWithAccount('com');
     const endpoints = new EndpointMap().with(sandbox.endpointOverrides());
     const withProxyUrl = proxy.url.replace('http://', 'http://proxyuser:s3cret-proxy-pass@');
     const viaEnv = new HttpClient({ endpoints, fetch: createProxyFetch({ env: { HTTP_PROXY: withProxyUrl } }) });

@@ -1,16 +1,16 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { synthesiseFit } from '../../sandbox/fit-synth.ts';
-import { startCorosSandbox, type CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
-import { startGarminSandbox, type GarminSandbox } from '../../sandbox/garmin/index.ts';
+import type { CorosSandbox } from '../../sandbox/coros/coros-sandbox.ts';
+import type { GarminSandbox } from '../../sandbox/garmin/index.ts';
+import { tempFolders } from '../support/temp-folders.ts';
+import { corosRideFit, garminRunFit, startSyncSandboxes } from '../support/sync-sandboxes.ts';
 
 const child = join(import.meta.dirname, '..', 'support', 'sync-child.ts');
 const DAY = 86_400;
 const base = Date.UTC(2026, 8, 1, 6) / 1000;
 let garmin: GarminSandbox;
+const newFolder = tempFolders('ssx-kill-');
 
 /** Runs the child asynchronously: the sandboxes live in this process and must keep answering. */
 function runChild(env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -26,31 +26,16 @@ function runChild(env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdo
 let coros: CorosSandbox;
 
 beforeAll(async () => {
-  garmin = await startGarminSandbox({ uploadProcessingPolls: 1, pollHintMs: 20 });
-  coros = await startCorosSandbox({ knobs: { importDelayMs: 30 } });
+  ({ garmin, coros } = await startSyncSandboxes(30));
   garmin.addAccount('com', { email: 'kill@example.com', password: 'kill-test-password' });
   garmin.addAccount('cn', { email: 'kill@example.cn', password: 'kill-test-password-cn' });
   coros.addAccount({ email: 'kill@example.com', password: 'kill-test-coros', regionId: 1 });
   for (let day = 0; day < 6; day++) {
     garmin.addActivity('com', 'kill@example.com', {
-      fitBytes: synthesiseFit({
-        startUtc: base + day * DAY,
-        elapsedSec: 3000 + day,
-        distanceM: 8000 + day * 100,
-        sport: 'running',
-        manufacturer: 'garmin',
-        product: 4315,
-      }),
+      fitBytes: garminRunFit(base + day * DAY, { elapsedSec: 3000 + day, distanceM: 8000 + day * 100 }),
     });
     coros.addActivity('kill@example.com', {
-      fitBytes: synthesiseFit({
-        startUtc: base + day * DAY + 43_200,
-        elapsedSec: 4000 + day,
-        distanceM: 30_000 + day * 100,
-        sport: 'cycling',
-        manufacturer: 'coros',
-        product: 802,
-      }),
+      fitBytes: corosRideFit(base + day * DAY + 43_200, { elapsedSec: 4000 + day, distanceM: 30_000 + day * 100 }),
     });
   }
 });
@@ -60,7 +45,7 @@ afterAll(async () => {
 
 describe('a run killed with SIGKILL half-way', () => {
   it('converges on the next run with no duplicate on any platform', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ssx-kill-'));
+    const dir = newFolder();
     const env = {
       ...process.env,
       SYNC_PLATFORM: 'GARMINCOM,GARMINCN,COROS',
