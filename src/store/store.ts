@@ -377,18 +377,12 @@ export class Store {
 
   /** Present (not gone) records of a platform, newest first, at most `limit`. */
   presentActivities(platform: PlatformId, limit = Number.MAX_SAFE_INTEGER): Activity[] {
-    const rows = this.prepared(
-      'SELECT * FROM activities WHERE platform = ? AND gone_run IS NULL ORDER BY start_utc DESC LIMIT ?',
-    ).all(platform, limit) as unknown as ActivityDbRow[];
-    return rows.map(rowToActivity);
+    return this.activitiesWhere('gone_run IS NULL ORDER BY start_utc DESC LIMIT ?', platform, limit);
   }
 
   /** Present records of a platform starting at or after `fromUtc`, newest first (the window, by index). */
   presentActivitiesSince(platform: PlatformId, fromUtc: number): Activity[] {
-    const rows = this.prepared(
-      'SELECT * FROM activities WHERE platform = ? AND gone_run IS NULL AND start_utc >= ? ORDER BY start_utc DESC',
-    ).all(platform, fromUtc) as unknown as ActivityDbRow[];
-    return rows.map(rowToActivity);
+    return this.activitiesWhere('gone_run IS NULL AND start_utc >= ? ORDER BY start_utc DESC', platform, fromUtc);
   }
 
   /** Start of the `n`-th newest present record when the platform holds more than `n` (else undefined). */
@@ -402,25 +396,24 @@ export class Store {
 
   /** A record by id, present or gone. */
   activityById(platform: PlatformId, remoteId: string): Activity | undefined {
-    const row = this.prepared('SELECT * FROM activities WHERE platform = ? AND remote_id = ?').get(
-      platform,
-      remoteId,
-    ) as unknown as ActivityDbRow | undefined;
-    return row ? rowToActivity(row) : undefined;
+    return this.activitiesWhere('remote_id = ?', platform, remoteId)[0];
   }
 
   /** Present records of a platform starting between `fromUtc` and `toUtc` (inclusive), by index. */
   presentActivitiesBetween(platform: PlatformId, fromUtc: number, toUtc: number): Activity[] {
-    const rows = this.prepared(
-      'SELECT * FROM activities WHERE platform = ? AND gone_run IS NULL AND start_utc BETWEEN ? AND ?',
-    ).all(platform, fromUtc, toUtc) as unknown as ActivityDbRow[];
-    return rows.map(rowToActivity);
+    return this.activitiesWhere('gone_run IS NULL AND start_utc BETWEEN ? AND ?', platform, fromUtc, toUtc);
   }
 
   goneActivities(platform: PlatformId, sinceUtc: number): Activity[] {
-    const rows = this.prepared(
-      'SELECT * FROM activities WHERE platform = ? AND gone_run IS NOT NULL AND start_utc >= ?',
-    ).all(platform, sinceUtc) as unknown as ActivityDbRow[];
+    return this.activitiesWhere('gone_run IS NOT NULL AND start_utc >= ?', platform, sinceUtc);
+  }
+
+  /** A platform's records that meet `condition` (SQL after the platform, with its parameters). */
+  private activitiesWhere(condition: string, platform: PlatformId, ...parameters: Array<string | number>): Activity[] {
+    const rows = this.prepared(`SELECT * FROM activities WHERE platform = ? AND ${condition}`).all(
+      platform,
+      ...parameters,
+    ) as unknown as ActivityDbRow[];
     return rows.map(rowToActivity);
   }
 
