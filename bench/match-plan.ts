@@ -2,9 +2,9 @@
 // each of three platforms, in memory. Target on the project's 2-core machines: under 2 s.
 import type { Activity, PlatformId } from '../src/core/activity.ts';
 import { allSports } from '../src/core/sports.ts';
-import { findDuplicates } from '../src/engine/duplicates.ts';
-import { groupWorkouts } from '../src/engine/match.ts';
-import { planTransfers } from '../src/engine/plan.ts';
+import { findDuplicates } from '../src/decide/duplicates.ts';
+import { groupWorkouts } from '../src/decide/match.ts';
+import { planTransfers } from '../src/decide/plan.ts';
 
 const PER_PLATFORM = Number(process.env.BENCH_ACTIVITIES ?? 100_000);
 const TARGET_MS = 2000;

@@ -1,5 +1,5 @@
 import { redact } from '../core/secrets.ts';
-import type { SyncReport } from '../engine/report-types.ts';
+import type { SyncReport } from '../decide/report-types.ts';
 import type { Language } from '../i18n/language.ts';
 import { catalogue } from '../i18n/catalogue.ts';
 import { buildReportView, type TargetCell } from '../i18n/report-view.ts';

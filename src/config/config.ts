@@ -3,7 +3,7 @@ import { EndpointMap } from '../core/endpoints.ts';
 import { ConfigError } from '../core/errors.ts';
 import { parseProxyUrl } from '../core/proxy-url.ts';
 import { readTimeZone } from '../core/time-format.ts';
-import { parseRoutes, parseSince, routePlatforms, type Route } from '../engine/routes.ts';
+import { parseRoutes, parseSince, routePlatforms, type Route } from '../decide/routes.ts';
 import { parseLanguage, type Language } from '../i18n/language.ts';
 import { parseNotifyConfigTolerant, type NotifyConfig } from './notify-config.ts';
 import { didYouMean, withAliases } from './aliases.ts';

@@ -2,7 +2,7 @@ import { PLATFORM_LABELS, type PlatformId } from '../core/activity.ts';
 import type { SyncConfig } from '../config/config.ts';
 import { describeWorkout, type ExecuteResult } from './execute-transfers.ts';
 import type { PlatformRun } from './list-platforms.ts';
-import { SET_ASIDE_REASONS, type PlanItem } from './plan.ts';
+import { SET_ASIDE_REASONS, type PlanItem } from '../decide/plan.ts';
 import type {
   DuplicateResult,
   FailureItem,
@@ -11,7 +11,7 @@ import type {
   SyncReport,
   TimezoneSuspect,
   TransferResult,
-} from './report-types.ts';
+} from '../decide/report-types.ts';
 
 export interface ReportInput {
   readonly runId: string;

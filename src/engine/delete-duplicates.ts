@@ -2,8 +2,8 @@ import { PLATFORM_LABELS } from '../core/activity.ts';
 import type { SyncConfig } from '../config/config.ts';
 import { describeError } from '../core/errors.ts';
 import { redact } from '../core/secrets.ts';
-import type { DuplicateDecision } from './duplicates.ts';
-import type { DuplicateResult } from './report-types.ts';
+import type { DuplicateDecision } from '../decide/duplicates.ts';
+import type { DuplicateResult } from '../decide/report-types.ts';
 import type { RunContext } from './sync-store.ts';
 
 export type DeleteContext = RunContext;

@@ -9,10 +9,10 @@ import { isConnectionRefused } from '../http/http-client.ts';
 import { withRequestPriority } from '../http/request-limit.ts';
 import type { UploadOutcome } from '../platforms/platform.ts';
 import type { SourceFile } from './fit-files.ts';
-import type { LedgerEvent } from './ledger.ts';
-import { nextStepFor } from './next-step.ts';
-import type { PlanItem } from './plan.ts';
-import type { TransferResult } from './report-types.ts';
+import type { LedgerEvent } from '../decide/ledger.ts';
+import { nextStepFor } from '../decide/next-step.ts';
+import type { PlanItem } from '../decide/plan.ts';
+import type { TransferResult } from '../decide/report-types.ts';
 import type { RunContext } from './sync-store.ts';
 
 type WorkItem = Exclude<PlanItem, { kind: 'skip' }>;

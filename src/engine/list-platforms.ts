@@ -12,10 +12,10 @@ import {
   goneFromUtc,
   nextListingState,
   type ListingResult,
-} from './listing.ts';
-import { validateListing } from './listing-validate.ts';
-import { nextStepFor } from './next-step.ts';
-import type { PlatformSummary } from './report-types.ts';
+} from '../decide/listing.ts';
+import { validateListing } from '../decide/listing-validate.ts';
+import { nextStepFor } from '../decide/next-step.ts';
+import type { PlatformSummary } from '../decide/report-types.ts';
 import type { SyncStore } from './sync-store.ts';
 
 export interface PlatformRun {

@@ -1,6 +1,6 @@
 import type { PlatformId } from '../core/activity.ts';
 import type { ErrorKind } from '../core/errors.ts';
-import type { DuplicateAction, ReportCounts, TransferOutcome } from '../engine/report-types.ts';
+import type { DuplicateAction, ReportCounts, TransferOutcome } from '../decide/report-types.ts';
 import type { Language } from './language.ts';
 
 /**

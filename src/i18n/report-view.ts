@@ -8,7 +8,7 @@ import type {
   SyncReport,
   TransferOutcome,
   TransferResult,
-} from '../engine/report-types.ts';
+} from '../decide/report-types.ts';
 import { catalogue, type Catalogue } from './catalogue.ts';
 import type { Language } from './language.ts';
 

@@ -2,7 +2,7 @@ import { parsePlatforms, parseRoutesSetting, parseSinceSetting, type Lookup } fr
 import { withAliases } from '../config/aliases.ts';
 import { readText } from '../config/read-values.ts';
 import { ConfigError } from '../core/errors.ts';
-import { reportRouting } from '../engine/routes.ts';
+import { reportRouting } from '../decide/routes.ts';
 import { catalogue } from './catalogue.ts';
 import { parseLanguage } from './language.ts';
 import { routingText } from './report-view.ts';

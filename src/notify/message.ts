@@ -1,5 +1,5 @@
 import type { PlatformId } from '../core/activity.ts';
-import type { SyncReport } from '../engine/report-types.ts';
+import type { SyncReport } from '../decide/report-types.ts';
 import { catalogue } from '../i18n/catalogue.ts';
 import type { Language } from '../i18n/language.ts';
 import {

@@ -2,7 +2,7 @@ import type { EndpointMap } from '../core/endpoints.ts';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { redact } from '../core/secrets.ts';
-import type { SyncReport } from '../engine/report-types.ts';
+import type { SyncReport } from '../decide/report-types.ts';
 import { HttpClient, type FetchFunction } from '../http/http-client.ts';
 import { backoffDelayMs, sleep as realSleep, DEFAULT_BACKOFF, type BackoffPolicy } from '../http/retry.ts';
 import type { ChannelDeps, Notifier } from './channel-support.ts';

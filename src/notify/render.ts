@@ -1,4 +1,4 @@
-import type { SyncReport } from '../engine/report-types.ts';
+import type { SyncReport } from '../decide/report-types.ts';
 import {
   buildReportMessage,
   messageCatalogue,

@@ -13,7 +13,7 @@ import {
   type LedgerEvent,
   type LedgerRowView,
   type LedgerState,
-} from '../engine/ledger.ts';
+} from '../decide/ledger.ts';
 import { deriveStateKey, seal, unseal, type PlatformState } from './state-box.ts';
 
 export interface TransferRow extends LedgerRowView {

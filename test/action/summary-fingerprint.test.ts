@@ -6,7 +6,7 @@ import { stateFingerprint } from '../../src/action/state-fingerprint.ts';
 import { renderJobSummary } from '../../src/action/summary.ts';
 import { keepWorkflowEnabled, workflowFileFromRef } from '../../src/action/keepalive.ts';
 import { registerSecret } from '../../src/core/secrets.ts';
-import type { SyncReport } from '../../src/engine/report-types.ts';
+import type { SyncReport } from '../../src/decide/report-types.ts';
 import { Store } from '../../src/store/store.ts';
 import { startActionsResultsFake } from '../fakes/actions-results-fake.ts';
 

@@ -8,7 +8,7 @@ import {
   RetryableError,
   SyncError,
 } from '../../src/core/errors.ts';
-import { nextStepFor } from '../../src/engine/next-step.ts';
+import { nextStepFor } from '../../src/decide/next-step.ts';
 
 describe('errorKind names what the caller must do', () => {
   it.each([

@@ -282,8 +282,10 @@ describe('an interrupted upload of a workout that has left the window', () => {
     await sync();
     expect(ledger()).toMatchObject([{ sourceId: old.remoteId, outcome: 'sending' }]);
     // Twenty newer workouts on both platforms, then three only on Garmin: day 1 is far outside the window.
-    for (let day = 10; day < 30; day++)
-      coros.seed(fit(day, { manufacturer: 'coros', product: 802 })) && com.seed(fit(day));
+    for (let day = 10; day < 30; day++) {
+      coros.seed(fit(day, { manufacturer: 'coros', product: 802 }));
+      com.seed(fit(day));
+    }
     for (let day = 30; day < 33; day++) com.seed(fit(day));
 
     await sync();

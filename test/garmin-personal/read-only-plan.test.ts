@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { groupWorkouts } from '../../src/engine/match.ts';
-import { planTransfers, type PlatformView } from '../../src/engine/plan.ts';
+import { groupWorkouts } from '../../src/decide/match.ts';
+import { planTransfers, type PlatformView } from '../../src/decide/plan.ts';
 import { activity } from '../support/activities.ts';
 
 const view = (id: PlatformView['id'], extra: Partial<PlatformView> = {}): PlatformView => ({

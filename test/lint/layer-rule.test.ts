@@ -31,7 +31,7 @@ describe.skipIf(!existsSync(eslint))('imports go down the layers', () => {
     [
       'a pure decision importing the store',
       "import { Store } from '../store/store.ts';\nexport const s = Store;\n",
-      'src/engine/plan.ts',
+      'src/decide/plan.ts',
       /decisions\) must not import src\/store\/store\.ts \(ports\)/,
     ],
     [

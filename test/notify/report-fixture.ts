@@ -1,4 +1,4 @@
-import type { ReportCounts, SyncReport, TransferResult } from '../../src/engine/report-types.ts';
+import type { ReportCounts, SyncReport, TransferResult } from '../../src/decide/report-types.ts';
 
 /** A run that did nothing: all in sync. */
 export function quietReport(overrides: Partial<SyncReport> = {}): SyncReport {

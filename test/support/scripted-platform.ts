@@ -1,6 +1,6 @@
 import type { Activity } from '../../src/core/activity.ts';
 import { RetryableError } from '../../src/core/errors.ts';
-import { MemoryPlatform, type MemoryPlatformOptions } from '../support/memory-platform.ts';
+import { MemoryPlatform, type MemoryPlatformOptions } from './memory-platform.ts';
 import type { FitDownload, FitUpload, Platform, UploadOutcome } from '../../src/platforms/platform.ts';
 
 type Script<T> = Array<(input: T) => Promise<unknown> | unknown>;

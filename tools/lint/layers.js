@@ -7,21 +7,6 @@ import { dirname, relative, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
-/** Pure engine modules: plain data in, plain data out. The other engine modules orchestrate. */
-const PURE_ENGINE = [
-  'duplicates',
-  'ledger',
-  'listing',
-  'listing-validate',
-  'match',
-  'next-step',
-  'plan',
-  'reconcile',
-  'report',
-  'report-types',
-  'routes',
-];
-
 export const LAYERS = ['core types', 'decisions', 'ports', 'orchestration', 'entries'];
 
 /** The layer of a project file (path relative to the root), or null outside src/. */
@@ -33,6 +18,7 @@ export function layerOf(path) {
     case 'core':
       return 0;
     case 'config':
+    case 'decide':
     case 'fit':
     case 'i18n':
       return 1;
@@ -42,7 +28,6 @@ export function layerOf(path) {
     case 'notify':
       return 2;
     case 'engine':
-      return PURE_ENGINE.includes(file.replace(/\.ts$/, '')) ? 1 : 3;
     case 'demo':
       return 3;
     case 'action':

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Activity } from '../../src/core/activity.ts';
-import { groupWorkouts, zoneExplains } from '../../src/engine/match.ts';
+import { groupWorkouts, zoneExplains } from '../../src/decide/match.ts';
 import { activity } from '../support/activities.ts';
 
 const options = { toleranceSec: 60 };

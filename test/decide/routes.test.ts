@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Activity, PlatformId } from '../../src/core/activity.ts';
-import { groupWorkouts } from '../../src/engine/match.ts';
-import { planTransfers, type PlatformView } from '../../src/engine/plan.ts';
+import { groupWorkouts } from '../../src/decide/match.ts';
+import { planTransfers, type PlatformView } from '../../src/decide/plan.ts';
 import {
   effectiveRoutes,
   parseRoutes,
@@ -9,7 +9,7 @@ import {
   routeAllows,
   sinceAllows,
   type Route,
-} from '../../src/engine/routes.ts';
+} from '../../src/decide/routes.ts';
 import { activity } from '../support/activities.ts';
 
 const NAMES: Record<string, PlatformId> = { GARMINCOM: 'garmin_com', GARMINCN: 'garmin_cn', COROS: 'coros' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findSameStartMatches, groupWorkouts } from '../../src/engine/match.ts';
+import { findSameStartMatches, groupWorkouts } from '../../src/decide/match.ts';
 import { activity } from '../support/activities.ts';
 
 const options = { toleranceSec: 60 };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { activityKey, type Activity, type PlatformId } from '../../src/core/activity.ts';
-import { chooseKept, findDuplicates } from '../../src/engine/duplicates.ts';
-import { groupWorkouts } from '../../src/engine/match.ts';
-import { planTransfers, type PlatformView } from '../../src/engine/plan.ts';
+import { chooseKept, findDuplicates } from '../../src/decide/duplicates.ts';
+import { groupWorkouts } from '../../src/decide/match.ts';
+import { planTransfers, type PlatformView } from '../../src/decide/plan.ts';
 import type { TransferRow } from '../../src/store/store.ts';
 import { activity } from '../support/activities.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Activity } from '../../src/core/activity.ts';
-import { collectListing, decideListing, goneFromUtc, nextListingState } from '../../src/engine/listing.ts';
+import { collectListing, decideListing, goneFromUtc, nextListingState } from '../../src/decide/listing.ts';
 import type { ListingState } from '../../src/store/store.ts';
 import { activity } from '../support/activities.ts';
 

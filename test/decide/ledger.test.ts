@@ -8,7 +8,7 @@ import {
   type LedgerEntry,
   type LedgerEvent,
   type LedgerState,
-} from '../../src/engine/ledger.ts';
+} from '../../src/decide/ledger.ts';
 
 const entry = (state: LedgerState, fields: Partial<LedgerEntry> = {}): LedgerEntry => ({
   ...EMPTY_ENTRY,

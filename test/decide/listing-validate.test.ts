@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Activity } from '../../src/core/activity.ts';
-import { listingEntryProblem, validateListing } from '../../src/engine/listing-validate.ts';
+import { listingEntryProblem, validateListing } from '../../src/decide/listing-validate.ts';
 import { activity } from '../support/activities.ts';
 
 const now = Date.UTC(2026, 11, 1) / 1000;
