@@ -1,8 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempFolders } from '../support/temp-folders.ts';
+
+const newCliFolder = tempFolders('ssx-cli-');
+const newDemoFolder = tempFolders('ssx-demo-');
 
 const cli = join(import.meta.dirname, '..', '..', 'action', 'cli.js');
 const cleanEnv = () =>
@@ -56,7 +60,7 @@ describe('CLI', () => {
   ];
   for (const [name, env, message] of invalid) {
     it(`exits 2 with one line and writes nothing: ${name}`, () => {
-      const cwd = mkdtempSync(join(tmpdir(), 'ssx-cli-'));
+      const cwd = newCliFolder();
       const result = run(['sync'], { cwd, env });
       expect(result.status).toBe(2);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -67,7 +71,7 @@ describe('CLI', () => {
   }
 
   it('reads settings from a .env file', () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'ssx-cli-'));
+    const cwd = newCliFolder();
     writeFileSync(join(cwd, '.env'), 'SYNC_PLATFORM=GARMINCOM\n');
     const result = run(['sync'], { cwd });
     expect(result.status).toBe(2);
@@ -81,7 +85,7 @@ describe('CLI', () => {
   });
 
   it('demo: the second run uploads 0 and deletes 0; status reads the database', () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'ssx-demo-'));
+    const cwd = newDemoFolder();
     const first = run(['demo'], { cwd });
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/Uploaded (\d+), duplicates found 2, deleted 2/);

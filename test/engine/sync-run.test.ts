@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PLATFORM_IDS, type PlatformId } from '../../src/core/activity.ts';
@@ -9,6 +8,9 @@ import type { SyntheticWorkout } from '../../sandbox/fit-synth.ts';
 import { hourRunFit } from '../support/fits.ts';
 import { MemoryPlatform } from '../support/memory-platform.ts';
 import { engineSettings } from '../support/engine-settings.ts';
+import { tempFolders } from '../support/temp-folders.ts';
+
+const newSyncFolder = tempFolders('ssx-sync-');
 
 const DAY = 86_400;
 const base = Date.UTC(2026, 5, 1) / 1000;
@@ -34,7 +36,7 @@ const counts = (platforms: Map<PlatformId, MemoryPlatform>) =>
 
 describe('sync run over the Platform interface', () => {
   it('copies every workout everywhere once and converges', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ssx-sync-'));
+    const dir = newSyncFolder();
     const platforms = world();
     for (let day = 0; day < 8; day++) platforms.get('garmin_com')!.seed(fit(day));
     for (let day = 10; day < 14; day++) platforms.get('coros')!.seed(fit(day, { manufacturer: 'coros', product: 802 }));
@@ -50,7 +52,7 @@ describe('sync run over the Platform interface', () => {
   });
 
   it('uploads nothing already on its target after the database is deleted', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ssx-sync-'));
+    const dir = newSyncFolder();
     const platforms = world();
     for (let day = 0; day < 5; day++) platforms.get('coros')!.seed(fit(day, { manufacturer: 'coros', product: 802 }));
     await sync(platforms, settings(dir));
@@ -62,7 +64,7 @@ describe('sync run over the Platform interface', () => {
   });
 
   it('respects a deletion made by the user on a target', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ssx-sync-'));
+    const dir = newSyncFolder();
     const platforms = world();
     platforms.get('coros')!.seed(fit(1, { manufacturer: 'coros', product: 802 }));
     await sync(platforms, settings(dir));
@@ -74,7 +76,7 @@ describe('sync run over the Platform interface', () => {
   });
 
   it('retries a failing upload on later runs up to the limit, then sets it aside', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ssx-sync-'));
+    const dir = newSyncFolder();
     const platforms = world();
     platforms.get('coros')!.seed(fit(1, { manufacturer: 'coros', product: 802 }));
     const config = settings(dir, { SYNC_PLATFORM: 'COROS,GARMINCOM', MAX_UPLOAD_ATTEMPTS: '2' });
@@ -98,7 +100,7 @@ describe('sync run over the Platform interface', () => {
   });
 
   it('a dry run changes nothing on any platform', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ssx-sync-'));
+    const dir = newSyncFolder();
     const platforms = world();
     platforms.get('coros')!.seed(fit(1, { manufacturer: 'coros', product: 802 }));
     platforms.get('garmin_com')!.seed(fit(2));
@@ -113,7 +115,7 @@ describe('sync run over the Platform interface', () => {
   });
 
   it('deletes duplicates safely: seen twice, backup first, capped per run', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ssx-sync-'));
+    const dir = newSyncFolder();
     const platforms = world();
     const com = platforms.get('garmin_com')!;
     for (let day = 0; day < 3; day++) {
@@ -143,7 +145,7 @@ describe('sync run over the Platform interface', () => {
   });
 
   it('keeps going when one platform fails, and says what to do', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ssx-sync-'));
+    const dir = newSyncFolder();
     const platforms = world();
     platforms.get('coros')!.seed(fit(1, { manufacturer: 'coros', product: 802 }));
     platforms.get('garmin_cn')!.failNext = 1000;
@@ -156,7 +158,7 @@ describe('sync run over the Platform interface', () => {
   });
 
   it('incremental runs stop listing at known records', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ssx-sync-'));
+    const dir = newSyncFolder();
     const platforms = world();
     for (let day = 0; day < 30; day++) platforms.get('garmin_com')!.seed(fit(day));
     const config = settings(dir, { SYNC_PLATFORM: 'GARMINCOM,COROS' });

@@ -1,13 +1,15 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.ts';
 import { MIGRATIONS } from '../../src/store/migrations.ts';
 import { activity } from '../support/activities.ts';
+import { tempFolders } from '../support/temp-folders.ts';
 
-const tempDb = () => join(mkdtempSync(join(tmpdir(), 'ssx-store-')), 'db', 'sports_sync.sqlite');
+const newStoreFolder = tempFolders('ssx-store-');
+
+const tempDb = () => join(newStoreFolder(), 'db', 'sports_sync.sqlite');
 
 describe('SQLite store', () => {
   it('applies ordered migrations once and records them', () => {
