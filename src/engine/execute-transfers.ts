@@ -33,6 +33,8 @@ export interface ExecuteContext extends RunContext {
   readonly poolSize: number;
   /** One tick per finished upload or check (the CLI's live line). */
   readonly progress?: Progress;
+  /** Every job has started: what is in flight now is all the run waits for (set by the executor). */
+  readonly finishing?: () => boolean;
 }
 
 export interface ExecuteResult {
@@ -110,11 +112,12 @@ export async function executeTransfers(items: readonly WorkItem[], context: Exec
         continue;
       }
       uploadsStarted += uploads;
-      transfers.push(...(await withRequestPriority(jobNumber, () => runJob(job, context))));
+      transfers.push(...(await withRequestPriority(jobNumber, () => runJob(job, jobContext))));
       context.progress?.tick(job.length);
     }
   };
   if (items.length) context.progress?.phase('Uploads', items.length);
+  const jobContext = { ...context, finishing: () => next >= jobs.length };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(context.poolSize, jobs.length)) }, worker));
   if (items.length) context.progress?.done();
   return { transfers, deferred, stoppedBy };
@@ -237,7 +240,13 @@ async function sendUpload(
   context.store.applyLedgerEvent(source, item.target, { type: 'send', fitSha256: sha256(bytes) }, context.runId);
   try {
     const fileName = `${source.platform}-${source.remoteId.replace(/[^A-Za-z0-9_-]/g, '_')}.fit`;
-    const outcome = await target.uploadFit({ bytes, fileName, source, firstAttempt: item.attempt === 1 });
+    const outcome = await target.uploadFit({
+      bytes,
+      fileName,
+      source,
+      firstAttempt: item.attempt === 1,
+      finishing: context.finishing?.() ?? false,
+    });
     return recordOutcome(item, source, outcome, context);
   } catch (error) {
     return recordFailure(item, source, error, context);

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Activity } from '../core/activity.ts';
 import { describeError } from '../core/errors.ts';
@@ -26,6 +27,14 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   const temporary = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   writeFileSync(temporary, bytes);
   renameSync(temporary, path);
+}
+
+/** The same off the main thread: a backfill writes hundreds of files while requests are in flight. */
+export async function writeFileAtomicAsync(path: string, bytes: Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  await writeFile(temporary, bytes);
+  await rename(temporary, path);
 }
 
 export interface FitFilesOptions {
@@ -58,7 +67,7 @@ export class FitFiles {
     for (let attempt = 1; attempt <= tries; attempt++) {
       last = await this.download(record, platform);
       if (last.kind === 'fit') {
-        writeFileAtomic(path, last.bytes);
+        await writeFileAtomicAsync(path, last.bytes);
         this.remember(path);
         return last;
       }

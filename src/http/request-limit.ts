@@ -33,6 +33,11 @@ export class Semaphore {
     this.available = limit;
   }
 
+  /** A holder would start at once (a free slot, nobody waiting). */
+  idle(): boolean {
+    return this.available > 0;
+  }
+
   async run<T>(body: () => Promise<T>, priority = requestPriority.getStore() ?? OUTSIDE_JOBS): Promise<T> {
     if (this.available > 0) this.available--;
     else await new Promise<void>((wake) => this.enqueue({ priority, order: this.arrivals++, wake }));
@@ -63,7 +68,11 @@ export class Semaphore {
  * A fetch that holds one of `limit` slots per request, from sending until the answer's headers
  * arrive: it limits requests, not the waits between them (a poll interval holds no slot).
  */
-export function limitRequests(fetch: FetchFunction, limit: number): FetchFunction {
+export function limitRequests(fetch: FetchFunction, limit: number): LimitedFetch {
   const slots = new Semaphore(limit);
-  return (input, init) => slots.run(() => fetch(input, init));
+  const limited: FetchFunction = (input, init) => slots.run(() => fetch(input, init));
+  return Object.assign(limited, { idle: () => slots.idle() });
 }
+
+/** A limited fetch that also says whether a request would start at once. */
+export type LimitedFetch = FetchFunction & { readonly idle: () => boolean };

@@ -68,8 +68,16 @@ export function createPlatformFactory(
     const region = id === 'garmin_com' ? 'com' : 'cn';
     const account = id === 'garmin_com' ? config.garminCom : config.garminCn;
     const hasDi = Boolean(account.tokenBlob || (account.email && account.password));
-    const di = () =>
-      createGarminPlatform({
+    const di = () => {
+      const fetch = limitRequests(
+        createProxyFetch({
+          proxyUrl: account.proxyUrl,
+          proxyVariable: region === 'com' ? 'GARMIN_COM_PROXY' : 'GARMIN_CN_PROXY',
+          env: proxyEnv,
+        }),
+        config.concurrency,
+      );
+      return createGarminPlatform({
         region,
         endpoints: config.endpoints,
         state,
@@ -77,17 +85,12 @@ export function createPlatformFactory(
         log,
         proxyUrl: account.proxyUrl,
         env: proxyEnv,
-        fetch: limitRequests(
-          createProxyFetch({
-            proxyUrl: account.proxyUrl,
-            proxyVariable: region === 'com' ? 'GARMIN_COM_PROXY' : 'GARMIN_CN_PROXY',
-            env: proxyEnv,
-          }),
-          config.concurrency,
-        ),
+        fetch,
+        requestsIdle: fetch.idle,
         timeoutMs: config.timeoutMs,
         ...tuning.garmin,
       });
+    };
     if (!account.apiKey) return di();
     const client = new PersonalApiClient({
       region,

@@ -18,6 +18,11 @@ export interface FitUpload {
    * can be there: a platform may skip its "sent before?" look-up. Absent: look.
    */
   readonly firstAttempt?: boolean;
+  /**
+   * Nothing else of the run waits to start (its last uploads, or a single new workout): an early
+   * look at the result may save seconds, at the cost of one request at most.
+   */
+  readonly finishing?: boolean;
 }
 
 export type UploadOutcome =

@@ -46,6 +46,8 @@ export interface GarminPlatformOptions extends GarminConnectionOptions {
   readonly clientIds?: readonly string[] | undefined;
   /** Upload status polling; the interval defaults to the server's location-in-milliseconds hint. */
   readonly uploadPoll?: { readonly intervalMs?: number; readonly timeoutMs?: number } | undefined;
+  /** True when a request would find a free slot at once: an early status check then delays nothing. */
+  readonly requestsIdle?: (() => boolean) | undefined;
   readonly sleep?: ((ms: number) => Promise<void>) | undefined;
   /** Pause between the widget page and its POST, as a browser would (default 0). */
   readonly widgetPauseMs?: number | undefined;
@@ -54,6 +56,8 @@ export interface GarminPlatformOptions extends GarminConnectionOptions {
 }
 
 const MAX_PAGE = 1000;
+/** The first status check of an upload when it delays nothing (else the server's hint). */
+const EARLY_FIRST_POLL_MS = 200;
 
 export function createGarminPlatform(options: GarminPlatformOptions): Platform {
   return new GarminPlatform(options);
@@ -67,6 +71,8 @@ class GarminPlatform extends GarminRegionPlatform<GarminPlatformOptions> impleme
   private readonly sleep: (ms: number) => Promise<void>;
   private tokens: DiTokens | undefined;
   private refreshing: Promise<DiTokens> | undefined;
+  /** Early status checks found uploads done so far this run (see pollUpload). */
+  private earlyChecksPay = true;
 
   constructor(options: GarminPlatformOptions) {
     super(options);
@@ -317,6 +323,7 @@ class GarminPlatform extends GarminRegionPlatform<GarminPlatformOptions> impleme
         statusPath(location),
         Number.isFinite(hint) && hint > 0 ? hint : 1000,
         this.options.uploadPoll?.timeoutMs ?? 60_000,
+        upload.finishing === true || this.options.requestsIdle?.() === true,
       );
     }
     const outcome = importOutcome(response, this.label);
@@ -328,13 +335,20 @@ class GarminPlatform extends GarminRegionPlatform<GarminPlatformOptions> impleme
     return this.pollUpload(ticket, 0, 0);
   }
 
-  private async pollUpload(path: string, hintMs: number, budgetMs: number): Promise<UploadOutcome> {
+  /**
+   * `early`: nothing waits for the slot (or the run waits for nothing else), so the first check may
+   * go before the hint. Once an early check finds the upload still processing, the service is not
+   * that fast: later uploads of this run wait the hint (one wasted request per run at most).
+   */
+  private async pollUpload(path: string, hintMs: number, budgetMs: number, early = false): Promise<UploadOutcome> {
     const url = garminHosts(this.region).connectapi + path;
     const intervalMs = this.options.uploadPoll?.intervalMs ?? Math.min(Math.max(hintMs, 500), 5000);
     const deadline = this.now() + budgetMs;
+    const earlyNow = early && this.earlyChecksPay && intervalMs > EARLY_FIRST_POLL_MS;
     for (let first = true; ; first = false) {
-      if (!first || budgetMs > 0) await this.sleep(intervalMs);
+      if (!first || budgetMs > 0) await this.sleep(first && earlyNow ? EARLY_FIRST_POLL_MS : intervalMs);
       const response = await this.api({ url, accept: [400, 409, 415, 422] });
+      if (first && earlyNow && response.status === 202) this.earlyChecksPay = false;
       if (response.status === 201) {
         const created = /\/activity\/(\d+)/.exec(response.headers.get('location') ?? '')?.[1];
         return { kind: 'created', remoteId: created ?? importOutcomeId(response) };
