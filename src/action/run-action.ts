@@ -12,6 +12,7 @@ import { runSyncAndNotify } from '../engine/run-and-notify.ts';
 import type { PlatformFactory } from '../platforms/platform.ts';
 import { createPlatformFactory, type StateKeyOptions } from '../platforms/factory.ts';
 import { chooseStateKey, type StateKeyContext } from '../store/state-key.ts';
+import { discardWriteAheadLog } from '../store/store.ts';
 import { actionsLogger } from './action-log.ts';
 import { restoreStateFromCache, stateUnavailableError, type CacheStateOptions } from './cache-state.ts';
 import { uploadFitArtifact } from './fit-artifact.ts';
@@ -169,6 +170,8 @@ export async function restoreStep(run: ActionRun): Promise<RestoreResult> {
       token: options.githubToken,
       ref: run.env.GITHUB_REF,
     };
+    // A log left by a killed run on a kept workspace belongs to the old file, not to the one restored.
+    discardWriteAheadLog(config.dbPath);
     const result = await restoreStateFromCache(run.cacheOptions, lookup);
     if (result.status === 'unavailable') {
       const error = stateUnavailableError(result.detail, options.cacheKeyPrefix);

@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { describeError, isSyncError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { redact } from '../core/secrets.ts';
-import { settleDatabaseFile } from '../store/store.ts';
+import { discardWriteAheadLog, settleDatabaseFile } from '../store/store.ts';
 import { saveStateToCache, type CacheStateOptions } from './cache-state.ts';
 import { commitAndPushState } from './git-state.ts';
 import { stateFingerprint } from './state-fingerprint.ts';
@@ -131,7 +131,11 @@ export class StateSaver {
               : 'State unchanged: no new cache entry saved (the restored entry stays the newest).',
         };
       // A cancelled run saves to the cache from the copy: the engine's later writes are abandoned with the process.
-      if (snapshot && this.options.mode === 'cache') renameSync(snapshot.file, this.dbPath);
+      if (snapshot && this.options.mode === 'cache') {
+        renameSync(snapshot.file, this.dbPath);
+        // The engine's log belongs to the file just replaced: left beside the copy it would be replayed onto it.
+        discardWriteAheadLog(this.dbPath);
+      }
       const size = live
         ? statSync(snapshot && this.options.mode === 'git' ? snapshot.file : this.dbPath).size
         : compactIfGrown(this.dbPath);

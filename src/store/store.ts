@@ -180,6 +180,15 @@ const CHANGED_ACTIVITY = [
   .concat('activities.gone_run IS NOT NULL')
   .join(' OR ');
 
+/**
+ * Removes the write-ahead log of a database file that is being replaced (restored from the cache,
+ * or swapped for a snapshot). SQLite would replay a log left beside a file onto whatever file has
+ * that name, so a log must never outlive the file it belongs to.
+ */
+export function discardWriteAheadLog(path: string): void {
+  for (const suffix of ['-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+}
+
 const ACTIVITY_COLUMNS =
   'platform, remote_id, start_utc, elapsed_sec, distance_m, sport_id, sport_family, sport_code, name, device, ' +
   'vendor, manual, extra_json, first_seen_run, changed_run, gone_run';

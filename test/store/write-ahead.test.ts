@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Semaphore, withRequestPriority } from '../../src/http/request-limit.ts';
-import { settleDatabaseFile, Store } from '../../src/store/store.ts';
+import { discardWriteAheadLog, settleDatabaseFile, Store } from '../../src/store/store.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ssx-wal-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -77,5 +77,22 @@ describe('request slots by job order', () => {
     release();
     await Promise.all([holder, ...waiting]);
     expect(served).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('a log never outlives its file', () => {
+  it('a file replaced beside a stale log would take the log in; discarding the log keeps the file as it is', () => {
+    const dir = mkdtempSync(join(tmp, 'replace-'));
+    const path = join(dir, 'sports_sync.sqlite');
+    const restored = join(tmp, `restored-${Date.now()}.sqlite`);
+    const store = Store.open(restored);
+    store.setMeta('written-before-the-kill', 'the restored value');
+    store.close();
+    commitThenKill(path);
+    copyFileSync(restored, path);
+    discardWriteAheadLog(path);
+    const reopened = Store.open(path);
+    expect(reopened.getMeta('written-before-the-kill')).toBe('the restored value');
+    reopened.close();
   });
 });
