@@ -6,8 +6,6 @@ import { HttpClient } from '../http/http-client.ts';
 import { githubApiHeaders } from './github-api.ts';
 
 /** Where the update path is explained (section "Updates" of the guide). */
-export const UPDATE_DOCS_PATH = 'docs/action.md#updates';
-
 export type UpdateCheck =
   | { readonly status: 'newer'; readonly latest: string; readonly current: string; readonly url: string }
   | { readonly status: 'current'; readonly latest: string }

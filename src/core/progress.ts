@@ -15,8 +15,6 @@ export interface Progress {
   done(): void;
 }
 
-export const silentProgress: Progress = { phase: () => {}, tick: () => {}, done: () => {} };
-
 export interface ProgressOptions {
   /** A full line (newline added by the writer). */
   readonly write: (line: string) => void;

@@ -116,16 +116,6 @@ export function rankSources(
   return [...usable].sort((a, b) => rank(a) - rank(b));
 }
 
-/** The best record to copy from, or null. */
-export function chooseSource(
-  members: readonly Activity[],
-  platforms: readonly PlatformView[],
-  target: PlatformId,
-  excluded: ReadonlySet<string>,
-): Activity | null {
-  return rankSources(members, platforms, target, (member) => excluded.has(activityKey(member)))[0] ?? null;
-}
-
 function groupLedger(rows: readonly LedgerRowView[]): Map<string, LedgerRowView[]> {
   const ledger = new Map<string, LedgerRowView[]>();
   for (const row of rows) {

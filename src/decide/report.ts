@@ -1,27 +1,5 @@
-import {
-  buildReportView,
-  distanceText,
-  durationText,
-  type ReportViewOptions,
-  type WorkoutRow,
-} from '../i18n/report-view.ts';
+import { buildReportView, type ReportViewOptions, type WorkoutRow } from '../i18n/report-view.ts';
 import type { SyncReport, TransferOutcome } from './report-types.ts';
-
-export { distanceText, durationText } from '../i18n/report-view.ts';
-
-export const formatDistance = (metres: number | null): string => distanceText(metres) ?? '—';
-export const formatDuration = (seconds: number | null): string => durationText(seconds) ?? '—';
-
-/** True when the run changed something or something needs the user's attention. */
-export function reportHasChanges(report: SyncReport): boolean {
-  return (
-    report.counts.uploaded > 0 ||
-    report.counts.deleted > 0 ||
-    report.failures.length > 0 ||
-    report.counts.duplicatesFound > 0 ||
-    report.counts.pending > 0
-  );
-}
 
 const SECTIONS: readonly TransferOutcome[] = [
   'created',

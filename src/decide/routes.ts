@@ -18,8 +18,6 @@ export interface RoutePolicy {
   readonly sinceUtc: number | null;
 }
 
-export const EVERY_DIRECTION: RoutePolicy = { routes: null, sinceUtc: null };
-
 /** True when a workout on `from` may be copied to `to`. */
 export function routeAllows(routes: readonly Route[] | null, from: PlatformId, to: PlatformId): boolean {
   if (from === to) return false;

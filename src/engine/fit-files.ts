@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Activity } from '../core/activity.ts';
@@ -21,15 +21,10 @@ export function fitPath(fitDir: string, record: Pick<Activity, 'platform' | 'rem
     : join(fitDir, record.platform, `${safeId}.fit`);
 }
 
-/** Temp file and rename: a kill mid-write never leaves a truncated file under the final name. */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  writeFileSync(temporary, bytes);
-  renameSync(temporary, path);
-}
-
-/** The same off the main thread: a backfill writes hundreds of files while requests are in flight. */
+/**
+ * Temp file and rename: a kill mid-write never leaves a truncated file under the final name. Off
+ * the main thread: a backfill writes hundreds of files while requests are in flight.
+ */
 export async function writeFileAtomicAsync(path: string, bytes: Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;

@@ -91,14 +91,3 @@ export function ossBucketHost(bucket: string, region: string): string {
   const normalised = region.startsWith('oss-') ? region : `oss-${region}`;
   return `${bucket}.${normalised}.aliyuncs.com`;
 }
-
-/** Every real host the COROS client may talk to (for endpoint maps of emulators). */
-export function corosTeamAndWebHosts(): string[] {
-  const hosts = new Set<string>();
-  for (const region of Object.values(COROS_REGIONS)) {
-    hosts.add(new URL(region.team).hostname);
-    for (const web of region.web) hosts.add(new URL(web).hostname);
-  }
-  hosts.add(new URL(LEGACY_STS_URL).hostname);
-  return [...hosts];
-}
