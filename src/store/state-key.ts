@@ -93,7 +93,7 @@ export function looksGenerated(secret: string): boolean {
   const body = secret.replace(/=+$/, '');
   if (!/[A-Z]/.test(body) || !/[a-z]/.test(body) || !/\d/.test(body) || repeatsRun(body, 4)) return false;
   const capitals = capitalShare(body);
-  return capitals >= 0.3 && capitals <= 0.7;
+  return capitals >= 0.25 && capitals <= 0.75;
 }
 
 function repeatsRun(text: string, length: number): boolean {
