@@ -153,6 +153,8 @@ function leaveWriteAhead(db: DatabaseSync): void {
  * before it is copied, committed or cached (a copy of the file alone would miss the log).
  */
 export function settleDatabaseFile(path: string): void {
+  // No log, nothing to fold (and a file that is not a database is left alone).
+  if (!existsSync(`${path}-wal`)) return;
   const db = openDatabase(path);
   try {
     db.exec('PRAGMA busy_timeout = 5000');
