@@ -40,6 +40,31 @@ describe('COROS requests per upload', () => {
   });
 });
 
+describe('COROS uploads in parallel', () => {
+  it('thirty at once all end created: one shared look at the import list serves them all', async () => {
+    sandbox.addAccount({ email: EMAIL, password: PASSWORD, regionId: 1 });
+    sandbox.knobs.importDelayMs = 20;
+    const { platform } = corosClient(sandbox, EMAIL, PASSWORD);
+    await platform.connect();
+    const before = { ...sandbox.counters };
+    const outcomes = await Promise.all(
+      Array.from({ length: 30 }, (_, index) => {
+        const start = BASE - index * 86_400;
+        return platform.uploadFit({
+          bytes: fitAt(start),
+          fileName: `${index}.fit`,
+          source: garminSource(start),
+          firstAttempt: true,
+        });
+      }),
+    );
+    expect(outcomes.map((outcome) => outcome.kind)).toEqual(Array(30).fill('created'));
+    expect(sandbox.activities(EMAIL)).toHaveLength(30);
+    // Far fewer list reads than uploads: the waits share them.
+    expect(requestsSince(before).importList ?? 0).toBeLessThan(10);
+  });
+});
+
 describe('COROS listing while records change', () => {
   const seed = (count: number) => {
     sandbox.addAccount({ email: EMAIL, password: PASSWORD, regionId: 1 });

@@ -8,6 +8,7 @@ import { sportFromCorosSportType, sportsCompatible } from '../../core/sports.ts'
 import { fitLocalOffsetQuarterHours } from '../../fit/fit-local-offset.ts';
 import { summariseFit } from '../../fit/fit-summary.ts';
 import { HttpClient, type FetchFunction, type HttpResponse } from '../../http/http-client.ts';
+import { Semaphore } from '../../http/request-limit.ts';
 import { sleep as realSleep, type BackoffPolicy } from '../../http/retry.ts';
 import type { PlatformState } from '../../store/state-box.ts';
 import type { FitDownload, FitUpload, ListPagesOptions, Platform, UploadOutcome } from '../platform.ts';
@@ -24,6 +25,14 @@ import {
 import { decodeStsPayload, zipFitForImport, type StsCredential } from './coros-upload-parts.ts';
 import { idString } from './lossless-json.ts';
 import { md5Hex, signOssPut, signS3Put } from './storage-signing.ts';
+import {
+  IMPORT_LIST_SIZE,
+  IMPORT_LIST_WIDE_SIZE,
+  ImportPoller,
+  jobState,
+  type ImportJob,
+  type ImportWait,
+} from './import-poller.ts';
 
 export interface CorosPlatformOptions {
   readonly endpoints: EndpointMap;
@@ -49,12 +58,12 @@ export interface CorosPlatformOptions {
 }
 
 const PAGE_SIZE = 100;
-const IMPORT_LIST_SIZE = 10;
-const IMPORT_LIST_WIDE_SIZE = 50;
 const MATCH_WINDOW_SEC = 60;
 const STS_MIN_REMAINING_MS = 5 * 60_000;
 const TICKET_PREFIX = 'coros-import:';
 const IMPORT_TIMEOUT_MS = 60_000;
+/** The first look at the import list after an import (then doubling up to the poll interval). */
+const FIRST_IMPORT_POLL_MS = 500;
 
 const inQuarterRange = (value: number): boolean => Number.isInteger(value) && value >= -48 && value <= 56;
 
@@ -86,25 +95,6 @@ export function importTimezone(
   if (configuredQuarterHours !== undefined && inQuarterRange(configuredQuarterHours))
     return { quarterHours: configuredQuarterHours, origin: 'configured' };
   return { quarterHours: 0, origin: 'unknown' };
-}
-
-/** One import job as getImportSportList and activity/fit/import show it (reference §7.6–7.7). */
-interface ImportJob {
-  readonly id: string;
-  readonly md5: string;
-  readonly status: number;
-  readonly finishSize: number;
-  readonly errorSize: number;
-  readonly createTimeMs: number | undefined;
-}
-
-type JobState = 'done' | 'processing' | 'rejected';
-
-function jobState(job: ImportJob): JobState {
-  if (job.status < 0) return 'rejected';
-  if (job.errorSize > 0 && job.finishSize === 0) return 'rejected';
-  if (job.status === 2) return 'done';
-  return 'processing';
 }
 
 function toImportJob(value: unknown): ImportJob | undefined {
@@ -213,6 +203,9 @@ export class CorosPlatform implements Platform {
   private readonly sleep: (ms: number) => Promise<void>;
   private sts: StsCredential | undefined;
   private stsPromise: Promise<StsCredential> | undefined;
+  private readonly poller: ImportPoller;
+  /** Imports registered and not yet settled: few enough that the wide import list shows them all. */
+  private readonly importsInFlight = new Semaphore(IMPORT_LIST_WIDE_SIZE - IMPORT_LIST_SIZE);
 
   constructor(options: CorosPlatformOptions) {
     this.now = options.now ?? Date.now;
@@ -229,6 +222,14 @@ export class CorosPlatform implements Platform {
     this.pollTimeoutMs = options.importPollTimeoutMs ?? IMPORT_TIMEOUT_MS;
     this.pollIntervalMs = options.importPollIntervalMs ?? 3000;
     this.deleteSpacingMs = options.deleteSpacingMs ?? 1000;
+    this.poller = new ImportPoller({
+      readJobs: (size) => this.importJobs(size),
+      sleep: this.sleep,
+      now: this.now,
+      firstIntervalMs: Math.min(FIRST_IMPORT_POLL_MS, this.pollIntervalMs),
+      maxIntervalMs: this.pollIntervalMs,
+      timeoutMs: this.pollTimeoutMs,
+    });
     this.timezoneQuarterHours = options.timezoneQuarterHours;
     this.api = new CorosApi({
       http: this.http,
@@ -361,20 +362,28 @@ export class CorosPlatform implements Platform {
     const key = `fit_zip/${session.userId}/${md5}.zip`;
     const sts = await this.putWithFreshCredentialOnce(key, zip);
 
-    const startedAt = this.now();
-    const job = await this.registerImport(sts, key, md5, zip.byteLength, upload.fileName, this.importTimezone(upload));
-    if (
-      job.createTimeMs !== undefined &&
-      job.createTimeMs < startedAt - 10 * 60_000 &&
-      jobState(job) !== 'processing'
-    ) {
-      // An older job came back for the same MD5: COROS deduplicated the upload.
-      const outcome = await this.outcomeOfJob(job, summary.startUtc, upload.source);
-      return outcome.kind === 'created' ? { kind: 'duplicate', existingId: outcome.remoteId } : outcome;
-    }
-    this.rememberJob(job.id, summary.startUtc, undefined);
-    const finished = await this.pollJob(job, md5);
-    return this.outcomeOfJob(finished, summary.startUtc, upload.source);
+    return this.importsInFlight.run(async () => {
+      const startedAt = this.now();
+      const timezone = this.importTimezone(upload);
+      const job = await this.registerImport(sts, key, md5, zip.byteLength, upload.fileName, timezone);
+      if (
+        job.createTimeMs !== undefined &&
+        job.createTimeMs < startedAt - 10 * 60_000 &&
+        jobState(job) !== 'processing'
+      ) {
+        // An older job came back for the same MD5: COROS deduplicated the upload.
+        const outcome = await this.outcomeOfJob(job, summary.startUtc, upload.source);
+        return outcome.kind === 'created' ? { kind: 'duplicate', existingId: outcome.remoteId } : outcome;
+      }
+      this.rememberJob(job.id, summary.startUtc, undefined);
+      const finished = await this.pollJob(job, md5);
+      if (!finished.listed) {
+        // The list no longer shows the job (many imports at once): the activity itself answers.
+        const labelId = await this.findLabelId(summary.startUtc, upload.source);
+        if (labelId) return { kind: 'created', remoteId: labelId };
+      }
+      return this.outcomeOfJob(finished.job, summary.startUtc, upload.source);
+    });
   }
 
   async checkPendingUpload(ticket: string, source: Activity): Promise<UploadOutcome> {
@@ -427,20 +436,9 @@ export class CorosPlatform implements Platform {
     if (labelId) this.state.setPlain(`import-job:${labelId}`, jobId);
   }
 
-  private async pollJob(job: ImportJob, md5: string): Promise<ImportJob> {
-    if (jobState(job) !== 'processing' && job.finishSize + job.errorSize > 0) return job;
-    const deadline = this.now() + this.pollTimeoutMs;
-    let latest = job;
-    for (;;) {
-      await this.sleep(this.pollIntervalMs);
-      // One list read per poll (§7.7), matched on the id, then on the MD5.
-      const jobs = await this.importJobs();
-      const found =
-        jobs.find((candidate) => candidate.id === job.id) ?? jobs.find((candidate) => candidate.md5 === md5);
-      if (found) latest = found;
-      if (jobState(latest) !== 'processing') return latest;
-      if (this.now() >= deadline) return latest;
-    }
+  private async pollJob(job: ImportJob, md5: string): Promise<ImportWait> {
+    if (jobState(job) !== 'processing' && job.finishSize + job.errorSize > 0) return { job, listed: true };
+    return this.poller.wait(job, md5);
   }
 
   /** The new labelId by start time (±60 s, compatible sport); null when absent or ambiguous. */
