@@ -90,7 +90,7 @@ async function steadyState(
     for (let index = 0; index < workouts; index++) world.addWorkout(index, ALL);
     await settle(world);
     world.setLatency(LATENCY);
-    const run = await bestOf(world, 2);
+    const run = await bestOf(world, 3);
     let passphrase: SyncMeasure | undefined;
     if (oneNew) {
       // The first run with the other secret reseals the tokens under its key; the next ones are steady.

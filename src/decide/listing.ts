@@ -46,7 +46,8 @@ export async function collectListing(
   options: {
     newestNum: number;
     fullScan: boolean;
-    known: ReadonlySet<string>;
+    /** Whether a record is in the store already (a set, or a look-up by key). */
+    known: { has(remoteId: string): boolean };
     /** Read past `newestNum` until records start before this (an interrupted upload's workout). */
     reachBackToUtc?: number | undefined;
   },

@@ -135,6 +135,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'ledger rows found by the record they created; a record written only when it changed',
     sql: `
       CREATE INDEX transfers_by_target ON transfers (target_platform, target_id);
+      CREATE INDEX links_by_reason ON links (reason);
       ALTER TABLE activities RENAME COLUMN last_seen_run TO changed_run;
     `,
   },

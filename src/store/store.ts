@@ -428,11 +428,10 @@ export class Store {
     return rows.map(rowToActivity);
   }
 
-  knownIds(platform: PlatformId): Set<string> {
-    const rows = this.prepared('SELECT remote_id FROM activities WHERE platform = ? AND gone_run IS NULL').all(
-      platform,
-    ) as Array<{ remote_id: string }>;
-    return new Set(rows.map((row) => row.remote_id));
+  /** Whether a present record is stored, one indexed look-up per id (never all ids of the history). */
+  knownIds(platform: PlatformId): { has(remoteId: string): boolean } {
+    const lookup = this.prepared('SELECT 1 FROM activities WHERE platform = ? AND remote_id = ? AND gone_run IS NULL');
+    return { has: (remoteId) => lookup.get(platform, remoteId) !== undefined };
   }
 
   activityCount(platform: PlatformId): number {
@@ -503,8 +502,9 @@ export class Store {
 
   /** Keys (platform:id) of every record that was once linked as a time-zone suspect (one query a run). */
   suspectLinkKeys(): Set<string> {
+    // A range on the indexed reason: the cost follows the suspects, not every link of the history.
     const rows = this.prepared(
-      "SELECT platform_a, id_a, platform_b, id_b FROM links WHERE reason LIKE 'time-zone suspect%'",
+      "SELECT platform_a, id_a, platform_b, id_b FROM links WHERE reason >= 'time-zone suspect' AND reason < 'time-zone suspecu'",
     ).all() as Array<Record<string, string>>;
     const keys = new Set<string>();
     for (const row of rows) {
@@ -527,9 +527,11 @@ export class Store {
 
   /** Ledger rows that wait for a listing (interrupted or delivered without an id), by index. */
   unsettledTransfers(): TransferRow[] {
+    // Both halves by index (outcome; target and id), so the delivered history is never scanned.
     const rows = this.prepared(
-      "SELECT * FROM transfers WHERE outcome = 'sending' OR " +
-        "(outcome IN ('created', 'duplicate') AND target_id IS NULL)",
+      "SELECT * FROM transfers WHERE outcome = 'sending' UNION " +
+        "SELECT * FROM transfers INDEXED BY transfers_by_target WHERE target_platform IN ('garmin_com', 'garmin_cn', 'coros') " +
+        "AND target_id IS NULL AND outcome IN ('created', 'duplicate')",
     ).all() as Array<Record<string, unknown>>;
     return rows.map(toTransferRow);
   }
