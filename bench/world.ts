@@ -1,6 +1,7 @@
 // The benchmark's world: the loopback sandboxes with injected latency, accounts filled with
 // workouts, a child process per sync run, and request counts per platform.
 import { spawn } from 'node:child_process';
+import { Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,32 @@ export const PASSPHRASE_STATE_SECRET = 'bench state secret chosen by a person';
 const child = join(import.meta.dirname, 'sync-child.ts');
 
 export type Requests = Record<PlatformId, number>;
+
+/**
+ * Time the sandboxes spent answering, per platform (from the request's arrival to the last byte
+ * sent, the injected latency included). An emulator's own work grows with the accounts it holds
+ * (it sorts every activity per listing, where a real service reads an index), so the client's
+ * overhead is the wall time minus this, not minus an assumed 80 ms per request.
+ */
+const serviceMs: Requests = { garmin_com: 0, garmin_cn: 0, coros: 0 };
+const platformOfPath = (path: string): PlatformId | undefined =>
+  path.includes('garmin.cn')
+    ? 'garmin_cn'
+    : path.includes('garmin.com')
+      ? 'garmin_com'
+      : path.includes('coros')
+        ? 'coros'
+        : undefined;
+const emit = Server.prototype.emit as (this: Server, event: string | symbol, ...args: unknown[]) => boolean;
+Server.prototype.emit = function (this: Server, event: string | symbol, ...args: unknown[]) {
+  if (event === 'request') {
+    const [request, response] = args as [{ url?: string }, { once(event: 'finish', listener: () => void): void }];
+    const platform = platformOfPath(request.url ?? '');
+    const started = performance.now();
+    if (platform) response.once('finish', () => (serviceMs[platform] += performance.now() - started));
+  }
+  return emit.call(this, event, ...args);
+} as typeof Server.prototype.emit;
 
 export interface World {
   readonly garmin: GarminSandbox;
@@ -122,6 +149,8 @@ export async function startWorld(
 
 export interface SyncMeasure {
   readonly wallMs: number;
+  /** Time the sandboxes spent answering this run's requests, per platform. */
+  readonly serviceMs: Requests;
   readonly rssMiB: number;
   readonly counts: Record<string, number>;
   readonly requests: Requests;
@@ -130,6 +159,7 @@ export interface SyncMeasure {
 /** One sync in a child process (the sandboxes' own memory stays out of its RSS). */
 export async function runSyncChild(world: World, extraEnv: Record<string, string> = {}): Promise<SyncMeasure> {
   const before = world.requests();
+  const serviceBefore = { ...serviceMs };
   const output = await new Promise<string>((resolve, reject) => {
     const process_ = spawn(process.execPath, [child], {
       env: { ...world.env, ...extraEnv },
@@ -144,11 +174,16 @@ export async function runSyncChild(world: World, extraEnv: Record<string, string
   const line = /^RESULT (.*)$/m.exec(output)?.[1];
   if (!line) throw new Error(`the sync child gave no result:\n${output.slice(-2000)}`);
   const after = world.requests();
-  const result = JSON.parse(line) as Omit<SyncMeasure, 'requests'>;
+  const result = JSON.parse(line) as Omit<SyncMeasure, 'requests' | 'serviceMs'>;
   const requests = {
     garmin_com: after.garmin_com - before.garmin_com,
     garmin_cn: after.garmin_cn - before.garmin_cn,
     coros: after.coros - before.coros,
   };
-  return { ...result, requests };
+  const service = {
+    garmin_com: serviceMs.garmin_com - serviceBefore.garmin_com,
+    garmin_cn: serviceMs.garmin_cn - serviceBefore.garmin_cn,
+    coros: serviceMs.coros - serviceBefore.coros,
+  };
+  return { ...result, requests, serviceMs: service };
 }
