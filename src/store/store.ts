@@ -504,7 +504,8 @@ export class Store {
   suspectLinkKeys(): Set<string> {
     // A range on the indexed reason: the cost follows the suspects, not every link of the history.
     const rows = this.prepared(
-      "SELECT platform_a, id_a, platform_b, id_b FROM links WHERE reason >= 'time-zone suspect' AND reason < 'time-zone suspecu'",
+      'SELECT platform_a, id_a, platform_b, id_b FROM links ' +
+        "WHERE reason >= 'time-zone suspect' AND reason < 'time-zone suspecu'",
     ).all() as Array<Record<string, string>>;
     const keys = new Set<string>();
     for (const row of rows) {
@@ -530,7 +531,8 @@ export class Store {
     // Both halves by index (outcome; target and id), so the delivered history is never scanned.
     const rows = this.prepared(
       "SELECT * FROM transfers WHERE outcome = 'sending' UNION " +
-        "SELECT * FROM transfers INDEXED BY transfers_by_target WHERE target_platform IN ('garmin_com', 'garmin_cn', 'coros') " +
+        'SELECT * FROM transfers INDEXED BY transfers_by_target ' +
+        "WHERE target_platform IN ('garmin_com', 'garmin_cn', 'coros') " +
         "AND target_id IS NULL AND outcome IN ('created', 'duplicate')",
     ).all() as Array<Record<string, unknown>>;
     return rows.map(toTransferRow);
