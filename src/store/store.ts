@@ -137,6 +137,23 @@ function openDatabase(path: string): DatabaseSync {
 }
 
 /**
+ * Write-ahead logging for the run, where the filesystem allows it (it needs shared memory, which
+ * some network and container mounts lack): else the rollback journal, synced on every commit.
+ */
+function enterWriteAhead(db: DatabaseSync): void {
+  try {
+    const row = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode?: string } | undefined;
+    if (row?.journal_mode === 'wal') {
+      db.exec('PRAGMA synchronous = NORMAL');
+      return;
+    }
+  } catch {
+    // No write-ahead log on this filesystem: the rollback journal below works everywhere.
+  }
+  db.exec('PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL');
+}
+
+/**
  * Folds a write-ahead log into the file and returns it to rollback-journal mode. Another open
  * connection keeps the log (SQLITE_BUSY): its own close folds it in, and nothing is lost either way.
  */
@@ -199,13 +216,13 @@ const TRANSFER_COLUMNS =
   'first_run, updated_at';
 
 /**
- * The SQLite store: a ledger plus a cache, never the only truth. While open it writes ahead (WAL):
- * a commit is one append to the log, not a journal created, synced and deleted, and a run commits
- * before every upload. A commit is in the log before the next line runs, so a killed process loses
- * none; only a power cut can lose the last commits (synced at checkpoints), and the next run's
- * listing reconciles those as it does any lost answer. Closing folds the log back into the file and returns it to
- * rollback-journal mode, so the file at rest is one self-contained file; after a kill the next
- * opener (or `settleDatabaseFile`) replays the log first.
+ * The SQLite store: a ledger plus a cache, never the only truth. While open it writes ahead (WAL,
+ * where the filesystem allows): a commit is one append to the log, not a journal created, synced
+ * and deleted, and a run commits before every upload. A commit is in the log before the next line
+ * runs, so a killed process loses none; only a power cut can lose the last commits (synced at
+ * checkpoints), and the next run's listing reconciles those as it does any lost answer. Closing
+ * folds the log back into the file and returns it to rollback-journal mode, so the file at rest is
+ * one self-contained file; after a kill the next opener (or `settleDatabaseFile`) replays the log.
  */
 export class Store {
   readonly path: string;
@@ -222,9 +239,8 @@ export class Store {
   static open(path: string): Store {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const db = openDatabase(path);
-    db.exec(
-      'PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;',
-    );
+    db.exec('PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+    enterWriteAhead(db);
     const store = new Store(path, db);
     store.migrate();
     return store;
