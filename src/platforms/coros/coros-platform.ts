@@ -380,7 +380,10 @@ export class CorosPlatform implements Platform {
       if (!finished.listed) {
         // The list no longer shows the job (many imports at once): the activity itself answers.
         const labelId = await this.findLabelId(summary.startUtc, upload.source);
-        if (labelId) return { kind: 'created', remoteId: labelId };
+        if (labelId) {
+          this.rememberJob(job.id, summary.startUtc, labelId);
+          return { kind: 'created', remoteId: labelId };
+        }
       }
       return this.outcomeOfJob(finished.job, summary.startUtc, upload.source);
     });

@@ -338,7 +338,8 @@ class GarminPlatform extends GarminRegionPlatform<GarminPlatformOptions> impleme
   /**
    * `early`: nothing waits for the slot (or the run waits for nothing else), so the first check may
    * go before the hint. Once an early check finds the upload still processing, the service is not
-   * that fast: later uploads of this run wait the hint (one wasted request per run at most).
+   * that fast: later uploads of this run wait the hint (the early checks already in flight are the
+   * only wasted requests).
    */
   private async pollUpload(path: string, hintMs: number, budgetMs: number, early = false): Promise<UploadOutcome> {
     const url = garminHosts(this.region).connectapi + path;
